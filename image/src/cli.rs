@@ -1,0 +1,107 @@
+//! Command line of `cargo xtask`.
+
+use crate::kernel::KernelConfig;
+use crate::{bail, Result};
+use std::time::Duration;
+
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  build [--config debug|bench]   build the kernel and the userland image
+  run   [--config debug|bench]   boot the image in QEMU with the console on this terminal
+        [--commands 'a; b; c']   non-interactive: type these commands, then `exit`,
+                                 and end with the system's exit status
+        [--timeout SECONDS]      give up (and fail) after this long (default 120 with
+                                 --commands, none otherwise)
+  test  [--no-host]              host unit tests, then boot tests in QEMU
+  help                           this text
+
+Everything is built under target/uxrt. QEMU runs under TCG (never KVM).";
+
+pub enum Command {
+    Build { config: KernelConfig },
+    Run { config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration> },
+    Test { host: bool },
+    Help,
+}
+
+pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
+    let Some(name) = args.next() else { return Ok(Command::Help) };
+    let mut config = KernelConfig::Debug;
+    let mut commands = None;
+    let mut timeout = None;
+    let mut host = true;
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| crate::Error(format!("{arg} needs a value")));
+        match arg.as_str() {
+            "--config" => config = KernelConfig::parse(&value()?)?,
+            "--commands" | "-c" => commands = Some(split_commands(&value()?)),
+            "--timeout" => {
+                let text = value()?;
+                let seconds: f64 =
+                    text.parse().map_err(|_| crate::Error(format!("bad --timeout {text}")))?;
+                timeout = Some(Duration::from_secs_f64(seconds));
+            }
+            "--no-host" => host = false,
+            _ => bail!("unknown option {arg}"),
+        }
+    }
+    Ok(match name.as_str() {
+        "build" => Command::Build { config },
+        "run" => Command::Run { config, commands, timeout },
+        "test" => Command::Test { host },
+        "help" | "--help" | "-h" => Command::Help,
+        _ => bail!("unknown command {name}"),
+    })
+}
+
+/// `"a; b ;c"` → `["a", "b", "c"]`: one console line each.
+fn split_commands(list: &str) -> Vec<String> {
+    list.split([';', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+}
+
+impl Command {
+    pub fn execute(self) -> Result {
+        match self {
+            Command::Build { config } => crate::userland::build_image(config).map(|_| ()),
+            Command::Run { config, commands, timeout } => crate::qemu::run(config, commands, timeout),
+            Command::Test { host } => crate::test::run_all(host),
+            Command::Help => {
+                println!("{USAGE}");
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_split_on_semicolons_and_newlines() {
+        assert_eq!(split_commands("info; test ;\nexit 3;;"), ["info", "test", "exit 3"]);
+    }
+
+    #[test]
+    fn unknown_command_and_option_are_errors() {
+        assert!(parse(["bogus".to_string()].into_iter()).is_err());
+        assert!(parse(["run".to_string(), "--bogus".to_string()].into_iter()).is_err());
+        assert!(parse(["run".to_string(), "--config".to_string()].into_iter()).is_err());
+    }
+
+    #[test]
+    fn run_with_commands_and_timeout() {
+        let args = ["run", "-c", "info; halt", "--timeout", "2.5", "--config", "bench"];
+        match parse(args.iter().map(|s| s.to_string())).unwrap() {
+            Command::Run { config, commands, timeout } => {
+                assert_eq!(config, KernelConfig::Bench);
+                assert_eq!(commands.unwrap(), ["info", "halt"]);
+                assert_eq!(timeout, Some(Duration::from_millis(2500)));
+            }
+            _ => panic!("expected run"),
+        }
+    }
+}

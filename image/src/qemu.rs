@@ -1,0 +1,205 @@
+//! Boots an image in QEMU (TCG) with the serial console on a pipe.
+//!
+//! The guest ends QEMU by writing to the `isa-debug-exit` port: QEMU then exits with
+//! `(value << 1) | 1`. The root server writes `GUEST_EXIT_BASE + code`, so any other
+//! QEMU exit status means QEMU itself failed (or the machine reset).
+
+use crate::kernel::KernelConfig;
+use crate::userland::Image;
+use crate::{bail, Result};
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The value the guest adds to its exit code (see `root-server/src/console.rs`).
+const GUEST_EXIT_BASE: i32 = 0x10;
+/// What the root server prints first; the boot time is measured to it.
+pub const BANNER: &str = "uxrt root server";
+/// The root server's console prompt.
+pub const PROMPT: &str = "uxrt> ";
+
+const CPU: &str = "Haswell,-pcid,-invpcid,-x2apic,-tsc-deadline,-hle,-rtm";
+
+/// How a boot ended.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum End {
+    /// The guest asked to stop, with this code (0 is success).
+    Exited(i32),
+    /// The boot ran out of time, or a watcher stopped it.
+    Stopped,
+    /// QEMU exited on its own with this status (a reset, or a QEMU error).
+    QemuExited(Option<i32>),
+}
+
+pub struct Outcome {
+    pub output: String,
+    pub end: End,
+    /// From starting QEMU to the root server's banner.
+    pub banner_after: Option<Duration>,
+}
+
+/// What a watcher tells the boot to do after each line of output.
+pub enum Control {
+    Continue,
+    Stop,
+}
+
+pub struct Boot<'a> {
+    pub image: &'a Image,
+    /// Typed at the console, one per prompt.
+    pub commands: Vec<String>,
+    pub timeout: Option<Duration>,
+    /// Copy the console to our stdout as it comes.
+    pub echo: bool,
+}
+
+impl Boot<'_> {
+    fn command(&self, interactive: bool) -> Command {
+        let mut qemu = Command::new("qemu-system-x86_64");
+        qemu.args(["-machine", "pc", "-accel", "tcg", "-cpu", CPU, "-m", "512", "-nographic", "-no-reboot"])
+            .args(["-serial", if interactive { "mon:stdio" } else { "stdio" }])
+            .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+            .arg("-kernel")
+            .arg(&self.image.kernel)
+            .arg("-initrd")
+            .arg(&self.image.root_server);
+        if !interactive {
+            qemu.args(["-monitor", "none"]);
+        }
+        qemu
+    }
+
+    /// Boots, feeds the commands, and calls `watch` with every complete line of output.
+    pub fn run(&self, interactive: bool, mut watch: impl FnMut(&str, Duration) -> Control) -> Result<Outcome> {
+        let mut qemu = self.command(interactive);
+        qemu.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        qemu.stdin(if interactive { Stdio::inherit() } else { Stdio::piped() });
+        let started = Instant::now();
+        let mut child = qemu.spawn().map_err(|e| crate::Error(format!("cannot start QEMU: {e}")))?;
+        let chunks = spawn_reader(&mut child);
+        let mut stdin = child.stdin.take();
+        let mut commands = self.commands.iter();
+
+        let mut output = String::new();
+        let mut line_start = 0;
+        let mut banner_after = None;
+        let mut prompts_seen = 0;
+        let end = loop {
+            let wait = self.timeout.map(|t| t.saturating_sub(started.elapsed())).unwrap_or(Duration::from_secs(3600));
+            let chunk = match chunks.recv_timeout(wait) {
+                Ok(chunk) => chunk,
+                Err(mpsc::RecvTimeoutError::Timeout) => break End::Stopped,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break qemu_end(&mut child)?,
+            };
+            if self.echo {
+                let mut out = std::io::stdout().lock();
+                out.write_all(chunk.as_bytes())?;
+                out.flush()?;
+            }
+            output.push_str(&chunk);
+            let mut stop = false;
+            while let Some(newline) = output[line_start..].find('\n') {
+                let line = output[line_start..line_start + newline].trim_end_matches('\r').to_string();
+                line_start += newline + 1;
+                if banner_after.is_none() && line.contains(BANNER) {
+                    banner_after = Some(started.elapsed());
+                }
+                if let Control::Stop = watch(&line, started.elapsed()) {
+                    stop = true;
+                }
+            }
+            if stop {
+                break End::Stopped;
+            }
+            // A prompt has no newline: count prompts in the unfinished line.
+            let prompts = output.matches(PROMPT).count();
+            while prompts_seen < prompts {
+                prompts_seen += 1;
+                if let (Some(stdin), Some(command)) = (stdin.as_mut(), commands.next()) {
+                    stdin.write_all(format!("{command}\n").as_bytes())?;
+                    stdin.flush()?;
+                }
+            }
+        };
+        if end == End::Stopped {
+            let _ = child.kill();
+        }
+        let _ = child.wait();
+        Ok(Outcome { output, end, banner_after })
+    }
+}
+
+/// A thread that forwards QEMU's output as text chunks; the channel closes at EOF.
+fn spawn_reader(child: &mut Child) -> mpsc::Receiver<String> {
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+            if send.send(String::from_utf8_lossy(&buffer[..n]).into_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+fn qemu_end(child: &mut Child) -> Result<End> {
+    let status = child.wait()?;
+    Ok(decode_exit(status.code()))
+}
+
+fn decode_exit(code: Option<i32>) -> End {
+    match code {
+        Some(status) if status & 1 == 1 && (status >> 1) >= GUEST_EXIT_BASE => {
+            End::Exited((status >> 1) - GUEST_EXIT_BASE)
+        }
+        other => End::QemuExited(other),
+    }
+}
+
+/// `cargo xtask run`.
+pub fn run(config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration>) -> Result {
+    let image = crate::userland::build_image(config)?;
+    let interactive = commands.is_none();
+    let mut commands = commands.unwrap_or_default();
+    if !interactive {
+        commands.push("exit".into());
+    }
+    let timeout = timeout.or(if interactive { None } else { Some(Duration::from_secs(120)) });
+    if interactive {
+        println!("xtask: booting; the console is this terminal (Ctrl-A X quits QEMU)");
+    }
+    let boot = Boot { image: &image, commands, timeout, echo: true };
+    let outcome = boot.run(interactive, |_, _| Control::Continue)?;
+    println!();
+    if let Some(banner) = outcome.banner_after {
+        println!("xtask: root server banner {:.3} s after QEMU started", banner.as_secs_f64());
+    }
+    match outcome.end {
+        End::Exited(0) => Ok(()),
+        End::Exited(code) => bail!("the system exited with status {code}"),
+        End::Stopped => bail!("timed out after {:?}", timeout.unwrap_or_default()),
+        End::QemuExited(Some(0)) if interactive => Ok(()),
+        End::QemuExited(status) => bail!("QEMU exited with {status:?} (machine reset or QEMU error)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_exit_codes_decode() {
+        assert_eq!(decode_exit(Some(((GUEST_EXIT_BASE) << 1) | 1)), End::Exited(0));
+        assert_eq!(decode_exit(Some(((GUEST_EXIT_BASE + 3) << 1) | 1)), End::Exited(3));
+    }
+
+    #[test]
+    fn other_qemu_statuses_are_not_guest_exits() {
+        assert_eq!(decode_exit(Some(0)), End::QemuExited(Some(0)));
+        assert_eq!(decode_exit(Some(1)), End::QemuExited(Some(1)));
+        assert_eq!(decode_exit(None), End::QemuExited(None));
+    }
+}

@@ -1,0 +1,189 @@
+//! `cargo xtask test`: host unit tests, then boot tests in QEMU.
+
+use crate::harness::{self, TestRun, Verdict};
+use crate::kernel::{self, KernelConfig};
+use crate::qemu::{Boot, Control, End};
+use crate::userland::{self, Image};
+use crate::{bail, paths, Result};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The whole in-image suite must finish within this; one test within `PER_TEST_LIMIT`.
+const SUITE_LIMIT: Duration = Duration::from_secs(600);
+const PER_TEST_LIMIT: Duration = Duration::from_secs(120);
+/// Crates whose pure logic is tested on the host.
+const HOST_CRATES: &[&str] = &["xtask", "sel4-gen", "sel4", "uxrt-memory"];
+
+/// The in-image tests that fail on purpose, and how the harness must see each fail.
+const HARNESS_SELF_TESTS: &[(&str, fn(&Verdict) -> bool)] = &[
+    ("harness_selftest_assert", |v| matches!(v, Verdict::Failed(m) if m.contains("left: 1") && m.contains("right: 2"))),
+    ("harness_selftest_panic", |v| matches!(v, Verdict::Panicked(m) if m.contains("deliberate panic"))),
+    ("harness_selftest_hang", |v| matches!(v, Verdict::Hung(_))),
+];
+const SELF_TEST_LIMIT: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: Vec<String>,
+}
+
+impl Tally {
+    fn check(&mut self, name: &str, problems: Vec<String>) {
+        if problems.is_empty() {
+            println!("xtask: ok: {name}");
+            self.passed += 1;
+        } else {
+            for problem in &problems {
+                println!("xtask: FAILED: {name}: {problem}");
+            }
+            self.failed.push(name.to_string());
+        }
+    }
+}
+
+pub fn run_all(host: bool) -> Result {
+    let mut tally = Tally::default();
+    if host {
+        host_tests(&mut tally)?;
+    }
+
+    let image = userland::build_image(KernelConfig::Debug)?;
+    let again = kernel::build(KernelConfig::Debug)?;
+    tally.check(
+        "a second build with nothing changed does no kernel rebuild",
+        if again.rebuilt { vec!["the kernel was rebuilt".into()] } else { vec![] },
+    );
+
+    in_image_suite(&image, &mut tally)?;
+    for (name, expected) in HARNESS_SELF_TESTS {
+        harness_self_test(&image, name, *expected, &mut tally)?;
+    }
+
+    let bench = userland::build_image(KernelConfig::Bench)?;
+    let outcome = boot(&bench, &["info"], Duration::from_secs(120), |_, _| Control::Continue)?;
+    let mut problems = vec![];
+    if outcome.end != End::Exited(0) || outcome.banner_after.is_none() {
+        problems.push(format!("the benchmark kernel's image did not boot cleanly: {:?}", outcome.end));
+    }
+    tally.check("the benchmark-configuration kernel boots the root server", problems);
+
+    println!("\nxtask test: {} passed, {} failed", tally.passed, tally.failed.len());
+    if !tally.failed.is_empty() {
+        bail!("failed: {}", tally.failed.join("; "));
+    }
+    Ok(())
+}
+
+/// `cargo test` on the crates of pure logic, counted from cargo's own result lines.
+fn host_tests(tally: &mut Tally) -> Result {
+    println!("xtask: host unit tests");
+    let source = userland::kernel_source_for_host_tests()?;
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(paths::workspace()).args(["test", "--locked"]);
+    for krate in HOST_CRATES {
+        cargo.args(["--package", krate]);
+    }
+    let mut child = cargo.env("UXRT_KERNEL_SOURCE", source).stdout(Stdio::piped()).spawn()?;
+    let (mut passed, mut failed) = (0, 0);
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some((p, f)) = parse_cargo_result(&line) {
+            passed += p;
+            failed += f;
+        }
+    }
+    let status = child.wait()?;
+    let mut problems = vec![];
+    if !status.success() || failed > 0 {
+        problems.push(format!("{failed} host tests failed ({status})"));
+    }
+    if passed == 0 {
+        problems.push("no host test ran".into());
+    }
+    tally.check(&format!("host unit tests ({passed} passed)"), problems);
+    Ok(())
+}
+
+/// `test result: ok. 12 passed; 0 failed; ...` → (12, 0)
+fn parse_cargo_result(line: &str) -> Option<(usize, usize)> {
+    let rest = line.strip_prefix("test result: ")?;
+    let number_before = |word: &str| -> Option<usize> {
+        let at = rest.find(word)?;
+        rest[..at].split_whitespace().last()?.parse().ok()
+    };
+    Some((number_before(" passed")?, number_before(" failed")?))
+}
+
+fn boot(image: &Image, commands: &[&str], limit: Duration, watch: impl FnMut(&str, Duration) -> Control) -> Result<crate::qemu::Outcome> {
+    let mut commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
+    commands.push("exit".into());
+    Boot { image, commands, timeout: Some(limit), echo: true }.run(false, watch)
+}
+
+fn boot_tests(image: &Image, command: &str, per_test: Duration) -> Result<(harness::Report, crate::qemu::Outcome)> {
+    let mut run = TestRun::default();
+    let mut last = Duration::ZERO;
+    let outcome = boot(image, &[command], SUITE_LIMIT, |line, now| {
+        run.observe(line, now);
+        last = now;
+        match run.overdue(now, per_test) {
+            Some(_) => Control::Stop,
+            None => Control::Continue,
+        }
+    })?;
+    Ok((run.finish(outcome.end, last.max(per_test)), outcome))
+}
+
+fn in_image_suite(image: &Image, tally: &mut Tally) -> Result {
+    println!("xtask: booting the test image");
+    let (report, outcome) = boot_tests(image, "test", PER_TEST_LIMIT)?;
+    if let Some(banner) = outcome.banner_after {
+        println!("xtask: root server banner {:.3} s after QEMU started", banner.as_secs_f64());
+    }
+    for result in &report.results {
+        tally.check(&format!("in-image test {}", result.name), report_problem(result));
+    }
+    let mut problems = report.problems();
+    problems.retain(|p| !p.starts_with("test "));
+    tally.check("in-image suite finished cleanly", problems);
+    Ok(())
+}
+
+fn report_problem(result: &harness::TestResult) -> Vec<String> {
+    if result.verdict == Verdict::Passed {
+        vec![]
+    } else {
+        vec![harness::describe(result)]
+    }
+}
+
+/// Runs a test that fails on purpose and checks that the harness names it and says how.
+fn harness_self_test(image: &Image, name: &str, expected: fn(&Verdict) -> bool, tally: &mut Tally) -> Result {
+    println!("xtask: harness self-test {name} (it must fail)");
+    let (report, _) = boot_tests(image, &format!("test {name}"), SELF_TEST_LIMIT)?;
+    let seen: Vec<String> = report.failures().map(harness::describe).collect();
+    println!("xtask: the harness reported: {}", seen.join("; "));
+    let named = report.results.iter().find(|r| r.name == name);
+    let problems = match named {
+        Some(result) if expected(&result.verdict) && report.passed() == 0 => vec![],
+        Some(result) => vec![format!("unexpected verdict {:?}", result.verdict)],
+        None => vec![format!("the harness did not name {name}")],
+    };
+    tally.check(&format!("harness reports {name}"), problems);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_result_lines_parse() {
+        let line = "test result: ok. 12 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(parse_cargo_result(line), Some((12, 3)));
+        assert_eq!(parse_cargo_result("running 3 tests"), None);
+    }
+}

@@ -1,0 +1,142 @@
+//! System calls (x86_64 `syscall`). RDI carries the capability (the badge on return), RSI
+//! the message info, and R10, R8, R9, R15 the first four message registers; the kernel
+//! clobbers RCX and R11 and returns with RSP zeroed, so RSP is kept in R12 (Rust cannot
+//! name RBX, which libsel4 uses).
+
+use crate::{ipc_buffer, CPtr, MessageInfo, Syscall, Word};
+use core::arch::asm;
+
+/// Message registers passed in CPU registers.
+pub const REGISTER_MRS: usize = 4;
+
+#[inline(always)]
+fn raw(syscall: Syscall, cap: Word, info: Word, mrs: &mut [Word; REGISTER_MRS]) -> (Word, Word) {
+    let (badge, out_info);
+    // SAFETY: a system call only reads and writes the registers named here (and the
+    // IPC buffer, which no Rust reference covers); RSP is saved in R12 across it.
+    unsafe {
+        asm!(
+            "mov r12, rsp",
+            "syscall",
+            "mov rsp, r12",
+            inlateout("rdx") syscall as i64 => _,
+            inlateout("rdi") cap => badge,
+            inlateout("rsi") info => out_info,
+            inlateout("r10") mrs[0],
+            inlateout("r8") mrs[1],
+            inlateout("r9") mrs[2],
+            inlateout("r15") mrs[3],
+            out("rcx") _,
+            out("r11") _,
+            out("r12") _,
+        );
+    }
+    (badge, out_info)
+}
+
+fn load_mrs(length: Word) -> [Word; REGISTER_MRS] {
+    let mut mrs = [0; REGISTER_MRS];
+    for (i, mr) in mrs.iter_mut().enumerate().take(length as usize) {
+        *mr = ipc_buffer::mr(i);
+    }
+    mrs
+}
+
+fn store_mrs(mrs: &[Word; REGISTER_MRS], length: Word) {
+    for (i, &mr) in mrs.iter().enumerate().take(length as usize) {
+        ipc_buffer::set_mr(i, mr);
+    }
+}
+
+/// Call with the first message registers passed and returned in CPU registers only.
+#[inline]
+pub fn call_with_mrs(dest: CPtr, info: MessageInfo, mut mrs: [Word; REGISTER_MRS]) -> (MessageInfo, [Word; REGISTER_MRS]) {
+    let (_, info) = raw(Syscall::Call, dest, info.0, &mut mrs);
+    (MessageInfo(info), mrs)
+}
+
+/// Send a message (in the IPC buffer's message registers) and wait for the reply.
+pub fn call(dest: CPtr, info: MessageInfo) -> MessageInfo {
+    let mut mrs = load_mrs(info.length());
+    let (_, reply) = raw(Syscall::Call, dest, info.0, &mut mrs);
+    let reply = MessageInfo(reply);
+    store_mrs(&mrs, reply.length());
+    reply
+}
+
+/// Block until a message or signal arrives on `src`; returns its info and badge.
+pub fn recv(src: CPtr) -> (MessageInfo, Word) {
+    let mut mrs = [0; REGISTER_MRS];
+    let (badge, info) = raw(Syscall::Recv, src, 0, &mut mrs);
+    let info = MessageInfo(info);
+    store_mrs(&mrs, info.length());
+    (info, badge)
+}
+
+/// Reply to the last caller, then wait on `src`.
+pub fn reply_recv(src: CPtr, reply: MessageInfo) -> (MessageInfo, Word) {
+    let mut mrs = load_mrs(reply.length());
+    let (badge, info) = raw(Syscall::ReplyRecv, src, reply.0, &mut mrs);
+    let info = MessageInfo(info);
+    store_mrs(&mrs, info.length());
+    (info, badge)
+}
+
+pub fn send(dest: CPtr, info: MessageInfo) {
+    let mut mrs = load_mrs(info.length());
+    raw(Syscall::Send, dest, info.0, &mut mrs);
+}
+
+/// Send if a receiver is waiting; otherwise drop the message.
+pub fn nb_send(dest: CPtr, info: MessageInfo) {
+    let mut mrs = load_mrs(info.length());
+    raw(Syscall::NBSend, dest, info.0, &mut mrs);
+}
+
+pub fn reply(info: MessageInfo) {
+    let mut mrs = load_mrs(info.length());
+    raw(Syscall::Reply, 0, info.0, &mut mrs);
+}
+
+/// Signal a notification (the cap's badge is OR-ed into its word).
+pub fn signal(notification: CPtr) {
+    raw(Syscall::Send, notification, 0, &mut [0; REGISTER_MRS]);
+}
+
+/// Wait for a notification; returns the accumulated badge bits.
+pub fn wait(notification: CPtr) -> Word {
+    raw(Syscall::Recv, notification, 0, &mut [0; REGISTER_MRS]).0
+}
+
+/// Take a notification's badge bits without blocking (0 if none were signalled).
+pub fn poll(notification: CPtr) -> Word {
+    raw(Syscall::NBRecv, notification, 0, &mut [0; REGISTER_MRS]).0
+}
+
+/// Give up the rest of this time slice.
+pub fn yield_now() {
+    raw(Syscall::Yield, 0, 0, &mut [0; REGISTER_MRS]);
+}
+
+#[cfg(sel4_debug_build)]
+mod debug {
+    use super::*;
+
+    /// Kernel console output (debug kernels only).
+    pub fn debug_put_char(c: u8) {
+        raw(Syscall::DebugPutChar, c as Word, 0, &mut [0; REGISTER_MRS]);
+    }
+
+    /// Stop the whole machine (debug kernels only).
+    pub fn debug_halt() {
+        raw(Syscall::DebugHalt, 0, 0, &mut [0; REGISTER_MRS]);
+    }
+
+    /// The kernel's cap type tag of `cap` (0 for an empty slot).
+    pub fn debug_cap_identify(cap: CPtr) -> Word {
+        raw(Syscall::DebugCapIdentify, cap, 0, &mut [0; REGISTER_MRS]).0
+    }
+}
+
+#[cfg(sel4_debug_build)]
+pub use debug::*;
