@@ -52,6 +52,14 @@ macro_rules! entry {
 #[no_mangle]
 extern "C" fn rust_eh_personality() {}
 
+/// The prebuilt `alloc` refers to this unwinder entry; with `panic = "abort"` nothing
+/// unwinds, so reaching it is a bug: trap.
+#[no_mangle]
+extern "C" fn _Unwind_Resume() -> ! {
+    // SAFETY: ud2 raises an invalid-opcode fault and never returns.
+    unsafe { core::arch::asm!("ud2", options(noreturn)) }
+}
+
 /// The first address after the program's image (page aligned).
 pub fn image_end() -> usize {
     extern "C" {

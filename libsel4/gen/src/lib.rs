@@ -54,8 +54,10 @@ impl KernelFiles {
         ]
     }
 
-    pub fn constants(&self) -> [PathBuf; 3] {
+    /// Headers of constants: limits, sizes, and the initial thread's capability slots.
+    pub fn constants(&self) -> [PathBuf; 4] {
         [
+            self.root.join("libsel4/include/sel4/bootinfo_types.h"),
             self.root.join("libsel4/include/sel4/constants.h"),
             self.root.join(format!("libsel4/sel4_arch_include/{SEL4_ARCH}/sel4/sel4_arch/constants.h")),
             self.root.join(format!("libsel4/arch_include/{ARCH}/sel4/arch/constants.h")),
@@ -164,7 +166,8 @@ fn constants(cpp: &cpp::Preprocessor, headers: &str, scope: &mut Scope, out: &mu
     // Expand every macro through the preprocessor, then evaluate the expansions.
     let mut probe = headers.to_string();
     for name in &macro_names {
-        probe += &format!("\nuxrt_constant {name} = {name} ;");
+        // The name is quoted so that only the right-hand side is expanded.
+        probe += &format!("\nuxrt_constant \"{name}\" = {name} ;");
     }
     let expanded = cpp.run(&probe, false)?;
     let mut constants: Vec<Constant> =
@@ -173,7 +176,7 @@ fn constants(cpp: &cpp::Preprocessor, headers: &str, scope: &mut Scope, out: &mu
         let statement = line.split(';').next().unwrap_or("");
         if let Some((name, expr)) = statement.split_once('=') {
             if let Ok(value) = cenum::evaluate(expr, scope) {
-                constants.push(Constant { name: name.trim().to_string(), value });
+                constants.push(Constant { name: name.trim().trim_matches('"').to_string(), value });
             }
         }
     }

@@ -16,7 +16,7 @@ pub fn snake(name: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 && !out.ends_with('_') {
             let previous = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if previous.is_ascii_lowercase() || (previous.is_ascii_uppercase() && next_is_lower) {
+            if previous.is_ascii_lowercase() || ((previous.is_ascii_uppercase() || previous.is_ascii_digit()) && next_is_lower) {
                 out.push('_');
             }
         }
@@ -31,10 +31,12 @@ pub fn upper_snake(c_name: &str) -> String {
 }
 
 /// Rust keywords that the kernel uses as parameter names.
+/// A parameter name in snake case, with Rust keywords escaped.
 pub fn parameter(name: &str) -> String {
-    match name {
+    let name = snake(name);
+    match name.as_str() {
         "type" | "ref" | "in" | "move" | "mod" => format!("{name}_"),
-        _ => name.to_string(),
+        _ => name,
     }
 }
 
@@ -66,11 +68,13 @@ mod tests {
         assert_eq!(upper_snake("seL4_TCBBits"), "TCB_BITS");
         assert_eq!(upper_snake("seL4_MsgMaxLength"), "MSG_MAX_LENGTH");
         assert_eq!(upper_snake("seL4_LargePageBits"), "LARGE_PAGE_BITS");
+        assert_eq!(upper_snake("seL4_PML4Bits"), "PML4_BITS");
     }
 
     #[test]
     fn keywords_are_escaped() {
         assert_eq!(parameter("type"), "type_");
         assert_eq!(parameter("vaddr"), "vaddr");
+        assert_eq!(parameter("bufferFrame"), "buffer_frame");
     }
 }

@@ -1,0 +1,70 @@
+//! uxrt's root server: the initial task. It owns every capability the kernel hands out at
+//! boot, keeps the books of untyped memory and CSpace slots, runs the console monitor and
+//! the in-image test suite.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod bootinfo;
+mod console;
+mod heap;
+mod monitor;
+mod resources;
+mod tests;
+mod thread;
+mod vspace;
+
+use bootinfo::BootInfo;
+use resources::Resources;
+use vspace::VSpace;
+
+/// The initial thread's capabilities, at the slots the kernel puts them.
+pub mod caps {
+    use sel4::{consts, CPtr, Word};
+    pub const NULL: CPtr = consts::CAP_NULL as CPtr;
+    pub const TCB: CPtr = consts::CAP_INIT_THREAD_TCB as CPtr;
+    pub const CNODE: CPtr = consts::CAP_INIT_THREAD_CNODE as CPtr;
+    pub const VSPACE: CPtr = consts::CAP_INIT_THREAD_V_SPACE as CPtr;
+    pub const IRQ_CONTROL: CPtr = consts::CAP_IRQ_CONTROL as CPtr;
+    pub const IO_PORT: CPtr = consts::CAP_IO_PORT as CPtr;
+    /// Bits that resolve a slot of the root CNode (its guard makes it a full word).
+    pub const CNODE_DEPTH: Word = 64;
+}
+
+/// What the root server works with.
+pub struct Env {
+    pub resources: Resources,
+    pub vspace: VSpace,
+    /// TSC ticks per microsecond.
+    pub tsc_mhz: u64,
+}
+
+uxrt_rt::entry!(main);
+
+fn main(boot_info: usize) -> ! {
+    heap::init();
+    // SAFETY: the kernel passes the boot info page's address to the initial thread.
+    let info = unsafe { BootInfo::from_address(boot_info) };
+    let resources = Resources::from_boot_info(info);
+    let tsc_mhz = info.arch_info;
+    println!(
+        "uxrt root server: {} MiB RAM in {} untypeds ({} device regions), {} free slots, TSC {} MHz",
+        resources.ram_bytes >> 20,
+        resources.ram_untypeds,
+        resources.devices.len(),
+        resources.slots.free_count(),
+        tsc_mhz,
+    );
+    let mut env = Env { resources, vspace: VSpace::new(), tsc_mhz };
+    monitor::run(&mut env)
+}
+
+#[panic_handler]
+fn panic(panic: &core::panic::PanicInfo) -> ! {
+    match tests::current() {
+        Some(test) => println!("\n[test] PANIC {test}: {panic}"),
+        None => println!("\nroot server panic: {panic}"),
+    }
+    console::exit(3)
+}

@@ -1,0 +1,81 @@
+//! An IPC round trip between two threads, with a capability transferred.
+
+use super::Outcome;
+use crate::thread::Thread;
+use crate::{caps, check_eq, ok, Env};
+use sel4::invocations::{cnode_delete, cnode_mint};
+use sel4::ipc_buffer::{mr, set_cap, set_mr, set_receive_slot};
+use sel4::{CPtr, CapData, CapRights, MessageInfo, ObjectType, Word};
+
+const REPLY_LABEL: Word = 0x55;
+
+struct ServerArgs {
+    endpoint: CPtr,
+    receive_slot: CPtr,
+}
+
+/// Replies to each message with (sum of its words, badge, extra caps, unwrapped caps,
+/// label); signals a notification it received, then drops it.
+fn server(args: Word) -> ! {
+    // SAFETY: the test passes the address of a ServerArgs that outlives this thread.
+    let args = unsafe { &*(args as *const ServerArgs) };
+    loop {
+        set_receive_slot(caps::CNODE, args.receive_slot, caps::CNODE_DEPTH);
+        let (info, badge) = sel4::recv(args.endpoint);
+        let sum: Word = (0..info.length() as usize).map(mr).sum();
+        for (i, word) in [sum, badge, info.extra_caps(), info.caps_unwrapped(), info.label()].into_iter().enumerate() {
+            set_mr(i, word);
+        }
+        sel4::reply(MessageInfo::new(REPLY_LABEL, 0, 0, 5));
+        if info.extra_caps() > 0 {
+            sel4::signal(args.receive_slot);
+            let _ = cnode_delete(caps::CNODE, args.receive_slot, caps::CNODE_DEPTH as u8);
+        }
+    }
+}
+
+fn mint(env: &mut Env, source: CPtr, rights: CapRights, badge: Word) -> Result<CPtr, super::Failure> {
+    let slot = ok!(env.resources.alloc_slot());
+    ok!(cnode_mint(caps::CNODE, slot, 64, caps::CNODE, source, 64, rights, CapData::badge(badge).unwrap_or(CapData::NONE)));
+    Ok(slot)
+}
+
+/// Calls through `endpoint` with six words (two beyond the register MRs) and `cap`.
+fn call_with_cap(endpoint: CPtr, cap: CPtr) -> MessageInfo {
+    set_cap(0, cap);
+    for i in 0..6 {
+        set_mr(i, (i as Word + 1) * 10);
+    }
+    sel4::call(endpoint, MessageInfo::new(7, 0, 1, 6))
+}
+
+pub fn round_trip_with_cap_transfer(env: &mut Env) -> Outcome {
+    let endpoint = ok!(env.resources.alloc_object(ObjectType::EndpointObject, 0));
+    let notification = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
+    let receive_slot = ok!(env.resources.alloc_slot());
+    let granting = mint(env, endpoint.cap, CapRights::ALL, 0x42)?;
+    let not_granting = mint(env, endpoint.cap, CapRights::READ_WRITE, 0x43)?;
+    let args = ServerArgs { endpoint: endpoint.cap, receive_slot };
+    let thread = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, server, &args as *const ServerArgs as Word, 100));
+
+    // Through a cap with the grant right, the notification cap travels.
+    let reply = call_with_cap(granting, notification.cap);
+    check_eq!((reply.label(), reply.length()), (REPLY_LABEL, 5));
+    check_eq!([mr(0), mr(1), mr(2), mr(3), mr(4)], [210, 0x42, 1, 0, 7]);
+    // The server signals with the cap it received; this wait returns only then.
+    sel4::wait(notification.cap);
+
+    // Without the grant right the message arrives but the cap does not.
+    let reply = call_with_cap(not_granting, notification.cap);
+    check_eq!(reply.label(), REPLY_LABEL);
+    check_eq!([mr(0), mr(1), mr(2)], [210, 0x43, 0]);
+    check_eq!(sel4::poll(notification.cap), 0);
+
+    thread.destroy(&mut env.resources);
+    for slot in [granting, not_granting, receive_slot] {
+        env.resources.free_slot(slot);
+    }
+    env.resources.free_object(notification);
+    env.resources.free_object(endpoint);
+    Ok(())
+}

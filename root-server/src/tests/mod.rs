@@ -1,0 +1,154 @@
+//! The in-image test suite and its harness. Each test prints
+//! `[test] start NAME`, then `[test] pass NAME ...` or `[test] FAIL NAME: why`; a panic
+//! prints `[test] PANIC NAME: why` (see `main.rs`), and `cargo xtask test` reads these
+//! lines (`image/src/harness.rs`). A test also fails if it leaks untyped memory or slots.
+
+mod harness_selftest;
+mod ipc;
+mod memory;
+mod notifications;
+mod objects;
+mod threads;
+
+use crate::{println, Env};
+use alloc::string::String;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+pub struct Failure(pub String);
+pub type Outcome = Result<(), Failure>;
+
+pub struct Test {
+    pub name: &'static str,
+    pub run: fn(&mut Env) -> Outcome,
+}
+
+/// Fails the test unless `cond` holds.
+#[macro_export]
+macro_rules! check {
+    ($cond:expr) => { $crate::check!($cond, "{}", stringify!($cond)) };
+    ($cond:expr, $($why:tt)+) => {
+        if !$cond {
+            return Err($crate::tests::Failure(alloc::format!("{} at {}:{}", format_args!($($why)+), file!(), line!())));
+        }
+    };
+}
+
+/// Fails the test unless both sides are equal, showing them.
+#[macro_export]
+macro_rules! check_eq {
+    ($left:expr, $right:expr) => {
+        match (&$left, &$right) {
+            (left, right) => $crate::check!(
+                left == right,
+                "{} == {} (left: {:?}, right: {:?})", stringify!($left), stringify!($right), left, right
+            ),
+        }
+    };
+}
+
+/// Unwraps a `Result`, failing the test with the expression and the error.
+#[macro_export]
+macro_rules! ok {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(error) => {
+                return Err($crate::tests::Failure(alloc::format!("{} failed: {:?} at {}:{}", stringify!($result), error, file!(), line!())))
+            }
+        }
+    };
+}
+
+const SUITE: &[Test] = &[
+    Test { name: "retype_every_object_kind", run: objects::retype_every_object_kind },
+    Test { name: "retype_errors", run: objects::retype_errors },
+    Test { name: "untyped_exhaustion_is_an_error", run: objects::untyped_exhaustion_is_an_error },
+    Test { name: "map_frame_at_fresh_address", run: memory::map_frame_at_fresh_address },
+    Test { name: "second_thread_runs", run: threads::second_thread_runs },
+    Test { name: "ipc_round_trip_with_cap_transfer", run: ipc::round_trip_with_cap_transfer },
+    Test { name: "notification_badges_signal_poll_wait", run: notifications::badges_signal_poll_wait },
+];
+
+/// Tests that fail on purpose, run one at a time to test the harness itself.
+const SELF_TESTS: &[Test] = &[
+    Test { name: "harness_selftest_assert", run: harness_selftest::failing_assertion },
+    Test { name: "harness_selftest_panic", run: harness_selftest::panic },
+    Test { name: "harness_selftest_hang", run: harness_selftest::hang },
+];
+
+static CURRENT: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
+static CURRENT_LENGTH: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// The name of the test running now, for the panic handler.
+pub fn current() -> Option<&'static str> {
+    let ptr = CURRENT.load(Ordering::Relaxed);
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: CURRENT only ever holds the pointer and length of a `&'static str` name.
+    Some(unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(ptr, CURRENT_LENGTH.load(Ordering::Relaxed))) })
+}
+
+fn set_current(name: Option<&'static str>) {
+    let (ptr, length) = name.map_or((core::ptr::null_mut(), 0), |n| (n.as_ptr() as *mut u8, n.len()));
+    CURRENT_LENGTH.store(length, Ordering::Relaxed);
+    CURRENT.store(ptr, Ordering::Relaxed);
+}
+
+pub fn list() {
+    for test in SUITE {
+        println!("{}", test.name);
+    }
+}
+
+pub fn rdtsc() -> u64 {
+    // SAFETY: reading the time-stamp counter has no side effects.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// Runs the whole suite, or the test named (self-tests only by name). True if all passed.
+pub fn run(env: &mut Env, name: Option<&str>) -> bool {
+    let selected: alloc::vec::Vec<&Test> = match name {
+        None => SUITE.iter().collect(),
+        Some(name) => SUITE.iter().chain(SELF_TESTS).filter(|t| t.name == name).collect(),
+    };
+    if selected.is_empty() {
+        println!("test: no test named {}", name.unwrap_or(""));
+        return false;
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for test in selected {
+        println!("[test] start {}", test.name);
+        set_current(Some(test.name));
+        let before = (env.resources.untyped.free_bytes() + paging_bytes(env), env.resources.slots.free_count());
+        let started = rdtsc();
+        let outcome = (test.run)(env);
+        let cycles = rdtsc() - started;
+        let after = (env.resources.untyped.free_bytes() + paging_bytes(env), env.resources.slots.free_count());
+        set_current(None);
+        let outcome = outcome.and_then(|()| {
+            if after != before {
+                Err(Failure(alloc::format!("leaked resources: (free bytes, free slots) {before:?} before, {after:?} after")))
+            } else {
+                Ok(())
+            }
+        });
+        match outcome {
+            Ok(()) => {
+                passed += 1;
+                println!("[test] pass {} ({} µs)", test.name, cycles / env.tsc_mhz.max(1));
+            }
+            Err(Failure(why)) => {
+                failed += 1;
+                println!("[test] FAIL {}: {why}", test.name);
+            }
+        }
+    }
+    println!("[tests] {passed} passed, {failed} failed");
+    failed == 0
+}
+
+/// Paging structures stay mapped for the root server's life; they are not a leak.
+fn paging_bytes(env: &Env) -> u64 {
+    env.vspace.paging.iter().map(|table| 1u64 << crate::resources::object_bits(table.kind, 0)).sum()
+}
