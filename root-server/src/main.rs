@@ -57,6 +57,9 @@ fn main(boot_info: usize) -> ! {
         tsc_mhz,
     );
     let mut env = Env { resources, vspace: VSpace::new(), tsc_mhz };
+    if let Err(error) = env.vspace.prepare_scratch_window(&mut env.resources) {
+        println!("root server: cannot map the scratch window: {error:?}");
+    }
     monitor::run(&mut env)
 }
 

@@ -15,16 +15,18 @@ const RFLAGS: Word = 0x202;
 pub struct Thread {
     pub tcb: Object,
     frames: Vec<Object>,
+    /// Address ranges reserved for it: (start, pages).
+    ranges: Vec<(Word, usize)>,
 }
 
 impl Thread {
     /// Starts `entry(arg)` on a fresh stack at `priority`.
     pub fn spawn(resources: &mut Resources, vspace: &mut VSpace, entry: fn(Word) -> !, arg: Word, priority: u8) -> Result<Thread, ResourceError> {
-        let mut thread = Thread { tcb: resources.alloc_object(ObjectType::TCBObject, 0)?, frames: Vec::new() };
+        let mut thread = Thread { tcb: resources.alloc_object(ObjectType::TCBObject, 0)?, frames: Vec::new(), ranges: Vec::new() };
         match thread.setup(resources, vspace, entry, arg, priority) {
             Ok(()) => Ok(thread),
             Err(error) => {
-                thread.destroy(resources);
+                thread.destroy(resources, vspace);
                 Err(error)
             }
         }
@@ -56,6 +58,7 @@ impl Thread {
     /// Maps `pages` new zeroed frames at a fresh address; returns the address.
     fn map_new_frames(&mut self, resources: &mut Resources, vspace: &mut VSpace, pages: usize) -> Result<Word, ResourceError> {
         let start = vspace.reserve(pages);
+        self.ranges.push((start, pages));
         for page in 0..pages {
             let frame = resources.alloc_object(ObjectType::X86_4K, 0)?;
             self.frames.push(frame);
@@ -65,11 +68,14 @@ impl Thread {
     }
 
     /// Stops the thread and returns all it had.
-    pub fn destroy(self, resources: &mut Resources) {
+    pub fn destroy(self, resources: &mut Resources, vspace: &mut VSpace) {
         resources.free_object(self.tcb);
         for frame in self.frames {
             let _ = x86_page_unmap(frame.cap);
             resources.free_object(frame);
+        }
+        for (start, pages) in self.ranges {
+            vspace.release(start, pages);
         }
     }
 }

@@ -11,10 +11,14 @@ pub const PAGE_SIZE: usize = 1 << consts::PAGE_BITS;
 /// Default attributes: write-back caching.
 const ATTRIBUTES: Word = 0;
 
-/// Fresh virtual addresses start here, far above the image.
+/// Fresh virtual addresses start here, far above the image: first a scratch window
+/// covered by one page table made at boot, then the rest of the address space.
 const FIRST_FRESH_ADDRESS: Word = 0x10_0000_0000;
+const SCRATCH_WINDOW: Word = 1 << consts::LARGE_PAGE_BITS;
 
 pub struct VSpace {
+    /// Released ranges (start, pages incl. guard), reused first-fit.
+    released: Vec<(Word, usize)>,
     next_fresh: Word,
     /// Paging structures made for this address space (kept for its lifetime).
     pub paging: Vec<Object>,
@@ -22,14 +26,43 @@ pub struct VSpace {
 
 impl VSpace {
     pub const fn new() -> Self {
-        VSpace { next_fresh: FIRST_FRESH_ADDRESS, paging: Vec::new() }
+        VSpace { released: Vec::new(), next_fresh: FIRST_FRESH_ADDRESS, paging: Vec::new() }
+    }
+
+    /// Makes the paging structures of the scratch window, so that mapping there later
+    /// needs no new kernel objects.
+    pub fn prepare_scratch_window(&mut self, resources: &mut Resources) -> Result<(), ResourceError> {
+        let frame = resources.alloc_object(ObjectType::X86_4K, 0)?;
+        let mapped = self.map(resources, frame.cap, FIRST_FRESH_ADDRESS, CapRights::READ);
+        resources.free_object(frame); // deleting the cap unmaps the frame
+        mapped
     }
 
     /// Reserves `pages` pages of address space, followed by an unmapped guard page.
     pub fn reserve(&mut self, pages: usize) -> Word {
+        let span = pages + 1;
+        if let Some(i) = self.released.iter().position(|&(_, free)| free >= span) {
+            let (start, free) = self.released[i];
+            if free == span {
+                self.released.swap_remove(i);
+            } else {
+                self.released[i] = (start + (span * PAGE_SIZE) as Word, free - span);
+            }
+            return start;
+        }
         let start = self.next_fresh;
-        self.next_fresh += ((pages + 1) * PAGE_SIZE) as Word;
+        self.next_fresh += (span * PAGE_SIZE) as Word;
         start
+    }
+
+    /// Gives back a range from `reserve` (its pages must be unmapped).
+    pub fn release(&mut self, start: Word, pages: usize) {
+        self.released.push((start, pages + 1));
+    }
+
+    /// True while fresh addresses still come from the scratch window.
+    pub fn in_scratch_window(&self) -> bool {
+        self.next_fresh < FIRST_FRESH_ADDRESS + SCRATCH_WINDOW
     }
 
     /// Maps `frame` at `vaddr`, making the missing page table, directory or PDPT.

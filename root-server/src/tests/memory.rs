@@ -32,7 +32,9 @@ pub fn map_frame_at_fresh_address(env: &mut Env) -> Outcome {
     }
 
     // A cap maps at one address at a time.
-    check_eq!(x86_page_map(frame.cap, caps::VSPACE, env.vspace.reserve(1), CapRights::READ_WRITE, 0), Err(Error::InvalidCapability));
+    let third = env.vspace.reserve(1);
+    check_eq!(x86_page_map(frame.cap, caps::VSPACE, third, CapRights::READ_WRITE, 0), Err(Error::InvalidCapability));
+    env.vspace.release(third, 1);
     // A third, unmapped copy: bad addresses are refused and leave it unmapped.
     let spare = ok!(env.resources.alloc_slot());
     ok!(cnode_copy(caps::CNODE, spare, 64, caps::CNODE, frame.cap, 64, CapRights::READ_WRITE));
@@ -44,6 +46,8 @@ pub fn map_frame_at_fresh_address(env: &mut Env) -> Outcome {
 
     ok!(x86_page_unmap(alias_cap));
     ok!(x86_page_unmap(frame.cap));
+    env.vspace.release(first, 1);
+    env.vspace.release(second, 1);
     env.resources.free_slot(alias_cap);
     env.resources.free_object(frame);
     Ok(())

@@ -43,7 +43,7 @@ pub fn badges_signal_poll_wait(env: &mut Env) -> Outcome {
     let args = SignalArgs { target: two, park: parking.cap };
     let thread = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, signaller, &args as *const SignalArgs as Word, 100));
     check_eq!(sel4::wait(notification.cap), 0b10);
-    thread.destroy(&mut env.resources);
+    thread.destroy(&mut env.resources, &mut env.vspace);
 
     // A badge wider than the kernel's field cannot be made.
     check_eq!(CapData::badge(CapData::MAX_BADGE + 1), None);

@@ -30,7 +30,7 @@ pub fn second_thread_runs(env: &mut Env) -> Outcome {
     // Blocks until the worker signals: it ran, on its own stack, with its argument.
     sel4::wait(notification.cap);
     check_eq!(SEEN_ARGUMENT.load(Ordering::SeqCst), notification.cap);
-    thread.destroy(&mut env.resources);
+    thread.destroy(&mut env.resources, &mut env.vspace);
     env.resources.free_object(notification);
     Ok(())
 }
