@@ -19,6 +19,9 @@ pub const BANNER: &str = "uxrt root server";
 /// The root server's console prompt.
 pub const PROMPT: &str = "uxrt> ";
 
+/// How often a watcher hears from a silent boot.
+const TICK: Duration = Duration::from_millis(250);
+
 const CPU: &str = "Haswell,-pcid,-invpcid,-x2apic,-tsc-deadline,-hle,-rtm";
 
 /// How a boot ended.
@@ -33,7 +36,6 @@ pub enum End {
 }
 
 pub struct Outcome {
-    pub output: String,
     pub end: End,
     /// From starting QEMU to the root server's banner.
     pub banner_after: Option<Duration>,
@@ -70,8 +72,9 @@ impl Boot<'_> {
         qemu
     }
 
-    /// Boots, feeds the commands, and calls `watch` with every complete line of output.
-    pub fn run(&self, interactive: bool, mut watch: impl FnMut(&str, Duration) -> Control) -> Result<Outcome> {
+    /// Boots, feeds the commands, and calls `watch` with every complete line of output,
+    /// and with `None` at least every `TICK` (so a watcher can notice silence).
+    pub fn run(&self, interactive: bool, mut watch: impl FnMut(Option<&str>, Duration) -> Control) -> Result<Outcome> {
         let mut qemu = self.command(interactive);
         qemu.stdout(Stdio::piped()).stderr(Stdio::inherit());
         qemu.stdin(if interactive { Stdio::inherit() } else { Stdio::piped() });
@@ -86,10 +89,15 @@ impl Boot<'_> {
         let mut banner_after = None;
         let mut prompts_seen = 0;
         let end = loop {
-            let wait = self.timeout.map(|t| t.saturating_sub(started.elapsed())).unwrap_or(Duration::from_secs(3600));
-            let chunk = match chunks.recv_timeout(wait) {
+            if self.timeout.is_some_and(|t| started.elapsed() >= t) {
+                break End::Stopped;
+            }
+            let chunk = match chunks.recv_timeout(TICK) {
                 Ok(chunk) => chunk,
-                Err(mpsc::RecvTimeoutError::Timeout) => break End::Stopped,
+                Err(mpsc::RecvTimeoutError::Timeout) => match watch(None, started.elapsed()) {
+                    Control::Stop => break End::Stopped,
+                    Control::Continue => continue,
+                },
                 Err(mpsc::RecvTimeoutError::Disconnected) => break qemu_end(&mut child)?,
             };
             if self.echo {
@@ -105,7 +113,7 @@ impl Boot<'_> {
                 if banner_after.is_none() && line.contains(BANNER) {
                     banner_after = Some(started.elapsed());
                 }
-                if let Control::Stop = watch(&line, started.elapsed()) {
+                if let Control::Stop = watch(Some(&line), started.elapsed()) {
                     stop = true;
                 }
             }
@@ -126,7 +134,7 @@ impl Boot<'_> {
             let _ = child.kill();
         }
         let _ = child.wait();
-        Ok(Outcome { output, end, banner_after })
+        Ok(Outcome { end, banner_after })
     }
 }
 

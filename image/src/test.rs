@@ -18,7 +18,7 @@ const HOST_CRATES: &[&str] = &["xtask", "sel4-gen", "sel4", "uxrt-memory"];
 /// The in-image tests that fail on purpose, and how the harness must see each fail.
 const HARNESS_SELF_TESTS: &[(&str, fn(&Verdict) -> bool)] = &[
     ("harness_selftest_assert", |v| matches!(v, Verdict::Failed(m) if m.contains("left: 1") && m.contains("right: 2"))),
-    ("harness_selftest_panic", |v| matches!(v, Verdict::Panicked(m) if m.contains("deliberate panic"))),
+    ("harness_selftest_panic", |v| matches!(v, Verdict::Panicked(m) if m.starts_with("deliberate panic at ") && m.contains("harness_selftest.rs"))),
     ("harness_selftest_hang", |v| matches!(v, Verdict::Hung(_))),
 ];
 const SELF_TEST_LIMIT: Duration = Duration::from_secs(5);
@@ -117,7 +117,7 @@ fn parse_cargo_result(line: &str) -> Option<(usize, usize)> {
     Some((number_before(" passed")?, number_before(" failed")?))
 }
 
-fn boot(image: &Image, commands: &[&str], limit: Duration, watch: impl FnMut(&str, Duration) -> Control) -> Result<crate::qemu::Outcome> {
+fn boot(image: &Image, commands: &[&str], limit: Duration, watch: impl FnMut(Option<&str>, Duration) -> Control) -> Result<crate::qemu::Outcome> {
     let mut commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
     commands.push("exit".into());
     Boot { image, commands, timeout: Some(limit), echo: true }.run(false, watch)
@@ -127,7 +127,9 @@ fn boot_tests(image: &Image, command: &str, per_test: Duration) -> Result<(harne
     let mut run = TestRun::default();
     let mut last = Duration::ZERO;
     let outcome = boot(image, &[command], SUITE_LIMIT, |line, now| {
-        run.observe(line, now);
+        if let Some(line) = line {
+            run.observe(line, now);
+        }
         last = now;
         match run.overdue(now, per_test) {
             Some(_) => Control::Stop,

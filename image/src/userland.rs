@@ -15,7 +15,6 @@ const RUSTFLAGS: &str = "-C relocation-model=static -C target-feature=+crt-stati
 pub struct Image {
     pub kernel: PathBuf,
     pub root_server: PathBuf,
-    pub kernel_rebuilt: bool,
 }
 
 pub fn build_image(config: KernelConfig) -> Result<Image> {
@@ -37,7 +36,6 @@ pub fn build_image(config: KernelConfig) -> Result<Image> {
     Ok(Image {
         kernel: kernel.elf32,
         root_server: target_dir.join(TARGET).join("userland").join("root-server"),
-        kernel_rebuilt: kernel.rebuilt,
     })
 }
 

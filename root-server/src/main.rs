@@ -65,9 +65,12 @@ fn main(boot_info: usize) -> ! {
 
 #[panic_handler]
 fn panic(panic: &core::panic::PanicInfo) -> ! {
+    // One line: the harness reads the message and the place together.
+    let message = panic.message();
+    let (file, line) = panic.location().map_or(("?", 0), |l| (l.file(), l.line()));
     match tests::current() {
-        Some(test) => println!("\n[test] PANIC {test}: {panic}"),
-        None => println!("\nroot server panic: {panic}"),
+        Some(test) => println!("\n[test] PANIC {test}: {message} at {file}:{line}"),
+        None => println!("\nroot server panic: {message} at {file}:{line}"),
     }
     console::exit(3)
 }
