@@ -40,8 +40,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
             "--commands" | "-c" => commands = Some(split_commands(&value()?)),
             "--timeout" => {
                 let text = value()?;
-                let seconds: f64 =
-                    text.parse().map_err(|_| crate::Error(format!("bad --timeout {text}")))?;
+                let seconds: f64 = text.parse().map_err(|_| crate::Error(format!("bad --timeout {text}")))?;
                 timeout = Some(Duration::from_secs_f64(seconds));
             }
             "--no-host" => host = false,

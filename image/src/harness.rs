@@ -162,8 +162,9 @@ mod tests {
 
     #[test]
     fn failure_and_panic_name_the_test() {
-        let report = run(&["[test] start a", "[test] FAIL a: 1 != 2 at x.rs:3", "[test] start b", "[test] PANIC b: boom"])
-            .finish(End::Exited(1), Duration::ZERO);
+        let report =
+            run(&["[test] start a", "[test] FAIL a: 1 != 2 at x.rs:3", "[test] start b", "[test] PANIC b: boom"])
+                .finish(End::Exited(1), Duration::ZERO);
         let problems = report.problems();
         assert!(problems.iter().any(|p| p == "test a failed: 1 != 2 at x.rs:3"));
         assert!(problems.iter().any(|p| p == "test b panicked: boom"));

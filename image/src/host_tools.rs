@@ -48,7 +48,9 @@ pub fn python_env() -> Result<PathBuf> {
     }
     println!("xtask: creating a Python environment with {wanted} in {}", venv.display());
     run_quiet(Command::new("python3").arg("-m").arg("venv").arg("--clear").arg(&venv))?;
-    run_quiet(Command::new(bin.join("pip")).args(["install", "-q", "--disable-pip-version-check"]).args(PYTHON_MODULES))?;
+    run_quiet(
+        Command::new(bin.join("pip")).args(["install", "-q", "--disable-pip-version-check"]).args(PYTHON_MODULES),
+    )?;
     std::fs::write(&marker, wanted)?;
     Ok(bin)
 }

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root (the parent of `image/`).
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("image/ has a parent folder")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("image/ has a parent folder").to_path_buf()
 }
 
 /// Everything the build tool makes lives under here.

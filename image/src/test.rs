@@ -16,9 +16,15 @@ const PER_TEST_LIMIT: Duration = Duration::from_secs(120);
 const HOST_CRATES: &[&str] = &["xtask", "sel4-gen", "sel4", "uxrt-memory"];
 
 /// The in-image tests that fail on purpose, and how the harness must see each fail.
-const HARNESS_SELF_TESTS: &[(&str, fn(&Verdict) -> bool)] = &[
+/// Whether a verdict is the one a self-test must get.
+type Expectation = fn(&Verdict) -> bool;
+
+const HARNESS_SELF_TESTS: &[(&str, Expectation)] = &[
     ("harness_selftest_assert", |v| matches!(v, Verdict::Failed(m) if m.contains("left: 1") && m.contains("right: 2"))),
-    ("harness_selftest_panic", |v| matches!(v, Verdict::Panicked(m) if m.starts_with("deliberate panic at ") && m.contains("harness_selftest.rs"))),
+    (
+        "harness_selftest_panic",
+        |v| matches!(v, Verdict::Panicked(m) if m.starts_with("deliberate panic at ") && m.contains("harness_selftest.rs")),
+    ),
     ("harness_selftest_hang", |v| matches!(v, Verdict::Hung(_))),
 ];
 const SELF_TEST_LIMIT: Duration = Duration::from_secs(5);
@@ -117,7 +123,12 @@ fn parse_cargo_result(line: &str) -> Option<(usize, usize)> {
     Some((number_before(" passed")?, number_before(" failed")?))
 }
 
-fn boot(image: &Image, commands: &[&str], limit: Duration, watch: impl FnMut(Option<&str>, Duration) -> Control) -> Result<crate::qemu::Outcome> {
+fn boot(
+    image: &Image,
+    commands: &[&str],
+    limit: Duration,
+    watch: impl FnMut(Option<&str>, Duration) -> Control,
+) -> Result<crate::qemu::Outcome> {
     let mut commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
     commands.push("exit".into());
     Boot { image, commands, timeout: Some(limit), echo: true }.run(false, watch)
@@ -163,7 +174,7 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 }
 
 /// Runs a test that fails on purpose and checks that the harness names it and says how.
-fn harness_self_test(image: &Image, name: &str, expected: fn(&Verdict) -> bool, tally: &mut Tally) -> Result {
+fn harness_self_test(image: &Image, name: &str, expected: Expectation, tally: &mut Tally) -> Result {
     println!("xtask: harness self-test {name} (it must fail)");
     let (report, _) = boot_tests(image, &format!("test {name}"), SELF_TEST_LIMIT)?;
     let seen: Vec<String> = report.failures().map(harness::describe).collect();

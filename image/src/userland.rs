@@ -33,10 +33,7 @@ pub fn build_image(config: KernelConfig) -> Result<Image> {
     if !status.success() {
         bail!("the userland build failed");
     }
-    Ok(Image {
-        kernel: kernel.elf32,
-        root_server: target_dir.join(TARGET).join("userland").join("root-server"),
-    })
+    Ok(Image { kernel: kernel.elf32, root_server: target_dir.join(TARGET).join("userland").join("root-server") })
 }
 
 /// The kernel source the host-side tests of the bindings are generated from.

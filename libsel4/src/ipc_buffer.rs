@@ -15,6 +15,7 @@ const RECEIVE_INDEX: usize = RECEIVE_CNODE + 1;
 const RECEIVE_DEPTH: usize = RECEIVE_CNODE + 2;
 /// Words in an IPC buffer (`seL4_IPCBuffer`).
 pub const WORDS: usize = RECEIVE_DEPTH + 1;
+const _: () = assert!(WORDS * 8 <= 1 << consts::PAGE_BITS, "the IPC buffer fits its page");
 
 #[inline(always)]
 fn read(index: usize) -> Word {
@@ -22,7 +23,9 @@ fn read(index: usize) -> Word {
     let value;
     // SAFETY: GS points at this thread's IPC buffer, a mapped page of WORDS words, and
     // `index` is in bounds; reading it has no other effect.
-    unsafe { asm!("mov {v}, qword ptr gs:[{o}]", v = out(reg) value, o = in(reg) index * 8, options(nostack, readonly, preserves_flags)) };
+    unsafe {
+        asm!("mov {v}, qword ptr gs:[{o}]", v = out(reg) value, o = in(reg) index * 8, options(nostack, readonly, preserves_flags))
+    };
     value
 }
 
@@ -30,7 +33,9 @@ fn read(index: usize) -> Word {
 fn write(index: usize, value: Word) {
     assert!(index < WORDS);
     // SAFETY: as in `read`; the IPC buffer is this thread's own, writable page.
-    unsafe { asm!("mov qword ptr gs:[{o}], {v}", v = in(reg) value, o = in(reg) index * 8, options(nostack, preserves_flags)) };
+    unsafe {
+        asm!("mov qword ptr gs:[{o}], {v}", v = in(reg) value, o = in(reg) index * 8, options(nostack, preserves_flags))
+    };
 }
 
 /// Message register `i`.
@@ -80,6 +85,5 @@ mod tests {
     fn layout_matches_sel4_ipc_buffer() {
         // tag, msg[120], userData, caps_or_badges[3], receiveCNode/Index/Depth
         assert_eq!((USER_DATA, CAPS_OR_BADGES, RECEIVE_CNODE, WORDS), (121, 122, 125, 128));
-        assert!(WORDS * 8 <= 1 << consts::PAGE_BITS);
     }
 }

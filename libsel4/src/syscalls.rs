@@ -50,7 +50,11 @@ fn store_mrs(mrs: &[Word; REGISTER_MRS], length: Word) {
 
 /// Call with the first message registers passed and returned in CPU registers only.
 #[inline]
-pub fn call_with_mrs(dest: CPtr, info: MessageInfo, mut mrs: [Word; REGISTER_MRS]) -> (MessageInfo, [Word; REGISTER_MRS]) {
+pub fn call_with_mrs(
+    dest: CPtr,
+    info: MessageInfo,
+    mut mrs: [Word; REGISTER_MRS],
+) -> (MessageInfo, [Word; REGISTER_MRS]) {
     let (_, info) = raw(Syscall::Call, dest, info.0, &mut mrs);
     (MessageInfo(info), mrs)
 }

@@ -18,7 +18,12 @@ pub struct MessageInfo(pub Word);
 impl MessageInfo {
     pub const fn new(label: Word, caps_unwrapped: Word, extra_caps: Word, length: Word) -> Self {
         use layout::message_info as f;
-        MessageInfo(put(label, f::LABEL) | put(caps_unwrapped, f::CAPS_UNWRAPPED) | put(extra_caps, f::EXTRA_CAPS) | put(length, f::LENGTH))
+        MessageInfo(
+            put(label, f::LABEL)
+                | put(caps_unwrapped, f::CAPS_UNWRAPPED)
+                | put(extra_caps, f::EXTRA_CAPS)
+                | put(length, f::LENGTH),
+        )
     }
     pub const fn label(self) -> Word {
         get(self.0, layout::message_info::LABEL)
@@ -41,7 +46,11 @@ pub struct CapRights(pub Word);
 impl CapRights {
     pub const fn new(grant: bool, read: bool, write: bool) -> Self {
         use layout::cap_rights as f;
-        CapRights(put(grant as Word, f::CAP_ALLOW_GRANT) | put(read as Word, f::CAP_ALLOW_READ) | put(write as Word, f::CAP_ALLOW_WRITE))
+        CapRights(
+            put(grant as Word, f::CAP_ALLOW_GRANT)
+                | put(read as Word, f::CAP_ALLOW_READ)
+                | put(write as Word, f::CAP_ALLOW_WRITE),
+        )
     }
     pub const ALL: CapRights = CapRights::new(true, true, true);
     pub const READ_WRITE: CapRights = CapRights::new(false, true, true);
@@ -96,7 +105,10 @@ mod tests {
     fn message_info_fields_round_trip() {
         for (label, unwrapped, caps, length) in [(0, 0, 0, 0), (1, 2, 3, 4), (0xfffff, 7, 3, 120), (12345, 0, 1, 64)] {
             let info = MessageInfo::new(label, unwrapped, caps, length);
-            assert_eq!((info.label(), info.caps_unwrapped(), info.extra_caps(), info.length()), (label, unwrapped, caps, length));
+            assert_eq!(
+                (info.label(), info.caps_unwrapped(), info.extra_caps(), info.length()),
+                (label, unwrapped, caps, length)
+            );
         }
     }
 

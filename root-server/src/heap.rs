@@ -3,15 +3,12 @@
 
 use linked_list_allocator::LockedHeap;
 
-const HEAP_SIZE: usize = 4 << 20;
+const HEAP_SIZE: usize = 1 << 20;
 
 #[global_allocator]
 static HEAP: LockedHeap = LockedHeap::empty();
 
-#[repr(align(4096))]
-struct Arena([u8; HEAP_SIZE]);
-
-static mut ARENA: Arena = Arena([0; HEAP_SIZE]);
+static mut ARENA: [u8; HEAP_SIZE] = [0; HEAP_SIZE];
 
 pub fn init() {
     // SAFETY: called once, before any allocation; the arena is used by nothing else.

@@ -13,10 +13,11 @@ commands:
   exit [CODE]   stop the machine (default: the status of the last command)";
 
 pub fn run(env: &mut Env) -> ! {
-    let mut input = match (env.resources.alloc_slot(), env.resources.alloc_object(sel4::ObjectType::NotificationObject, 0)) {
-        (Ok(handler), Ok(notification)) => Input::enable(handler, notification.cap),
-        _ => Input::enable(0, 0),
-    };
+    let mut input =
+        match (env.resources.alloc_slot(), env.resources.alloc_object(sel4::ObjectType::NotificationObject, 0)) {
+            (Ok(handler), Ok(notification)) => Input::enable(handler, notification.cap),
+            _ => Input::enable(0, 0),
+        };
     let mut status = 0u8;
     let mut line = [0u8; 256];
     loop {

@@ -107,7 +107,13 @@ impl Resources {
                 ram_untypeds += 1;
             }
         }
-        Resources { slots: SlotAllocator::new(info.empty.start, info.empty.end), untyped, devices, ram_bytes, ram_untypeds }
+        Resources {
+            slots: SlotAllocator::new(info.empty.start, info.empty.end),
+            untyped,
+            devices,
+            ram_bytes,
+            ram_untypeds,
+        }
     }
 
     pub fn alloc_slot(&mut self) -> Result<CPtr, ResourceError> {

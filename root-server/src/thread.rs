@@ -21,8 +21,15 @@ pub struct Thread {
 
 impl Thread {
     /// Starts `entry(arg)` on a fresh stack at `priority`.
-    pub fn spawn(resources: &mut Resources, vspace: &mut VSpace, entry: fn(Word) -> !, arg: Word, priority: u8) -> Result<Thread, ResourceError> {
-        let mut thread = Thread { tcb: resources.alloc_object(ObjectType::TCBObject, 0)?, frames: Vec::new(), ranges: Vec::new() };
+    pub fn spawn(
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        entry: fn(Word) -> !,
+        arg: Word,
+        priority: u8,
+    ) -> Result<Thread, ResourceError> {
+        let mut thread =
+            Thread { tcb: resources.alloc_object(ObjectType::TCBObject, 0)?, frames: Vec::new(), ranges: Vec::new() };
         match thread.setup(resources, vspace, entry, arg, priority) {
             Ok(()) => Ok(thread),
             Err(error) => {
@@ -32,7 +39,14 @@ impl Thread {
         }
     }
 
-    fn setup(&mut self, resources: &mut Resources, vspace: &mut VSpace, entry: fn(Word) -> !, arg: Word, priority: u8) -> Result<(), ResourceError> {
+    fn setup(
+        &mut self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        entry: fn(Word) -> !,
+        arg: Word,
+        priority: u8,
+    ) -> Result<(), ResourceError> {
         let ipc_buffer = self.map_new_frames(resources, vspace, 1)?;
         let stack = self.map_new_frames(resources, vspace, STACK_PAGES)?;
         let ipc_frame = self.frames[0].cap;
@@ -50,13 +64,19 @@ impl Thread {
         .map_err(ResourceError::Kernel)?;
         // As if `entry` had been called: the return-address slot leaves RSP ≡ 8 (mod 16).
         let stack_top = stack + (STACK_PAGES * PAGE_SIZE) as Word - 8;
-        let registers = UserContext { rip: entry as usize as Word, rsp: stack_top, rdi: arg, rflags: RFLAGS, ..Default::default() };
+        let registers =
+            UserContext { rip: entry as usize as Word, rsp: stack_top, rdi: arg, rflags: RFLAGS, ..Default::default() };
         let count = (core::mem::size_of::<UserContext>() / 8) as Word;
         tcb_write_registers(self.tcb.cap, true, 0, count, &registers).map_err(ResourceError::Kernel)
     }
 
     /// Maps `pages` new zeroed frames at a fresh address; returns the address.
-    fn map_new_frames(&mut self, resources: &mut Resources, vspace: &mut VSpace, pages: usize) -> Result<Word, ResourceError> {
+    fn map_new_frames(
+        &mut self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        pages: usize,
+    ) -> Result<Word, ResourceError> {
         let start = vspace.reserve(pages);
         self.ranges.push((start, pages));
         for page in 0..pages {

@@ -66,7 +66,13 @@ impl VSpace {
     }
 
     /// Maps `frame` at `vaddr`, making the missing page table, directory or PDPT.
-    pub fn map(&mut self, resources: &mut Resources, frame: CPtr, vaddr: Word, rights: CapRights) -> Result<(), ResourceError> {
+    pub fn map(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        vaddr: Word,
+        rights: CapRights,
+    ) -> Result<(), ResourceError> {
         // At most three levels can be missing (PDPT, page directory, page table).
         for _ in 0..4 {
             match x86_page_map(frame, caps::VSPACE, vaddr, rights, ATTRIBUTES) {

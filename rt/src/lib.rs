@@ -59,12 +59,3 @@ extern "C" fn _Unwind_Resume() -> ! {
     // SAFETY: ud2 raises an invalid-opcode fault and never returns.
     unsafe { core::arch::asm!("ud2", options(noreturn)) }
 }
-
-/// The first address after the program's image (page aligned).
-pub fn image_end() -> usize {
-    extern "C" {
-        static __uxrt_image_end: u8;
-    }
-    // SAFETY: only the address of the linker-defined symbol is taken.
-    unsafe { core::ptr::addr_of!(__uxrt_image_end) as usize }
-}

@@ -20,7 +20,7 @@ pub fn enums(text: &str, scope: &mut Scope) -> Result<Vec<Vec<Constant>>, String
         rest = &rest[at + 4..];
         let Some(open) = rest.find('{') else { break };
         // `enum name {` or `enum {`; anything else (e.g. `enum name var;`) is not a body.
-        if rest[..open].trim().split_whitespace().count() > 1 || rest[..open].contains(';') {
+        if rest[..open].split_whitespace().count() > 1 || rest[..open].contains(';') {
             continue;
         }
         let close = rest[open..].find('}').ok_or("unterminated enum")? + open;

@@ -37,7 +37,8 @@ pub struct Interfaces {
 }
 
 fn parse_document(xml: &str) -> Result<Document<'_>, String> {
-    Document::parse_with_options(xml, ParsingOptions { allow_dtd: true, ..Default::default() }).map_err(|e| e.to_string())
+    Document::parse_with_options(xml, ParsingOptions { allow_dtd: true, ..Default::default() })
+        .map_err(|e| e.to_string())
 }
 
 fn elements<'a, 'i>(node: Node<'a, 'i>, tag: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {

@@ -221,7 +221,13 @@ fn layouts(cpp: &cpp::Preprocessor, bf: &str, out: &mut String) -> Result<(), St
     for block in bitfield::block_names(&text) {
         let _ = writeln!(out, "    pub mod {} {{", names::snake(block.trim_start_matches("seL4_")));
         for field in bitfield::block(&text, &block)? {
-            let _ = writeln!(out, "        pub const {}: (u32, u32) = ({}, {});", names::upper_snake(&field.name), field.shift, field.bits);
+            let _ = writeln!(
+                out,
+                "        pub const {}: (u32, u32) = ({}, {});",
+                names::upper_snake(&field.name),
+                field.shift,
+                field.bits
+            );
         }
         if let Some((_, value)) = tags.iter().find(|(name, _)| *name == block) {
             let _ = writeln!(out, "        pub const TAG: u64 = {value};");
@@ -229,7 +235,13 @@ fn layouts(cpp: &cpp::Preprocessor, bf: &str, out: &mut String) -> Result<(), St
         out.push_str("    }\n");
     }
     out.push_str("}\n\n");
-    for (block, field) in [("seL4_MessageInfo", "label"), ("seL4_MessageInfo", "length"), ("seL4_CapRights", "capAllowWrite"), ("Badge", "Badge"), ("Guard", "GuardSize")] {
+    for (block, field) in [
+        ("seL4_MessageInfo", "label"),
+        ("seL4_MessageInfo", "length"),
+        ("seL4_CapRights", "capAllowWrite"),
+        ("Badge", "Badge"),
+        ("Guard", "GuardSize"),
+    ] {
         if !bitfield::block(&text, block)?.iter().any(|f| f.name == field) {
             return Err(format!("bitfield {block} has no field {field}"));
         }
@@ -257,9 +269,15 @@ fn invocations(cpp: &cpp::Preprocessor, interface_texts: &[String], out: &mut St
     }
     out.push_str("}\n\n");
 
-    let used_structs: Vec<&idl::Struct> = all.structs.iter().filter(|s| methods.iter().any(|m| m.params.iter().any(|p| p.type_name == s.name))).collect();
+    let used_structs: Vec<&idl::Struct> =
+        all.structs.iter().filter(|s| methods.iter().any(|m| m.params.iter().any(|p| p.type_name == s.name))).collect();
     for s in &used_structs {
-        let _ = writeln!(out, "/// `{}`.\n#[repr(C)]\n#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]\npub struct {} {{", s.name, stubs::rust_type_name(&s.name));
+        let _ = writeln!(
+            out,
+            "/// `{}`.\n#[repr(C)]\n#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]\npub struct {} {{",
+            s.name,
+            stubs::rust_type_name(&s.name)
+        );
         for member in &s.members {
             let _ = writeln!(out, "    pub {member}: Word,");
         }

@@ -16,7 +16,9 @@ pub fn snake(name: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 && !out.ends_with('_') {
             let previous = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if previous.is_ascii_lowercase() || ((previous.is_ascii_uppercase() || previous.is_ascii_digit()) && next_is_lower) {
+            if previous.is_ascii_lowercase()
+                || ((previous.is_ascii_uppercase() || previous.is_ascii_digit()) && next_is_lower)
+            {
                 out.push('_');
             }
         }

@@ -10,21 +10,36 @@ const WORD_BITS: u32 = 64;
 
 /// Capability types that name no interface of their own in the XML.
 const PLAIN_CAP_TYPES: &[&str] = &[
-    "seL4_CPtr", "seL4_CNode", "seL4_X64_PML4", "seL4_X86_IOSpace", "seL4_X86_EPTPML4", "seL4_X86_ASIDControl",
-    "seL4_X86_ASIDPool", "seL4_X86_VCPU", "seL4_X86_IOPort",
+    "seL4_CPtr",
+    "seL4_CNode",
+    "seL4_X64_PML4",
+    "seL4_X86_IOSpace",
+    "seL4_X86_EPTPML4",
+    "seL4_X86_ASIDControl",
+    "seL4_X86_ASIDPool",
+    "seL4_X86_VCPU",
+    "seL4_X86_IOPort",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     /// An integer of `bits` bits, as the Rust type `rust`.
-    Integer { bits: u32, rust: &'static str },
+    Integer {
+        bits: u32,
+        rust: &'static str,
+    },
     Bool,
     /// A one-word bitfield structure, a newtype over `Word` in Rust.
-    BitField { rust: &'static str },
+    BitField {
+        rust: &'static str,
+    },
     /// A capability: an extra cap of the message, not a message word.
     Cap,
     /// A structure of several words, passed by reference.
-    Struct { rust: String, members: Vec<String> },
+    Struct {
+        rust: String,
+        members: Vec<String>,
+    },
 }
 
 impl Kind {
@@ -58,7 +73,9 @@ impl Types<'_> {
             "seL4_CapRights_t" => Ok(Kind::BitField { rust: "CapRights" }),
             "seL4_CapData_t" => Ok(Kind::BitField { rust: "CapData" }),
             "seL4_PrioProps_t" => Ok(Kind::BitField { rust: "PrioProps" }),
-            _ if PLAIN_CAP_TYPES.contains(&type_name) || self.interface_names.iter().any(|i| i == type_name) => Ok(Kind::Cap),
+            _ if PLAIN_CAP_TYPES.contains(&type_name) || self.interface_names.iter().any(|i| i == type_name) => {
+                Ok(Kind::Cap)
+            }
             _ => match self.structs.iter().find(|s| s.name == type_name) {
                 Some(s) => Ok(Kind::Struct { rust: rust_type_name(&s.name), members: s.members.clone() }),
                 None => Err(format!("unknown parameter type {type_name}")),
@@ -123,15 +140,24 @@ fn marshal(inputs: &[Placed]) -> Vec<String> {
     words.into_iter().map(|parts| if parts.is_empty() { "0".into() } else { parts.join(" | ") }).collect()
 }
 
-/// Statements that store by-reference outputs, and expressions for returned ones.
-fn unmarshal(outputs: &[Placed]) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+/// Rust statements that store the by-reference outputs, and (expression, type) of each
+/// returned output.
+type Unmarshalled = (Vec<String>, Vec<(String, String)>);
+
+fn unmarshal(outputs: &[Placed]) -> Result<Unmarshalled, String> {
     let mut stores = Vec::new();
     let mut returned = Vec::new();
     for (param, kind, first_bit) in outputs {
         let name = names::parameter(&param.name);
         let (word, offset) = (first_bit / WORD_BITS, first_bit % WORD_BITS);
         let read = format!("reply.word({word})");
-        let field = |bits: u32| if offset == 0 { format!("({read} & {})", mask(bits)) } else { format!("(({read} >> {offset}) & {})", mask(bits)) };
+        let field = |bits: u32| {
+            if offset == 0 {
+                format!("({read} & {})", mask(bits))
+            } else {
+                format!("(({read} >> {offset}) & {})", mask(bits))
+            }
+        };
         match kind {
             Kind::Integer { bits: 64, rust } => returned.push((format!("{read} as {rust}"), rust.to_string())),
             Kind::Integer { bits, rust } => returned.push((format!("{} as {rust}", field(*bits)), rust.to_string())),
@@ -239,12 +265,20 @@ mod tests {
     fn small_parameters_share_a_word_aligned_to_their_size() {
         let (names, structs) = types();
         let types = Types { interface_names: &names, structs: &structs };
-        let (a, b, c, d) = (param("a", "seL4_Bool", false), param("b", "seL4_Uint8", false), param("c", "seL4_Word", false), param("d", "seL4_Uint16", false));
+        let (a, b, c, d) = (
+            param("a", "seL4_Bool", false),
+            param("b", "seL4_Uint8", false),
+            param("c", "seL4_Word", false),
+            param("d", "seL4_Uint16", false),
+        );
         let placed = place(&[&a, &b, &c, &d], &types).unwrap();
         let bits: Vec<u32> = placed.iter().map(|p| p.2).collect();
         // bool at 0, u8 aligned up to 8, word aligned to 64, u16 right after it.
         assert_eq!(bits, [0, 8, 64, 128]);
-        assert_eq!(marshal(&placed), ["(a as Word) | (((b as Word) & 0xff) << 8)", "(c as Word)", "((d as Word) & 0xffff)"]);
+        assert_eq!(
+            marshal(&placed),
+            ["(a as Word) | (((b as Word) & 0xff) << 8)", "(c as Word)", "((d as Word) & 0xffff)"]
+        );
     }
 
     #[test]
@@ -277,12 +311,20 @@ mod tests {
             id: "TCBSetSpace".into(),
             condition: None,
             brief: "Set spaces".into(),
-            params: vec![param("fault_ep", "seL4_Word", false), param("cspace_root", "seL4_CNode", false), param("cspace_root_data", "seL4_CapData_t", false), param("paddr", "seL4_Word", true)],
+            params: vec![
+                param("fault_ep", "seL4_Word", false),
+                param("cspace_root", "seL4_CNode", false),
+                param("cspace_root_data", "seL4_CapData_t", false),
+                param("paddr", "seL4_Word", true),
+            ],
         };
         let text = render(&method, &types).unwrap();
         assert!(text.contains("pub fn tcb_set_space(service: CPtr, fault_ep: Word, cspace_root: CPtr, cspace_root_data: CapData) -> Result<Word, Error>"), "{text}");
         assert!(text.contains("let words: [Word; 2] = [(fault_ep as Word), cspace_root_data.0];"), "{text}");
-        assert!(text.contains("crate::invoke(service, InvocationLabel::TCBSetSpace, &[cspace_root], &words)?"), "{text}");
+        assert!(
+            text.contains("crate::invoke(service, InvocationLabel::TCBSetSpace, &[cspace_root], &words)?"),
+            "{text}"
+        );
         assert!(text.contains("Ok(reply.word(0) as Word)"), "{text}");
     }
 

@@ -98,7 +98,12 @@ impl UntypedAllocator {
         self.free.iter().rev().find(|(_, blocks)| !blocks.is_empty()).map(|(&bits, _)| bits)
     }
 
-    pub fn alloc<K: UntypedOps>(&mut self, bits: u8, slots: &mut SlotAllocator, kernel: &mut K) -> Result<Block, AllocError<K::Error>> {
+    pub fn alloc<K: UntypedOps>(
+        &mut self,
+        bits: u8,
+        slots: &mut SlotAllocator,
+        kernel: &mut K,
+    ) -> Result<Block, AllocError<K::Error>> {
         if bits < self.min_bits || bits > self.max_bits {
             return Err(AllocError::BadSize(bits));
         }
@@ -121,7 +126,12 @@ impl UntypedAllocator {
     }
 
     /// Splits `block` in two halves; keeps the upper one free, returns the lower one.
-    fn split_block<K: UntypedOps>(&mut self, block: Block, slots: &mut SlotAllocator, kernel: &mut K) -> Result<Block, AllocError<K::Error>> {
+    fn split_block<K: UntypedOps>(
+        &mut self,
+        block: Block,
+        slots: &mut SlotAllocator,
+        kernel: &mut K,
+    ) -> Result<Block, AllocError<K::Error>> {
         let half = block.bits - 1;
         let lower_slot = slots.alloc().ok_or(AllocError::OutOfSlots)?;
         let Some(upper_slot) = slots.alloc() else {
@@ -145,7 +155,12 @@ impl UntypedAllocator {
 
     /// Returns a block: every object made from it is destroyed, and it merges with its
     /// buddy as far up as possible.
-    pub fn free<K: UntypedOps>(&mut self, block: Block, slots: &mut SlotAllocator, kernel: &mut K) -> Result<(), FreeError<K::Error>> {
+    pub fn free<K: UntypedOps>(
+        &mut self,
+        block: Block,
+        slots: &mut SlotAllocator,
+        kernel: &mut K,
+    ) -> Result<(), FreeError<K::Error>> {
         if !self.allocated.remove(&block) {
             return Err(FreeError::NotAllocated(block));
         }
@@ -209,7 +224,11 @@ pub(crate) mod tests {
             self.0
         }
         pub fn below(&mut self, n: u64) -> u64 {
-            if n == 0 { 0 } else { self.next() % n }
+            if n == 0 {
+                0
+            } else {
+                self.next() % n
+            }
         }
     }
 
@@ -218,7 +237,7 @@ pub(crate) mod tests {
     #[derive(Default)]
     struct ModelKernel {
         caps: Map<Slot, (u64, u8, Option<Slot>)>, // slot → (paddr, bits, parent)
-        used: Map<Slot, u64>,                       // untyped slot → bytes retyped so far
+        used: Map<Slot, u64>,                     // untyped slot → bytes retyped so far
         fail_after: Option<usize>,
     }
 
@@ -289,7 +308,8 @@ pub(crate) mod tests {
     #[test]
     fn freeing_everything_merges_back_to_the_roots() {
         let (mut untyped, mut slots, mut kernel) = setup(&[(0, 16), (1 << 20, 14)]);
-        let blocks: Vec<Block> = [4, 12, 5, 13, 14, 4].iter().map(|&b| untyped.alloc(b, &mut slots, &mut kernel).unwrap()).collect();
+        let blocks: Vec<Block> =
+            [4, 12, 5, 13, 14, 4].iter().map(|&b| untyped.alloc(b, &mut slots, &mut kernel).unwrap()).collect();
         for block in blocks.into_iter().rev() {
             untyped.free(block, &mut slots, &mut kernel).unwrap();
         }
@@ -352,13 +372,17 @@ pub(crate) mod tests {
                         Ok(block) => {
                             assert_eq!(block.paddr % block.size(), 0, "seed {seed}: misaligned");
                             for other in &held {
-                                let disjoint = block.paddr + block.size() <= other.paddr || other.paddr + other.size() <= block.paddr;
+                                let disjoint = block.paddr + block.size() <= other.paddr
+                                    || other.paddr + other.size() <= block.paddr;
                                 assert!(disjoint, "seed {seed}: {block:?} overlaps {other:?}");
                             }
                             held.push(block);
                         }
                         Err(AllocError::OutOfMemory) => {
-                            assert!(untyped.largest_free_bits().is_none_or(|b| b < bits), "seed {seed}: refused with room");
+                            assert!(
+                                untyped.largest_free_bits().is_none_or(|b| b < bits),
+                                "seed {seed}: refused with room"
+                            );
                         }
                         Err(other) => panic!("seed {seed}: {other:?}"),
                     }

@@ -3,9 +3,9 @@
 use super::Outcome;
 use crate::thread::Thread;
 use crate::{caps, check_eq, ok, Env};
+use core::sync::atomic::{AtomicU64, Ordering};
 use sel4::invocations::{cnode_delete, cnode_mint};
 use sel4::ipc_buffer::{mr, set_cap, set_mr, set_receive_slot};
-use core::sync::atomic::{AtomicU64, Ordering};
 use sel4::{CPtr, CapData, CapRights, MessageInfo, ObjectType, Word};
 
 const REPLY_LABEL: Word = 0x55;
@@ -52,7 +52,16 @@ fn server(args: Word) -> ! {
 
 fn mint(env: &mut Env, source: CPtr, rights: CapRights, badge: Word) -> Result<CPtr, super::Failure> {
     let slot = ok!(env.resources.alloc_slot());
-    ok!(cnode_mint(caps::CNODE, slot, 64, caps::CNODE, source, 64, rights, CapData::badge(badge).unwrap_or(CapData::NONE)));
+    ok!(cnode_mint(
+        caps::CNODE,
+        slot,
+        64,
+        caps::CNODE,
+        source,
+        64,
+        rights,
+        CapData::badge(badge).unwrap_or(CapData::NONE)
+    ));
     Ok(slot)
 }
 
@@ -73,7 +82,8 @@ pub fn round_trip_with_cap_transfer(env: &mut Env) -> Outcome {
     let not_granting = mint(env, endpoint.cap, CapRights::READ_WRITE, 0x43)?;
     let report = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
     let args = ServerArgs { endpoint: endpoint.cap, receive_slot, report: report.cap };
-    let thread = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, server, &args as *const ServerArgs as Word, 100));
+    let thread =
+        ok!(Thread::spawn(&mut env.resources, &mut env.vspace, server, &args as *const ServerArgs as Word, 100));
 
     // Through a cap with the grant right, the notification cap travels.
     let reply = sel4::call(granting, message_with_cap(7, notification.cap));

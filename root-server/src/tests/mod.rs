@@ -40,7 +40,11 @@ macro_rules! check_eq {
         match (&$left, &$right) {
             (left, right) => $crate::check!(
                 left == right,
-                "{} == {} (left: {:?}, right: {:?})", stringify!($left), stringify!($right), left, right
+                "{} == {} (left: {:?}, right: {:?})",
+                stringify!($left),
+                stringify!($right),
+                left,
+                right
             ),
         }
     };
@@ -53,7 +57,13 @@ macro_rules! ok {
         match $result {
             Ok(value) => value,
             Err(error) => {
-                return Err($crate::tests::Failure(alloc::format!("{} failed: {:?} at {}:{}", stringify!($result), error, file!(), line!())))
+                return Err($crate::tests::Failure(alloc::format!(
+                    "{} failed: {:?} at {}:{}",
+                    stringify!($result),
+                    error,
+                    file!(),
+                    line!()
+                )))
             }
         }
     };
@@ -86,7 +96,9 @@ pub fn current() -> Option<&'static str> {
         return None;
     }
     // SAFETY: CURRENT only ever holds the pointer and length of a `&'static str` name.
-    Some(unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(ptr, CURRENT_LENGTH.load(Ordering::Relaxed))) })
+    Some(unsafe {
+        core::str::from_utf8_unchecked(core::slice::from_raw_parts(ptr, CURRENT_LENGTH.load(Ordering::Relaxed)))
+    })
 }
 
 fn set_current(name: Option<&'static str>) {
@@ -128,7 +140,9 @@ pub fn run(env: &mut Env, name: Option<&str>) -> bool {
         set_current(None);
         let outcome = outcome.and_then(|()| {
             if after != before {
-                Err(Failure(alloc::format!("leaked resources: (free bytes, free slots) {before:?} before, {after:?} after")))
+                Err(Failure(alloc::format!(
+                    "leaked resources: (free bytes, free slots) {before:?} before, {after:?} after"
+                )))
             } else {
                 Ok(())
             }

@@ -23,8 +23,26 @@ pub fn badges_signal_poll_wait(env: &mut Env) -> Outcome {
     let notification = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
     let parking = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
     let (one, two) = (ok!(env.resources.alloc_slot()), ok!(env.resources.alloc_slot()));
-    ok!(cnode_mint(caps::CNODE, one, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, CapData::badge(0b01).unwrap()));
-    ok!(cnode_mint(caps::CNODE, two, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, CapData::badge(0b10).unwrap()));
+    ok!(cnode_mint(
+        caps::CNODE,
+        one,
+        64,
+        caps::CNODE,
+        notification.cap,
+        64,
+        CapRights::ALL,
+        CapData::badge(0b01).unwrap()
+    ));
+    ok!(cnode_mint(
+        caps::CNODE,
+        two,
+        64,
+        caps::CNODE,
+        notification.cap,
+        64,
+        CapRights::ALL,
+        CapData::badge(0b10).unwrap()
+    ));
 
     // Badges of pending signals accumulate (OR) until taken, then are cleared.
     sel4::signal(one);
@@ -41,7 +59,8 @@ pub fn badges_signal_poll_wait(env: &mut Env) -> Outcome {
 
     // A blocked wait is woken by another thread's signal.
     let args = SignalArgs { target: two, park: parking.cap };
-    let thread = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, signaller, &args as *const SignalArgs as Word, 100));
+    let thread =
+        ok!(Thread::spawn(&mut env.resources, &mut env.vspace, signaller, &args as *const SignalArgs as Word, 100));
     check_eq!(sel4::wait(notification.cap), 0b10);
     thread.destroy(&mut env.resources, &mut env.vspace);
 

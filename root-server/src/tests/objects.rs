@@ -50,7 +50,10 @@ pub fn retype_errors(env: &mut Env) -> Outcome {
     // More memory than the untyped has.
     check_eq!(retype(ObjectType::X86_LargePageObject as Word, 0, slot, 1), Err(Error::NotEnoughMemory));
     // Invoking retype on something that is not an untyped.
-    check_eq!(untyped_retype(caps::TCB, ObjectType::EndpointObject as Word, 0, caps::CNODE, 0, 0, slot, 1), Err(Error::IllegalOperation));
+    check_eq!(
+        untyped_retype(caps::TCB, ObjectType::EndpointObject as Word, 0, caps::CNODE, 0, 0, slot, 1),
+        Err(Error::IllegalOperation)
+    );
     // After all that, a good retype still works.
     check_eq!(retype(ObjectType::EndpointObject as Word, 0, slot, 1), Ok(()));
     env.resources.free_slot(slot);
@@ -61,7 +64,10 @@ pub fn retype_errors(env: &mut Env) -> Outcome {
 pub fn untyped_exhaustion_is_an_error(env: &mut Env) -> Outcome {
     let largest = env.resources.untyped.largest_free_bits().unwrap_or(0);
     let before = env.resources.untyped.free_bytes();
-    check_eq!(env.resources.alloc_object(ObjectType::UntypedObject, largest + 1).map(|_| ()), Err(ResourceError::OutOfMemory));
+    check_eq!(
+        env.resources.alloc_object(ObjectType::UntypedObject, largest + 1).map(|_| ()),
+        Err(ResourceError::OutOfMemory)
+    );
     check_eq!(env.resources.alloc_object(ObjectType::UntypedObject, 60).map(|_| ()), Err(ResourceError::BadSize(60)));
     check_eq!(env.resources.untyped.free_bytes(), before);
     Ok(())
