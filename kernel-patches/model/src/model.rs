@@ -1,0 +1,221 @@
+//! The whole system as far as queues are concerned: queues, notifications and threads.
+
+use crate::ring::{Delivery, Entry, Ring};
+use crate::{thread_event, Error, Source};
+use alloc::vec::Vec;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueId(pub usize);
+
+/// The result of a `wait`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    Ready(Delivery),
+    /// Nothing queued: the thread blocks until an entry arrives.
+    Blocked,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Notification {
+    /// Pending badge bits when not attached (the notification is "active").
+    word: Option<u64>,
+    attached: Option<(usize, usize)>,
+}
+
+#[derive(Clone, Debug)]
+struct Queue {
+    ring: Ring,
+    /// Threads blocked in `wait`, oldest first (only their number matters here).
+    waiters: usize,
+    /// Deliveries made to waiters as they were woken, in order.
+    woken: Vec<Delivery>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    queues: Vec<Option<Queue>>,
+    notifications: Vec<Option<Notification>>,
+    threads: Vec<Option<Option<(usize, usize)>>>,
+}
+
+impl Model {
+    pub fn new() -> Model {
+        Model::default()
+    }
+
+    pub fn new_queue(&mut self, capacity: usize) -> QueueId {
+        self.queues.push(Some(Queue { ring: Ring::new(capacity), waiters: 0, woken: Vec::new() }));
+        QueueId(self.queues.len() - 1)
+    }
+
+    pub fn new_notification(&mut self) -> usize {
+        self.notifications.push(Some(Notification::default()));
+        self.notifications.len() - 1
+    }
+
+    pub fn new_thread(&mut self) -> usize {
+        self.threads.push(Some(None));
+        self.threads.len() - 1
+    }
+
+    fn queue(&mut self, q: QueueId) -> Result<&mut Queue, Error> {
+        self.queues.get_mut(q.0).and_then(Option::as_mut).ok_or(Error::InvalidCapability)
+    }
+
+    /// Where `source` is attached, if it exists.
+    fn attachment(&mut self, source: Source) -> Result<&mut Option<(usize, usize)>, Error> {
+        match source {
+            Source::Notification(n) => self.notifications.get_mut(n).and_then(Option::as_mut).map(|n| &mut n.attached),
+            Source::Thread(t) => self.threads.get_mut(t).and_then(Option::as_mut),
+        }
+        .ok_or(Error::InvalidCapability)
+    }
+
+    pub fn attach(&mut self, q: QueueId, source: Source, token: u64) -> Result<(), Error> {
+        // Check everything first, then act.
+        let capacity = self.queue(q)?.ring.capacity();
+        let occupied = self.queue(q)?.ring.occupied();
+        if self.attachment(source)?.is_some() {
+            return Err(Error::DeleteFirst);
+        }
+        if occupied == capacity {
+            return Err(Error::RangeError);
+        }
+        let pending = match source {
+            Source::Notification(n) => self.notifications[n].as_mut().expect("exists").word.take(),
+            Source::Thread(_) => None,
+        };
+        let queue = self.queue(q)?;
+        let record = queue.ring.attach(source, token, pending).expect("room was checked");
+        if pending.is_some() {
+            Self::wake(queue);
+        }
+        *self.attachment(source)? = Some((q.0, record));
+        Ok(())
+    }
+
+    pub fn detach(&mut self, source: Source) -> Result<(), Error> {
+        let (q, record) = self.attachment(source)?.take().ok_or(Error::IllegalOperation)?;
+        let unreported = self.queues[q].as_mut().expect("attached to a live queue").ring.detach(record);
+        if let (Source::Notification(n), Some(bits)) = (source, unreported) {
+            let notification = self.notifications[n].as_mut().expect("exists");
+            notification.word = Some(notification.word.unwrap_or(0) | bits);
+        }
+        Ok(())
+    }
+
+    /// Wakes the oldest waiter if there is one and something is queued.
+    fn wake(queue: &mut Queue) {
+        if queue.waiters > 0 && queue.ring.queued() > 0 {
+            queue.waiters -= 1;
+            let delivery = queue.ring.deliver();
+            queue.woken.push(delivery);
+        }
+    }
+
+    /// `seL4_Signal` on a notification (through a cap with this badge).
+    pub fn signal(&mut self, n: usize, badge: u64) -> Result<(), Error> {
+        let notification = self.notifications.get_mut(n).and_then(Option::as_mut).ok_or(Error::InvalidCapability)?;
+        match notification.attached {
+            Some((q, record)) => {
+                let queue = self.queues[q].as_mut().expect("attached to a live queue");
+                if queue.ring.signal(record, badge) {
+                    Self::wake(queue);
+                }
+            }
+            None => notification.word = Some(notification.word.unwrap_or(0) | badge),
+        }
+        Ok(())
+    }
+
+    /// `seL4_Poll` on the notification itself. Refused while it is attached: a
+    /// notification has one consumer, its queue (the kernel answers with a cap fault).
+    pub fn poll_notification(&mut self, n: usize) -> Result<u64, Error> {
+        let notification = self.notifications.get_mut(n).and_then(Option::as_mut).ok_or(Error::InvalidCapability)?;
+        if notification.attached.is_some() {
+            return Err(Error::IllegalOperation);
+        }
+        Ok(notification.word.take().unwrap_or(0))
+    }
+
+    /// A thread stops for good in the way `event` says (see [`thread_event`]).
+    pub fn thread_stops(&mut self, t: usize, event: u64) -> Result<(), Error> {
+        let attached = *self.threads.get(t).and_then(Option::as_ref).ok_or(Error::InvalidCapability)?;
+        if let Some((q, record)) = attached {
+            let queue = self.queues[q].as_mut().expect("attached to a live queue");
+            if event == thread_event::DELETED {
+                queue.ring.orphan(record, event);
+            } else if !queue.ring.signal(record, event) {
+                return Ok(());
+            }
+            Self::wake(queue);
+        }
+        if event == thread_event::DELETED {
+            self.threads[t] = None;
+        }
+        Ok(())
+    }
+
+    pub fn poll(&mut self, q: QueueId, ack: usize) -> Result<Delivery, Error> {
+        let queue = self.queue(q)?;
+        queue.ring.acknowledge(ack)?;
+        Ok(queue.ring.deliver())
+    }
+
+    pub fn wait(&mut self, q: QueueId, ack: usize) -> Result<Wait, Error> {
+        let queue = self.queue(q)?;
+        queue.ring.acknowledge(ack)?;
+        if queue.ring.queued() == 0 {
+            queue.waiters += 1;
+            return Ok(Wait::Blocked);
+        }
+        Ok(Wait::Ready(queue.ring.deliver()))
+    }
+
+    /// Deliveries made to blocked waiters since the last call, oldest first.
+    pub fn take_woken(&mut self, q: QueueId) -> Vec<Delivery> {
+        self.queue(q).map(|queue| core::mem::take(&mut queue.woken)).unwrap_or_default()
+    }
+
+    /// What a delivery's entries say, read from the ring as user level would.
+    pub fn read(&self, q: QueueId, delivery: Delivery) -> Vec<Entry> {
+        self.queues[q.0].as_ref().map(|queue| queue.ring.read(delivery)).unwrap_or_default()
+    }
+
+    pub fn delete_queue(&mut self, q: QueueId) -> Result<(), Error> {
+        let queue = self.queues.get_mut(q.0).and_then(Option::take).ok_or(Error::InvalidCapability)?;
+        let mut ring = queue.ring;
+        let records: Vec<(usize, Source)> = ring.attached().collect();
+        for (record, source) in records {
+            let unreported = ring.detach(record);
+            match source {
+                Source::Notification(n) => {
+                    let notification = self.notifications[n].as_mut().expect("exists");
+                    notification.attached = None;
+                    if let Some(bits) = unreported {
+                        notification.word = Some(notification.word.unwrap_or(0) | bits);
+                    }
+                }
+                Source::Thread(t) => {
+                    if let Some(attached) = self.threads[t].as_mut() {
+                        *attached = None;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn delete_notification(&mut self, n: usize) -> Result<(), Error> {
+        let notification = self.notifications.get_mut(n).and_then(Option::take).ok_or(Error::InvalidCapability)?;
+        if let Some((q, record)) = notification.attached {
+            self.queues[q].as_mut().expect("attached to a live queue").ring.detach(record);
+        }
+        Ok(())
+    }
+
+    /// Every internal invariant of every queue.
+    pub fn check(&self) -> Result<(), &'static str> {
+        self.queues.iter().flatten().try_for_each(|queue| queue.ring.check())
+    }
+}
