@@ -8,8 +8,8 @@ pub const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  build [--config debug|bench]   build the kernel and the userland image
-  run   [--config debug|bench]   boot the image in QEMU with the console on this terminal
+  build [--config CONFIG]        build the kernel and the userland image
+  run   [--config CONFIG]        boot the image in QEMU with the console on this terminal
         [--commands 'a; b; c']   non-interactive: type these commands, then `exit`,
                                  and end with the system's exit status
         [--timeout SECONDS]      give up (and fail) after this long (default 120 with
@@ -17,6 +17,7 @@ commands:
   test  [--no-host]              host unit tests, then boot tests in QEMU
   help                           this text
 
+CONFIG is debug (the default), bench, or debug-noqueues (notification queues off).
 Everything is built under target/uxrt. QEMU runs under TCG (never KVM).";
 
 pub enum Command {

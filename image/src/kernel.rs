@@ -19,6 +19,8 @@ pub enum KernelConfig {
     Debug,
     /// No debug printing; benchmark syscalls and utilisation counters.
     Bench,
+    /// The debug kernel without notification queues (the option off).
+    DebugNoQueues,
 }
 
 impl KernelConfig {
@@ -26,7 +28,8 @@ impl KernelConfig {
         match name {
             "debug" => Ok(KernelConfig::Debug),
             "bench" => Ok(KernelConfig::Bench),
-            _ => bail!("unknown kernel configuration {name} (debug or bench)"),
+            "debug-noqueues" => Ok(KernelConfig::DebugNoQueues),
+            _ => bail!("unknown kernel configuration {name} (debug, bench or debug-noqueues)"),
         }
     }
 
@@ -34,13 +37,19 @@ impl KernelConfig {
         match self {
             KernelConfig::Debug => "debug",
             KernelConfig::Bench => "bench",
+            KernelConfig::DebugNoQueues => "debug-noqueues",
         }
     }
 
     /// The configuration files, in the order later ones override earlier ones.
-    fn files(self) -> [PathBuf; 2] {
+    fn files(self) -> Vec<PathBuf> {
         let dir = paths::kernel_patches().join("config");
-        [dir.join("common.conf"), dir.join(format!("{}.conf", self.name()))]
+        let names: &[&str] = match self {
+            KernelConfig::Debug => &["common", "debug", "queues"],
+            KernelConfig::Bench => &["common", "bench", "queues"],
+            KernelConfig::DebugNoQueues => &["common", "debug"],
+        };
+        names.iter().map(|name| dir.join(format!("{name}.conf"))).collect()
     }
 }
 
@@ -221,13 +230,14 @@ mod tests {
 
     #[test]
     fn shipped_configurations_are_valid_and_known_good_for_qemu() {
-        for config in [KernelConfig::Debug, KernelConfig::Bench] {
+        for config in [KernelConfig::Debug, KernelConfig::Bench, KernelConfig::DebugNoQueues] {
             let settings = read_config(&config.files()).unwrap();
             let has = |name: &str| settings.iter().any(|(n, _)| n == name);
             assert!(has("CONFIG_XAPIC") && !has("CONFIG_X2APIC"));
             assert!(has("CONFIG_FSGSBASE_MSR") && !has("CONFIG_FSGSBASE_INST"));
             assert!(!has("CONFIG_SUPPORT_PCID") && !has("CONFIG_HUGE_PAGE") && !has("CONFIG_IOMMU"));
-            assert_eq!(has("CONFIG_PRINTING"), config == KernelConfig::Debug);
+            assert_eq!(has("CONFIG_PRINTING"), config != KernelConfig::Bench);
+            assert_eq!(has("CONFIG_NOTIFICATION_QUEUES"), config != KernelConfig::DebugNoQueues);
             assert_eq!(has("CONFIG_ENABLE_BENCHMARKS"), config == KernelConfig::Bench);
         }
     }

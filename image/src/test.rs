@@ -67,6 +67,18 @@ pub fn run_all(host: bool) -> Result {
         harness_self_test(&image, name, *expected, &mut tally)?;
     }
 
+    // The kernel with notification queues configured out passes every other test.
+    let plain = userland::build_image(KernelConfig::DebugNoQueues)?;
+    let (report, _) = boot_tests(&plain, "test", PER_TEST_LIMIT)?;
+    let mut problems = report.problems();
+    if report.results.iter().any(|r| r.name.starts_with("nq_")) {
+        problems.push("queue tests ran on a kernel without queues".into());
+    }
+    tally.check(
+        &format!("the kernel without notification queues passes the suite ({} tests)", report.passed()),
+        problems,
+    );
+
     let bench = userland::build_image(KernelConfig::Bench)?;
     let outcome = boot(&bench, &["info"], Duration::from_secs(120), |_, _| Control::Continue)?;
     let mut problems = vec![];

@@ -83,6 +83,8 @@ pub fn object_bits(kind: ObjectType, size_bits: u8) -> u8 {
         ObjectType::EndpointObject => consts::ENDPOINT_BITS,
         ObjectType::NotificationObject => consts::NOTIFICATION_BITS,
         ObjectType::CapTableObject => consts::SLOT_BITS + size_bits as i64,
+        #[cfg(notification_queues)]
+        ObjectType::NotificationQueueObject => size_bits as i64,
         ObjectType::X86_4K => consts::PAGE_BITS,
         ObjectType::X86_LargePageObject => consts::LARGE_PAGE_BITS,
         ObjectType::X86_PageTableObject => consts::PAGE_TABLE_BITS,

@@ -1,6 +1,6 @@
 //! One queue: its attachment records and its ring.
 //!
-//! Ring positions, all modulo `capacity`:
+//! Ring positions, all modulo the ring length (`2 * capacity`):
 //! `[head, head + delivered)` delivered and not yet acknowledged, then
 //! `[head + delivered, head + delivered + queued)` queued (not yet delivered).
 
@@ -57,11 +57,14 @@ pub struct Ring {
 }
 
 impl Ring {
+    /// A ring for `capacity` records has twice as many positions, as the kernel's does:
+    /// entries re-queued while acknowledging then never land where the acknowledgement
+    /// has yet to read.
     pub fn new(capacity: usize) -> Ring {
         Ring {
             records: vec![None; capacity],
-            entries: vec![Entry::default(); capacity],
-            owner: vec![None; capacity],
+            entries: vec![Entry::default(); 2 * capacity],
+            owner: vec![None; 2 * capacity],
             head: 0,
             delivered: 0,
             queued: 0,
@@ -200,8 +203,8 @@ impl Ring {
     /// Internal consistency (used by the tests).
     pub fn check(&self) -> Result<(), &'static str> {
         let capacity = self.owner.len();
-        if self.delivered + self.queued > capacity {
-            return Err("more entries than the ring holds");
+        if self.delivered + self.queued > self.records.len() {
+            return Err("more entries than records");
         }
         let queued_records = self.records.iter().flatten().filter(|r| matches!(r.place, Place::Queued(_))).count();
         if queued_records != self.queued {

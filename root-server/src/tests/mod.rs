@@ -7,6 +7,8 @@ mod harness_selftest;
 mod ipc;
 mod memory;
 mod notifications;
+#[cfg(notification_queues)]
+mod nqueue;
 mod objects;
 mod threads;
 
@@ -77,6 +79,18 @@ const SUITE: &[Test] = &[
     Test { name: "second_thread_runs", run: threads::second_thread_runs },
     Test { name: "ipc_round_trip_with_cap_transfer", run: ipc::round_trip_with_cap_transfer },
     Test { name: "notification_badges_signal_poll_wait", run: notifications::badges_signal_poll_wait },
+    #[cfg(notification_queues)]
+    Test { name: "nq_signals_coalesce_defer_and_deliver", run: nqueue::signals_coalesce_defer_and_deliver },
+    #[cfg(notification_queues)]
+    Test { name: "nq_full_queue_never_overflows", run: nqueue::a_full_queue_never_overflows },
+    #[cfg(notification_queues)]
+    Test { name: "nq_errors", run: nqueue::errors_are_reported_and_change_nothing },
+    #[cfg(notification_queues)]
+    Test { name: "nq_detach_and_deletion", run: nqueue::detach_and_deletion_withdraw_entries_and_keep_bits },
+    #[cfg(notification_queues)]
+    Test { name: "nq_direct_wait_refused", run: nqueue::waiting_directly_on_an_attached_notification_is_refused },
+    #[cfg(notification_queues)]
+    Test { name: "nq_blocked_wait_woken", run: nqueue::a_blocked_wait_is_woken_by_a_signal },
 ];
 
 /// Tests that fail on purpose, run one at a time to test the harness itself.

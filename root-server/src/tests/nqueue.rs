@@ -1,0 +1,292 @@
+//! Notification queues against the real kernel: directed tests of each promise and error.
+
+use super::threads::park;
+use super::{Failure, Outcome};
+use crate::resources::Object;
+use crate::thread::Thread;
+use crate::vspace::PAGE_SIZE;
+use crate::{caps, check, check_eq, ok, Env};
+use core::sync::atomic::{AtomicBool, Ordering};
+use sel4::invocations::{
+    cnode_mint, notification_queue_attach as attach, notification_queue_detach as detach,
+    notification_queue_poll as poll, notification_queue_set_ring as set_ring, notification_queue_wait as wait,
+    tcb_set_priority, untyped_retype, x86_page_unmap,
+};
+use sel4::{consts, CPtr, CapData, CapRights, Error, ObjectType, Word};
+
+/// Bytes of a queue of 2^bits and how many notifications it takes.
+pub fn capacity(bits: u8) -> usize {
+    ((1usize << bits) - consts::NOTIFICATION_QUEUE_HEADER_BYTES as usize)
+        / consts::NOTIFICATION_QUEUE_RECORD_BYTES as usize
+}
+
+/// A queue with its ring frame mapped read-only in the root server.
+pub struct TestQueue {
+    pub queue: Object,
+    ring_frame: Object,
+    ring: Word,
+    pub capacity: usize,
+    /// Entries delivered and not yet acknowledged.
+    pub unacknowledged: Word,
+}
+
+impl TestQueue {
+    /// A queue of 2^`bits` bytes whose ring fits one page.
+    pub fn new(env: &mut Env, bits: u8) -> Result<TestQueue, Failure> {
+        let capacity = capacity(bits);
+        check!(2 * capacity * consts::NOTIFICATION_QUEUE_ENTRY_BYTES as usize <= PAGE_SIZE, "ring must fit a page");
+        let queue = ok!(env.resources.alloc_object(ObjectType::NotificationQueueObject, bits));
+        let ring_frame = ok!(env.resources.alloc_object(ObjectType::X86_4K, 0));
+        let ring = env.vspace.reserve(1);
+        ok!(env.vspace.map(&mut env.resources, ring_frame.cap, ring, CapRights::READ));
+        ok!(set_ring(queue.cap, ring_frame.cap));
+        Ok(TestQueue { queue, ring_frame, ring, capacity, unacknowledged: 0 })
+    }
+
+    /// Entry `position` of the ring, as user level reads it.
+    pub fn entry(&self, position: Word) -> (Word, Word) {
+        let entry = (self.ring + position * 16) as *const Word;
+        // SAFETY: the ring page is mapped read-only at `self.ring` and `position` is a
+        // ring position the kernel returned (below 2 * capacity entries of 16 bytes).
+        unsafe { (entry.read_volatile(), entry.add(1).read_volatile()) }
+    }
+
+    /// Acknowledges everything delivered so far and returns the new entries.
+    pub fn poll_all(&mut self) -> Result<alloc::vec::Vec<(Word, Word)>, Error> {
+        let (count, start) = poll(self.queue.cap, self.unacknowledged)?;
+        self.unacknowledged = count;
+        Ok(self.read(count, start))
+    }
+
+    pub fn read(&self, count: Word, start: Word) -> alloc::vec::Vec<(Word, Word)> {
+        let positions = 2 * self.capacity as Word;
+        (0..count).map(|i| self.entry((start + i) % positions)).collect()
+    }
+
+    pub fn destroy(self, env: &mut Env) {
+        env.resources.free_object(self.queue);
+        let _ = x86_page_unmap(self.ring_frame.cap);
+        env.resources.free_object(self.ring_frame);
+        env.vspace.release(self.ring, 1);
+    }
+}
+
+fn notifications(env: &mut Env, count: usize) -> Result<alloc::vec::Vec<Object>, Failure> {
+    let mut made = alloc::vec::Vec::new();
+    for _ in 0..count {
+        made.push(ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0)));
+    }
+    Ok(made)
+}
+
+fn free_all(env: &mut Env, objects: alloc::vec::Vec<Object>) {
+    for object in objects {
+        env.resources.free_object(object);
+    }
+}
+
+fn badged(env: &mut Env, notification: CPtr, badge: Word) -> Result<CPtr, Failure> {
+    let slot = ok!(env.resources.alloc_slot());
+    ok!(cnode_mint(
+        caps::CNODE,
+        slot,
+        64,
+        caps::CNODE,
+        notification,
+        64,
+        CapRights::ALL,
+        CapData::badge(badge).unwrap()
+    ));
+    Ok(slot)
+}
+
+pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
+    let mut q = TestQueue::new(env, 10)?;
+    let n = notifications(env, 2)?;
+    let (one, two) = (badged(env, n[0].cap, 0b01)?, badged(env, n[0].cap, 0b10)?);
+    ok!(attach(q.queue.cap, n[0].cap, 1000));
+    ok!(attach(q.queue.cap, n[1].cap, 2000));
+    check_eq!(ok!(q.poll_all()), []);
+    // Two signals before delivery: one entry with both bits.
+    sel4::signal(one);
+    sel4::signal(two);
+    sel4::signal(n[1].cap);
+    check_eq!(ok!(q.poll_all()), [(1000, 0b11), (2000, 0)]);
+    // Signals while the entry is unacknowledged wait for the acknowledgement.
+    sel4::signal(two);
+    check_eq!(ok!(poll(q.queue.cap, 0)).0, 0);
+    check_eq!(ok!(q.poll_all()), [(1000, 0b10)]);
+    check_eq!(ok!(q.poll_all()), []);
+    // Pending signals of a notification are reported when it is attached.
+    let late = notifications(env, 1)?;
+    sel4::signal(late[0].cap);
+    ok!(attach(q.queue.cap, late[0].cap, 3000));
+    check_eq!(ok!(q.poll_all()), [(3000, 0)]);
+    for slot in [one, two] {
+        env.resources.free_slot(slot);
+    }
+    free_all(env, late);
+    free_all(env, n);
+    q.destroy(env);
+    Ok(())
+}
+
+pub fn a_full_queue_never_overflows(env: &mut Env) -> Outcome {
+    let mut q = TestQueue::new(env, 12)?;
+    let n = notifications(env, q.capacity + 1)?;
+    for (i, notification) in n.iter().take(q.capacity).enumerate() {
+        ok!(attach(q.queue.cap, notification.cap, i as Word));
+    }
+    check_eq!(attach(q.queue.cap, n[q.capacity].cap, 0), Err(Error::RangeError));
+    for round in 0..4 {
+        for notification in n.iter().take(q.capacity) {
+            sel4::signal(notification.cap);
+        }
+        let mut tokens: alloc::vec::Vec<Word> = ok!(q.poll_all()).into_iter().map(|(token, _)| token).collect();
+        tokens.sort_unstable();
+        check!(
+            tokens == (0..q.capacity as Word).collect::<alloc::vec::Vec<_>>(),
+            "round {round}: {} entries",
+            tokens.len()
+        );
+    }
+    free_all(env, n);
+    q.destroy(env);
+    Ok(())
+}
+
+pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
+    let mut q = TestQueue::new(env, 9)?;
+    let other = TestQueue::new(env, 9)?;
+    let n = notifications(env, 2)?;
+    ok!(attach(q.queue.cap, n[0].cap, 1));
+    check_eq!(attach(q.queue.cap, n[0].cap, 2), Err(Error::DeleteFirst));
+    check_eq!(attach(other.queue.cap, n[0].cap, 2), Err(Error::DeleteFirst));
+    check_eq!(detach(other.queue.cap, n[0].cap), Err(Error::IllegalOperation));
+    check_eq!(detach(q.queue.cap, n[1].cap), Err(Error::IllegalOperation));
+    check_eq!(attach(q.queue.cap, q.queue.cap, 2), Err(Error::InvalidCapability));
+    check_eq!(poll(q.queue.cap, 1), Err(Error::RangeError));
+    check_eq!(set_ring(q.queue.cap, q.ring_frame.cap), Err(Error::DeleteFirst));
+    // A queue without a ring cannot deliver.
+    let bare = ok!(env.resources.alloc_object(ObjectType::NotificationQueueObject, 8));
+    check_eq!(poll(bare.cap, 0), Err(Error::IllegalOperation));
+    env.resources.free_object(bare);
+    // Queue sizes out of range, and badged (minted) queue caps, are refused.
+    let block = ok!(env.resources.alloc_object(ObjectType::UntypedObject, 12));
+    let slot = ok!(env.resources.alloc_slot());
+    let kind = ObjectType::NotificationQueueObject as Word;
+    check_eq!(untyped_retype(block.cap, kind, 7, caps::CNODE, 0, 0, slot, 1), Err(Error::InvalidArgument));
+    check_eq!(
+        cnode_mint(caps::CNODE, slot, 64, caps::CNODE, q.queue.cap, 64, CapRights::ALL, CapData::badge(1).unwrap()),
+        Err(Error::IllegalOperation)
+    );
+    env.resources.free_slot(slot);
+    env.resources.free_object(block);
+    // After all that the queue works.
+    sel4::signal(n[0].cap);
+    check_eq!(ok!(q.poll_all()), [(1, 0)]);
+    free_all(env, n);
+    other.destroy(env);
+    q.destroy(env);
+    Ok(())
+}
+
+pub fn detach_and_deletion_withdraw_entries_and_keep_bits(env: &mut Env) -> Outcome {
+    let mut q = TestQueue::new(env, 10)?;
+    let n = notifications(env, 3)?;
+    let badge = badged(env, n[0].cap, 0b100)?;
+    for (i, notification) in n.iter().enumerate() {
+        ok!(attach(q.queue.cap, notification.cap, 10 + i as Word));
+    }
+    // Detach with a queued entry: the entry is withdrawn, its bits go back.
+    sel4::signal(badge);
+    ok!(detach(q.queue.cap, n[0].cap));
+    check_eq!(sel4::poll(n[0].cap), 0b100);
+    // Delete a notification with a queued entry: no stale token is delivered.
+    sel4::signal(n[1].cap);
+    sel4::signal(n[2].cap);
+    let mut n = n;
+    let deleted = n.remove(1);
+    env.resources.free_object(deleted);
+    check_eq!(ok!(q.poll_all()), [(12, 0)]);
+    // Delete the queue with an attachment and a pending signal: the notification is
+    // plain again, keeps the signal, and can be attached elsewhere.
+    ok!(q.poll_all());
+    sel4::signal(n[1].cap);
+    q.destroy(env);
+    check_eq!(sel4::poll(n[1].cap), 0);
+    let mut q2 = TestQueue::new(env, 9)?;
+    ok!(attach(q2.queue.cap, n[1].cap, 7));
+    sel4::signal(n[1].cap);
+    check_eq!(ok!(q2.poll_all()), [(7, 0)]);
+    env.resources.free_slot(badge);
+    free_all(env, n);
+    q2.destroy(env);
+    Ok(())
+}
+
+static DIRECT_POLL_RETURNED: AtomicBool = AtomicBool::new(false);
+
+/// Polls the notification it is given (which is attached to a queue), then records that
+/// the poll returned.
+fn direct_poller(notification: Word) -> ! {
+    sel4::poll(notification);
+    DIRECT_POLL_RETURNED.store(true, Ordering::SeqCst);
+    park(notification)
+}
+
+pub fn waiting_directly_on_an_attached_notification_is_refused(env: &mut Env) -> Outcome {
+    let q = TestQueue::new(env, 9)?;
+    let n = notifications(env, 1)?;
+    ok!(attach(q.queue.cap, n[0].cap, 1));
+    DIRECT_POLL_RETURNED.store(false, Ordering::SeqCst);
+    let thread = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, direct_poller, n[0].cap, 100));
+    // Let the thread run: it faults (capability fault) and, with no handler, stops.
+    ok!(tcb_set_priority(caps::TCB, 50));
+    sel4::yield_now();
+    ok!(tcb_set_priority(caps::TCB, 255));
+    check!(!DIRECT_POLL_RETURNED.load(Ordering::SeqCst), "a direct poll of an attached notification returned");
+    thread.destroy(&mut env.resources, &mut env.vspace);
+    free_all(env, n);
+    q.destroy(env);
+    Ok(())
+}
+
+struct WaiterArgs {
+    queue: CPtr,
+    result: core::cell::Cell<(Word, Word)>,
+    done: CPtr,
+}
+
+/// Waits on the queue, stores what it got, signals `done`.
+fn waiter(args: Word) -> ! {
+    // SAFETY: the test passes the address of a WaiterArgs that outlives this thread.
+    let args = unsafe { &*(args as *const WaiterArgs) };
+    let got = wait(args.queue, 0).unwrap_or((Word::MAX, Word::MAX));
+    args.result.set(got);
+    sel4::signal(args.done);
+    park(args.done)
+}
+
+pub fn a_blocked_wait_is_woken_by_a_signal(env: &mut Env) -> Outcome {
+    let q = TestQueue::new(env, 9)?;
+    let n = notifications(env, 2)?;
+    ok!(attach(q.queue.cap, n[0].cap, 55));
+    let args = WaiterArgs { queue: q.queue.cap, result: core::cell::Cell::new((0, 0)), done: n[1].cap };
+    let thread =
+        ok!(Thread::spawn(&mut env.resources, &mut env.vspace, waiter, &args as *const WaiterArgs as Word, 100));
+    // Let it block in Wait.
+    ok!(tcb_set_priority(caps::TCB, 50));
+    sel4::yield_now();
+    ok!(tcb_set_priority(caps::TCB, 255));
+    check_eq!(args.result.get(), (0, 0));
+    sel4::signal(n[0].cap);
+    sel4::wait(n[1].cap);
+    let (count, start) = args.result.get();
+    check_eq!(count, 1);
+    check_eq!(q.entry(start), (55, 0));
+    thread.destroy(&mut env.resources, &mut env.vspace);
+    free_all(env, n);
+    q.destroy(env);
+    Ok(())
+}
