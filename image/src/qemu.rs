@@ -84,10 +84,9 @@ impl Boot<'_> {
         let mut stdin = child.stdin.take();
         let mut commands = self.commands.iter();
 
-        let mut output = String::new();
-        let mut line_start = 0;
+        let mut partial = String::new(); // output after the last newline
+        let mut prompts = PromptCounter::default();
         let mut banner_after = None;
-        let mut prompts_seen = 0;
         let end = loop {
             if self.timeout.is_some_and(|t| started.elapsed() >= t) {
                 break End::Stopped;
@@ -105,29 +104,29 @@ impl Boot<'_> {
                 out.write_all(chunk.as_bytes())?;
                 out.flush()?;
             }
-            output.push_str(&chunk);
-            let mut stop = false;
-            while let Some(newline) = output[line_start..].find('\n') {
-                let line = output[line_start..line_start + newline].trim_end_matches('\r').to_string();
-                line_start += newline + 1;
-                if banner_after.is_none() && line.contains(BANNER) {
-                    banner_after = Some(started.elapsed());
-                }
-                if let Control::Stop = watch(Some(&line), started.elapsed()) {
-                    stop = true;
-                }
-            }
-            if stop {
-                break End::Stopped;
-            }
-            // A prompt has no newline: count prompts in the unfinished line.
-            let prompts = output.matches(PROMPT).count();
-            while prompts_seen < prompts {
-                prompts_seen += 1;
+            // Each prompt (it has no newline) is answered with the next command.
+            for _ in 0..prompts.feed(&chunk) {
                 if let (Some(stdin), Some(command)) = (stdin.as_mut(), commands.next()) {
                     stdin.write_all(format!("{command}\n").as_bytes())?;
                     stdin.flush()?;
                 }
+            }
+            partial.push_str(&chunk);
+            let mut stop = false;
+            let mut consumed = 0;
+            while let Some(newline) = partial[consumed..].find('\n') {
+                let line = partial[consumed..consumed + newline].trim_end_matches('\r');
+                consumed += newline + 1;
+                if banner_after.is_none() && line.contains(BANNER) {
+                    banner_after = Some(started.elapsed());
+                }
+                if let Control::Stop = watch(Some(line), started.elapsed()) {
+                    stop = true;
+                }
+            }
+            partial.drain(..consumed);
+            if stop {
+                break End::Stopped;
             }
         };
         if end == End::Stopped {
@@ -135,6 +134,33 @@ impl Boot<'_> {
         }
         let _ = child.wait();
         Ok(Outcome { end, banner_after })
+    }
+}
+
+/// Counts occurrences of [`PROMPT`] in a stream fed in pieces, in time linear in its
+/// length (the prompt does not overlap itself, so a mismatch restarts the match).
+#[derive(Default)]
+struct PromptCounter {
+    matched: usize,
+}
+
+impl PromptCounter {
+    /// Feeds more of the stream; returns the prompts completed in it.
+    fn feed(&mut self, text: &str) -> usize {
+        let prompt = PROMPT.as_bytes();
+        let mut found = 0;
+        for &byte in text.as_bytes() {
+            if byte == prompt[self.matched] {
+                self.matched += 1;
+            } else {
+                self.matched = usize::from(byte == prompt[0]);
+            }
+            if self.matched == prompt.len() {
+                found += 1;
+                self.matched = 0;
+            }
+        }
+        found
     }
 }
 
@@ -202,6 +228,16 @@ mod tests {
     fn guest_exit_codes_decode() {
         assert_eq!(decode_exit(Some(((GUEST_EXIT_BASE) << 1) | 1)), End::Exited(0));
         assert_eq!(decode_exit(Some(((GUEST_EXIT_BASE + 3) << 1) | 1)), End::Exited(3));
+    }
+
+    #[test]
+    fn prompts_are_counted_across_chunk_boundaries() {
+        let mut counter = PromptCounter::default();
+        assert_eq!(counter.feed("boot\nuxrt> "), 1);
+        assert_eq!(counter.feed("info\nux"), 0);
+        assert_eq!(counter.feed("rt> uuxrt> x"), 2);
+        assert_eq!(counter.feed("uxrt>"), 0);
+        assert_eq!(counter.feed(" "), 1);
     }
 
     #[test]

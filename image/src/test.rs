@@ -146,10 +146,12 @@ fn boot(
     Boot { image, commands, timeout: Some(limit), echo: true }.run(false, watch)
 }
 
-fn boot_tests(image: &Image, command: &str, per_test: Duration) -> Result<(harness::Report, crate::qemu::Outcome)> {
+/// Boots and runs `commands` (one per line), reading the test protocol.
+fn boot_tests(image: &Image, commands: &str, per_test: Duration) -> Result<(harness::Report, crate::qemu::Outcome)> {
     let mut run = TestRun::default();
     let mut last = Duration::ZERO;
-    let outcome = boot(image, &[command], SUITE_LIMIT, |line, now| {
+    let commands: Vec<&str> = commands.lines().collect();
+    let outcome = boot(image, &commands, SUITE_LIMIT, |line, now| {
         if let Some(line) = line {
             run.observe(line, now);
         }
@@ -162,9 +164,19 @@ fn boot_tests(image: &Image, command: &str, per_test: Duration) -> Result<(harne
     Ok((run.finish(outcome.end, last.max(per_test)), outcome))
 }
 
+/// The randomized in-image tests' seed: `UXRT_SEED` if set (to replay a failure),
+/// otherwise new every run.
+fn seed() -> u64 {
+    std::env::var("UXRT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        now.as_nanos() as u64 % 1_000_000_007
+    })
+}
+
 fn in_image_suite(image: &Image, tally: &mut Tally) -> Result {
-    println!("xtask: booting the test image");
-    let (report, outcome) = boot_tests(image, "test", PER_TEST_LIMIT)?;
+    let seed = seed();
+    println!("xtask: booting the test image (random seed {seed}; replay with UXRT_SEED={seed})");
+    let (report, outcome) = boot_tests(image, &format!("seed {seed}\ntest"), PER_TEST_LIMIT)?;
     if let Some(banner) = outcome.banner_after {
         println!("xtask: root server banner {:.3} s after QEMU started", banner.as_secs_f64());
     }

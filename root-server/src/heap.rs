@@ -3,7 +3,7 @@
 
 use linked_list_allocator::LockedHeap;
 
-const HEAP_SIZE: usize = 1 << 20;
+const HEAP_SIZE: usize = 4 << 20;
 
 #[global_allocator]
 static HEAP: LockedHeap = LockedHeap::empty();

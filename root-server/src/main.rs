@@ -38,6 +38,8 @@ pub struct Env {
     pub vspace: VSpace,
     /// TSC ticks per microsecond.
     pub tsc_mhz: u64,
+    /// Seed of the randomized tests (the `seed` command sets it).
+    pub seed: u64,
 }
 
 uxrt_rt::entry!(main);
@@ -56,7 +58,7 @@ fn main(boot_info: usize) -> ! {
         resources.slots.free_count(),
         tsc_mhz,
     );
-    let mut env = Env { resources, vspace: VSpace::new(), tsc_mhz };
+    let mut env = Env { resources, vspace: VSpace::new(), tsc_mhz, seed: 1 };
     if let Err(error) = env.vspace.prepare_scratch_window(&mut env.resources) {
         println!("root server: cannot map the scratch window: {error:?}");
     }

@@ -9,6 +9,7 @@ commands:
   info          memory, slots and untyped blocks
   tests         list the in-image tests
   test [NAME]   run every test, or the one named
+  seed N        seed of the randomized tests
   echo WORDS    print WORDS
   exit [CODE]   stop the machine (default: the status of the last command)";
 
@@ -47,6 +48,16 @@ pub fn run(env: &mut Env) -> ! {
                     1
                 }
             }
+            "seed" => match argument.map(str::parse::<u64>) {
+                Some(Ok(seed)) => {
+                    env.seed = seed;
+                    0
+                }
+                _ => {
+                    println!("seed: give a number (now {})", env.seed);
+                    2
+                }
+            },
             "echo" => {
                 println!("{}", text.trim_start()[4..].trim_start());
                 0

@@ -94,6 +94,34 @@ impl Model {
         Ok(())
     }
 
+    /// Detaches `source` from queue `q` (the kernel's Detach names the queue): an error
+    /// if it is attached elsewhere or nowhere.
+    pub fn detach_from(&mut self, q: QueueId, source: Source) -> Result<(), Error> {
+        self.queue(q)?;
+        match *self.attachment(source)? {
+            Some((queue, _)) if queue == q.0 => self.detach(source),
+            _ => Err(Error::IllegalOperation),
+        }
+    }
+
+    /// Whether `source` is attached to some queue.
+    pub fn is_attached(&mut self, source: Source) -> bool {
+        matches!(self.attachment(source), Ok(Some(_)))
+    }
+
+    /// Whether `wait(q, ack)` would block (false if it would fail).
+    pub fn wait_would_block(&self, q: QueueId, ack: usize) -> bool {
+        self.queues
+            .get(q.0)
+            .and_then(Option::as_ref)
+            .is_some_and(|queue| ack <= queue.ring.delivered() && queue.ring.queued_after_acknowledging(ack) == 0)
+    }
+
+    /// Entries delivered by `q` and not yet acknowledged.
+    pub fn unacknowledged(&self, q: QueueId) -> usize {
+        self.queues[q.0].as_ref().map_or(0, |queue| queue.ring.delivered())
+    }
+
     pub fn detach(&mut self, source: Source) -> Result<(), Error> {
         let (q, record) = self.attachment(source)?.take().ok_or(Error::IllegalOperation)?;
         let unreported = self.queues[q].as_mut().expect("attached to a live queue").ring.detach(record);

@@ -195,6 +195,21 @@ impl Ring {
         self.queued
     }
 
+    pub fn delivered(&self) -> usize {
+        self.delivered
+    }
+
+    /// How many entries would be queued after acknowledging `count` (deferred signals
+    /// of the acknowledged entries are queued then).
+    pub fn queued_after_acknowledging(&self, count: usize) -> usize {
+        let capacity = self.owner.len();
+        let deferred = (0..count.min(self.delivered))
+            .filter_map(|i| self.owner[(self.head + i) % capacity])
+            .filter(|&index| self.records[index].as_ref().is_some_and(|r| r.again.is_some()))
+            .count();
+        self.queued + deferred
+    }
+
     /// The entries of a delivery, in order.
     pub fn read(&self, delivery: Delivery) -> Vec<Entry> {
         (0..delivery.count).map(|i| self.entries[(delivery.start + i) % self.entries.len()]).collect()

@@ -250,3 +250,29 @@ fn random_operation_sequences_keep_every_promise() {
         assert!(owed.values().all(|&b| b == 0), "seed {seed}: bits lost: {owed:?}");
     }
 }
+
+#[test]
+fn detach_names_the_queue() {
+    let (mut m, q, n) = setup(2, 1);
+    let other = m.new_queue(2);
+    m.attach(q, Source::Notification(n[0]), 1).unwrap();
+    assert_eq!(m.detach_from(other, Source::Notification(n[0])), Err(Error::IllegalOperation));
+    assert!(m.is_attached(Source::Notification(n[0])));
+    m.detach_from(q, Source::Notification(n[0])).unwrap();
+    assert_eq!(m.detach_from(q, Source::Notification(n[0])), Err(Error::IllegalOperation));
+}
+
+#[test]
+fn wait_would_block_predicts_wait() {
+    let (mut m, q, n) = setup(2, 1);
+    m.attach(q, Source::Notification(n[0]), 1).unwrap();
+    assert!(m.wait_would_block(q, 0));
+    m.signal(n[0], 1).unwrap();
+    assert!(!m.wait_would_block(q, 0));
+    assert!(matches!(m.wait(q, 0), Ok(Wait::Ready(_))));
+    m.signal(n[0], 2).unwrap(); // deferred until the entry is acknowledged
+    assert!(m.wait_would_block(q, 0));
+    assert!(!m.wait_would_block(q, 1));
+    assert!(!m.wait_would_block(q, 5), "a wait that fails does not block");
+    assert!(matches!(m.wait(q, 1), Ok(Wait::Ready(d)) if d.count == 1));
+}

@@ -9,6 +9,8 @@ mod memory;
 mod notifications;
 #[cfg(notification_queues)]
 mod nqueue;
+#[cfg(notification_queues)]
+mod nqueue_random;
 mod objects;
 mod threads;
 
@@ -91,6 +93,8 @@ const SUITE: &[Test] = &[
     Test { name: "nq_direct_wait_refused", run: nqueue::waiting_directly_on_an_attached_notification_is_refused },
     #[cfg(notification_queues)]
     Test { name: "nq_blocked_wait_woken", run: nqueue::a_blocked_wait_is_woken_by_a_signal },
+    #[cfg(notification_queues)]
+    Test { name: "nq_random_against_model", run: nqueue_random::kernel_matches_model },
 ];
 
 /// Tests that fail on purpose, run one at a time to test the harness itself.

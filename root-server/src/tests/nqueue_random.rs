@@ -1,0 +1,228 @@
+//! Random operations on the real kernel and on the executable model (`nqueue-model`) in
+//! the same run: every result, and every entry delivered, must be the same.
+
+use super::nqueue::TestQueue;
+use super::{Failure, Outcome};
+use crate::resources::Object;
+use crate::{caps, ok, Env};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use nqueue_model::{Model, QueueId, Source, Wait};
+use sel4::invocations::{
+    cnode_mint, notification_queue_attach as attach, notification_queue_detach as detach,
+    notification_queue_poll as poll, notification_queue_wait as wait,
+};
+use sel4::{CPtr, CapData, CapRights, Error, ObjectType, Word};
+
+const OPERATIONS: usize = 100_000;
+const QUEUES: usize = 2;
+/// More notifications than a queue has room for, so "full" happens.
+const NOTIFICATIONS: usize = 12;
+const QUEUE_BITS: u8 = 9;
+/// Each notification gets caps badged with each of these bits.
+const BADGE_BITS: usize = 4;
+
+/// xorshift64*
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n.max(1) as u64) as usize
+    }
+}
+
+struct Notification {
+    object: Object,
+    badged: [CPtr; BADGE_BITS],
+    model: usize,
+}
+
+struct Queue {
+    kernel: TestQueue,
+    model: QueueId,
+}
+
+fn model_error(error: nqueue_model::Error) -> Error {
+    match error {
+        nqueue_model::Error::InvalidCapability => Error::InvalidCapability,
+        nqueue_model::Error::RangeError => Error::RangeError,
+        nqueue_model::Error::DeleteFirst => Error::DeleteFirst,
+        nqueue_model::Error::IllegalOperation => Error::IllegalOperation,
+    }
+}
+
+fn new_notification(env: &mut Env, model: &mut Model) -> Result<Notification, Failure> {
+    let object = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
+    let mut badged = [0; BADGE_BITS];
+    for (bit, slot) in badged.iter_mut().enumerate() {
+        *slot = ok!(env.resources.alloc_slot());
+        let badge = CapData::badge(1 << bit).unwrap_or(CapData::NONE);
+        ok!(cnode_mint(caps::CNODE, *slot, 64, caps::CNODE, object.cap, 64, CapRights::ALL, badge));
+    }
+    Ok(Notification { object, badged, model: model.new_notification() })
+}
+
+fn free_notification(env: &mut Env, notification: Notification) {
+    for slot in notification.badged {
+        env.resources.free_slot(slot);
+    }
+    env.resources.free_object(notification.object);
+}
+
+fn new_queue(env: &mut Env, model: &mut Model) -> Result<Queue, Failure> {
+    let kernel = TestQueue::new(env, QUEUE_BITS)?;
+    let model = model.new_queue(kernel.capacity);
+    Ok(Queue { kernel, model })
+}
+
+/// Compares one operation's outcome; `what` describes it for the failure message.
+fn same<T: PartialEq + core::fmt::Debug>(kernel: T, model: T, what: impl FnOnce() -> String) -> Result<(), String> {
+    if kernel == model {
+        Ok(())
+    } else {
+        Err(format!("{}: kernel {kernel:?}, model {model:?}", what()))
+    }
+}
+
+pub fn kernel_matches_model(env: &mut Env) -> Outcome {
+    let seed = env.seed;
+    crate::println!("nq_random_against_model: seed {seed}, {OPERATIONS} operations");
+    let mut model = Model::new();
+    let mut queues = Vec::new();
+    for _ in 0..QUEUES {
+        queues.push(new_queue(env, &mut model)?);
+    }
+    let mut notifications = Vec::new();
+    for _ in 0..NOTIFICATIONS {
+        notifications.push(new_notification(env, &mut model)?);
+    }
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut counts = [0usize; 8];
+    let mut result = Ok(());
+    for step in 0..OPERATIONS {
+        let q = rng.below(QUEUES);
+        let n = rng.below(NOTIFICATIONS);
+        let choice = rng.below(100);
+        let source = Source::Notification(notifications[n].model);
+        let outcome = match choice {
+            0..=9 => {
+                counts[0] += 1;
+                let token = rng.below(1 << 20) as Word;
+                let kernel = attach(queues[q].kernel.queue.cap, notifications[n].object.cap, token);
+                let expected = model.attach(queues[q].model, source, token).map_err(model_error);
+                same(kernel, expected, || format!("attach(queue {q}, notification {n}, token {token})"))
+            }
+            10..=17 => {
+                counts[1] += 1;
+                let kernel = detach(queues[q].kernel.queue.cap, notifications[n].object.cap);
+                let expected = model.detach_from(queues[q].model, source).map_err(model_error);
+                same(kernel, expected, || format!("detach(queue {q}, notification {n})"))
+            }
+            18..=59 => {
+                counts[2] += 1;
+                let bit = rng.below(BADGE_BITS);
+                sel4::signal(notifications[n].badged[bit]);
+                let _ = model.signal(notifications[n].model, 1 << bit);
+                Ok(())
+            }
+            60..=89 | 90..=92 => {
+                let blocking = choice >= 90;
+                counts[if blocking { 4 } else { 3 }] += 1;
+                let pending = model.unacknowledged(queues[q].model);
+                // Mostly acknowledge everything; sometimes too much (an error), or less.
+                let ack = match rng.below(10) {
+                    0 => pending + 1,
+                    1 => rng.below(pending + 1),
+                    _ => pending,
+                };
+                if blocking {
+                    // Only a wait that will not block: this test has one thread.
+                    match model.wait_would_block(queues[q].model, ack) {
+                        false => {
+                            let kernel = wait(queues[q].kernel.queue.cap, ack as Word);
+                            let expected = model.wait(queues[q].model, ack);
+                            let expected = expected.map(|w| match w {
+                                Wait::Ready(d) => (d.count as Word, d.start as Word),
+                                Wait::Blocked => (Word::MAX, Word::MAX),
+                            });
+                            compare_delivery(&queues[q], &model, kernel, expected.map_err(model_error), || {
+                                format!("wait(queue {q}, ack {ack})")
+                            })
+                        }
+                        true => Ok(()),
+                    }
+                } else {
+                    let kernel = poll(queues[q].kernel.queue.cap, ack as Word);
+                    let expected = model.poll(queues[q].model, ack).map(|d| (d.count as Word, d.start as Word));
+                    compare_delivery(&queues[q], &model, kernel, expected.map_err(model_error), || {
+                        format!("poll(queue {q}, ack {ack})")
+                    })
+                }
+            }
+            93..=95 => {
+                // A direct poll of the notification, when it is not attached (an
+                // attached one would fault this thread: nq_direct_wait_refused).
+                counts[5] += 1;
+                if model.is_attached(source) {
+                    Ok(())
+                } else {
+                    let kernel = sel4::poll(notifications[n].object.cap);
+                    let expected = model.poll_notification(notifications[n].model).unwrap_or(Word::MAX);
+                    same(kernel, expected, || format!("direct poll of notification {n}"))
+                }
+            }
+            96..=97 => {
+                counts[6] += 1;
+                let old = core::mem::replace(&mut notifications[n], new_notification(env, &mut model)?);
+                let _ = model.delete_notification(old.model);
+                free_notification(env, old);
+                Ok(())
+            }
+            _ => {
+                counts[7] += 1;
+                let old = core::mem::replace(&mut queues[q], new_queue(env, &mut model)?);
+                let _ = model.delete_queue(old.model);
+                old.kernel.destroy(env);
+                Ok(())
+            }
+        };
+        if let Err(why) = outcome {
+            result = Err(Failure(format!("seed {seed}, operation {step}: {why}")));
+            break;
+        }
+    }
+    crate::println!(
+        "nq_random_against_model: attach {} detach {} signal {} poll {} wait {} direct {} delete-ntfn {} delete-queue {}",
+        counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7]
+    );
+    for notification in notifications {
+        free_notification(env, notification);
+    }
+    for queue in queues {
+        queue.kernel.destroy(env);
+    }
+    result
+}
+
+/// Compares a poll or wait: the result, and each delivered entry read from the ring.
+fn compare_delivery(
+    queue: &Queue,
+    model: &Model,
+    kernel: Result<(Word, Word), Error>,
+    expected: Result<(Word, Word), Error>,
+    what: impl Fn() -> String,
+) -> Result<(), String> {
+    same(kernel, expected, &what)?;
+    if let Ok((count, start)) = kernel {
+        let seen = queue.kernel.read(count, start);
+        let delivery = nqueue_model::Delivery { start: start as usize, count: count as usize };
+        let wanted: Vec<(Word, Word)> =
+            model.read(queue.model, delivery).into_iter().map(|e| (e.token, e.badge)).collect();
+        same(seen, wanted, || format!("{}: entries", what()))?;
+    }
+    Ok(())
+}
