@@ -14,6 +14,8 @@ commands:
                                  and end with the system's exit status
         [--timeout SECONDS]      give up (and fail) after this long (default 120 with
                                  --commands, none otherwise)
+        [--icount]               QEMU -icount shift=0,align=off: in-guest timings become
+                                 exact instruction counts, the same every run
   test  [--no-host]              host unit tests, then boot tests in QEMU
   help                           this text
 
@@ -22,7 +24,7 @@ Everything is built under target/uxrt. QEMU runs under TCG (never KVM).";
 
 pub enum Command {
     Build { config: KernelConfig },
-    Run { config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration> },
+    Run { config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration>, icount: bool },
     Test { host: bool },
     Help,
 }
@@ -33,6 +35,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
     let mut commands = None;
     let mut timeout = None;
     let mut host = true;
+    let mut icount = false;
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| crate::Error(format!("{arg} needs a value")));
@@ -45,12 +48,13 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
                 timeout = Some(Duration::from_secs_f64(seconds));
             }
             "--no-host" => host = false,
+            "--icount" => icount = true,
             _ => bail!("unknown option {arg}"),
         }
     }
     Ok(match name.as_str() {
         "build" => Command::Build { config },
-        "run" => Command::Run { config, commands, timeout },
+        "run" => Command::Run { config, commands, timeout, icount },
         "test" => Command::Test { host },
         "help" | "--help" | "-h" => Command::Help,
         _ => bail!("unknown command {name}"),
@@ -66,7 +70,7 @@ impl Command {
     pub fn execute(self) -> Result {
         match self {
             Command::Build { config } => crate::userland::build_image(config).map(|_| ()),
-            Command::Run { config, commands, timeout } => crate::qemu::run(config, commands, timeout),
+            Command::Run { config, commands, timeout, icount } => crate::qemu::run(config, commands, timeout, icount),
             Command::Test { host } => crate::test::run_all(host),
             Command::Help => {
                 println!("{USAGE}");
@@ -96,7 +100,7 @@ mod tests {
     fn run_with_commands_and_timeout() {
         let args = ["run", "-c", "info; halt", "--timeout", "2.5", "--config", "bench"];
         match parse(args.iter().map(|s| s.to_string())).unwrap() {
-            Command::Run { config, commands, timeout } => {
+            Command::Run { config, commands, timeout, .. } => {
                 assert_eq!(config, KernelConfig::Bench);
                 assert_eq!(commands.unwrap(), ["info", "halt"]);
                 assert_eq!(timeout, Some(Duration::from_millis(2500)));

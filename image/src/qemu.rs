@@ -54,6 +54,9 @@ pub struct Boot<'a> {
     pub timeout: Option<Duration>,
     /// Copy the console to our stdout as it comes.
     pub echo: bool,
+    /// `-icount shift=0,align=off`: the guest TSC counts instructions, so timings
+    /// repeat exactly (instruction path length, not cache or TLB effects).
+    pub icount: bool,
 }
 
 impl Boot<'_> {
@@ -68,6 +71,9 @@ impl Boot<'_> {
             .arg(&self.image.root_server);
         if !interactive {
             qemu.args(["-monitor", "none"]);
+        }
+        if self.icount {
+            qemu.args(["-icount", "shift=0,align=off"]);
         }
         qemu
     }
@@ -194,7 +200,7 @@ fn decode_exit(code: Option<i32>) -> End {
 }
 
 /// `cargo xtask run`.
-pub fn run(config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration>) -> Result {
+pub fn run(config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration>, icount: bool) -> Result {
     let image = crate::userland::build_image(config)?;
     let interactive = commands.is_none();
     let mut commands = commands.unwrap_or_default();
@@ -205,7 +211,7 @@ pub fn run(config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<
     if interactive {
         println!("xtask: booting; the console is this terminal (Ctrl-A X quits QEMU)");
     }
-    let boot = Boot { image: &image, commands, timeout, echo: true };
+    let boot = Boot { image: &image, commands, timeout, echo: true, icount };
     let outcome = boot.run(interactive, |_, _| Control::Continue)?;
     println!();
     if let Some(banner) = outcome.banner_after {

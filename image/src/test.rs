@@ -143,7 +143,7 @@ fn boot(
 ) -> Result<crate::qemu::Outcome> {
     let mut commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
     commands.push("exit".into());
-    Boot { image, commands, timeout: Some(limit), echo: true }.run(false, watch)
+    Boot { image, commands, timeout: Some(limit), echo: true, icount: false }.run(false, watch)
 }
 
 /// Boots and runs `commands` (one per line), reading the test protocol.

@@ -6,10 +6,14 @@
 
 extern crate alloc;
 
+#[cfg(notification_queues)]
+mod bench;
 mod bootinfo;
 mod console;
 mod heap;
 mod monitor;
+#[cfg(notification_queues)]
+mod nq;
 mod resources;
 mod tests;
 mod thread;

@@ -10,6 +10,7 @@ commands:
   tests         list the in-image tests
   test [NAME]   run every test, or the one named
   seed N        seed of the randomized tests
+  bench         notification-queue microbenchmarks
   echo WORDS    print WORDS
   exit [CODE]   stop the machine (default: the status of the last command)";
 
@@ -56,6 +57,14 @@ pub fn run(env: &mut Env) -> ! {
                 _ => {
                     println!("seed: give a number (now {})", env.seed);
                     2
+                }
+            },
+            #[cfg(notification_queues)]
+            "bench" => match crate::bench::run(env) {
+                Ok(()) => 0,
+                Err(error) => {
+                    println!("bench: {error:?}");
+                    1
                 }
             },
             "echo" => {

@@ -11,22 +11,43 @@ pub const PAGE_SIZE: usize = 1 << consts::PAGE_BITS;
 /// Default attributes: write-back caching.
 const ATTRIBUTES: Word = 0;
 
-/// Fresh virtual addresses start here, far above the image: first a scratch window
-/// covered by one page table made at boot, then the rest of the address space.
+/// Fresh virtual addresses start here, far above the image. Its first 2 MiB (a scratch
+/// window) are covered by a page table made at boot, so tests map there without making
+/// paging structures; released ranges are reused first.
 const FIRST_FRESH_ADDRESS: Word = 0x10_0000_0000;
-const SCRATCH_WINDOW: Word = 1 << consts::LARGE_PAGE_BITS;
+/// Large (2 MiB) pages are mapped from here up, where no page table is in the way.
+const FIRST_LARGE_ADDRESS: Word = 0x20_0000_0000;
+pub const LARGE_PAGE_SIZE: Word = 1 << consts::LARGE_PAGE_BITS;
 
 pub struct VSpace {
     /// Released ranges (start, pages incl. guard), reused first-fit.
     released: Vec<(Word, usize)>,
     next_fresh: Word,
+    /// Released large-page addresses, and the next never used.
+    released_large: Vec<Word>,
+    next_large: Word,
     /// Paging structures made for this address space (kept for its lifetime).
     pub paging: Vec<Object>,
 }
 
+type Level = (ObjectType, fn(CPtr, CPtr, Word, Word) -> Result<(), Error>);
+
+/// Paging structures from the lowest level up.
+const LEVELS: [Level; 3] = [
+    (ObjectType::X86_PageTableObject, x86_page_table_map),
+    (ObjectType::X86_PageDirectoryObject, x86_page_directory_map),
+    (ObjectType::X86_PDPTObject, x86_pdpt_map),
+];
+
 impl VSpace {
     pub const fn new() -> Self {
-        VSpace { released: Vec::new(), next_fresh: FIRST_FRESH_ADDRESS, paging: Vec::new() }
+        VSpace {
+            released: Vec::new(),
+            next_fresh: FIRST_FRESH_ADDRESS,
+            released_large: Vec::new(),
+            next_large: FIRST_LARGE_ADDRESS,
+            paging: Vec::new(),
+        }
     }
 
     /// Makes the paging structures of the scratch window, so that mapping there later
@@ -60,12 +81,20 @@ impl VSpace {
         self.released.push((start, pages + 1));
     }
 
-    /// True while fresh addresses still come from the scratch window.
-    pub fn in_scratch_window(&self) -> bool {
-        self.next_fresh < FIRST_FRESH_ADDRESS + SCRATCH_WINDOW
+    /// A 2 MiB-aligned address for one large page.
+    pub fn reserve_large(&mut self) -> Word {
+        self.released_large.pop().unwrap_or_else(|| {
+            let start = self.next_large;
+            self.next_large += 2 * LARGE_PAGE_SIZE; // and an unmapped guard
+            start
+        })
     }
 
-    /// Maps `frame` at `vaddr`, making the missing page table, directory or PDPT.
+    pub fn release_large(&mut self, start: Word) {
+        self.released_large.push(start);
+    }
+
+    /// Maps the 4 KiB `frame` at `vaddr`, making the missing page table, directory or PDPT.
     pub fn map(
         &mut self,
         resources: &mut Resources,
@@ -73,11 +102,33 @@ impl VSpace {
         vaddr: Word,
         rights: CapRights,
     ) -> Result<(), ResourceError> {
-        // At most three levels can be missing (PDPT, page directory, page table).
-        for _ in 0..4 {
+        self.map_with_levels(resources, frame, vaddr, rights, &LEVELS)
+    }
+
+    /// Maps the 2 MiB `frame` at `vaddr` (from `reserve_large`): no page table below it.
+    pub fn map_large(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        vaddr: Word,
+        rights: CapRights,
+    ) -> Result<(), ResourceError> {
+        self.map_with_levels(resources, frame, vaddr, rights, &LEVELS[1..])
+    }
+
+    fn map_with_levels(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        vaddr: Word,
+        rights: CapRights,
+        levels: &[Level],
+    ) -> Result<(), ResourceError> {
+        // Each missing level costs one failed attempt.
+        for _ in 0..=levels.len() {
             match x86_page_map(frame, caps::VSPACE, vaddr, rights, ATTRIBUTES) {
                 Ok(()) => return Ok(()),
-                Err(Error::FailedLookup) => self.add_paging_level(resources, vaddr)?,
+                Err(Error::FailedLookup) => self.add_paging_level(resources, vaddr, levels)?,
                 Err(error) => return Err(ResourceError::Kernel(error)),
             }
         }
@@ -85,15 +136,14 @@ impl VSpace {
     }
 
     /// Makes and maps the highest missing paging structure above `vaddr`.
-    fn add_paging_level(&mut self, resources: &mut Resources, vaddr: Word) -> Result<(), ResourceError> {
-        type MapFn = fn(CPtr, CPtr, Word, Word) -> Result<(), Error>;
+    fn add_paging_level(
+        &mut self,
+        resources: &mut Resources,
+        vaddr: Word,
+        levels: &[Level],
+    ) -> Result<(), ResourceError> {
         // From the lowest level up: the first that maps is the one that was missing.
-        const LEVELS: [(ObjectType, MapFn); 3] = [
-            (ObjectType::X86_PageTableObject, x86_page_table_map),
-            (ObjectType::X86_PageDirectoryObject, x86_page_directory_map),
-            (ObjectType::X86_PDPTObject, x86_pdpt_map),
-        ];
-        for (kind, map) in LEVELS {
+        for &(kind, map) in levels {
             let table = resources.alloc_object(kind, 0)?;
             match map(table.cap, caps::VSPACE, vaddr, ATTRIBUTES) {
                 Ok(()) => {

@@ -2,74 +2,17 @@
 
 use super::threads::park;
 use super::{Failure, Outcome};
+use crate::nq::TestQueue;
 use crate::resources::Object;
 use crate::thread::Thread;
-use crate::vspace::PAGE_SIZE;
 use crate::{caps, check, check_eq, ok, Env};
 use core::sync::atomic::{AtomicBool, Ordering};
 use sel4::invocations::{
     cnode_mint, notification_queue_attach as attach, notification_queue_detach as detach,
     notification_queue_poll as poll, notification_queue_set_ring as set_ring, notification_queue_wait as wait,
-    tcb_set_priority, untyped_retype, x86_page_unmap,
+    tcb_set_priority, untyped_retype,
 };
-use sel4::{consts, CPtr, CapData, CapRights, Error, ObjectType, Word};
-
-/// Bytes of a queue of 2^bits and how many notifications it takes.
-pub fn capacity(bits: u8) -> usize {
-    ((1usize << bits) - consts::NOTIFICATION_QUEUE_HEADER_BYTES as usize)
-        / consts::NOTIFICATION_QUEUE_RECORD_BYTES as usize
-}
-
-/// A queue with its ring frame mapped read-only in the root server.
-pub struct TestQueue {
-    pub queue: Object,
-    ring_frame: Object,
-    ring: Word,
-    pub capacity: usize,
-    /// Entries delivered and not yet acknowledged.
-    pub unacknowledged: Word,
-}
-
-impl TestQueue {
-    /// A queue of 2^`bits` bytes whose ring fits one page.
-    pub fn new(env: &mut Env, bits: u8) -> Result<TestQueue, Failure> {
-        let capacity = capacity(bits);
-        check!(2 * capacity * consts::NOTIFICATION_QUEUE_ENTRY_BYTES as usize <= PAGE_SIZE, "ring must fit a page");
-        let queue = ok!(env.resources.alloc_object(ObjectType::NotificationQueueObject, bits));
-        let ring_frame = ok!(env.resources.alloc_object(ObjectType::X86_4K, 0));
-        let ring = env.vspace.reserve(1);
-        ok!(env.vspace.map(&mut env.resources, ring_frame.cap, ring, CapRights::READ));
-        ok!(set_ring(queue.cap, ring_frame.cap));
-        Ok(TestQueue { queue, ring_frame, ring, capacity, unacknowledged: 0 })
-    }
-
-    /// Entry `position` of the ring, as user level reads it.
-    pub fn entry(&self, position: Word) -> (Word, Word) {
-        let entry = (self.ring + position * 16) as *const Word;
-        // SAFETY: the ring page is mapped read-only at `self.ring` and `position` is a
-        // ring position the kernel returned (below 2 * capacity entries of 16 bytes).
-        unsafe { (entry.read_volatile(), entry.add(1).read_volatile()) }
-    }
-
-    /// Acknowledges everything delivered so far and returns the new entries.
-    pub fn poll_all(&mut self) -> Result<alloc::vec::Vec<(Word, Word)>, Error> {
-        let (count, start) = poll(self.queue.cap, self.unacknowledged)?;
-        self.unacknowledged = count;
-        Ok(self.read(count, start))
-    }
-
-    pub fn read(&self, count: Word, start: Word) -> alloc::vec::Vec<(Word, Word)> {
-        let positions = 2 * self.capacity as Word;
-        (0..count).map(|i| self.entry((start + i) % positions)).collect()
-    }
-
-    pub fn destroy(self, env: &mut Env) {
-        env.resources.free_object(self.queue);
-        let _ = x86_page_unmap(self.ring_frame.cap);
-        env.resources.free_object(self.ring_frame);
-        env.vspace.release(self.ring, 1);
-    }
-}
+use sel4::{CPtr, CapData, CapRights, Error, ObjectType, Word};
 
 fn notifications(env: &mut Env, count: usize) -> Result<alloc::vec::Vec<Object>, Failure> {
     let mut made = alloc::vec::Vec::new();
@@ -101,7 +44,7 @@ fn badged(env: &mut Env, notification: CPtr, badge: Word) -> Result<CPtr, Failur
 }
 
 pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
-    let mut q = TestQueue::new(env, 10)?;
+    let mut q = ok!(TestQueue::new(env, 10));
     let n = notifications(env, 2)?;
     let (one, two) = (badged(env, n[0].cap, 0b01)?, badged(env, n[0].cap, 0b10)?);
     ok!(attach(q.queue.cap, n[0].cap, 1000));
@@ -132,7 +75,7 @@ pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
 }
 
 pub fn a_full_queue_never_overflows(env: &mut Env) -> Outcome {
-    let mut q = TestQueue::new(env, 12)?;
+    let mut q = ok!(TestQueue::new(env, 12));
     let n = notifications(env, q.capacity + 1)?;
     for (i, notification) in n.iter().take(q.capacity).enumerate() {
         ok!(attach(q.queue.cap, notification.cap, i as Word));
@@ -156,8 +99,8 @@ pub fn a_full_queue_never_overflows(env: &mut Env) -> Outcome {
 }
 
 pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
-    let mut q = TestQueue::new(env, 9)?;
-    let other = TestQueue::new(env, 9)?;
+    let mut q = ok!(TestQueue::new(env, 9));
+    let other = ok!(TestQueue::new(env, 9));
     let n = notifications(env, 2)?;
     ok!(attach(q.queue.cap, n[0].cap, 1));
     check_eq!(attach(q.queue.cap, n[0].cap, 2), Err(Error::DeleteFirst));
@@ -166,7 +109,7 @@ pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
     check_eq!(detach(q.queue.cap, n[1].cap), Err(Error::IllegalOperation));
     check_eq!(attach(q.queue.cap, q.queue.cap, 2), Err(Error::InvalidCapability));
     check_eq!(poll(q.queue.cap, 1), Err(Error::RangeError));
-    check_eq!(set_ring(q.queue.cap, q.ring_frame.cap), Err(Error::DeleteFirst));
+    check_eq!(set_ring(q.queue.cap, q.ring_frame_cap()), Err(Error::DeleteFirst));
     // A queue without a ring cannot deliver.
     let bare = ok!(env.resources.alloc_object(ObjectType::NotificationQueueObject, 8));
     check_eq!(poll(bare.cap, 0), Err(Error::IllegalOperation));
@@ -192,7 +135,7 @@ pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
 }
 
 pub fn detach_and_deletion_withdraw_entries_and_keep_bits(env: &mut Env) -> Outcome {
-    let mut q = TestQueue::new(env, 10)?;
+    let mut q = ok!(TestQueue::new(env, 10));
     let n = notifications(env, 3)?;
     let badge = badged(env, n[0].cap, 0b100)?;
     for (i, notification) in n.iter().enumerate() {
@@ -215,7 +158,7 @@ pub fn detach_and_deletion_withdraw_entries_and_keep_bits(env: &mut Env) -> Outc
     sel4::signal(n[1].cap);
     q.destroy(env);
     check_eq!(sel4::poll(n[1].cap), 0);
-    let mut q2 = TestQueue::new(env, 9)?;
+    let mut q2 = ok!(TestQueue::new(env, 9));
     ok!(attach(q2.queue.cap, n[1].cap, 7));
     sel4::signal(n[1].cap);
     check_eq!(ok!(q2.poll_all()), [(7, 0)]);
@@ -236,7 +179,7 @@ fn direct_poller(notification: Word) -> ! {
 }
 
 pub fn waiting_directly_on_an_attached_notification_is_refused(env: &mut Env) -> Outcome {
-    let q = TestQueue::new(env, 9)?;
+    let q = ok!(TestQueue::new(env, 9));
     let n = notifications(env, 1)?;
     ok!(attach(q.queue.cap, n[0].cap, 1));
     DIRECT_POLL_RETURNED.store(false, Ordering::SeqCst);
@@ -269,7 +212,7 @@ fn waiter(args: Word) -> ! {
 }
 
 pub fn a_blocked_wait_is_woken_by_a_signal(env: &mut Env) -> Outcome {
-    let q = TestQueue::new(env, 9)?;
+    let q = ok!(TestQueue::new(env, 9));
     let n = notifications(env, 2)?;
     ok!(attach(q.queue.cap, n[0].cap, 55));
     let args = WaiterArgs { queue: q.queue.cap, result: core::cell::Cell::new((0, 0)), done: n[1].cap };

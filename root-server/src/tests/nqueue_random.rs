@@ -1,8 +1,8 @@
 //! Random operations on the real kernel and on the executable model (`nqueue-model`) in
 //! the same run: every result, and every entry delivered, must be the same.
 
-use super::nqueue::TestQueue;
 use super::{Failure, Outcome};
+use crate::nq::TestQueue;
 use crate::resources::Object;
 use crate::{caps, ok, Env};
 use alloc::format;
@@ -74,7 +74,7 @@ fn free_notification(env: &mut Env, notification: Notification) {
 }
 
 fn new_queue(env: &mut Env, model: &mut Model) -> Result<Queue, Failure> {
-    let kernel = TestQueue::new(env, QUEUE_BITS)?;
+    let kernel = ok!(TestQueue::new(env, QUEUE_BITS));
     let model = model.new_queue(kernel.capacity);
     Ok(Queue { kernel, model })
 }
