@@ -28,6 +28,8 @@ const HARNESS_SELF_TESTS: &[(&str, Expectation)] = &[
     ("harness_selftest_hang", |v| matches!(v, Verdict::Hung(_))),
 ];
 const SELF_TEST_LIMIT: Duration = Duration::from_secs(5);
+/// A self-test boot must end within this (a stalled console fails fast).
+const SELF_TEST_BOOT_LIMIT: Duration = Duration::from_secs(90);
 
 #[derive(Default)]
 struct Tally {
@@ -69,7 +71,7 @@ pub fn run_all(host: bool) -> Result {
 
     // The kernel with notification queues configured out passes every other test.
     let plain = userland::build_image(KernelConfig::DebugNoQueues)?;
-    let (report, _) = boot_tests(&plain, "test", PER_TEST_LIMIT)?;
+    let (report, _) = boot_tests(&plain, "test", PER_TEST_LIMIT, SUITE_LIMIT)?;
     let mut problems = report.problems();
     if report.results.iter().any(|r| r.name.starts_with("nq_")) {
         problems.push("queue tests ran on a kernel without queues".into());
@@ -147,11 +149,16 @@ fn boot(
 }
 
 /// Boots and runs `commands` (one per line), reading the test protocol.
-fn boot_tests(image: &Image, commands: &str, per_test: Duration) -> Result<(harness::Report, crate::qemu::Outcome)> {
+fn boot_tests(
+    image: &Image,
+    commands: &str,
+    per_test: Duration,
+    limit: Duration,
+) -> Result<(harness::Report, crate::qemu::Outcome)> {
     let mut run = TestRun::default();
     let mut last = Duration::ZERO;
     let commands: Vec<&str> = commands.lines().collect();
-    let outcome = boot(image, &commands, SUITE_LIMIT, |line, now| {
+    let outcome = boot(image, &commands, limit, |line, now| {
         if let Some(line) = line {
             run.observe(line, now);
         }
@@ -176,7 +183,7 @@ fn seed() -> u64 {
 fn in_image_suite(image: &Image, tally: &mut Tally) -> Result {
     let seed = seed();
     println!("xtask: booting the test image (random seed {seed}; replay with UXRT_SEED={seed})");
-    let (report, outcome) = boot_tests(image, &format!("seed {seed}\ntest"), PER_TEST_LIMIT)?;
+    let (report, outcome) = boot_tests(image, &format!("seed {seed}\ntest"), PER_TEST_LIMIT, SUITE_LIMIT)?;
     if let Some(banner) = outcome.banner_after {
         println!("xtask: root server banner {:.3} s after QEMU started", banner.as_secs_f64());
     }
@@ -200,7 +207,7 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 /// Runs a test that fails on purpose and checks that the harness names it and says how.
 fn harness_self_test(image: &Image, name: &str, expected: Expectation, tally: &mut Tally) -> Result {
     println!("xtask: harness self-test {name} (it must fail)");
-    let (report, _) = boot_tests(image, &format!("test {name}"), SELF_TEST_LIMIT)?;
+    let (report, _) = boot_tests(image, &format!("test {name}"), SELF_TEST_LIMIT, SELF_TEST_BOOT_LIMIT)?;
     let seen: Vec<String> = report.failures().map(harness::describe).collect();
     println!("xtask: the harness reported: {}", seen.join("; "));
     let named = report.results.iter().find(|r| r.name == name);

@@ -107,13 +107,20 @@ impl Input {
 
     /// The next byte typed, waiting for it.
     pub fn read_byte(&mut self) -> u8 {
+        let data_ready = || in8(LINE_STATUS) & LINE_STATUS_DATA_READY != 0;
         loop {
-            if in8(LINE_STATUS) & LINE_STATUS_DATA_READY != 0 {
+            if data_ready() {
                 return in8(DATA);
             }
             match self.irq {
                 Some((handler, notification)) => {
+                    // Unmask first, then look again: a byte that arrived while the IRQ
+                    // was masked raised its (edge-triggered) interrupt unseen, and the
+                    // line stays high until the byte is read, so no new edge would come.
                     let _ = irq_handler_ack(handler);
+                    if data_ready() {
+                        return in8(DATA);
+                    }
                     sel4::wait(notification);
                 }
                 None => sel4::yield_now(),
