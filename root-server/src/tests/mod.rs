@@ -94,6 +94,8 @@ const SUITE: &[Test] = &[
     #[cfg(notification_queues)]
     Test { name: "nq_blocked_wait_woken", run: nqueue::a_blocked_wait_is_woken_by_a_signal },
     #[cfg(notification_queues)]
+    Test { name: "nq_bound_server_woken_in_recv", run: nqueue::a_server_in_recv_is_woken_by_its_bound_queue },
+    #[cfg(notification_queues)]
     Test { name: "nq_random_against_model", run: nqueue_random::kernel_matches_model },
 ];
 

@@ -10,9 +10,9 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use sel4::invocations::{
     cnode_mint, notification_queue_attach as attach, notification_queue_detach as detach,
     notification_queue_poll as poll, notification_queue_set_ring as set_ring, notification_queue_wait as wait,
-    tcb_set_priority, untyped_retype,
+    tcb_bind_notification, tcb_set_priority, untyped_retype,
 };
-use sel4::{CPtr, CapData, CapRights, Error, ObjectType, Word};
+use sel4::{consts, CPtr, CapData, CapRights, Error, ObjectType, Word};
 
 fn notifications(env: &mut Env, count: usize) -> Result<alloc::vec::Vec<Object>, Failure> {
     let mut made = alloc::vec::Vec::new();
@@ -229,6 +229,64 @@ pub fn a_blocked_wait_is_woken_by_a_signal(env: &mut Env) -> Outcome {
     check_eq!(count, 1);
     check_eq!(q.entry(start), (55, 0));
     thread.destroy(&mut env.resources, &mut env.vspace);
+    free_all(env, n);
+    q.destroy(env);
+    Ok(())
+}
+
+struct ServerArgs {
+    endpoint: CPtr,
+    queue: CPtr,
+    ring: *const TestQueue,
+    /// What the server saw through its queue: a token, or MAX.
+    token: core::cell::Cell<Word>,
+}
+
+/// Serves `endpoint` (replying with the label + 1) and, when woken by its bound queue's
+/// doorbell, polls the queue and records the token it finds.
+fn bound_server(args: Word) -> ! {
+    // SAFETY: the test passes the address of a ServerArgs that outlives this thread.
+    let args = unsafe { &*(args as *const ServerArgs) };
+    let mut unacknowledged = 0;
+    loop {
+        let (info, badge) = sel4::recv(args.endpoint);
+        if badge == consts::NOTIFICATION_QUEUE_DOORBELL_BADGE as Word {
+            if let Ok((count, start)) = poll(args.queue, unacknowledged) {
+                unacknowledged = count;
+                // SAFETY: the ring outlives this thread (the test destroys the thread first).
+                let ring = unsafe { &*args.ring };
+                args.token.set(ring.read(count, start).first().map_or(Word::MAX - 1, |e| e.0));
+            }
+        } else {
+            sel4::reply(sel4::MessageInfo::new(info.label() + 1, 0, 0, 0));
+        }
+    }
+}
+
+pub fn a_server_in_recv_is_woken_by_its_bound_queue(env: &mut Env) -> Outcome {
+    let q = ok!(TestQueue::new(env, 9));
+    let n = notifications(env, 1)?;
+    let endpoint = ok!(env.resources.alloc_object(ObjectType::EndpointObject, 0));
+    ok!(attach(q.queue.cap, n[0].cap, 4242));
+    let args =
+        ServerArgs { endpoint: endpoint.cap, queue: q.queue.cap, ring: &q, token: core::cell::Cell::new(Word::MAX) };
+    let thread =
+        ok!(Thread::spawn(&mut env.resources, &mut env.vspace, bound_server, &args as *const ServerArgs as Word, 100));
+    ok!(tcb_bind_notification(thread.tcb.cap, q.queue.cap));
+    check_eq!(wait(q.queue.cap, 0), Err(Error::IllegalOperation)); // a bound queue is polled
+                                                                   // The server serves its endpoint as before...
+    let reply = sel4::call(endpoint.cap, sel4::MessageInfo::new(5, 0, 0, 0));
+    check_eq!(reply.label(), 6);
+    // ...and wakes from the same Recv when its queue gains an entry.
+    sel4::signal(n[0].cap);
+    ok!(tcb_set_priority(caps::TCB, 50));
+    sel4::yield_now();
+    ok!(tcb_set_priority(caps::TCB, 255));
+    check_eq!(args.token.get(), 4242);
+    // And still serves calls afterwards.
+    check_eq!(sel4::call(endpoint.cap, sel4::MessageInfo::new(9, 0, 0, 0)).label(), 10);
+    thread.destroy(&mut env.resources, &mut env.vspace);
+    env.resources.free_object(endpoint);
     free_all(env, n);
     q.destroy(env);
     Ok(())
