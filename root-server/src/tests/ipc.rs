@@ -4,9 +4,9 @@ use super::Outcome;
 use crate::thread::Thread;
 use crate::{caps, check_eq, ok, Env};
 use core::sync::atomic::{AtomicU64, Ordering};
-use sel4::invocations::{cnode_delete, cnode_mint};
+use sel4::invocations::cnode_delete;
 use sel4::ipc_buffer::{mr, set_cap, set_mr, set_receive_slot};
-use sel4::{CPtr, CapData, CapRights, MessageInfo, ObjectType, Word};
+use sel4::{CPtr, CapRights, MessageInfo, ObjectType, Word};
 
 const REPLY_LABEL: Word = 0x55;
 /// Messages with this label are sent, not called: the server records instead of replying.
@@ -50,21 +50,6 @@ fn server(args: Word) -> ! {
     }
 }
 
-fn mint(env: &mut Env, source: CPtr, rights: CapRights, badge: Word) -> Result<CPtr, super::Failure> {
-    let slot = ok!(env.resources.alloc_slot());
-    ok!(cnode_mint(
-        caps::CNODE,
-        slot,
-        64,
-        caps::CNODE,
-        source,
-        64,
-        rights,
-        CapData::badge(badge).unwrap_or(CapData::NONE)
-    ));
-    Ok(slot)
-}
-
 /// Six words (two beyond the register MRs, summing to 210) and `cap`.
 fn message_with_cap(label: Word, cap: CPtr) -> MessageInfo {
     set_cap(0, cap);
@@ -78,8 +63,8 @@ pub fn round_trip_with_cap_transfer(env: &mut Env) -> Outcome {
     let endpoint = ok!(env.resources.alloc_object(ObjectType::EndpointObject, 0));
     let notification = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
     let receive_slot = ok!(env.resources.alloc_slot());
-    let granting = mint(env, endpoint.cap, CapRights::ALL, 0x42)?;
-    let not_granting = mint(env, endpoint.cap, CapRights::READ_WRITE, 0x43)?;
+    let granting = super::mint_badged(env, endpoint.cap, CapRights::ALL, 0x42)?;
+    let not_granting = super::mint_badged(env, endpoint.cap, CapRights::READ_WRITE, 0x43)?;
     let report = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
     let args = ServerArgs { endpoint: endpoint.cap, receive_slot, report: report.cap };
     let thread =

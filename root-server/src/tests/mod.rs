@@ -14,11 +14,14 @@ mod nqueue_random;
 mod objects;
 mod threads;
 
-use crate::{println, Env};
+use crate::{caps, println, Env};
 use alloc::string::String;
 use core::sync::atomic::{AtomicPtr, Ordering};
+use sel4::invocations::cnode_mint;
+use sel4::{CPtr, CapData, CapRights, Word};
 
 pub struct Failure(pub String);
+
 pub type Outcome = Result<(), Failure>;
 
 pub struct Test {
@@ -73,6 +76,14 @@ macro_rules! ok {
     };
 }
 
+/// A copy of `source` in a new slot, with `rights` and `badge` (a test's own cap).
+pub fn mint_badged(env: &mut Env, source: CPtr, rights: CapRights, badge: Word) -> Result<CPtr, Failure> {
+    let slot = ok!(env.resources.alloc_slot());
+    let data = CapData::badge(badge).ok_or_else(|| Failure(alloc::format!("badge {badge:#x} too wide")))?;
+    ok!(cnode_mint(caps::CNODE, slot, 64, caps::CNODE, source, 64, rights, data));
+    Ok(slot)
+}
+
 const SUITE: &[Test] = &[
     Test { name: "retype_every_object_kind", run: objects::retype_every_object_kind },
     Test { name: "retype_errors", run: objects::retype_errors },
@@ -81,23 +92,22 @@ const SUITE: &[Test] = &[
     Test { name: "second_thread_runs", run: threads::second_thread_runs },
     Test { name: "ipc_round_trip_with_cap_transfer", run: ipc::round_trip_with_cap_transfer },
     Test { name: "notification_badges_signal_poll_wait", run: notifications::badges_signal_poll_wait },
-    #[cfg(notification_queues)]
+];
+
+/// Notification-queue tests: only for a kernel with the option.
+#[cfg(notification_queues)]
+const QUEUE_TESTS: &[Test] = &[
     Test { name: "nq_signals_coalesce_defer_and_deliver", run: nqueue::signals_coalesce_defer_and_deliver },
-    #[cfg(notification_queues)]
     Test { name: "nq_full_queue_never_overflows", run: nqueue::a_full_queue_never_overflows },
-    #[cfg(notification_queues)]
     Test { name: "nq_errors", run: nqueue::errors_are_reported_and_change_nothing },
-    #[cfg(notification_queues)]
     Test { name: "nq_detach_and_deletion", run: nqueue::detach_and_deletion_withdraw_entries_and_keep_bits },
-    #[cfg(notification_queues)]
     Test { name: "nq_direct_wait_refused", run: nqueue::waiting_directly_on_an_attached_notification_is_refused },
-    #[cfg(notification_queues)]
     Test { name: "nq_blocked_wait_woken", run: nqueue::a_blocked_wait_is_woken_by_a_signal },
-    #[cfg(notification_queues)]
     Test { name: "nq_bound_server_woken_in_recv", run: nqueue::a_server_in_recv_is_woken_by_its_bound_queue },
-    #[cfg(notification_queues)]
     Test { name: "nq_random_against_model", run: nqueue_random::kernel_matches_model },
 ];
+#[cfg(not(notification_queues))]
+const QUEUE_TESTS: &[Test] = &[];
 
 /// Tests that fail on purpose, run one at a time to test the harness itself.
 const SELF_TESTS: &[Test] = &[
@@ -128,7 +138,7 @@ fn set_current(name: Option<&'static str>) {
 }
 
 pub fn list() {
-    for test in SUITE {
+    for test in SUITE.iter().chain(QUEUE_TESTS) {
         println!("{}", test.name);
     }
 }
@@ -141,8 +151,8 @@ pub fn rdtsc() -> u64 {
 /// Runs the whole suite, or the test named (self-tests only by name). True if all passed.
 pub fn run(env: &mut Env, name: Option<&str>) -> bool {
     let selected: alloc::vec::Vec<&Test> = match name {
-        None => SUITE.iter().collect(),
-        Some(name) => SUITE.iter().chain(SELF_TESTS).filter(|t| t.name == name).collect(),
+        None => SUITE.iter().chain(QUEUE_TESTS).collect(),
+        Some(name) => SUITE.iter().chain(QUEUE_TESTS).chain(SELF_TESTS).filter(|t| t.name == name).collect(),
     };
     if selected.is_empty() {
         println!("test: no test named {}", name.unwrap_or(""));

@@ -3,8 +3,7 @@
 use super::threads::park;
 use super::Outcome;
 use crate::thread::Thread;
-use crate::{caps, check_eq, ok, Env};
-use sel4::invocations::cnode_mint;
+use crate::{check_eq, ok, Env};
 use sel4::{CPtr, CapData, CapRights, ObjectType, Word};
 
 struct SignalArgs {
@@ -22,27 +21,8 @@ fn signaller(args: Word) -> ! {
 pub fn badges_signal_poll_wait(env: &mut Env) -> Outcome {
     let notification = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
     let parking = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
-    let (one, two) = (ok!(env.resources.alloc_slot()), ok!(env.resources.alloc_slot()));
-    ok!(cnode_mint(
-        caps::CNODE,
-        one,
-        64,
-        caps::CNODE,
-        notification.cap,
-        64,
-        CapRights::ALL,
-        CapData::badge(0b01).unwrap()
-    ));
-    ok!(cnode_mint(
-        caps::CNODE,
-        two,
-        64,
-        caps::CNODE,
-        notification.cap,
-        64,
-        CapRights::ALL,
-        CapData::badge(0b10).unwrap()
-    ));
+    let one = super::mint_badged(env, notification.cap, CapRights::ALL, 0b01)?;
+    let two = super::mint_badged(env, notification.cap, CapRights::ALL, 0b10)?;
 
     // Badges of pending signals accumulate (OR) until taken, then are cleared.
     sel4::signal(one);

@@ -1,7 +1,7 @@
 //! Notification queues against the real kernel: directed tests of each promise and error.
 
 use super::threads::park;
-use super::{Failure, Outcome};
+use super::{mint_badged, Failure, Outcome};
 use crate::nq::TestQueue;
 use crate::resources::Object;
 use crate::thread::Thread;
@@ -28,25 +28,11 @@ fn free_all(env: &mut Env, objects: alloc::vec::Vec<Object>) {
     }
 }
 
-fn badged(env: &mut Env, notification: CPtr, badge: Word) -> Result<CPtr, Failure> {
-    let slot = ok!(env.resources.alloc_slot());
-    ok!(cnode_mint(
-        caps::CNODE,
-        slot,
-        64,
-        caps::CNODE,
-        notification,
-        64,
-        CapRights::ALL,
-        CapData::badge(badge).unwrap()
-    ));
-    Ok(slot)
-}
-
 pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
     let mut q = ok!(TestQueue::new(env, 10));
     let n = notifications(env, 2)?;
-    let (one, two) = (badged(env, n[0].cap, 0b01)?, badged(env, n[0].cap, 0b10)?);
+    let (one, two) =
+        (mint_badged(env, n[0].cap, CapRights::ALL, 0b01)?, mint_badged(env, n[0].cap, CapRights::ALL, 0b10)?);
     ok!(attach(q.queue.cap, n[0].cap, 1000));
     ok!(attach(q.queue.cap, n[1].cap, 2000));
     check_eq!(ok!(q.poll_all()), []);
@@ -137,7 +123,7 @@ pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
 pub fn detach_and_deletion_withdraw_entries_and_keep_bits(env: &mut Env) -> Outcome {
     let mut q = ok!(TestQueue::new(env, 10));
     let n = notifications(env, 3)?;
-    let badge = badged(env, n[0].cap, 0b100)?;
+    let badge = mint_badged(env, n[0].cap, CapRights::ALL, 0b100)?;
     for (i, notification) in n.iter().enumerate() {
         ok!(attach(q.queue.cap, notification.cap, 10 + i as Word));
     }

@@ -4,16 +4,16 @@
 use super::{Failure, Outcome};
 use crate::nq::TestQueue;
 use crate::resources::Object;
-use crate::{caps, ok, Env};
+use crate::{ok, Env};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use nqueue_model::{Model, QueueId, Source, Wait};
 use sel4::invocations::{
-    cnode_mint, notification_queue_attach as attach, notification_queue_detach as detach,
-    notification_queue_poll as poll, notification_queue_wait as wait,
+    notification_queue_attach as attach, notification_queue_detach as detach, notification_queue_poll as poll,
+    notification_queue_wait as wait,
 };
-use sel4::{CPtr, CapData, CapRights, Error, ObjectType, Word};
+use sel4::{CPtr, CapRights, Error, ObjectType, Word};
 
 const OPERATIONS: usize = 100_000;
 const QUEUES: usize = 2;
@@ -59,9 +59,7 @@ fn new_notification(env: &mut Env, model: &mut Model) -> Result<Notification, Fa
     let object = ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0));
     let mut badged = [0; BADGE_BITS];
     for (bit, slot) in badged.iter_mut().enumerate() {
-        *slot = ok!(env.resources.alloc_slot());
-        let badge = CapData::badge(1 << bit).unwrap_or(CapData::NONE);
-        ok!(cnode_mint(caps::CNODE, *slot, 64, caps::CNODE, object.cap, 64, CapRights::ALL, badge));
+        *slot = super::mint_badged(env, object.cap, CapRights::ALL, 1 << bit)?;
     }
     Ok(Notification { object, badged, model: model.new_notification() })
 }
