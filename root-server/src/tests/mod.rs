@@ -104,6 +104,7 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "nq_direct_wait_refused", run: nqueue::waiting_directly_on_an_attached_notification_is_refused },
     Test { name: "nq_blocked_wait_woken", run: nqueue::a_blocked_wait_is_woken_by_a_signal },
     Test { name: "nq_bound_server_woken_in_recv", run: nqueue::a_server_in_recv_is_woken_by_its_bound_queue },
+    Test { name: "nq_thread_stops_reported", run: nqueue::thread_stops_are_reported },
     Test { name: "nq_random_against_model", run: nqueue_random::kernel_matches_model },
 ];
 #[cfg(not(notification_queues))]

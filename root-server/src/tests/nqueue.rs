@@ -277,3 +277,60 @@ pub fn a_server_in_recv_is_woken_by_its_bound_queue(env: &mut Env) -> Outcome {
     q.destroy(env);
     Ok(())
 }
+
+/// Writes through a null pointer: a fault with no handler.
+fn faulter(_: Word) -> ! {
+    // SAFETY: deliberately invalid: the write faults and the thread never continues.
+    unsafe { core::ptr::null_mut::<Word>().write_volatile(1) };
+    unreachable!("a write through null returned")
+}
+
+/// Lets lower-priority test threads run until they block or stop.
+fn let_threads_run() -> Outcome {
+    ok!(tcb_set_priority(caps::TCB, 50));
+    sel4::yield_now();
+    ok!(tcb_set_priority(caps::TCB, 255));
+    Ok(())
+}
+
+pub fn thread_stops_are_reported(env: &mut Env) -> Outcome {
+    let deleted = consts::NOTIFICATION_QUEUE_THREAD_DELETED as Word;
+    let suspended = consts::NOTIFICATION_QUEUE_THREAD_SUSPENDED as Word;
+    let faulted = consts::NOTIFICATION_QUEUE_THREAD_FAULTED as Word;
+    let mut q = ok!(TestQueue::new(env, 9));
+    let park_on = notifications(env, 1)?;
+    let parked = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, park, park_on[0].cap, 100));
+    ok!(attach(q.queue.cap, parked.tcb.cap, 77));
+    check_eq!(attach(q.queue.cap, parked.tcb.cap, 78), Err(Error::DeleteFirst));
+    let_threads_run()?;
+    check!(ok!(q.poll_all()).is_empty(), "a blocked thread has not stopped");
+
+    // Suspension.
+    ok!(sel4::invocations::tcb_suspend(parked.tcb.cap));
+    check_eq!(ok!(q.poll_all()), [(77, suspended)]);
+
+    // A fault with no handler.
+    let crashing = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, faulter, 0, 100));
+    ok!(attach(q.queue.cap, crashing.tcb.cap, 88));
+    let_threads_run()?;
+    check_eq!(ok!(q.poll_all()), [(88, faulted)]);
+
+    // Deletion: reported, and the record stays until the report is acknowledged.
+    crashing.destroy(&mut env.resources, &mut env.vspace);
+    let (count, start) = ok!(poll(q.queue.cap, q.unacknowledged));
+    check_eq!(q.read(count, start), [(88, deleted)]);
+    q.unacknowledged = count;
+
+    // A detached thread reports nothing; detaching twice is an error.
+    ok!(detach(q.queue.cap, parked.tcb.cap));
+    check_eq!(detach(q.queue.cap, parked.tcb.cap), Err(Error::IllegalOperation));
+    ok!(sel4::invocations::tcb_suspend(parked.tcb.cap));
+    check!(ok!(q.poll_all()).is_empty(), "a detached thread reported its suspension");
+
+    // Deleting a queue with a thread attached leaves the thread fine to delete later.
+    ok!(attach(q.queue.cap, parked.tcb.cap, 99));
+    q.destroy(env);
+    parked.destroy(&mut env.resources, &mut env.vspace);
+    free_all(env, park_on);
+    Ok(())
+}

@@ -13,15 +13,25 @@ use sel4::invocations::{
     notification_queue_attach as attach, notification_queue_detach as detach, notification_queue_poll as poll,
     notification_queue_wait as wait,
 };
-use sel4::{CPtr, CapRights, Error, ObjectType, Word};
+use sel4::{consts, CPtr, CapRights, Error, ObjectType, Word};
 
 const OPERATIONS: usize = 100_000;
+
+// The model's thread-stop reasons are the kernel's.
+const _: () = {
+    use nqueue_model::thread_event as model;
+    assert!(model::DELETED == consts::NOTIFICATION_QUEUE_THREAD_DELETED as u64);
+    assert!(model::SUSPENDED == consts::NOTIFICATION_QUEUE_THREAD_SUSPENDED as u64);
+    assert!(model::FAULTED == consts::NOTIFICATION_QUEUE_THREAD_FAULTED as u64);
+};
 const QUEUES: usize = 2;
 /// More notifications than a queue has room for, so "full" happens.
 const NOTIFICATIONS: usize = 12;
 const QUEUE_BITS: u8 = 9;
 /// Each notification gets caps badged with each of these bits.
 const BADGE_BITS: usize = 4;
+/// Threads (never started TCBs) attached as sources: suspended and deleted at random.
+const THREADS: usize = 3;
 
 /// xorshift64*
 struct Rng(u64);
@@ -44,6 +54,15 @@ struct Notification {
 struct Queue {
     kernel: TestQueue,
     model: QueueId,
+}
+
+struct ThreadSource {
+    tcb: Object,
+    model: usize,
+}
+
+fn new_thread(env: &mut Env, model: &mut Model) -> Result<ThreadSource, Failure> {
+    Ok(ThreadSource { tcb: ok!(env.resources.alloc_object(ObjectType::TCBObject, 0)), model: model.new_thread() })
 }
 
 fn model_error(error: nqueue_model::Error) -> Error {
@@ -98,15 +117,46 @@ pub fn kernel_matches_model(env: &mut Env) -> Outcome {
     for _ in 0..NOTIFICATIONS {
         notifications.push(new_notification(env, &mut model)?);
     }
+    let mut threads = Vec::new();
+    for _ in 0..THREADS {
+        threads.push(new_thread(env, &mut model)?);
+    }
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let mut counts = [0usize; 8];
+    let mut counts = [0usize; 9];
     let mut result = Ok(());
     for step in 0..OPERATIONS {
         let q = rng.below(QUEUES);
         let n = rng.below(NOTIFICATIONS);
-        let choice = rng.below(100);
+        let choice = rng.below(104);
         let source = Source::Notification(notifications[n].model);
+        let t = rng.below(THREADS);
         let outcome = match choice {
+            100 => {
+                counts[8] += 1;
+                let token = rng.below(1 << 20) as Word;
+                let kernel = attach(queues[q].kernel.queue.cap, threads[t].tcb.cap, token);
+                let expected = model.attach(queues[q].model, Source::Thread(threads[t].model), token);
+                same(kernel, expected.map_err(model_error), || format!("attach(queue {q}, thread {t}, token {token})"))
+            }
+            101 => {
+                counts[8] += 1;
+                let kernel = detach(queues[q].kernel.queue.cap, threads[t].tcb.cap);
+                let expected = model.detach_from(queues[q].model, Source::Thread(threads[t].model));
+                same(kernel, expected.map_err(model_error), || format!("detach(queue {q}, thread {t})"))
+            }
+            102 => {
+                counts[8] += 1;
+                let kernel = sel4::invocations::tcb_suspend(threads[t].tcb.cap);
+                let expected = model.thread_stops(threads[t].model, nqueue_model::thread_event::SUSPENDED);
+                same(kernel, expected.map_err(model_error), || format!("suspend(thread {t})"))
+            }
+            103 => {
+                counts[8] += 1;
+                let old = core::mem::replace(&mut threads[t], new_thread(env, &mut model)?);
+                let _ = model.thread_stops(old.model, nqueue_model::thread_event::DELETED);
+                env.resources.free_object(old.tcb);
+                Ok(())
+            }
             0..=9 => {
                 counts[0] += 1;
                 let token = rng.below(1 << 20) as Word;
@@ -194,9 +244,12 @@ pub fn kernel_matches_model(env: &mut Env) -> Outcome {
         }
     }
     crate::println!(
-        "nq_random_against_model: attach {} detach {} signal {} poll {} wait {} direct {} delete-ntfn {} delete-queue {}",
-        counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7]
+        "nq_random_against_model: attach {} detach {} signal {} poll {} wait {} direct {} delete-ntfn {} delete-queue {} thread {}",
+        counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], counts[8]
     );
+    for thread in threads {
+        env.resources.free_object(thread.tcb);
+    }
     for notification in notifications {
         free_notification(env, notification);
     }
