@@ -69,6 +69,8 @@ pub fn run_all(host: bool) -> Result {
         harness_self_test(&image, name, *expected, &mut tally)?;
     }
 
+    benchmark_runs(&image, &mut tally)?;
+
     // The kernel with notification queues configured out passes every other test.
     let plain = userland::build_image(KernelConfig::DebugNoQueues)?;
     let (report, _) = boot_tests(&plain, "test", PER_TEST_LIMIT, SUITE_LIMIT)?;
@@ -202,6 +204,35 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
     } else {
         vec![harness::describe(result)]
     }
+}
+
+/// The notification-queue microbenchmark runs to the end with the right entry counts
+/// (under `-icount`, so its figures in the log are exact instruction counts; no timing
+/// is asserted).
+fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
+    println!("xtask: notification-queue microbenchmark (QEMU -icount)");
+    let mut lines = Vec::new();
+    let commands = vec!["bench".to_string(), "exit".to_string()];
+    let boot = Boot { image, commands, timeout: Some(SUITE_LIMIT), echo: true, icount: true };
+    let outcome = boot.run(false, |line, _| {
+        if let Some(line) = line.filter(|l| l.starts_with("bench: ")) {
+            lines.push(line.to_string());
+        }
+        Control::Continue
+    })?;
+    let mut problems = vec![];
+    if outcome.end != End::Exited(0) {
+        problems.push(format!("the benchmark ended with {:?}", outcome.end));
+    }
+    let waits = lines.iter().filter(|l| l.contains("Wait with N=")).count();
+    if waits != 8 {
+        problems.push(format!("{waits} of 8 wait measurements printed"));
+    }
+    if lines.iter().any(|l| l.contains("WRONG COUNT")) || !lines.iter().any(|l| l.contains("seL4_Signal plain")) {
+        problems.push("a measurement is missing or delivered the wrong number of entries".into());
+    }
+    tally.check("the notification-queue microbenchmark runs", problems);
+    Ok(())
 }
 
 /// Runs a test that fails on purpose and checks that the harness names it and says how.

@@ -111,6 +111,20 @@ pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
     );
     env.resources.free_slot(slot);
     env.resources.free_object(block);
+    // Only the kernel sends to a queue: a call on its cap with another label is refused,
+    // and a signal through it does nothing.
+    let refused = sel4::call(q.queue.cap, sel4::MessageInfo::new(0, 0, 0, 0));
+    check_eq!(Error::from_label(refused.label()), Some(Error::IllegalOperation));
+    sel4::signal(q.queue.cap);
+    check!(ok!(q.poll_all()).is_empty(), "a signal to the queue cap made an entry");
+    // Revoking the ring frame's memory under a live queue is safe: it stops delivering.
+    let bare = ok!(env.resources.alloc_object(ObjectType::NotificationQueueObject, 8));
+    let frame = ok!(env.resources.alloc_object(ObjectType::X86_4K, 0));
+    ok!(set_ring(bare.cap, frame.cap));
+    check_eq!(ok!(poll(bare.cap, 0)).0, 0);
+    env.resources.free_object(frame);
+    check_eq!(poll(bare.cap, 0), Err(Error::IllegalOperation));
+    env.resources.free_object(bare);
     // After all that the queue works.
     sel4::signal(n[0].cap);
     check_eq!(ok!(q.poll_all()), [(1, 0)]);
