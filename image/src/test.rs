@@ -84,7 +84,7 @@ pub fn run_all(host: bool) -> Result {
     );
 
     let bench = userland::build_image(KernelConfig::Bench)?;
-    let outcome = boot(&bench, &["info"], Duration::from_secs(120), |_, _| Control::Continue)?;
+    let outcome = boot(&bench, &["info"], Duration::from_secs(120), false, |_, _| Control::Continue)?;
     let mut problems = vec![];
     if outcome.end != End::Exited(0) || outcome.banner_after.is_none() {
         problems.push(format!("the benchmark kernel's image did not boot cleanly: {:?}", outcome.end));
@@ -143,11 +143,12 @@ fn boot(
     image: &Image,
     commands: &[&str],
     limit: Duration,
+    icount: bool,
     watch: impl FnMut(Option<&str>, Duration) -> Control,
 ) -> Result<crate::qemu::Outcome> {
     let mut commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
     commands.push("exit".into());
-    Boot { image, commands, timeout: Some(limit), echo: true, icount: false }.run(false, watch)
+    Boot { image, commands, timeout: Some(limit), echo: true, icount }.run(false, watch)
 }
 
 /// Boots and runs `commands` (one per line), reading the test protocol.
@@ -160,7 +161,7 @@ fn boot_tests(
     let mut run = TestRun::default();
     let mut last = Duration::ZERO;
     let commands: Vec<&str> = commands.lines().collect();
-    let outcome = boot(image, &commands, limit, |line, now| {
+    let outcome = boot(image, &commands, limit, false, |line, now| {
         if let Some(line) = line {
             run.observe(line, now);
         }
@@ -212,9 +213,7 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     println!("xtask: notification-queue microbenchmark (QEMU -icount)");
     let mut lines = Vec::new();
-    let commands = vec!["bench".to_string(), "exit".to_string()];
-    let boot = Boot { image, commands, timeout: Some(SUITE_LIMIT), echo: true, icount: true };
-    let outcome = boot.run(false, |line, _| {
+    let outcome = boot(image, &["bench"], SUITE_LIMIT, true, |line, _| {
         if let Some(line) = line.filter(|l| l.starts_with("bench: ")) {
             lines.push(line.to_string());
         }

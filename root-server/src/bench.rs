@@ -3,7 +3,7 @@
 //! --icount`), when one cycle is one guest instruction and the figures repeat exactly.
 
 use crate::nq::{bits_for, TestQueue};
-use crate::resources::{Object, ResourceError};
+use crate::resources::ResourceError;
 use crate::tests::rdtsc;
 use crate::{println, Env};
 use alloc::vec::Vec;
@@ -33,16 +33,6 @@ fn time(mut prepare: impl FnMut(), mut measured: impl FnMut()) -> (u64, u64) {
     summary(&mut samples)
 }
 
-fn notifications(env: &mut Env, count: usize) -> Result<Vec<Object>, ResourceError> {
-    (0..count).map(|_| env.resources.alloc_object(ObjectType::NotificationObject, 0)).collect()
-}
-
-fn free(env: &mut Env, objects: Vec<Object>) {
-    for object in objects {
-        env.resources.free_object(object);
-    }
-}
-
 pub fn run(env: &mut Env) -> Result<(), ResourceError> {
     println!("bench: TSC cycles, median / p99 of {ROUNDS} rounds");
     signal_cost(env)?;
@@ -54,7 +44,7 @@ pub fn run(env: &mut Env) -> Result<(), ResourceError> {
 
 /// A plain seL4_Signal against a signal that appends a queue entry.
 fn signal_cost(env: &mut Env) -> Result<(), ResourceError> {
-    let n = notifications(env, 2)?;
+    let n = env.resources.alloc_objects(ObjectType::NotificationObject, 2)?;
     let mut q = TestQueue::new(env, bits_for(1))?;
     let plain = time(
         || {
@@ -71,7 +61,7 @@ fn signal_cost(env: &mut Env) -> Result<(), ResourceError> {
         )
     });
     q.destroy(env);
-    free(env, n);
+    env.resources.free_objects(n);
     let queued = result?;
     println!(
         "bench: seL4_Signal plain {} / {}; attached, appending an entry {} / {} ({:.2}x)",
@@ -86,11 +76,11 @@ fn signal_cost(env: &mut Env) -> Result<(), ResourceError> {
 
 /// Wait returning k ready entries with `attached` notifications on the queue.
 fn wait_cost(env: &mut Env, attached: usize) -> Result<(), ResourceError> {
-    let n = notifications(env, attached)?;
+    let n = env.resources.alloc_objects(ObjectType::NotificationObject, attached)?;
     let mut q = match TestQueue::new(env, bits_for(attached)) {
         Ok(q) => q,
         Err(error) => {
-            free(env, n);
+            env.resources.free_objects(n);
             return Err(error);
         }
     };
@@ -122,6 +112,6 @@ fn wait_cost(env: &mut Env, attached: usize) -> Result<(), ResourceError> {
         );
     }
     q.destroy(env);
-    free(env, n);
+    env.resources.free_objects(n);
     outcome
 }

@@ -98,11 +98,16 @@ impl Input {
         .and_then(|()| irq_handler_set_notification(handler_slot, notification));
         if let Err(error) = got {
             println!("console: no serial interrupt ({error:?}); polling");
-            return Input { irq: None };
+            return Input::polled();
         }
         out8(INTERRUPT_ENABLE, 0x01); // interrupt when data arrives
         out8(MODEM_CONTROL, 0x0b); // DTR, RTS, OUT2 (OUT2 gates the UART's interrupt line)
         Input { irq: Some((handler_slot, notification)) }
+    }
+
+    /// Input by polling the UART (when no interrupt could be set up).
+    pub fn polled() -> Input {
+        Input { irq: None }
     }
 
     /// The next byte typed, waiting for it.

@@ -18,7 +18,10 @@ pub fn run(env: &mut Env) -> ! {
     let mut input =
         match (env.resources.alloc_slot(), env.resources.alloc_object(sel4::ObjectType::NotificationObject, 0)) {
             (Ok(handler), Ok(notification)) => Input::enable(handler, notification.cap),
-            _ => Input::enable(0, 0),
+            _ => {
+                println!("console: no slot or notification for the serial interrupt; polling");
+                Input::polled()
+            }
         };
     let mut status = 0u8;
     let mut line = [0u8; 256];

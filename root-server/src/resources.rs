@@ -149,6 +149,27 @@ impl Resources {
         }
     }
 
+    /// Makes `count` objects of `kind`; on failure none is left behind.
+    pub fn alloc_objects(&mut self, kind: ObjectType, count: usize) -> Result<Vec<Object>, ResourceError> {
+        let mut made = Vec::with_capacity(count);
+        for _ in 0..count {
+            match self.alloc_object(kind, 0) {
+                Ok(object) => made.push(object),
+                Err(error) => {
+                    self.free_objects(made);
+                    return Err(error);
+                }
+            }
+        }
+        Ok(made)
+    }
+
+    pub fn free_objects(&mut self, objects: Vec<Object>) {
+        for object in objects {
+            self.free_object(object);
+        }
+    }
+
     /// Destroys an object (revoking its untyped deletes it and every copy of its cap).
     pub fn free_object(&mut self, object: Object) {
         let freed = self.untyped.free(object.block, &mut self.slots, &mut Kernel);

@@ -1,9 +1,8 @@
 //! Notification queues against the real kernel: directed tests of each promise and error.
 
 use super::threads::park;
-use super::{mint_badged, Failure, Outcome};
+use super::{mint_badged, Outcome};
 use crate::nq::TestQueue;
-use crate::resources::Object;
 use crate::thread::Thread;
 use crate::{caps, check, check_eq, ok, Env};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -14,23 +13,9 @@ use sel4::invocations::{
 };
 use sel4::{consts, CPtr, CapData, CapRights, Error, ObjectType, Word};
 
-fn notifications(env: &mut Env, count: usize) -> Result<alloc::vec::Vec<Object>, Failure> {
-    let mut made = alloc::vec::Vec::new();
-    for _ in 0..count {
-        made.push(ok!(env.resources.alloc_object(ObjectType::NotificationObject, 0)));
-    }
-    Ok(made)
-}
-
-fn free_all(env: &mut Env, objects: alloc::vec::Vec<Object>) {
-    for object in objects {
-        env.resources.free_object(object);
-    }
-}
-
 pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
     let mut q = ok!(TestQueue::new(env, 10));
-    let n = notifications(env, 2)?;
+    let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 2));
     let (one, two) =
         (mint_badged(env, n[0].cap, CapRights::ALL, 0b01)?, mint_badged(env, n[0].cap, CapRights::ALL, 0b10)?);
     ok!(attach(q.queue.cap, n[0].cap, 1000));
@@ -47,22 +32,22 @@ pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
     check_eq!(ok!(q.poll_all()), [(1000, 0b10)]);
     check_eq!(ok!(q.poll_all()), []);
     // Pending signals of a notification are reported when it is attached.
-    let late = notifications(env, 1)?;
+    let late = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 1));
     sel4::signal(late[0].cap);
     ok!(attach(q.queue.cap, late[0].cap, 3000));
     check_eq!(ok!(q.poll_all()), [(3000, 0)]);
     for slot in [one, two] {
         env.resources.free_slot(slot);
     }
-    free_all(env, late);
-    free_all(env, n);
+    env.resources.free_objects(late);
+    env.resources.free_objects(n);
     q.destroy(env);
     Ok(())
 }
 
 pub fn a_full_queue_never_overflows(env: &mut Env) -> Outcome {
     let mut q = ok!(TestQueue::new(env, 12));
-    let n = notifications(env, q.capacity + 1)?;
+    let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, q.capacity + 1));
     for (i, notification) in n.iter().take(q.capacity).enumerate() {
         ok!(attach(q.queue.cap, notification.cap, i as Word));
     }
@@ -79,7 +64,7 @@ pub fn a_full_queue_never_overflows(env: &mut Env) -> Outcome {
             tokens.len()
         );
     }
-    free_all(env, n);
+    env.resources.free_objects(n);
     q.destroy(env);
     Ok(())
 }
@@ -87,7 +72,7 @@ pub fn a_full_queue_never_overflows(env: &mut Env) -> Outcome {
 pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
     let mut q = ok!(TestQueue::new(env, 9));
     let other = ok!(TestQueue::new(env, 9));
-    let n = notifications(env, 2)?;
+    let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 2));
     ok!(attach(q.queue.cap, n[0].cap, 1));
     check_eq!(attach(q.queue.cap, n[0].cap, 2), Err(Error::DeleteFirst));
     check_eq!(attach(other.queue.cap, n[0].cap, 2), Err(Error::DeleteFirst));
@@ -128,7 +113,7 @@ pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
     // After all that the queue works.
     sel4::signal(n[0].cap);
     check_eq!(ok!(q.poll_all()), [(1, 0)]);
-    free_all(env, n);
+    env.resources.free_objects(n);
     other.destroy(env);
     q.destroy(env);
     Ok(())
@@ -136,7 +121,7 @@ pub fn errors_are_reported_and_change_nothing(env: &mut Env) -> Outcome {
 
 pub fn detach_and_deletion_withdraw_entries_and_keep_bits(env: &mut Env) -> Outcome {
     let mut q = ok!(TestQueue::new(env, 10));
-    let n = notifications(env, 3)?;
+    let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 3));
     let badge = mint_badged(env, n[0].cap, CapRights::ALL, 0b100)?;
     for (i, notification) in n.iter().enumerate() {
         ok!(attach(q.queue.cap, notification.cap, 10 + i as Word));
@@ -163,7 +148,7 @@ pub fn detach_and_deletion_withdraw_entries_and_keep_bits(env: &mut Env) -> Outc
     sel4::signal(n[1].cap);
     check_eq!(ok!(q2.poll_all()), [(7, 0)]);
     env.resources.free_slot(badge);
-    free_all(env, n);
+    env.resources.free_objects(n);
     q2.destroy(env);
     Ok(())
 }
@@ -180,7 +165,7 @@ fn direct_poller(notification: Word) -> ! {
 
 pub fn waiting_directly_on_an_attached_notification_is_refused(env: &mut Env) -> Outcome {
     let q = ok!(TestQueue::new(env, 9));
-    let n = notifications(env, 1)?;
+    let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 1));
     ok!(attach(q.queue.cap, n[0].cap, 1));
     DIRECT_POLL_RETURNED.store(false, Ordering::SeqCst);
     let thread = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, direct_poller, n[0].cap, 100));
@@ -190,7 +175,7 @@ pub fn waiting_directly_on_an_attached_notification_is_refused(env: &mut Env) ->
     ok!(tcb_set_priority(caps::TCB, 255));
     check!(!DIRECT_POLL_RETURNED.load(Ordering::SeqCst), "a direct poll of an attached notification returned");
     thread.destroy(&mut env.resources, &mut env.vspace);
-    free_all(env, n);
+    env.resources.free_objects(n);
     q.destroy(env);
     Ok(())
 }
@@ -213,7 +198,7 @@ fn waiter(args: Word) -> ! {
 
 pub fn a_blocked_wait_is_woken_by_a_signal(env: &mut Env) -> Outcome {
     let q = ok!(TestQueue::new(env, 9));
-    let n = notifications(env, 2)?;
+    let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 2));
     ok!(attach(q.queue.cap, n[0].cap, 55));
     let args = WaiterArgs { queue: q.queue.cap, result: core::cell::Cell::new((0, 0)), done: n[1].cap };
     let thread =
@@ -229,7 +214,7 @@ pub fn a_blocked_wait_is_woken_by_a_signal(env: &mut Env) -> Outcome {
     check_eq!(count, 1);
     check_eq!(q.entry(start), (55, 0));
     thread.destroy(&mut env.resources, &mut env.vspace);
-    free_all(env, n);
+    env.resources.free_objects(n);
     q.destroy(env);
     Ok(())
 }
@@ -265,7 +250,7 @@ fn bound_server(args: Word) -> ! {
 
 pub fn a_server_in_recv_is_woken_by_its_bound_queue(env: &mut Env) -> Outcome {
     let q = ok!(TestQueue::new(env, 9));
-    let n = notifications(env, 1)?;
+    let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 1));
     let endpoint = ok!(env.resources.alloc_object(ObjectType::EndpointObject, 0));
     ok!(attach(q.queue.cap, n[0].cap, 4242));
     let args =
@@ -287,7 +272,7 @@ pub fn a_server_in_recv_is_woken_by_its_bound_queue(env: &mut Env) -> Outcome {
     check_eq!(sel4::call(endpoint.cap, sel4::MessageInfo::new(9, 0, 0, 0)).label(), 10);
     thread.destroy(&mut env.resources, &mut env.vspace);
     env.resources.free_object(endpoint);
-    free_all(env, n);
+    env.resources.free_objects(n);
     q.destroy(env);
     Ok(())
 }
@@ -312,7 +297,7 @@ pub fn thread_stops_are_reported(env: &mut Env) -> Outcome {
     let suspended = consts::NOTIFICATION_QUEUE_THREAD_SUSPENDED as Word;
     let faulted = consts::NOTIFICATION_QUEUE_THREAD_FAULTED as Word;
     let mut q = ok!(TestQueue::new(env, 9));
-    let park_on = notifications(env, 1)?;
+    let park_on = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 1));
     let parked = ok!(Thread::spawn(&mut env.resources, &mut env.vspace, park, park_on[0].cap, 100));
     ok!(attach(q.queue.cap, parked.tcb.cap, 77));
     check_eq!(attach(q.queue.cap, parked.tcb.cap, 78), Err(Error::DeleteFirst));
@@ -345,6 +330,6 @@ pub fn thread_stops_are_reported(env: &mut Env) -> Outcome {
     ok!(attach(q.queue.cap, parked.tcb.cap, 99));
     q.destroy(env);
     parked.destroy(&mut env.resources, &mut env.vspace);
-    free_all(env, park_on);
+    env.resources.free_objects(park_on);
     Ok(())
 }
