@@ -1,4 +1,5 @@
-//! Links the root server as a static executable with exactly the runtime's segments.
+//! Configures the root server for the kernel it runs on, and brings in the archive of
+//! programs it starts. (Link flags for every userland program come from `cargo xtask`.)
 
 fn main() {
     // Tests of kernel features that are configured out are left out too.
@@ -12,11 +13,15 @@ fn main() {
             println!("cargo:rustc-cfg=notification_queues");
         }
     }
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rt/link.ld");
-    println!("cargo:rerun-if-changed={}", script.display());
-    for arg in ["-nostartfiles", "-nostdlib", "-static", "-Wl,--build-id=none", "-Wl,-z,norelro", "-Wl,-z,noexecstack"]
-    {
-        println!("cargo:rustc-link-arg-bins={arg}");
+    // The archive of programs the root server starts (made by `cargo xtask`); without
+    // one (a plain `cargo check`), an empty archive.
+    println!("cargo:rerun-if-env-changed=UXRT_PROGRAMS");
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("programs.cpio");
+    match std::env::var_os("UXRT_PROGRAMS") {
+        Some(archive) => {
+            println!("cargo:rerun-if-changed={}", std::path::Path::new(&archive).display());
+            std::fs::copy(&archive, &out).expect("copying the program archive");
+        }
+        None => std::fs::write(&out, b"").expect("writing an empty program archive"),
     }
-    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
 }

@@ -3,6 +3,7 @@
 //! It fetches the seL4 kernel source through cargo, applies `kernel-patches/`, builds the
 //! kernel and the `no_std` userland, boots the image in QEMU (TCG) and runs the tests.
 
+mod archive;
 mod cli;
 mod harness;
 mod host_tools;

@@ -1,39 +1,104 @@
 //! The userland: `no_std` static binaries for `x86_64-unknown-linux-gnu` (the only target
-//! stable Rust has here), built against the kernel they will run on.
+//! stable Rust has here), built against the kernel they will run on. The programs of
+//! `apps/` are built first and packed into an archive, which the root server carries.
 
+use crate::archive::{self, Entry};
 use crate::host_tools;
 use crate::kernel::{self, KernelConfig};
 use crate::{bail, paths, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "x86_64-unknown-linux-gnu";
-/// Static, non-PIE executables; the rest of the link is set by each program's build script.
-const RUSTFLAGS: &str = "-C relocation-model=static -C target-feature=+crt-static";
 
-/// A bootable image: the kernel and the root server (its initial task).
+/// Static, non-PIE executables linked with the runtime's script (exactly three
+/// PT_LOADs, no start files, no libc).
+fn rustflags() -> String {
+    let script = paths::workspace().join("rt").join("link.ld");
+    let mut flags: Vec<String> =
+        ["-C", "relocation-model=static", "-C", "target-feature=+crt-static"].map(String::from).to_vec();
+    for arg in ["-nostartfiles", "-nostdlib", "-static", "-Wl,--build-id=none", "-Wl,-z,norelro", "-Wl,-z,noexecstack"] {
+        flags.extend(["-C".into(), format!("link-arg={arg}")]);
+    }
+    flags.extend(["-C".into(), format!("link-arg=-Wl,-T,{}", script.display())]);
+    // Separated by 0x1f, so a path with spaces stays one argument.
+    flags.join("\x1f")
+}
+
+/// A bootable image: the kernel and the root server (its initial task, which carries
+/// the program archive).
 pub struct Image {
     pub kernel: PathBuf,
     pub root_server: PathBuf,
+}
+
+/// The programs in `apps/`: each folder is a package of the same name.
+pub fn programs() -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(paths::workspace().join("apps"))? {
+        let entry = entry?;
+        if entry.path().join("Cargo.toml").is_file() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn cargo_build(packages: &[String], target_dir: &Path, kernel_source: &Path, archive: Option<&Path>) -> Result {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(paths::workspace()).args(["build", "--locked", "--quiet", "--profile", "userland", "--target", TARGET]);
+    for package in packages {
+        cargo.args(["--package", package]);
+    }
+    cargo.arg("--target-dir").arg(target_dir);
+    cargo.env_remove("RUSTFLAGS").env("CARGO_ENCODED_RUSTFLAGS", rustflags()).env("UXRT_KERNEL_SOURCE", kernel_source);
+    if let Some(archive) = archive {
+        cargo.env("UXRT_PROGRAMS", archive);
+    }
+    if !cargo.status()?.success() {
+        bail!("the userland build failed ({})", packages.join(", "));
+    }
+    Ok(())
 }
 
 pub fn build_image(config: KernelConfig) -> Result<Image> {
     host_tools::ensure_programs()?;
     let kernel = kernel::build(config)?;
     let target_dir = paths::build_root().join("userland").join(config.name());
+    let binaries = target_dir.join(TARGET).join("userland");
     println!("xtask: building the userland ({})", config.name());
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(paths::workspace())
-        .args(["build", "--locked", "--quiet", "--package", "root-server", "--profile", "userland", "--target", TARGET])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env("RUSTFLAGS", RUSTFLAGS)
-        .env("UXRT_KERNEL_SOURCE", &kernel.source)
-        .status()?;
-    if !status.success() {
-        bail!("the userland build failed");
+    let programs = programs()?;
+    cargo_build(&programs, &target_dir, &kernel.source, None)?;
+    let contents: Vec<(String, Vec<u8>)> = programs
+        .iter()
+        .map(|name| Ok((format!("bin/{name}"), stripped(&binaries.join(name))?)))
+        .collect::<Result<_>>()?;
+    let entries: Vec<Entry> =
+        contents.iter().map(|(path, data)| Entry { path, data, mode: archive::EXECUTABLE }).collect();
+    let archive_path = target_dir.join("programs.cpio");
+    write_if_changed(&archive_path, &archive::write(&entries))?;
+    cargo_build(&["root-server".into()], &target_dir, &kernel.source, Some(&archive_path))?;
+    Ok(Image { kernel: kernel.elf32, root_server: binaries.join("root-server") })
+}
+
+/// The program without symbols or debug information (the root server loads only its
+/// segments; the unstripped file stays in the build folder for debugging).
+fn stripped(binary: &Path) -> Result<Vec<u8>> {
+    let out = binary.with_extension("stripped");
+    if !Command::new("objcopy").arg("--strip-all").arg(binary).arg(&out).status()?.success() {
+        bail!("objcopy --strip-all {} failed", binary.display());
     }
-    Ok(Image { kernel: kernel.elf32, root_server: target_dir.join(TARGET).join("userland").join("root-server") })
+    Ok(std::fs::read(out)?)
+}
+
+/// Leaves the file (and its time stamp) alone when the contents are the same, so that
+/// cargo does not rebuild the root server for nothing.
+fn write_if_changed(path: &Path, contents: &[u8]) -> Result {
+    if std::fs::read(path).ok().as_deref() != Some(contents) {
+        std::fs::write(path, contents)?;
+    }
+    Ok(())
 }
 
 /// The kernel source the host-side tests of the bindings are generated from.

@@ -13,7 +13,9 @@ pub mod ipc_buffer;
 mod syscalls;
 mod words;
 
-pub use generated::{config, consts, invocations, layout, Error, InvocationLabel, ObjectType, Syscall, UserContext};
+pub use generated::{
+    config, consts, invocations, layout, Error, FaultKind, InvocationLabel, ObjectType, Syscall, UserContext,
+};
 pub use syscalls::*;
 pub use words::{CapData, CapRights, MessageInfo, PrioProps};
 

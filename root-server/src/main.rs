@@ -46,7 +46,7 @@ pub struct Env {
     pub seed: u64,
 }
 
-uxrt_rt::entry!(main);
+uxrt_rt::initial_task_entry!(main);
 
 fn main(boot_info: usize) -> ! {
     heap::init();

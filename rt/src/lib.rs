@@ -1,49 +1,73 @@
 //! Runtime of uxrt's `#![no_std]` userland programs, built for `x86_64-unknown-linux-gnu`
 //! with stable Rust: the `_start` entry point and its stack, the memory functions the
-//! compiler calls, and the linker script (`link.ld`, named by each program's build script).
+//! compiler calls, and the linker script (`link.ld`, which `cargo xtask` links every
+//! userland program with).
 //!
-//! A program names its entry with [`entry!`]; it receives the word the kernel (or its
-//! parent) passed in RDI.
+//! A program names its entry with one of two macros, which also emit `_start`:
+//! [`initial_task_entry!`] for the root server (the kernel starts it with no stack and the
+//! boot info address in RDI) and [`process_entry!`] for processes (the root server gives
+//! them a stack holding their start-up record; see `uxrt_protocols::startup`).
 #![no_std]
 
 mod memory;
 
-use core::arch::global_asm;
-use core::cell::UnsafeCell;
+/// Bytes of the initial task's stack.
+pub const INITIAL_TASK_STACK_SIZE: usize = 256 * 1024;
 
-/// Bytes of the initial thread's stack.
-pub const STACK_SIZE: usize = 256 * 1024;
-
+#[doc(hidden)]
 #[repr(C, align(16))]
-struct Stack(UnsafeCell<[u8; STACK_SIZE]>);
+pub struct Stack(pub core::cell::UnsafeCell<[u8; INITIAL_TASK_STACK_SIZE]>);
 
 // SAFETY: the stack is only ever used by the initial thread, through RSP.
 unsafe impl Sync for Stack {}
 
-static STACK: Stack = Stack(UnsafeCell::new([0; STACK_SIZE]));
-
-// The kernel starts the initial thread with RDI = its argument and every other register,
-// RSP included, zero.
-global_asm!(
-    ".section .text._start, \"ax\"",
-    ".globl _start",
-    "_start:",
-    "    lea rsp, [rip + {stack} + {size}]",
-    "    xor ebp, ebp",
-    "    call uxrt_main",
-    "    ud2",
-    stack = sym STACK,
-    size = const STACK_SIZE,
-);
-
-/// Declares the program's entry: `uxrt_rt::entry!(main)` with `fn main(arg: usize) -> !`.
+/// Declares the initial task's entry, `fn main(boot_info: usize) -> !`. The kernel starts
+/// the initial thread with RDI = the boot info address and every other register, RSP
+/// included, zero: `_start` switches to a static stack.
 #[macro_export]
-macro_rules! entry {
+macro_rules! initial_task_entry {
     ($main:path) => {
+        static UXRT_INITIAL_STACK: $crate::Stack = $crate::Stack(core::cell::UnsafeCell::new([0; $crate::INITIAL_TASK_STACK_SIZE]));
+
+        core::arch::global_asm!(
+            ".section .text._start, \"ax\"",
+            ".globl _start",
+            "_start:",
+            "    lea rsp, [rip + {stack} + {size}]",
+            "    xor ebp, ebp",
+            "    call uxrt_main",
+            "    ud2",
+            stack = sym UXRT_INITIAL_STACK,
+            size = const $crate::INITIAL_TASK_STACK_SIZE,
+        );
+
         #[no_mangle]
-        extern "C" fn uxrt_main(arg: usize) -> ! {
+        extern "C" fn uxrt_main(boot_info: usize) -> ! {
             let main: fn(usize) -> ! = $main;
-            main(arg)
+            main(boot_info)
+        }
+    };
+}
+
+/// Declares a process's entry, `fn main(record: usize, length: usize) -> !`: the root
+/// server starts it with RSP = RDI = its start-up record and RSI = the record's length.
+#[macro_export]
+macro_rules! process_entry {
+    ($main:path) => {
+        core::arch::global_asm!(
+            ".section .text._start, \"ax\"",
+            ".globl _start",
+            "_start:",
+            "    xor ebp, ebp",
+            "    and rsp, -16",
+            "    call uxrt_main",
+            "    ud2",
+        );
+
+        #[no_mangle]
+        extern "C" fn uxrt_main(record: usize, length: usize) -> ! {
+            let main: fn(usize, usize) -> ! = $main;
+            main(record, length)
         }
     };
 }

@@ -54,11 +54,13 @@ impl KernelFiles {
         ]
     }
 
-    /// Headers of constants: limits, sizes, and the initial thread's capability slots.
-    pub fn constants(&self) -> [PathBuf; 4] {
+    /// Headers of constants: limits, sizes, the initial thread's capability slots, and
+    /// the message-register positions of fault messages.
+    pub fn constants(&self) -> [PathBuf; 5] {
         [
             self.root.join("libsel4/include/sel4/bootinfo_types.h"),
             self.root.join("libsel4/include/sel4/constants.h"),
+            self.root.join("libsel4/include/sel4/shared_types.h"),
             self.root.join(format!("libsel4/sel4_arch_include/{SEL4_ARCH}/sel4/sel4_arch/constants.h")),
             self.root.join(format!("libsel4/arch_include/{ARCH}/sel4/arch/constants.h")),
         ]
@@ -74,9 +76,15 @@ impl KernelFiles {
         [self.root.join("libsel4/include/sel4/shared_types_64.bf"), self.root.join("libsel4/include/sel4/types_64.bf")]
     }
 
+    /// The tagged union of fault messages: a fault's kind is the label of the message
+    /// the kernel sends to the fault handler.
+    pub fn faults(&self) -> PathBuf {
+        self.root.join(format!("libsel4/arch_include/{ARCH}/sel4/arch/shared_types.bf"))
+    }
+
     /// Every file read, for the build script's change tracking.
     pub fn all(&self) -> Vec<PathBuf> {
-        let mut files = vec![self.autoconf(), self.syscalls(), self.errors()];
+        let mut files = vec![self.autoconf(), self.syscalls(), self.errors(), self.faults()];
         files.extend(self.bitfields());
         files.extend(self.interfaces());
         files.extend(self.object_types());
@@ -105,6 +113,7 @@ pub fn generate(kernel_source: &Path) -> Result<String, String> {
     constants(&cpp, &read_all(&files.constants())?, &mut scope, &mut out)?;
     errors(&cpp, &read(&files.errors())?, &mut out)?;
     layouts(&cpp, &read_all(&files.bitfields())?, &mut out)?;
+    faults(&cpp, &read(&files.faults())?, &mut out)?;
     let texts: Vec<String> = files.interfaces().iter().map(|p| read(p)).collect::<Result<_, _>>()?;
     invocations(&cpp, &texts, &mut out)?;
     Ok(out)
@@ -246,6 +255,27 @@ fn layouts(cpp: &cpp::Preprocessor, bf: &str, out: &mut String) -> Result<(), St
             return Err(format!("bitfield {block} has no field {field}"));
         }
     }
+    Ok(())
+}
+
+/// `enum FaultKind`: the tags of `tagged_union seL4_Fault` present in this configuration.
+fn faults(cpp: &cpp::Preprocessor, bf: &str, out: &mut String) -> Result<(), String> {
+    let text = cpp.run(bf, false)?;
+    let start = text.find("tagged_union seL4_Fault ").ok_or("no tagged_union seL4_Fault")?;
+    let end = text[start..].find('}').ok_or("unterminated tagged_union seL4_Fault")? + start;
+    let kinds = bitfield::tags(&text[start..end]);
+    if !kinds.iter().any(|(name, _)| name == "VMFault") {
+        return Err("seL4_Fault has no VMFault tag".into());
+    }
+    out.push_str("/// The kind of a fault message (its label), as this kernel numbers them.\n#[repr(u64)]\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub enum FaultKind {\n");
+    for (name, value) in &kinds {
+        let _ = writeln!(out, "    {name} = {value},");
+    }
+    out.push_str("}\n\nimpl FaultKind {\n    pub const fn from_label(label: u64) -> Option<FaultKind> {\n        match label {\n");
+    for (name, value) in &kinds {
+        let _ = writeln!(out, "            {value} => Some(FaultKind::{name}),");
+    }
+    out.push_str("            _ => None,\n        }\n    }\n}\n\n");
     Ok(())
 }
 

@@ -1,0 +1,49 @@
+//! The program's arguments and environment, straight from its start-up record (no copy).
+
+use crate::start::record;
+use uxrt_protocols::startup::aux;
+use uxrt_protocols::Word;
+
+/// The arguments, `argv[0]` first, as bytes.
+pub fn args_bytes() -> impl Iterator<Item = &'static [u8]> + Clone {
+    record().into_iter().flat_map(|r| r.args())
+}
+
+/// How many arguments there are (`argc`).
+pub fn arg_count() -> usize {
+    record().map_or(0, |r| r.argc())
+}
+
+/// The arguments as text; one that is not UTF-8 reads as "".
+pub fn args() -> impl Iterator<Item = &'static str> + Clone {
+    args_bytes().map(|arg| core::str::from_utf8(arg).unwrap_or(""))
+}
+
+/// `NAME=value` strings of the environment.
+pub fn vars() -> impl Iterator<Item = &'static [u8]> + Clone {
+    record().into_iter().flat_map(|r| r.env())
+}
+
+/// The value of environment variable `name`.
+pub fn var(name: &str) -> Option<&'static str> {
+    vars().find_map(|entry| {
+        let value = entry.strip_prefix(name.as_bytes())?.strip_prefix(b"=")?;
+        core::str::from_utf8(value).ok()
+    })
+}
+
+/// The last part of `argv[0]`, for messages.
+pub fn program_name() -> &'static str {
+    let arg0 = args().next().unwrap_or("?");
+    arg0.rsplit('/').next().unwrap_or(arg0)
+}
+
+/// An auxiliary-vector entry the root server passed.
+pub fn aux(key: Word) -> Option<Word> {
+    record().and_then(|r| r.aux(key))
+}
+
+/// This process's id, as the root server told it at start-up.
+pub fn pid_at_start() -> Option<Word> {
+    aux(aux::PID)
+}

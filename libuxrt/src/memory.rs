@@ -1,0 +1,80 @@
+//! Memory: the heap (grown from the root server with `sbrk`, within the process's quota)
+//! and anonymous mappings.
+
+use crate::sys;
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::NonNull;
+use linked_list_allocator::Heap;
+use spin::Mutex;
+use uxrt_protocols::process::Request;
+use uxrt_protocols::{Errno, Word};
+
+pub const PAGE_SIZE: usize = 4096;
+/// The heap grows by at least this much at a time (fewer calls to the root server).
+const GROWTH: usize = 64 * 1024;
+
+/// Moves the end of the heap by `increment` bytes; returns the old end. (The allocator
+/// grows the heap this way; a program that moves the break itself stops it growing.)
+pub fn sbrk(increment: isize) -> Result<usize, Errno> {
+    let [old] = sys::call(Request::Sbrk { increment: increment as i64 }).results()?;
+    Ok(old as usize)
+}
+
+/// Maps `length` bytes of zeroed memory (whole pages).
+pub fn map_anonymous(length: usize) -> Result<NonNull<u8>, Errno> {
+    let [address] = sys::call(Request::MapAnonymous { length: length as Word }).results()?;
+    NonNull::new(address as *mut u8).ok_or(Errno::EIO)
+}
+
+/// Unmaps what `map_anonymous` mapped.
+pub fn unmap(address: NonNull<u8>, length: usize) -> Result<(), Errno> {
+    let [] = sys::call(Request::Unmap { address: address.as_ptr() as Word, length: length as Word }).results()?;
+    Ok(())
+}
+
+/// The global allocator: a linked-list heap that asks for more memory when it runs out.
+struct GrowingHeap(Mutex<Option<Heap>>);
+
+impl GrowingHeap {
+    fn grow(heap: &mut Option<Heap>, layout: Layout) -> Result<(), Errno> {
+        let wanted = layout.size().checked_add(layout.align()).ok_or(Errno::ENOMEM)?;
+        let by = wanted.max(GROWTH).next_multiple_of(PAGE_SIZE);
+        let start = sbrk(isize::try_from(by).map_err(|_| Errno::ENOMEM)?)?;
+        match heap {
+            // SAFETY: sbrk returned `by` bytes of fresh memory right after the heap's end.
+            Some(heap) if heap.top() as usize == start => unsafe { heap.extend(by) },
+            // Someone else moved the break: the heap cannot grow in one piece. (The
+            // fresh range stays mapped, unused.)
+            Some(_) => return Err(Errno::ENOMEM),
+            // SAFETY: the fresh range is the first memory the heap gets.
+            None => *heap = Some(unsafe { Heap::new(start as *mut u8, by) }),
+        }
+        Ok(())
+    }
+}
+
+// SAFETY: allocations come from a linked-list heap behind a lock; memory it is given
+// comes from sbrk and is never handed out twice.
+unsafe impl GlobalAlloc for GrowingHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let mut heap = self.0.lock();
+        loop {
+            if let Some(block) = heap.as_mut().and_then(|h| h.allocate_first_fit(layout).ok()) {
+                return block.as_ptr();
+            }
+            if Self::grow(&mut heap, layout).is_err() {
+                return core::ptr::null_mut();
+            }
+        }
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        if let (Some(heap), Some(pointer)) = (self.0.lock().as_mut(), NonNull::new(pointer)) {
+            // SAFETY: the caller gives back a block this heap allocated with `layout`.
+            unsafe { heap.deallocate(pointer, layout) }
+        }
+    }
+}
+
+#[global_allocator]
+static HEAP: GrowingHeap = GrowingHeap(Mutex::new(None));

@@ -1,0 +1,74 @@
+//! Processes: spawn, exit, wait, kill, ids.
+
+use crate::sys;
+use alloc::vec::Vec;
+use uxrt_protocols::args::{pack, packed_len};
+use uxrt_protocols::process::{Request, UserBuffer, WaitTarget};
+use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
+
+/// Ends the process with `status` (its low 8 bits, as on Unix).
+pub fn exit(status: i32) -> ! {
+    sys::call_no_return(Request::Exit { status: status as u8 })
+}
+
+/// Ends the process as killed by SIGABRT.
+pub fn abort() -> ! {
+    sys::call_no_return(Request::Abort)
+}
+
+fn packed<S: AsRef<[u8]>>(strings: &[S]) -> Result<Vec<u8>, Errno> {
+    let mut out = alloc::vec![0; packed_len(strings.iter().map(AsRef::as_ref))];
+    pack(strings.iter().map(AsRef::as_ref), &mut out)?;
+    Ok(out)
+}
+
+/// Starts the program at `path` with `args` (`args[0]` is its name) and `env`
+/// (`NAME=value` strings); returns the child's pid.
+pub fn spawn<A: AsRef<[u8]>, E: AsRef<[u8]>>(path: &str, args: &[A], env: &[E]) -> Result<Pid, Errno> {
+    let (argv, envp) = (packed(args)?, packed(env)?);
+    let request =
+        Request::Spawn { path: UserBuffer::of(path.as_bytes()), argv: UserBuffer::of(&argv), envp: UserBuffer::of(&envp) };
+    let [pid] = sys::call(request).results()?;
+    Ok(pid as Pid)
+}
+
+fn wait_for(target: WaitTarget, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
+    let [pid, raw] = sys::call(Request::Wait { target, no_hang }).results()?;
+    if pid == 0 {
+        return Ok(None);
+    }
+    let status = WaitStatus::from_raw(raw).ok_or(Errno::EIO)?;
+    Ok(Some((pid as Pid, status)))
+}
+
+/// Waits for any child to end.
+pub fn wait() -> Result<(Pid, WaitStatus), Errno> {
+    wait_for(WaitTarget::Any, false).and_then(|ended| ended.ok_or(Errno::EIO))
+}
+
+/// Waits for child `pid` to end.
+pub fn wait_pid(pid: Pid) -> Result<WaitStatus, Errno> {
+    match wait_for(WaitTarget::Child(pid), false)? {
+        Some((_, status)) => Ok(status),
+        None => Err(Errno::EIO),
+    }
+}
+
+/// A child that has ended, if any (`WNOHANG`).
+pub fn try_wait(target: Option<Pid>) -> Result<Option<(Pid, WaitStatus)>, Errno> {
+    wait_for(target.map_or(WaitTarget::Any, WaitTarget::Child), true)
+}
+
+pub fn getpid() -> Pid {
+    sys::call(Request::GetPid).results().map_or(0, |[pid]| pid as Pid)
+}
+
+pub fn getppid() -> Pid {
+    sys::call(Request::GetParentPid).results().map_or(0, |[pid]| pid as Pid)
+}
+
+/// Ends process `pid` with `signal`; `None` only checks that it exists.
+pub fn kill(pid: Pid, signal: Option<Signal>) -> Result<(), Errno> {
+    let [] = sys::call(Request::Kill { pid, signal: signal.map_or(0, |s| s.0) }).results()?;
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Process start-up: the record the root server left on the stack, then `main`.
+
+use crate::process;
+use spin::Once;
+use uxrt_protocols::startup::Record;
+use uxrt_protocols::Word;
+
+static RECORD: Once<Record<'static>> = Once::new();
+
+/// Runs `main` and ends the process with its status. Called by `_start` (see [`main!`]).
+///
+/// [`main!`]: crate::main
+pub fn run(record: usize, length: usize, main: fn() -> i32) -> ! {
+    // SAFETY: the root server wrote the start-up record at `record` (our stack, which
+    // stays mapped for the life of the process) and gave its length; nothing writes it
+    // again: the stack grows down from below it.
+    let block = unsafe { core::slice::from_raw_parts(record as *const u8, length) };
+    match Record::parse(block, record as Word) {
+        Ok(parsed) => {
+            RECORD.call_once(|| parsed);
+        }
+        Err(errno) => {
+            crate::eprintln!("start-up record is malformed: {errno:?}");
+            process::abort();
+        }
+    }
+    let status = main();
+    process::exit(status)
+}
+
+/// The start-up record (empty lists if start-up has not run, as in host tests).
+pub(crate) fn record() -> Option<&'static Record<'static>> {
+    RECORD.get()
+}

@@ -1,0 +1,95 @@
+//! The shape every request and reply takes on the wire: a label and up to
+//! [`MAX_WORDS`] message registers (the first four travel in CPU registers).
+
+use crate::{Errno, Word};
+
+/// The most words any uxrt message carries.
+pub const MAX_WORDS: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub label: Word,
+    words: [Word; MAX_WORDS],
+    length: usize,
+}
+
+impl Message {
+    /// A message of `label` and `words` (at most [`MAX_WORDS`]; more is a bug of the caller).
+    pub fn new(label: Word, words: &[Word]) -> Message {
+        assert!(words.len() <= MAX_WORDS, "a uxrt message has at most {MAX_WORDS} words");
+        let mut message = Message { label, words: [0; MAX_WORDS], length: words.len() };
+        message.words[..words.len()].copy_from_slice(words);
+        message
+    }
+
+    pub fn words(&self) -> &[Word] {
+        &self.words[..self.length]
+    }
+}
+
+/// A reply: label 0 and the results, or the errno as the label and no words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply(pub Result<Message, Errno>);
+
+impl Reply {
+    pub fn ok(words: &[Word]) -> Reply {
+        Reply(Ok(Message::new(0, words)))
+    }
+
+    pub fn error(errno: Errno) -> Reply {
+        Reply(Err(errno))
+    }
+
+    /// The message to send.
+    pub fn encode(&self) -> Message {
+        match self.0 {
+            Ok(message) => message,
+            Err(errno) => Message::new(errno.0 as Word, &[]),
+        }
+    }
+
+    /// Reads a received reply; a label that is no errno at all is itself an error (EIO).
+    pub fn decode(label: Word, words: &[Word]) -> Reply {
+        match label {
+            0 if words.len() <= MAX_WORDS => Reply::ok(words),
+            0 => Reply::error(Errno::EIO),
+            errno @ 1..=0xffff => Reply::error(Errno(errno as u16)),
+            _ => Reply::error(Errno::EIO),
+        }
+    }
+
+    /// The `N` result words of a successful reply (missing ones are a protocol error).
+    pub fn results<const N: usize>(self) -> Result<[Word; N], Errno> {
+        let message = self.0?;
+        message.words().try_into().map_err(|_| Errno::EIO)
+    }
+}
+
+/// Checks that a request carries exactly `N` words and returns them.
+pub fn exact<const N: usize>(words: &[Word]) -> Result<[Word; N], Errno> {
+    words.try_into().map_err(|_| Errno::EINVAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_round_trip() {
+        let ok = Reply::ok(&[1, 2, 3]);
+        let m = ok.encode();
+        assert_eq!(Reply::decode(m.label, m.words()), ok);
+        assert_eq!(Reply::decode(m.label, m.words()).results::<3>(), Ok([1, 2, 3]));
+        let err = Reply::error(Errno::ENOENT);
+        let m = err.encode();
+        assert_eq!((m.label, m.words().len()), (2, 0));
+        assert_eq!(Reply::decode(m.label, m.words()), err);
+    }
+
+    #[test]
+    fn malformed_replies_are_errors() {
+        assert_eq!(Reply::decode(1 << 20, &[]), Reply::error(Errno::EIO));
+        assert_eq!(Reply::ok(&[1]).results::<2>(), Err(Errno::EIO));
+        assert_eq!(Reply::decode(0, &[0; MAX_WORDS + 1]), Reply::error(Errno::EIO));
+    }
+}

@@ -1,0 +1,244 @@
+//! The process interface: what a process asks of the root server through the endpoint
+//! capability in its [`startup::PROCESS_SERVER`](crate::startup::PROCESS_SERVER) slot.
+//! The badge of that capability tells the server who is asking.
+//!
+//! Byte strings (paths, argument lists, output) are passed as [`UserBuffer`]s: an address
+//! and a length in the caller's own address space, which the server reads itself (it holds
+//! every frame); an address outside the caller's memory gives `EFAULT`.
+
+use crate::message::{exact, Message};
+use crate::{Errno, Pid, Signal, Word};
+
+/// A byte range in the caller's address space.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserBuffer {
+    pub address: Word,
+    pub length: Word,
+}
+
+impl UserBuffer {
+    pub fn of(bytes: &[u8]) -> UserBuffer {
+        UserBuffer { address: bytes.as_ptr() as Word, length: bytes.len() as Word }
+    }
+}
+
+/// Which children a wait is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitTarget {
+    Any,
+    Child(Pid),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Start the program at `path` with packed `argv` and `envp` lists (see `args`).
+    /// Reply: `[pid]`.
+    Spawn { path: UserBuffer, argv: UserBuffer, envp: UserBuffer },
+    /// End the caller with this status. No reply.
+    Exit { status: u8 },
+    /// End the caller as killed by SIGABRT (a panic, an allocation failure). No reply.
+    Abort,
+    /// Wait for a child to end. Reply: `[pid, raw status]`, or `[0, 0]` with `no_hang`
+    /// when no child has ended yet; `ECHILD` when there is no such child.
+    Wait { target: WaitTarget, no_hang: bool },
+    /// Reply: `[pid]`.
+    GetPid,
+    /// Reply: `[parent pid]` (0 when the parent is the root server or has ended).
+    GetParentPid,
+    /// End `pid` with `signal` (0 only checks that it exists). Reply: `[]`.
+    Kill { pid: Pid, signal: u8 },
+    /// Move the end of the heap by `increment` bytes (rounded up to pages); reply: `[old end]`.
+    /// `ENOMEM` past the caller's memory quota.
+    Sbrk { increment: i64 },
+    /// Map `length` bytes (rounded up to pages) of zeroed memory; reply: `[address]`.
+    MapAnonymous { length: Word },
+    /// Unmap pages that `MapAnonymous` mapped. Reply: `[]`.
+    Unmap { address: Word, length: Word },
+    /// Print to the system console (until the console server exists). Reply: `[bytes]`.
+    DebugWrite { text: UserBuffer },
+}
+
+/// Operation numbers (message labels); 0 is never a request.
+mod label {
+    pub const SPAWN: u64 = 1;
+    pub const EXIT: u64 = 2;
+    pub const ABORT: u64 = 3;
+    pub const WAIT: u64 = 4;
+    pub const GET_PID: u64 = 5;
+    pub const GET_PARENT_PID: u64 = 6;
+    pub const KILL: u64 = 7;
+    pub const SBRK: u64 = 8;
+    pub const MAP_ANONYMOUS: u64 = 9;
+    pub const UNMAP: u64 = 10;
+    pub const DEBUG_WRITE: u64 = 11;
+}
+
+/// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
+const WAIT_ANY: Word = u64::MAX;
+
+impl Request {
+    pub fn encode(&self) -> Message {
+        use label::*;
+        match *self {
+            Request::Spawn { path, argv, envp } => Message::new(
+                SPAWN,
+                &[path.address, path.length, argv.address, argv.length, envp.address, envp.length],
+            ),
+            Request::Exit { status } => Message::new(EXIT, &[status as Word]),
+            Request::Abort => Message::new(ABORT, &[]),
+            Request::Wait { target, no_hang } => {
+                let pid = match target {
+                    WaitTarget::Any => WAIT_ANY,
+                    WaitTarget::Child(pid) => pid as Word,
+                };
+                Message::new(WAIT, &[pid, no_hang as Word])
+            }
+            Request::GetPid => Message::new(GET_PID, &[]),
+            Request::GetParentPid => Message::new(GET_PARENT_PID, &[]),
+            Request::Kill { pid, signal } => Message::new(KILL, &[pid as Word, signal as Word]),
+            Request::Sbrk { increment } => Message::new(SBRK, &[increment as Word]),
+            Request::MapAnonymous { length } => Message::new(MAP_ANONYMOUS, &[length]),
+            Request::Unmap { address, length } => Message::new(UNMAP, &[address, length]),
+            Request::DebugWrite { text } => Message::new(DEBUG_WRITE, &[text.address, text.length]),
+        }
+    }
+
+    /// Reads a request; `ENOSYS` for an unknown operation, `EINVAL` for wrong arguments.
+    pub fn decode(label: Word, words: &[Word]) -> Result<Request, Errno> {
+        use label::*;
+        let buffer = |address, length| UserBuffer { address, length };
+        Ok(match label {
+            SPAWN => {
+                let [pa, pl, aa, al, ea, el] = exact(words)?;
+                Request::Spawn { path: buffer(pa, pl), argv: buffer(aa, al), envp: buffer(ea, el) }
+            }
+            EXIT => {
+                let [status] = exact(words)?;
+                Request::Exit { status: u8::try_from(status).map_err(|_| Errno::EINVAL)? }
+            }
+            ABORT => {
+                let [] = exact(words)?;
+                Request::Abort
+            }
+            WAIT => {
+                let [pid, no_hang] = exact(words)?;
+                let target = match pid {
+                    WAIT_ANY => WaitTarget::Any,
+                    pid => WaitTarget::Child(pid_from(pid)?),
+                };
+                Request::Wait { target, no_hang: flag(no_hang)? }
+            }
+            GET_PID => {
+                let [] = exact(words)?;
+                Request::GetPid
+            }
+            GET_PARENT_PID => {
+                let [] = exact(words)?;
+                Request::GetParentPid
+            }
+            KILL => {
+                let [pid, signal] = exact(words)?;
+                let signal = match signal {
+                    0 => 0,
+                    s => Signal::new(s).ok_or(Errno::EINVAL)?.0,
+                };
+                Request::Kill { pid: pid_from(pid)?, signal }
+            }
+            SBRK => {
+                let [increment] = exact(words)?;
+                Request::Sbrk { increment: increment as i64 }
+            }
+            MAP_ANONYMOUS => {
+                let [length] = exact(words)?;
+                Request::MapAnonymous { length }
+            }
+            UNMAP => {
+                let [address, length] = exact(words)?;
+                Request::Unmap { address, length }
+            }
+            DEBUG_WRITE => {
+                let [address, length] = exact(words)?;
+                Request::DebugWrite { text: buffer(address, length) }
+            }
+            _ => return Err(Errno::ENOSYS),
+        })
+    }
+}
+
+fn pid_from(word: Word) -> Result<Pid, Errno> {
+    match Pid::try_from(word) {
+        Ok(pid) if pid <= i32::MAX as Pid => Ok(pid),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn flag(word: Word) -> Result<bool, Errno> {
+    match word {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MAX_WORDS;
+    use proptest::prelude::*;
+    use std::vec;
+
+    fn buffer() -> impl Strategy<Value = UserBuffer> {
+        (any::<u64>(), any::<u64>()).prop_map(|(address, length)| UserBuffer { address, length })
+    }
+
+    fn pid() -> impl Strategy<Value = Pid> {
+        0..=i32::MAX as Pid
+    }
+
+    fn request() -> impl Strategy<Value = Request> {
+        prop_oneof![
+            (buffer(), buffer(), buffer()).prop_map(|(path, argv, envp)| Request::Spawn { path, argv, envp }),
+            any::<u8>().prop_map(|status| Request::Exit { status }),
+            Just(Request::Abort),
+            (prop_oneof![Just(WaitTarget::Any), pid().prop_map(WaitTarget::Child)], any::<bool>())
+                .prop_map(|(target, no_hang)| Request::Wait { target, no_hang }),
+            Just(Request::GetPid),
+            Just(Request::GetParentPid),
+            (pid(), 0u8..=64).prop_map(|(pid, signal)| Request::Kill { pid, signal }),
+            any::<i64>().prop_map(|increment| Request::Sbrk { increment }),
+            any::<u64>().prop_map(|length| Request::MapAnonymous { length }),
+            (any::<u64>(), any::<u64>()).prop_map(|(address, length)| Request::Unmap { address, length }),
+            buffer().prop_map(|text| Request::DebugWrite { text }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn requests_round_trip(request in request()) {
+            let message = request.encode();
+            prop_assert_eq!(Request::decode(message.label, message.words()), Ok(request));
+        }
+
+        /// The server's decoder on arbitrary input: an error or a request, never a panic,
+        /// and whatever it accepts encodes back to the same message.
+        #[test]
+        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..16, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+            if let Ok(request) = Request::decode(label, &words) {
+                let again = request.encode();
+                prop_assert_eq!((again.label, again.words()), (label, &words[..]));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        assert_eq!(Request::decode(0, &[]), Err(Errno::ENOSYS));
+        assert_eq!(Request::decode(99, &[]), Err(Errno::ENOSYS));
+        assert_eq!(Request::decode(label::GET_PID, &[1]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::EXIT, &[256]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::WAIT, &[1, 2]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::WAIT, &[1 << 40, 0]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::KILL, &[1, 65]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::SPAWN, &[0; 5]), Err(Errno::EINVAL));
+    }
+}
