@@ -1,8 +1,10 @@
 //! The serial console (COM1) through the I/O port capability, and the QEMU exit port.
 //! Output works with either kernel configuration (it does not need the debug kernel's
-//! DebugPutChar); input is interrupt driven once `enable_input` has run.
+//! DebugPutChar); input is interrupt driven once `Input::enable` has run.
 
 use crate::caps;
+use alloc::collections::VecDeque;
+use alloc::string::String;
 use core::fmt::{self, Write};
 use sel4::invocations::{irq_handler_ack, irq_handler_set_notification, x86_io_port_in8, x86_io_port_out8};
 use sel4::{CPtr, Word};
@@ -74,10 +76,27 @@ pub fn exit(code: u8) -> ! {
     }
 }
 
-/// Serial input: interrupt-driven when the IRQ could be set up, polled otherwise.
+/// Writes raw bytes (a process's output), turning `\n` into `\r\n`.
+pub fn write_bytes(bytes: &[u8]) {
+    for &byte in bytes {
+        if byte == b'\n' {
+            put_byte(b'\r');
+        }
+        put_byte(byte);
+    }
+}
+
+/// Serial input, edited into lines: interrupt-driven when the IRQ could be set up (its
+/// notification is bound to the root server's thread, so input arrives while the root
+/// server serves processes), polled otherwise.
 pub struct Input {
-    /// (IRQ handler, notification it signals)
-    irq: Option<(CPtr, CPtr)>,
+    /// The IRQ handler, once set up.
+    irq: Option<CPtr>,
+    editor: LineEditor,
+}
+
+fn data_ready() -> bool {
+    in8(LINE_STATUS) & LINE_STATUS_DATA_READY != 0
 }
 
 impl Input {
@@ -102,57 +121,72 @@ impl Input {
         }
         out8(INTERRUPT_ENABLE, 0x01); // interrupt when data arrives
         out8(MODEM_CONTROL, 0x0b); // DTR, RTS, OUT2 (OUT2 gates the UART's interrupt line)
-        Input { irq: Some((handler_slot, notification)) }
+        Input { irq: Some(handler_slot), editor: LineEditor::new() }
     }
 
     /// Input by polling the UART (when no interrupt could be set up).
     pub fn polled() -> Input {
-        Input { irq: None }
+        Input { irq: None, editor: LineEditor::new() }
     }
 
-    /// The next byte typed, waiting for it.
-    pub fn read_byte(&mut self) -> u8 {
-        let data_ready = || in8(LINE_STATUS) & LINE_STATUS_DATA_READY != 0;
-        loop {
-            if data_ready() {
-                return in8(DATA);
-            }
-            match self.irq {
-                Some((handler, notification)) => {
-                    // Unmask first, then look again: a byte that arrived while the IRQ
-                    // was masked raised its (edge-triggered) interrupt unseen, and the
-                    // line stays high until the byte is read, so no new edge would come.
-                    let _ = irq_handler_ack(handler);
-                    if data_ready() {
-                        return in8(DATA);
-                    }
-                    sel4::wait(notification);
-                }
-                None => sel4::yield_now(),
-            }
+    pub fn is_polled(&self) -> bool {
+        self.irq.is_none()
+    }
+
+    /// Takes what arrived: on the serial interrupt, or (polled) whenever asked.
+    pub fn interrupt(&mut self) {
+        self.drain();
+        if let Some(handler) = self.irq {
+            // Unmask, then look again: a byte that arrived while the IRQ was masked
+            // raised its (edge-triggered) interrupt unseen, and the line stays high
+            // until the byte is read, so no new edge would come.
+            let _ = irq_handler_ack(handler);
+            self.drain();
         }
     }
 
-    /// Reads a line into `buffer` with echo and backspace; returns its length.
-    pub fn read_line(&mut self, buffer: &mut [u8]) -> usize {
-        let mut length = 0;
-        loop {
-            match self.read_byte() {
-                b'\r' | b'\n' => {
-                    print!("\n");
-                    return length;
-                }
-                0x08 | 0x7f if length > 0 => {
-                    length -= 1;
+    fn drain(&mut self) {
+        while data_ready() {
+            self.editor.feed(in8(DATA));
+        }
+    }
+
+    /// A line typed and ended with Enter, if there is one.
+    pub fn take_line(&mut self) -> Option<String> {
+        self.editor.lines.pop_front()
+    }
+}
+
+/// Echo, backspace, and finished lines queued in order.
+struct LineEditor {
+    current: String,
+    lines: VecDeque<String>,
+}
+
+/// Longest line kept; what is typed beyond it is dropped.
+const LINE_MAX: usize = 1024;
+
+impl LineEditor {
+    fn new() -> Self {
+        LineEditor { current: String::new(), lines: VecDeque::new() }
+    }
+
+    fn feed(&mut self, byte: u8) {
+        match byte {
+            b'\r' | b'\n' => {
+                print!("\n");
+                self.lines.push_back(core::mem::take(&mut self.current));
+            }
+            0x08 | 0x7f => {
+                if self.current.pop().is_some() {
                     print!("\x08 \x08");
                 }
-                byte @ 0x20..=0x7e if length < buffer.len() => {
-                    buffer[length] = byte;
-                    length += 1;
-                    put_byte(byte);
-                }
-                _ => {}
             }
+            0x20..=0x7e if self.current.len() < LINE_MAX => {
+                self.current.push(byte as char);
+                put_byte(byte);
+            }
+            _ => {}
         }
     }
 }

@@ -1,6 +1,6 @@
 //! uxrt's root server: the initial task. It owns every capability the kernel hands out at
-//! boot, keeps the books of untyped memory and CSpace slots, runs the console monitor and
-//! the in-image test suite.
+//! boot, keeps the books of untyped memory and CSpace slots, starts and serves processes
+//! (`process/`), and runs the console monitor and the in-image test suite.
 #![no_std]
 #![no_main]
 
@@ -14,13 +14,17 @@ mod heap;
 mod monitor;
 #[cfg(notification_queues)]
 mod nq;
+mod process;
+mod programs;
 mod resources;
 mod tests;
 mod thread;
 mod vspace;
 
 use bootinfo::BootInfo;
-use resources::Resources;
+use console::Input;
+use process::Processes;
+use resources::{ResourceError, Resources};
 use vspace::VSpace;
 
 /// The initial thread's capabilities, at the slots the kernel puts them.
@@ -32,6 +36,7 @@ pub mod caps {
     pub const VSPACE: CPtr = consts::CAP_INIT_THREAD_V_SPACE as CPtr;
     pub const IRQ_CONTROL: CPtr = consts::CAP_IRQ_CONTROL as CPtr;
     pub const IO_PORT: CPtr = consts::CAP_IO_PORT as CPtr;
+    pub const ASID_POOL: CPtr = consts::CAP_INIT_THREAD_ASID_POOL as CPtr;
     /// Bits that resolve a slot of the root CNode (its guard makes it a full word).
     pub const CNODE_DEPTH: Word = 64;
 }
@@ -40,6 +45,8 @@ pub mod caps {
 pub struct Env {
     pub resources: Resources,
     pub vspace: VSpace,
+    pub processes: Processes,
+    pub console: Input,
     /// TSC ticks per microsecond.
     pub tsc_mhz: u64,
     /// Seed of the randomized tests (the `seed` command sets it).
@@ -49,6 +56,7 @@ pub struct Env {
 uxrt_rt::initial_task_entry!(main);
 
 fn main(boot_info: usize) -> ! {
+    let boot_tsc = tests::rdtsc();
     heap::init();
     // SAFETY: the kernel passes the boot info page's address to the initial thread.
     let info = unsafe { BootInfo::from_address(boot_info) };
@@ -62,11 +70,37 @@ fn main(boot_info: usize) -> ! {
         resources.slots.free_count(),
         tsc_mhz,
     );
-    let mut env = Env { resources, vspace: VSpace::new(), tsc_mhz, seed: 1 };
-    if let Err(error) = env.vspace.prepare_scratch_window(&mut env.resources) {
+    let mut resources = resources;
+    let mut vspace = VSpace::new();
+    if let Err(error) = vspace.prepare_scratch_window(&mut resources) {
         println!("root server: cannot map the scratch window: {error:?}");
     }
+    let (endpoint, console) = match make_endpoint(&mut resources) {
+        Ok(made) => made,
+        Err(error) => {
+            println!("root server: cannot make its endpoint: {error:?}");
+            console::exit(4)
+        }
+    };
+    let processes = Processes::new(endpoint, boot_tsc);
+    let mut env = Env { resources, vspace, processes, console, tsc_mhz, seed: 1 };
     monitor::run(&mut env)
+}
+
+/// The endpoint processes call, and the console input: its interrupt notification is
+/// bound to this thread, so a `Recv` on the endpoint also wakes on input (badged
+/// `process::badge::NOTIFICATION`).
+fn make_endpoint(resources: &mut Resources) -> Result<(sel4::CPtr, Input), ResourceError> {
+    use sel4::invocations::tcb_bind_notification;
+    use sel4::{CapData, CapRights, ObjectType};
+    let endpoint = resources.alloc_object(ObjectType::EndpointObject, 0)?;
+    let notification = resources.alloc_object(ObjectType::NotificationObject, 0)?;
+    tcb_bind_notification(caps::TCB, notification.cap).map_err(ResourceError::Kernel)?;
+    let (badged, handler) = (resources.alloc_slot()?, resources.alloc_slot()?);
+    let badge = CapData::badge(process::badge::NOTIFICATION).ok_or(ResourceError::BadSize(0))?;
+    sel4::invocations::cnode_mint(caps::CNODE, badged, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, badge)
+        .map_err(ResourceError::Kernel)?;
+    Ok((endpoint.cap, Input::enable(handler, badged)))
 }
 
 #[panic_handler]

@@ -1,7 +1,12 @@
 //! The console monitor: the root server's command line until the shell exists.
 
-use crate::console::{self, Input};
-use crate::{print, println, tests, Env};
+use crate::console;
+use crate::process::{server, ROOT};
+use crate::{print, println, programs, tests, Env};
+use alloc::string::String;
+use alloc::vec::Vec;
+use uxrt_protocols::args::{pack, packed_len, StringList};
+use uxrt_protocols::{Errno, Pid, WaitStatus};
 
 const HELP: &str = "\
 commands:
@@ -10,25 +15,34 @@ commands:
   tests         list the in-image tests
   test [NAME]   run every test, or the one named
   seed N        seed of the randomized tests
-  bench         notification-queue microbenchmarks
+  bench         microbenchmarks (notification queues, processes)
+  run PATH ARGS start a program (e.g. run /bin/proctest serial 10) and wait for it
+  ps            processes
+  programs      the programs the image carries
   echo WORDS    print WORDS
   exit [CODE]   stop the machine (default: the status of the last command)";
 
+/// The next line typed, serving processes meanwhile.
+fn read_line(env: &mut Env) -> String {
+    loop {
+        if let Some(line) = env.console.take_line() {
+            return line;
+        }
+        if env.console.is_polled() {
+            env.console.interrupt();
+            sel4::yield_now();
+        } else {
+            server::serve_one(env);
+        }
+    }
+}
+
 pub fn run(env: &mut Env) -> ! {
-    let mut input =
-        match (env.resources.alloc_slot(), env.resources.alloc_object(sel4::ObjectType::NotificationObject, 0)) {
-            (Ok(handler), Ok(notification)) => Input::enable(handler, notification.cap),
-            _ => {
-                println!("console: no slot or notification for the serial interrupt; polling");
-                Input::polled()
-            }
-        };
     let mut status = 0u8;
-    let mut line = [0u8; 256];
     loop {
         print!("{}", crate::monitor::PROMPT);
-        let length = input.read_line(&mut line);
-        let Ok(text) = core::str::from_utf8(&line[..length]) else { continue };
+        let line = read_line(env);
+        let text = line.as_str();
         let mut words = text.split_whitespace();
         let Some(command) = words.next() else { continue };
         let argument = words.next();
@@ -70,6 +84,23 @@ pub fn run(env: &mut Env) -> ! {
                     1
                 }
             },
+            "run" => match words_after(text, 1) {
+                Some(rest) => run_program(env, rest),
+                None => {
+                    println!("run: give a program path, e.g. run /bin/proctest exit 3");
+                    2
+                }
+            },
+            "ps" => {
+                ps(env);
+                0
+            }
+            "programs" => {
+                for (path, size) in programs::list() {
+                    println!("/{path} ({size} bytes)");
+                }
+                0
+            }
             "echo" => {
                 println!("{}", text.trim_start()[4..].trim_start());
                 0
@@ -92,6 +123,63 @@ pub fn run(env: &mut Env) -> ! {
 
 pub const PROMPT: &str = "uxrt> ";
 
+/// The text after the first `skip` words, if any.
+fn words_after(text: &str, skip: usize) -> Option<&str> {
+    let mut rest = text.trim_start();
+    for _ in 0..skip {
+        rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim_start();
+    }
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// Starts the program (its path and arguments separated by spaces) as a child of the root
+/// server, serves until it ends, and returns a shell-like status (128 + signal if killed).
+pub fn spawn_and_wait(env: &mut Env, args: &[&str]) -> Result<WaitStatus, Errno> {
+    let pid = spawn(env, args, &[])?;
+    Ok(server::wait_for(env, pid))
+}
+
+/// Starts `args[0]` with `args` (and `env_vars`) as a child of the root server.
+pub fn spawn(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<Pid, Errno> {
+    let pack_list = |list: &[&str]| -> Result<Vec<u8>, Errno> {
+        let mut out = alloc::vec![0; packed_len(list.iter().map(|a| a.as_bytes()))];
+        pack(list.iter().map(|a| a.as_bytes()), &mut out)?;
+        Ok(out)
+    };
+    let (argv, envp) = (pack_list(args)?, pack_list(env_vars)?);
+    let path = args.first().copied().unwrap_or("");
+    let request = crate::process::Spawn { parent: ROOT, path, argv: StringList::parse(&argv)?, envp: StringList::parse(&envp)? };
+    env.processes.spawn(&mut env.resources, &mut env.vspace, request)
+}
+
+fn run_program(env: &mut Env, command: &str) -> u8 {
+    let args: Vec<&str> = command.split_whitespace().collect();
+    match spawn_and_wait(env, &args) {
+        Ok(WaitStatus::Exited(code)) => code,
+        Ok(WaitStatus::Signaled(signal)) => {
+            println!("{}: killed by {signal}", args[0]);
+            128 + signal.0
+        }
+        Err(errno) => {
+            println!("run: {}: {errno}", args[0]);
+            127
+        }
+    }
+}
+
+fn ps(env: &Env) {
+    println!("  PID  PPID  MEMORY  NAME");
+    for p in env.processes.iter() {
+        println!("{:5} {:5} {:6}K  {}", p.pid, p.parent, p.memory() >> 10, p.name);
+    }
+    println!(
+        "{} started, {} ended since boot; {} ended and not yet waited for",
+        env.processes.started,
+        env.processes.ended,
+        env.processes.zombie_count()
+    );
+}
+
 fn info(env: &Env) {
     let r = &env.resources;
     println!("RAM: {} KiB free of {} KiB", r.untyped.free_bytes() >> 10, r.ram_bytes >> 10);
@@ -101,6 +189,6 @@ fn info(env: &Env) {
     }
     println!();
     println!("slots: {} free of {}", r.slots.free_count(), r.slots.capacity());
-    println!("paging structures made: {}", env.vspace.paging.len());
+    println!("paging structures made: {}", env.vspace.paging.tables.len());
     println!("heap: {} KiB used", crate::heap::used() >> 10);
 }

@@ -1,10 +1,11 @@
-//! The root server's own address space: mapping frames at fresh addresses, with the
-//! paging structures made on demand.
+//! Address spaces: [`Paging`] maps frames into any VSpace, making the paging structures
+//! it lacks; [`VSpace`] is the root server's own, with fresh addresses to map at and a
+//! scratch page to look into frames through.
 
 use crate::caps;
 use crate::resources::{Object, ResourceError, Resources};
 use alloc::vec::Vec;
-use sel4::invocations::{x86_page_directory_map, x86_page_map, x86_page_table_map, x86_pdpt_map};
+use sel4::invocations::{x86_page_directory_map, x86_page_map, x86_page_table_map, x86_page_unmap, x86_pdpt_map};
 use sel4::{consts, CPtr, CapRights, Error, ObjectType, Word};
 
 pub const PAGE_SIZE: usize = 1 << consts::PAGE_BITS;
@@ -19,6 +20,13 @@ const FIRST_FRESH_ADDRESS: Word = 0x10_0000_0000;
 const FIRST_LARGE_ADDRESS: Word = 0x20_0000_0000;
 pub const LARGE_PAGE_SIZE: Word = 1 << consts::LARGE_PAGE_BITS;
 
+/// The paging structures of one address space (a PML4), made on demand and kept for
+/// the address space's lifetime.
+pub struct Paging {
+    root: CPtr,
+    pub tables: Vec<Object>,
+}
+
 pub struct VSpace {
     /// Released ranges (start, pages incl. guard), reused first-fit.
     released: Vec<(Word, usize)>,
@@ -26,8 +34,9 @@ pub struct VSpace {
     /// Released large-page addresses, and the next never used.
     released_large: Vec<Word>,
     next_large: Word,
-    /// Paging structures made for this address space (kept for its lifetime).
-    pub paging: Vec<Object>,
+    pub paging: Paging,
+    /// Where `with_frame` maps a frame for a moment (in the scratch window).
+    scratch_page: Option<Word>,
 }
 
 type Level = (ObjectType, fn(CPtr, CPtr, Word, Word) -> Result<(), Error>);
@@ -46,17 +55,37 @@ impl VSpace {
             next_fresh: FIRST_FRESH_ADDRESS,
             released_large: Vec::new(),
             next_large: FIRST_LARGE_ADDRESS,
-            paging: Vec::new(),
+            paging: Paging::new(caps::VSPACE),
+            scratch_page: None,
         }
     }
 
     /// Makes the paging structures of the scratch window, so that mapping there later
-    /// needs no new kernel objects.
+    /// needs no new kernel objects, and sets its first page aside for `with_frame`.
     pub fn prepare_scratch_window(&mut self, resources: &mut Resources) -> Result<(), ResourceError> {
         let frame = resources.alloc_object(ObjectType::X86_4K, 0)?;
         let mapped = self.map(resources, frame.cap, FIRST_FRESH_ADDRESS, CapRights::READ);
         resources.free_object(frame); // deleting the cap unmaps the frame
-        mapped
+        mapped?;
+        self.scratch_page = Some(self.reserve(1));
+        Ok(())
+    }
+
+    /// Runs `f` on the contents of the 4 KiB `frame` (a cap not mapped anywhere else),
+    /// mapped for the moment at the scratch page.
+    pub fn with_frame<R>(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        f: impl FnOnce(&mut [u8; PAGE_SIZE]) -> R,
+    ) -> Result<R, ResourceError> {
+        let page = self.scratch_page.ok_or(ResourceError::Kernel(Error::FailedLookup))?;
+        self.map(resources, frame, page, CapRights::READ_WRITE)?;
+        // SAFETY: the frame is mapped read-write at `page` (page-aligned, 4 KiB) until the
+        // unmap below, and no other reference to that address exists meanwhile.
+        let result = f(unsafe { &mut *(page as *mut [u8; PAGE_SIZE]) });
+        let _ = x86_page_unmap(frame);
+        Ok(result)
     }
 
     /// Reserves `pages` pages of address space, followed by an unmapped guard page.
@@ -94,6 +123,35 @@ impl VSpace {
         self.released_large.push(start);
     }
 
+    /// Maps the 4 KiB `frame` at `vaddr` of the root server's address space.
+    pub fn map(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        vaddr: Word,
+        rights: CapRights,
+    ) -> Result<(), ResourceError> {
+        self.paging.map(resources, frame, vaddr, rights)
+    }
+
+    /// Maps the 2 MiB `frame` at `vaddr` (from `reserve_large`).
+    pub fn map_large(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        vaddr: Word,
+        rights: CapRights,
+    ) -> Result<(), ResourceError> {
+        self.paging.map_with_levels(resources, frame, vaddr, rights, &LEVELS[1..])
+    }
+}
+
+impl Paging {
+    /// The paging of the address space whose PML4 is `root`.
+    pub const fn new(root: CPtr) -> Self {
+        Paging { root, tables: Vec::new() }
+    }
+
     /// Maps the 4 KiB `frame` at `vaddr`, making the missing page table, directory or PDPT.
     pub fn map(
         &mut self,
@@ -105,15 +163,14 @@ impl VSpace {
         self.map_with_levels(resources, frame, vaddr, rights, &LEVELS)
     }
 
-    /// Maps the 2 MiB `frame` at `vaddr` (from `reserve_large`): no page table below it.
-    pub fn map_large(
-        &mut self,
-        resources: &mut Resources,
-        frame: CPtr,
-        vaddr: Word,
-        rights: CapRights,
-    ) -> Result<(), ResourceError> {
-        self.map_with_levels(resources, frame, vaddr, rights, &LEVELS[1..])
+    /// Bytes of the paging structures made so far.
+    pub fn bytes(&self) -> u64 {
+        self.tables.iter().map(|table| 1u64 << crate::resources::object_bits(table.kind, 0)).sum()
+    }
+
+    /// Destroys the paging structures (their mappings go with them).
+    pub fn free(self, resources: &mut Resources) {
+        resources.free_objects(self.tables);
     }
 
     fn map_with_levels(
@@ -126,7 +183,7 @@ impl VSpace {
     ) -> Result<(), ResourceError> {
         // Each missing level costs one failed attempt.
         for _ in 0..=levels.len() {
-            match x86_page_map(frame, caps::VSPACE, vaddr, rights, ATTRIBUTES) {
+            match x86_page_map(frame, self.root, vaddr, rights, ATTRIBUTES) {
                 Ok(()) => return Ok(()),
                 Err(Error::FailedLookup) => self.add_paging_level(resources, vaddr, levels)?,
                 Err(error) => return Err(ResourceError::Kernel(error)),
@@ -145,9 +202,9 @@ impl VSpace {
         // From the lowest level up: the first that maps is the one that was missing.
         for &(kind, map) in levels {
             let table = resources.alloc_object(kind, 0)?;
-            match map(table.cap, caps::VSPACE, vaddr, ATTRIBUTES) {
+            match map(table.cap, self.root, vaddr, ATTRIBUTES) {
                 Ok(()) => {
-                    self.paging.push(table);
+                    self.tables.push(table);
                     return Ok(());
                 }
                 Err(Error::FailedLookup) => resources.free_object(table),

@@ -196,5 +196,5 @@ pub fn run(env: &mut Env, name: Option<&str>) -> bool {
 /// Paging structures stay mapped for the root server's life; they are not a leak.
 /// (Tests take their addresses from the scratch window, whose paging exists from boot.)
 fn paging_bytes(env: &Env) -> u64 {
-    env.vspace.paging.iter().map(|table| 1u64 << crate::resources::object_bits(table.kind, 0)).sum()
+    env.vspace.paging.bytes()
 }

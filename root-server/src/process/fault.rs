@@ -1,0 +1,72 @@
+//! What a fault message from the kernel means for the process that faulted.
+
+use super::layout;
+use alloc::format;
+use alloc::string::String;
+use sel4::{consts, FaultKind, Word};
+use uxrt_protocols::Signal;
+
+/// What to do about a fault.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The stack grew onto this unmapped page: map it and let the thread go on.
+    GrowStack(Word),
+    /// End the process with `signal`.
+    Kill { signal: Signal, reason: String, at: Word },
+}
+
+/// x86 exception vectors a user thread can raise.
+fn exception(number: Word) -> (Signal, &'static str) {
+    match number {
+        0 => (Signal::SIGFPE, "divide error"),
+        1 | 3 => (Signal::SIGTRAP, "breakpoint"),
+        4 => (Signal::SIGSEGV, "overflow"),
+        5 => (Signal::SIGSEGV, "bound range exceeded"),
+        6 => (Signal::SIGILL, "invalid opcode"),
+        13 => (Signal::SIGSEGV, "general protection fault"),
+        16 | 19 => (Signal::SIGFPE, "floating-point exception"),
+        17 => (Signal::SIGBUS, "alignment check"),
+        _ => (Signal::SIGBUS, "processor exception"),
+    }
+}
+
+/// Reads a fault message: its label is the fault kind, `mr(i)` its words.
+pub fn judge(label: Word, mr: impl Fn(i64) -> Word) -> Verdict {
+    let kill = |signal, reason: String, at| Verdict::Kill { signal, reason, at };
+    match FaultKind::from_label(label) {
+        Some(FaultKind::VMFault) => {
+            let (ip, address) = (mr(consts::VM_FAULT_IP), mr(consts::VM_FAULT_ADDR));
+            let (fsr, fetch) = (mr(consts::VM_FAULT_FSR), mr(consts::VM_FAULT_PREFETCH_FAULT) != 0);
+            // x86 page-fault error code: bit 0 present, bit 1 write, bit 4 instruction fetch.
+            let present = fsr & 1 != 0;
+            if !present && !fetch && layout::in_stack(address) {
+                return Verdict::GrowStack(layout::page_down(address));
+            }
+            let access = if fetch || fsr & 0x10 != 0 {
+                "execute"
+            } else if fsr & 2 != 0 {
+                "write"
+            } else {
+                "read"
+            };
+            let what = if present { "protected" } else { "unmapped" };
+            kill(Signal::SIGSEGV, format!("{access} of {what} address {address:#x}"), ip)
+        }
+        Some(FaultKind::UserException) => {
+            let number = mr(consts::USER_EXCEPTION_NUMBER);
+            let (signal, what) = exception(number);
+            kill(signal, format!("{what} (exception {number})"), mr(consts::USER_EXCEPTION_FAULT_IP))
+        }
+        Some(FaultKind::UnknownSyscall) => kill(
+            Signal::SIGSYS,
+            format!("unknown system call {}", mr(consts::UNKNOWN_SYSCALL_RDX) as i64),
+            mr(consts::UNKNOWN_SYSCALL_FAULT_IP),
+        ),
+        Some(FaultKind::CapFault) => kill(
+            Signal::SIGSYS,
+            format!("capability fault: nothing usable at slot {:#x}", mr(consts::CAP_FAULT_ADDR)),
+            mr(consts::CAP_FAULT_IP),
+        ),
+        _ => kill(Signal::SIGKILL, format!("unknown fault kind {label}"), 0),
+    }
+}

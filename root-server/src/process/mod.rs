@@ -1,0 +1,235 @@
+//! Processes: the root server turns kernel objects into Unix processes. Each has its own
+//! CSpace (one CNode) and VSpace, made from untyped memory it is charged for, and a TCB
+//! whose faults come to the root server. When a process ends, for any reason, all of it
+//! is returned; its parent learns how it ended through `wait`.
+
+mod fault;
+pub mod layout;
+mod space;
+pub mod server;
+mod spawn;
+
+pub use spawn::Spawn;
+
+use crate::resources::{Object, Resources};
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use sel4::{CPtr, MessageInfo, Word};
+use space::AddressSpace;
+use uxrt_protocols::process::WaitTarget;
+use uxrt_protocols::{Errno, Message, Pid, Reply, WaitStatus};
+
+/// The root server's own pid: the parent of what it starts, and the reaper of orphans.
+pub const ROOT: Pid = 0;
+/// Pids run from 1 to this, then start again (skipping those in use).
+const MAX_PID: Pid = (1 << 24) - 1;
+
+/// Badges of the root server's endpoint: a process's pid (its requests), with `FAULT` for
+/// its faults; `NOTIFICATION` marks a signal of the root server's bound notification.
+pub mod badge {
+    use sel4::Word;
+    pub const PID_MASK: Word = (1 << 24) - 1;
+    pub const FAULT: Word = 1 << 27;
+    pub const NOTIFICATION: Word = 1 << 26;
+}
+
+/// A parent blocked in `wait`: its reply cap, saved until a child ends.
+struct PendingWait {
+    reply: CPtr,
+    target: WaitTarget,
+}
+
+pub struct Process {
+    pub pid: Pid,
+    pub parent: Pid,
+    pub name: String,
+    space: AddressSpace,
+    cnode: Option<Object>,
+    tcb: Option<Object>,
+    heap_start: Word,
+    /// The current end of the heap (page-aligned).
+    heap_end: Word,
+    /// Anonymous mappings: (start, pages).
+    anonymous: Vec<(Word, Word)>,
+    next_anonymous: Word,
+    pending_wait: Option<PendingWait>,
+    /// Its parent ended: the root server reaps it, and nobody waits for it.
+    orphan: bool,
+}
+
+impl Process {
+    /// Memory held, in bytes (frames, paging structures, CNode, TCB).
+    pub fn memory(&self) -> u64 {
+        let objects: u64 = [&self.cnode, &self.tcb]
+            .iter()
+            .filter_map(|o| o.as_ref())
+            .map(|o| 1u64 << crate::resources::object_bits(o.kind, uxrt_protocols::startup::CNODE_BITS))
+            .sum();
+        self.space.used() + objects
+    }
+
+    /// Returns everything: the thread first, so that it stops before its memory goes.
+    fn destroy(self, resources: &mut Resources) {
+        if let Some(tcb) = self.tcb {
+            resources.free_object(tcb);
+        }
+        if let Some(wait) = self.pending_wait {
+            resources.free_slot(wait.reply);
+        }
+        if let Some(cnode) = self.cnode {
+            resources.free_object(cnode);
+        }
+        self.space.destroy(resources);
+    }
+}
+
+/// A child that ended and that its parent has not waited for yet.
+struct Zombie {
+    pid: Pid,
+    parent: Pid,
+    status: WaitStatus,
+}
+
+pub struct Processes {
+    table: BTreeMap<Pid, Process>,
+    zombies: Vec<Zombie>,
+    next_pid: Pid,
+    /// The endpoint processes call (badged per process).
+    pub endpoint: CPtr,
+    /// TSC when the root server started, and when a process first called it.
+    pub boot_tsc: u64,
+    pub first_request_tsc: Option<u64>,
+    /// Processes started and ended since boot.
+    pub started: u64,
+    pub ended: u64,
+}
+
+impl Processes {
+    pub fn new(endpoint: CPtr, boot_tsc: u64) -> Processes {
+        Processes {
+            table: BTreeMap::new(),
+            zombies: Vec::new(),
+            next_pid: 1,
+            endpoint,
+            boot_tsc,
+            first_request_tsc: None,
+            started: 0,
+            ended: 0,
+        }
+    }
+
+    pub fn get(&self, pid: Pid) -> Option<&Process> {
+        self.table.get(&pid)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Process> {
+        self.table.values()
+    }
+
+    pub fn zombie_count(&self) -> usize {
+        self.zombies.len()
+    }
+
+    fn allocate_pid(&mut self) -> Result<Pid, Errno> {
+        for _ in 0..MAX_PID {
+            let pid = self.next_pid;
+            self.next_pid = if pid >= MAX_PID { 1 } else { pid + 1 };
+            if !self.table.contains_key(&pid) && !self.zombies.iter().any(|z| z.pid == pid) {
+                return Ok(pid);
+            }
+        }
+        Err(Errno::EAGAIN)
+    }
+
+    /// Ends `pid` with `status` and returns all it had; its parent is told.
+    pub fn terminate(&mut self, resources: &mut Resources, pid: Pid, status: WaitStatus) {
+        let Some(process) = self.table.remove(&pid) else { return };
+        let (parent, orphan) = (process.parent, process.orphan);
+        process.destroy(resources);
+        self.ended += 1;
+        // Its children now belong to the root server, which reaps them; its zombies go.
+        for child in self.table.values_mut().filter(|p| p.parent == pid) {
+            child.parent = ROOT;
+            child.orphan = true;
+        }
+        self.zombies.retain(|z| z.parent != pid);
+        self.child_ended(resources, pid, parent, orphan, status);
+    }
+
+    fn child_ended(&mut self, resources: &mut Resources, pid: Pid, parent: Pid, orphan: bool, status: WaitStatus) {
+        if let Some(waiting) = self.table.get_mut(&parent) {
+            if let Some(wait) = waiting.pending_wait.take_if(|w| matches(w.target, pid)) {
+                send_saved(wait.reply, Reply::ok(&[pid as Word, status.to_raw() as Word]));
+                resources.free_slot(wait.reply);
+                return;
+            }
+        } else if parent != ROOT || orphan {
+            return; // nobody will ever wait for it
+        }
+        self.zombies.push(Zombie { pid, parent, status });
+    }
+
+    /// `wait` by `caller`: a reply now, or `None` when the caller waits (its reply cap is
+    /// saved and answered when a child ends).
+    fn wait(&mut self, resources: &mut Resources, caller: Pid, target: WaitTarget, no_hang: bool) -> Option<Reply> {
+        if let Some((pid, status)) = self.reap(caller, target) {
+            return Some(Reply::ok(&[pid as Word, status.to_raw() as Word]));
+        }
+        if !self.table.values().any(|p| p.parent == caller && !p.orphan && matches(target, p.pid)) {
+            return Some(Reply::error(Errno::ECHILD));
+        }
+        if no_hang {
+            return Some(Reply::ok(&[0, 0]));
+        }
+        let saved = resources.alloc_slot().map_err(space::errno).and_then(|slot| {
+            match sel4::invocations::cnode_save_caller(crate::caps::CNODE, slot, 64) {
+                Ok(()) => Ok(slot),
+                Err(_) => {
+                    resources.free_slot(slot);
+                    Err(Errno::EIO)
+                }
+            }
+        });
+        match saved {
+            Ok(reply) => {
+                let process = self.table.get_mut(&caller)?;
+                process.pending_wait = Some(PendingWait { reply, target });
+                None
+            }
+            Err(errno) => Some(Reply::error(errno)),
+        }
+    }
+
+    /// Takes an ended child of `parent` that `target` names.
+    pub fn reap(&mut self, parent: Pid, target: WaitTarget) -> Option<(Pid, WaitStatus)> {
+        let at = self.zombies.iter().position(|z| z.parent == parent && matches(target, z.pid))?;
+        let zombie = self.zombies.swap_remove(at);
+        Some((zombie.pid, zombie.status))
+    }
+}
+
+fn matches(target: WaitTarget, pid: Pid) -> bool {
+    match target {
+        WaitTarget::Any => true,
+        WaitTarget::Child(wanted) => wanted == pid,
+    }
+}
+
+/// Puts `message` in the message registers; returns its info.
+fn load(message: &Message) -> MessageInfo {
+    for (i, &word) in message.words().iter().enumerate() {
+        sel4::ipc_buffer::set_mr(i, word);
+    }
+    MessageInfo::new(message.label, 0, 0, message.words().len() as Word)
+}
+
+/// Answers the caller of the request being handled.
+fn reply(reply: Reply) {
+    sel4::reply(load(&reply.encode()));
+}
+
+/// Answers through a reply cap saved earlier (the send consumes it).
+fn send_saved(slot: CPtr, reply: Reply) {
+    sel4::send(slot, load(&reply.encode()));
+}

@@ -1,0 +1,255 @@
+//! The root server's endpoint: process requests, process faults, and the signals of its
+//! bound notification (the console's interrupt), one message at a time.
+
+use super::fault::{judge, Verdict};
+use super::layout::{self, PAGE};
+use super::spawn::Spawn;
+use super::{badge, reply, Process, Processes, ROOT};
+use crate::resources::Resources;
+use crate::vspace::VSpace;
+use crate::{console, println, programs, Env};
+use alloc::vec::Vec;
+use sel4::{ipc_buffer, MessageInfo, Word};
+use uxrt_protocols::args::{StringList, ARG_MAX};
+use uxrt_protocols::message::MAX_WORDS;
+use uxrt_protocols::process::{Request, UserBuffer, WaitTarget};
+use uxrt_protocols::{Errno, Pid, Reply, Signal, WaitStatus};
+
+/// Most bytes one `DebugWrite` prints (a longer write is partial, as for a pipe).
+const DEBUG_WRITE_MAX: usize = 4096;
+
+/// Waits for one message on the endpoint and handles it.
+pub fn serve_one(env: &mut Env) {
+    let (info, badge) = sel4::recv(env.processes.endpoint);
+    if badge & badge::NOTIFICATION != 0 {
+        env.console.interrupt();
+        return;
+    }
+    let pid = (badge & badge::PID_MASK) as Pid;
+    if env.processes.table.get(&pid).is_none() {
+        // No such process (any more): nobody to answer.
+        return;
+    }
+    if env.processes.first_request_tsc.is_none() {
+        env.processes.first_request_tsc = Some(crate::tests::rdtsc());
+    }
+    if badge & badge::FAULT != 0 {
+        handle_fault(env, pid, info);
+    } else {
+        let length = (info.length() as usize).min(MAX_WORDS);
+        let words: Vec<Word> = (0..length).map(ipc_buffer::mr).collect();
+        let answer = match Request::decode(info.label(), &words) {
+            Ok(request) => handle(env, pid, request),
+            Err(errno) => Some(Reply::error(errno)),
+        };
+        if let Some(answer) = answer {
+            reply(answer);
+        }
+    }
+}
+
+/// Serves until the root server's child `pid` ends; returns how it ended.
+pub fn wait_for(env: &mut Env, pid: Pid) -> WaitStatus {
+    loop {
+        if let Some((_, status)) = env.processes.reap(ROOT, WaitTarget::Child(pid)) {
+            return status;
+        }
+        if env.processes.get(pid).is_none() {
+            // Not a child of the root server: it has already been reaped elsewhere.
+            return WaitStatus::Exited(0);
+        }
+        serve_one(env);
+    }
+}
+
+fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
+    let verdict = judge(info.label(), |i| ipc_buffer::mr(i as usize));
+    let Env { processes, resources, vspace, .. } = env;
+    let (signal, reason, at) = match verdict {
+        Verdict::GrowStack(page) => {
+            let Some(process) = processes.table.get_mut(&pid) else { return };
+            match process.space.map_new(resources, vspace, page, true, None) {
+                // An empty reply restarts the faulting instruction.
+                Ok(()) => return sel4::reply(MessageInfo::new(0, 0, 0, 0)),
+                Err(errno) => (Signal::SIGSEGV, alloc::format!("stack cannot grow to {page:#x}: {errno:?}"), 0),
+            }
+        }
+        Verdict::Kill { signal, reason, at } => (signal, reason, at),
+    };
+    let name = processes.get(pid).map(|p| p.name.clone()).unwrap_or_default();
+    println!("pid {pid} ({name}) killed: {signal} ({reason}) at {at:#x}");
+    processes.terminate(resources, pid, WaitStatus::Signaled(signal));
+}
+
+/// A reply of `N` result words, or of the error.
+fn answer<const N: usize>(result: Result<[Word; N], Errno>) -> Option<Reply> {
+    Some(match result {
+        Ok(words) => Reply::ok(&words),
+        Err(errno) => Reply::error(errno),
+    })
+}
+
+/// The answer to `request` from `pid`, or `None` when there is none (yet).
+fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
+    let Env { processes, resources, vspace, .. } = env;
+    match request {
+        Request::Spawn { path, argv, envp } => {
+            answer(spawn(processes, resources, vspace, pid, path, argv, envp).map(|child| [child as Word]))
+        }
+        Request::Exit { status } => {
+            processes.terminate(resources, pid, WaitStatus::Exited(status));
+            None
+        }
+        Request::Abort => {
+            let name = processes.get(pid).map(|p| p.name.clone()).unwrap_or_default();
+            println!("pid {pid} ({name}) killed: {} (abort)", Signal::SIGABRT);
+            processes.terminate(resources, pid, WaitStatus::Signaled(Signal::SIGABRT));
+            None
+        }
+        Request::Wait { target, no_hang } => processes.wait(resources, pid, target, no_hang),
+        Request::GetPid => answer(Ok([pid as Word])),
+        Request::GetParentPid => {
+            let parent = processes.get(pid).map_or(ROOT, |p| if p.orphan { ROOT } else { p.parent });
+            answer(Ok([parent as Word]))
+        }
+        Request::Kill { pid: target, signal } => kill(processes, resources, pid, target, signal),
+        Request::Sbrk { increment } => {
+            let process = processes.table.get_mut(&pid)?;
+            answer(sbrk(process, resources, vspace, increment).map(|old| [old]))
+        }
+        Request::MapAnonymous { length } => {
+            let process = processes.table.get_mut(&pid)?;
+            answer(map_anonymous(process, resources, vspace, length).map(|address| [address]))
+        }
+        Request::Unmap { address, length } => {
+            let process = processes.table.get_mut(&pid)?;
+            answer(unmap(process, resources, address, length).map(|()| []))
+        }
+        Request::DebugWrite { text } => {
+            let process = processes.table.get(&pid)?;
+            let length = (text.length as usize).min(DEBUG_WRITE_MAX);
+            answer(process.space.read(resources, vspace, text.address, length).map(|bytes| {
+                console::write_bytes(&bytes);
+                [bytes.len() as Word]
+            }))
+        }
+    }
+}
+
+/// Reads a string argument of at most `max` bytes from `pid`'s memory.
+fn read_user(
+    processes: &Processes,
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    pid: Pid,
+    buffer: UserBuffer,
+    max: usize,
+    too_long: Errno,
+) -> Result<Vec<u8>, Errno> {
+    let process = processes.get(pid).ok_or(Errno::ESRCH)?;
+    let length = usize::try_from(buffer.length).ok().filter(|&l| l <= max).ok_or(too_long)?;
+    process.space.read(resources, vspace, buffer.address, length)
+}
+
+fn spawn(
+    processes: &mut Processes,
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    parent: Pid,
+    path: UserBuffer,
+    argv: UserBuffer,
+    envp: UserBuffer,
+) -> Result<Pid, Errno> {
+    let path = read_user(processes, resources, vspace, parent, path, programs::PATH_MAX, Errno::ENAMETOOLONG)?;
+    let path = core::str::from_utf8(&path).map_err(|_| Errno::EINVAL)?;
+    let argv = read_user(processes, resources, vspace, parent, argv, ARG_MAX, Errno::E2BIG)?;
+    let envp = read_user(processes, resources, vspace, parent, envp, ARG_MAX, Errno::E2BIG)?;
+    if argv.len() + envp.len() > ARG_MAX {
+        return Err(Errno::E2BIG);
+    }
+    let request = Spawn { parent, path, argv: StringList::parse(&argv)?, envp: StringList::parse(&envp)? };
+    processes.spawn(resources, vspace, request)
+}
+
+fn kill(processes: &mut Processes, resources: &mut Resources, caller: Pid, target: Pid, signal: u8) -> Option<Reply> {
+    if target == ROOT {
+        return answer::<0>(Err(Errno::EPERM));
+    }
+    if processes.get(target).is_none() {
+        return answer::<0>(Err(Errno::ESRCH));
+    }
+    if signal == 0 {
+        return answer(Ok([]));
+    }
+    processes.terminate(resources, target, WaitStatus::Signaled(Signal(signal)));
+    // A process that killed itself gets no answer.
+    (target != caller).then(|| Reply::ok(&[]))
+}
+
+/// Moves the heap's end by whole pages; returns the old end.
+fn sbrk(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace, increment: i64) -> Result<Word, Errno> {
+    let old = process.heap_end;
+    let pages = layout::pages_for(increment.unsigned_abs()).ok_or(Errno::ENOMEM)?;
+    if increment < 0 {
+        let new = old.checked_sub(pages * PAGE).filter(|&n| n >= process.heap_start).ok_or(Errno::EINVAL)?;
+        for page in (new..old).step_by(PAGE as usize) {
+            process.space.unmap(resources, page)?;
+        }
+        process.heap_end = new;
+        return Ok(old);
+    }
+    let new = old.checked_add(pages.checked_mul(PAGE).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;
+    if new > layout::ANONYMOUS_BASE || pages * PAGE > super::spawn::QUOTA {
+        return Err(Errno::ENOMEM);
+    }
+    map_range(process, resources, vspace, old, pages)?;
+    process.heap_end = new;
+    Ok(old)
+}
+
+/// Maps `pages` new zeroed pages from `start`; on failure, none stays mapped.
+fn map_range(
+    process: &mut Process,
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    start: Word,
+    pages: Word,
+) -> Result<(), Errno> {
+    for i in 0..pages {
+        if let Err(errno) = process.space.map_new(resources, vspace, start + i * PAGE, true, None) {
+            for j in 0..i {
+                let _ = process.space.unmap(resources, start + j * PAGE);
+            }
+            return Err(errno);
+        }
+    }
+    Ok(())
+}
+
+fn map_anonymous(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace, length: Word) -> Result<Word, Errno> {
+    let pages = layout::pages_for(length).filter(|&p| p > 0).ok_or(Errno::EINVAL)?;
+    if pages > super::spawn::QUOTA / PAGE {
+        return Err(Errno::ENOMEM);
+    }
+    let start = process.next_anonymous;
+    // A guard page after each mapping.
+    let next = start + (pages + 1) * PAGE;
+    if next > layout::ANONYMOUS_LIMIT {
+        return Err(Errno::ENOMEM);
+    }
+    map_range(process, resources, vspace, start, pages)?;
+    process.anonymous.push((start, pages));
+    process.next_anonymous = next;
+    Ok(start)
+}
+
+/// Unmaps a whole mapping that `map_anonymous` made (parts of one are not supported).
+fn unmap(process: &mut Process, resources: &mut Resources, address: Word, length: Word) -> Result<(), Errno> {
+    let pages = layout::pages_for(length).ok_or(Errno::EINVAL)?;
+    let at = process.anonymous.iter().position(|&m| m == (address, pages)).ok_or(Errno::EINVAL)?;
+    process.anonymous.swap_remove(at);
+    for i in 0..pages {
+        process.space.unmap(resources, address + i * PAGE)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! A process's address space: its PML4, the frames mapped in it (each a kernel object of
+//! its own, so that everything is returned when the process ends) and its memory quota.
+
+use super::layout::PAGE;
+use crate::caps;
+use crate::resources::{Object, ResourceError, Resources};
+use crate::vspace::{Paging, VSpace};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use sel4::invocations::{cnode_copy, x86_asid_pool_assign, x86_page_unmap};
+use sel4::{CapRights, ObjectType, Word};
+use uxrt_protocols::Errno;
+
+struct Page {
+    frame: Object,
+}
+
+pub struct AddressSpace {
+    pml4: Object,
+    paging: Paging,
+    pages: BTreeMap<Word, Page>,
+    /// Bytes of memory this space may hold (frames and paging structures).
+    quota: u64,
+}
+
+/// Memory errors as a process sees them.
+pub fn errno(error: ResourceError) -> Errno {
+    match error {
+        ResourceError::OutOfMemory | ResourceError::OutOfSlots => Errno::ENOMEM,
+        ResourceError::BadSize(_) => Errno::EINVAL,
+        ResourceError::Kernel(_) => Errno::EIO,
+    }
+}
+
+/// Paging structures one new page may need (page table, directory, PDPT).
+const WORST_CASE_TABLES: u64 = 3;
+
+impl AddressSpace {
+    pub fn new(resources: &mut Resources, quota: u64) -> Result<AddressSpace, Errno> {
+        let pml4 = resources.alloc_object(ObjectType::X64_PML4Object, 0).map_err(errno)?;
+        if let Err(error) = x86_asid_pool_assign(caps::ASID_POOL, pml4.cap) {
+            resources.free_object(pml4);
+            return Err(errno(ResourceError::Kernel(error)));
+        }
+        let paging = Paging::new(pml4.cap);
+        Ok(AddressSpace { pml4, paging, pages: BTreeMap::new(), quota })
+    }
+
+    pub fn root(&self) -> sel4::CPtr {
+        self.pml4.cap
+    }
+
+    /// Bytes held now: frames, paging structures and the PML4.
+    pub fn used(&self) -> u64 {
+        (self.pages.len() as u64 + 1) * PAGE + self.paging.bytes()
+    }
+
+    /// The frame cap at `page`, for a TCB's IPC buffer.
+    pub fn frame_at(&self, page: Word) -> Option<sel4::CPtr> {
+        self.pages.get(&page).map(|p| p.frame.cap)
+    }
+
+    /// Maps a new zeroed frame at `page`, first writing `contents` at `offset` into it.
+    pub fn map_new(
+        &mut self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        page: Word,
+        writable: bool,
+        contents: Option<(usize, &[u8])>,
+    ) -> Result<(), Errno> {
+        if self.pages.contains_key(&page) {
+            return Err(Errno::EEXIST);
+        }
+        if self.used() + (1 + WORST_CASE_TABLES) * PAGE > self.quota {
+            return Err(Errno::ENOMEM);
+        }
+        let frame = resources.alloc_object(ObjectType::X86_4K, 0).map_err(errno)?;
+        let filled = match contents {
+            // New frames are zeroed by the kernel: only non-zero contents are written.
+            Some((offset, bytes)) if bytes.iter().any(|&b| b != 0) => vspace
+                .with_frame(resources, frame.cap, |memory| memory[offset..offset + bytes.len()].copy_from_slice(bytes)),
+            _ => Ok(()),
+        };
+        let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
+        match filled.and_then(|()| self.paging.map(resources, frame.cap, page, rights)) {
+            Ok(()) => {
+                self.pages.insert(page, Page { frame });
+                Ok(())
+            }
+            Err(error) => {
+                resources.free_object(frame);
+                Err(errno(error))
+            }
+        }
+    }
+
+    /// Unmaps and frees the frame at `page`.
+    pub fn unmap(&mut self, resources: &mut Resources, page: Word) -> Result<(), Errno> {
+        let page = self.pages.remove(&page).ok_or(Errno::EINVAL)?;
+        let _ = x86_page_unmap(page.frame.cap);
+        resources.free_object(page.frame);
+        Ok(())
+    }
+
+    /// Runs `f` on the frame at `page` through a copy of its cap (the original is mapped
+    /// in this space, and a cap maps at one place only).
+    fn with_page<R>(
+        &self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        page: Word,
+        f: impl FnOnce(&mut [u8; PAGE as usize]) -> R,
+    ) -> Result<R, Errno> {
+        let frame = self.pages.get(&page).ok_or(Errno::EFAULT)?.frame.cap;
+        let copy = resources.alloc_slot().map_err(errno)?;
+        let result = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ_WRITE)
+            .map_err(|e| errno(ResourceError::Kernel(e)))
+            .and_then(|()| vspace.with_frame(resources, copy, f).map_err(errno));
+        resources.free_slot(copy);
+        result
+    }
+
+    /// Copies `length` bytes at `address` of this space (all of it mapped, or EFAULT).
+    pub fn read(
+        &self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        address: Word,
+        length: usize,
+    ) -> Result<Vec<u8>, Errno> {
+        let end = address.checked_add(length as Word).ok_or(Errno::EFAULT)?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(length).map_err(|_| Errno::ENOMEM)?;
+        let mut at = address;
+        while at < end {
+            let page = at & !(PAGE - 1);
+            let chunk_end = end.min(page + PAGE);
+            let (from, to) = ((at - page) as usize, (chunk_end - page) as usize);
+            self.with_page(resources, vspace, page, |memory| out.extend_from_slice(&memory[from..to]))?;
+            at = chunk_end;
+        }
+        Ok(out)
+    }
+
+    /// Returns every frame, paging structure and the PML4 (its ASID with it).
+    pub fn destroy(self, resources: &mut Resources) {
+        for (_, page) in self.pages {
+            resources.free_object(page.frame);
+        }
+        self.paging.free(resources);
+        resources.free_object(self.pml4);
+    }
+}
