@@ -10,6 +10,8 @@ pub struct Entry<'a> {
 
 /// Regular file, rwxr-xr-x.
 pub const EXECUTABLE: u32 = 0o100755;
+/// Regular file, rw-r--r--.
+pub const REGULAR: u32 = 0o100644;
 
 fn header(out: &mut Vec<u8>, inode: usize, mode: u32, size: usize, name: &str) {
     let fields = [inode, mode as usize, 0, 0, 1, 0, size, 0, 0, 0, 0, name.len() + 1, 0];
@@ -48,7 +50,7 @@ mod tests {
         let entries = [
             Entry { path: "bin/a", data: b"hello", mode: EXECUTABLE },
             Entry { path: "bin/longer-name", data: &big, mode: EXECUTABLE },
-            Entry { path: "etc/empty", data: b"", mode: 0o100644 },
+            Entry { path: "etc/empty", data: b"", mode: REGULAR },
         ];
         let archive = write(&entries);
         assert_eq!(archive.len() % 4, 0);

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "x86_64-unknown-linux-gnu";
+/// A text file in the image (and a file that is not a program, for the loader's tests).
+const MOTD: &[u8] = b"uxrt: a Unix personality on seL4 with notification queues\n";
 
 /// Static, non-PIE executables linked with the runtime's script (exactly three
 /// PT_LOADs, no start files, no libc).
@@ -17,7 +19,8 @@ fn rustflags() -> String {
     let script = paths::workspace().join("rt").join("link.ld");
     let mut flags: Vec<String> =
         ["-C", "relocation-model=static", "-C", "target-feature=+crt-static"].map(String::from).to_vec();
-    for arg in ["-nostartfiles", "-nostdlib", "-static", "-Wl,--build-id=none", "-Wl,-z,norelro", "-Wl,-z,noexecstack"] {
+    for arg in ["-nostartfiles", "-nostdlib", "-static", "-Wl,--build-id=none", "-Wl,-z,norelro", "-Wl,-z,noexecstack"]
+    {
         flags.extend(["-C".into(), format!("link-arg={arg}")]);
     }
     flags.extend(["-C".into(), format!("link-arg=-Wl,-T,{}", script.display())]);
@@ -47,7 +50,15 @@ pub fn programs() -> Result<Vec<String>> {
 
 fn cargo_build(packages: &[String], target_dir: &Path, kernel_source: &Path, archive: Option<&Path>) -> Result {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(paths::workspace()).args(["build", "--locked", "--quiet", "--profile", "userland", "--target", TARGET]);
+    cargo.current_dir(paths::workspace()).args([
+        "build",
+        "--locked",
+        "--quiet",
+        "--profile",
+        "userland",
+        "--target",
+        TARGET,
+    ]);
     for package in packages {
         cargo.args(["--package", package]);
     }
@@ -74,8 +85,9 @@ pub fn build_image(config: KernelConfig) -> Result<Image> {
         .iter()
         .map(|name| Ok((format!("bin/{name}"), stripped(&binaries.join(name))?)))
         .collect::<Result<_>>()?;
-    let entries: Vec<Entry> =
+    let mut entries: Vec<Entry> =
         contents.iter().map(|(path, data)| Entry { path, data, mode: archive::EXECUTABLE }).collect();
+    entries.push(Entry { path: "etc/motd", data: MOTD, mode: archive::REGULAR });
     let archive_path = target_dir.join("programs.cpio");
     write_if_changed(&archive_path, &archive::write(&entries))?;
     cargo_build(&["root-server".into()], &target_dir, &kernel.source, Some(&archive_path))?;

@@ -20,9 +20,9 @@ pub mod process;
 pub mod start;
 pub mod sys;
 
-pub use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
 /// The message definitions, for programs that speak a protocol directly (see [`sys`]).
 pub use uxrt_protocols as protocols;
+pub use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
 #[doc(hidden)]
 pub use uxrt_rt as rt;
 

@@ -26,8 +26,11 @@ fn packed<S: AsRef<[u8]>>(strings: &[S]) -> Result<Vec<u8>, Errno> {
 /// (`NAME=value` strings); returns the child's pid.
 pub fn spawn<A: AsRef<[u8]>, E: AsRef<[u8]>>(path: &str, args: &[A], env: &[E]) -> Result<Pid, Errno> {
     let (argv, envp) = (packed(args)?, packed(env)?);
-    let request =
-        Request::Spawn { path: UserBuffer::of(path.as_bytes()), argv: UserBuffer::of(&argv), envp: UserBuffer::of(&envp) };
+    let request = Request::Spawn {
+        path: UserBuffer::of(path.as_bytes()),
+        argv: UserBuffer::of(&argv),
+        envp: UserBuffer::of(&envp),
+    };
     let [pid] = sys::call(request).results()?;
     Ok(pid as Pid)
 }

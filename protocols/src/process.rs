@@ -80,10 +80,9 @@ impl Request {
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {
-            Request::Spawn { path, argv, envp } => Message::new(
-                SPAWN,
-                &[path.address, path.length, argv.address, argv.length, envp.address, envp.length],
-            ),
+            Request::Spawn { path, argv, envp } => {
+                Message::new(SPAWN, &[path.address, path.length, argv.address, argv.length, envp.address, envp.length])
+            }
             Request::Exit { status } => Message::new(EXIT, &[status as Word]),
             Request::Abort => Message::new(ABORT, &[]),
             Request::Wait { target, no_hang } => {

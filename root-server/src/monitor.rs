@@ -16,7 +16,8 @@ commands:
   test [NAME]   run every test, or the one named
   seed N        seed of the randomized tests
   bench         microbenchmarks (notification queues, processes)
-  run PATH ARGS start a program (e.g. run /bin/proctest serial 10) and wait for it
+  run PATH ARGS start a program and wait for it (NAME=value words become its
+                environment), e.g. run /bin/proctest serial 10
   ps            processes
   programs      the programs the image carries
   echo WORDS    print WORDS
@@ -132,10 +133,9 @@ fn words_after(text: &str, skip: usize) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
-/// Starts the program (its path and arguments separated by spaces) as a child of the root
-/// server, serves until it ends, and returns a shell-like status (128 + signal if killed).
-pub fn spawn_and_wait(env: &mut Env, args: &[&str]) -> Result<WaitStatus, Errno> {
-    let pid = spawn(env, args, &[])?;
+/// Starts `args[0]` as a child of the root server and serves until it ends.
+pub fn spawn_and_wait(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<WaitStatus, Errno> {
+    let pid = spawn(env, args, env_vars)?;
     Ok(server::wait_for(env, pid))
 }
 
@@ -148,13 +148,15 @@ pub fn spawn(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<Pid, Err
     };
     let (argv, envp) = (pack_list(args)?, pack_list(env_vars)?);
     let path = args.first().copied().unwrap_or("");
-    let request = crate::process::Spawn { parent: ROOT, path, argv: StringList::parse(&argv)?, envp: StringList::parse(&envp)? };
+    let request =
+        crate::process::Spawn { parent: ROOT, path, argv: StringList::parse(&argv)?, envp: StringList::parse(&envp)? };
     env.processes.spawn(&mut env.resources, &mut env.vspace, request)
 }
 
+/// `run`: a shell-like status (128 + the signal if killed).
 fn run_program(env: &mut Env, command: &str) -> u8 {
-    let args: Vec<&str> = command.split_whitespace().collect();
-    match spawn_and_wait(env, &args) {
+    let (vars, args): (Vec<&str>, Vec<&str>) = command.split_whitespace().partition(|a| a.contains('='));
+    match spawn_and_wait(env, &args, &vars) {
         Ok(WaitStatus::Exited(code)) => code,
         Ok(WaitStatus::Signaled(signal)) => {
             println!("{}: killed by {signal}", args[0]);

@@ -73,8 +73,10 @@ fn divide_by_zero() {
 }
 
 fn call_missing_capability() {
-    // Slot 100 of this process's CSpace holds nothing: a Call through it is a cap fault.
-    sel4::call(100, sel4::MessageInfo::new(0, 0, 0, 0));
+    // This address resolves to no slot of the CSpace (its high bits miss the CNode's
+    // guard): a Call through it is a capability fault. (An empty slot that does resolve
+    // only gets an InvalidCapability error back.)
+    sel4::call(0xdead_beef_0000, sel4::MessageInfo::new(0, 0, 0, 0));
 }
 
 fn unknown_system_call() {

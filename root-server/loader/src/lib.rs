@@ -95,8 +95,12 @@ pub fn parse(file: &[u8], limit: u64) -> Result<Program<'_>, LoadError> {
         if header.p_memsz == 0 {
             continue;
         }
-        let segment =
-            Segment { address: header.p_vaddr, data, memory_size: header.p_memsz, writable: header.p_flags & PF_W != 0 };
+        let segment = Segment {
+            address: header.p_vaddr,
+            data,
+            memory_size: header.p_memsz,
+            writable: header.p_flags & PF_W != 0,
+        };
         let pages = segment.pages();
         if segments.iter().any(|other| other.pages().start < pages.end && pages.start < other.pages().end) {
             return Err(bad("two segments share a page"));

@@ -42,10 +42,12 @@ pub fn judge(label: Word, mr: impl Fn(i64) -> Word) -> Verdict {
             if !present && !fetch && layout::in_stack(address) {
                 return Verdict::GrowStack(layout::page_down(address));
             }
-            let access = if fetch || fsr & 0x10 != 0 {
-                "execute"
-            } else if fsr & 2 != 0 {
+            // The error code's fetch bit is only reported with no-execute paging on, so a
+            // fault at the instruction pointer itself is taken as a fetch too.
+            let access = if fsr & 2 != 0 {
                 "write"
+            } else if fetch || fsr & 0x10 != 0 || address == ip {
+                "execute"
             } else {
                 "read"
             };

@@ -5,8 +5,8 @@
 
 mod fault;
 pub mod layout;
-mod space;
 pub mod server;
+mod space;
 mod spawn;
 
 pub use spawn::Spawn;

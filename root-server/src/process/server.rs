@@ -226,7 +226,12 @@ fn map_range(
     Ok(())
 }
 
-fn map_anonymous(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace, length: Word) -> Result<Word, Errno> {
+fn map_anonymous(
+    process: &mut Process,
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    length: Word,
+) -> Result<Word, Errno> {
     let pages = layout::pages_for(length).filter(|&p| p > 0).ok_or(Errno::EINVAL)?;
     if pages > super::spawn::QUOTA / PAGE {
         return Err(Errno::ENOMEM);

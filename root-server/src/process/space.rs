@@ -78,8 +78,11 @@ impl AddressSpace {
         let frame = resources.alloc_object(ObjectType::X86_4K, 0).map_err(errno)?;
         let filled = match contents {
             // New frames are zeroed by the kernel: only non-zero contents are written.
-            Some((offset, bytes)) if bytes.iter().any(|&b| b != 0) => vspace
-                .with_frame(resources, frame.cap, |memory| memory[offset..offset + bytes.len()].copy_from_slice(bytes)),
+            Some((offset, bytes)) if bytes.iter().any(|&b| b != 0) => {
+                vspace.with_frame(resources, frame.cap, |memory| {
+                    memory[offset..offset + bytes.len()].copy_from_slice(bytes)
+                })
+            }
             _ => Ok(()),
         };
         let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };

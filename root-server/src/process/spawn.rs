@@ -175,14 +175,8 @@ fn start_thread(
         ipc_frame,
     )
     .map_err(kernel)?;
-    let registers = UserContext {
-        rip: entry,
-        rsp: record,
-        rdi: record,
-        rsi: length as Word,
-        rflags: RFLAGS,
-        ..Default::default()
-    };
+    let registers =
+        UserContext { rip: entry, rsp: record, rdi: record, rsi: length as Word, rflags: RFLAGS, ..Default::default() };
     let count = (core::mem::size_of::<UserContext>() / 8) as Word;
     tcb_write_registers(tcb.cap, true, 0, count, &registers).map_err(kernel)
 }

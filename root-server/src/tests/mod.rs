@@ -12,6 +12,7 @@ mod nqueue;
 #[cfg(notification_queues)]
 mod nqueue_random;
 mod objects;
+mod processes;
 mod threads;
 
 use crate::{caps, println, Env};
@@ -92,6 +93,15 @@ const SUITE: &[Test] = &[
     Test { name: "second_thread_runs", run: threads::second_thread_runs },
     Test { name: "ipc_round_trip_with_cap_transfer", run: ipc::round_trip_with_cap_transfer },
     Test { name: "notification_badges_signal_poll_wait", run: notifications::badges_signal_poll_wait },
+    Test { name: "process_exit_status_arrives", run: processes::exit_status_arrives },
+    Test { name: "process_200_one_after_another", run: processes::two_hundred_one_after_another },
+    Test { name: "process_32_at_once", run: processes::thirty_two_at_once },
+    Test { name: "process_arguments_arrive_intact", run: processes::arguments_arrive_intact },
+    Test { name: "process_bad_requests_get_errors", run: processes::bad_requests_get_errors },
+    Test { name: "process_faults_kill_only_the_process", run: processes::faults_kill_only_the_process },
+    Test { name: "process_kill_wait_and_ids", run: processes::kill_wait_and_ids },
+    Test { name: "process_memory_grows_and_is_limited", run: processes::memory_grows_and_is_limited },
+    Test { name: "process_orphans_are_reaped", run: processes::orphans_are_reaped },
 ];
 
 /// Notification-queue tests: only for a kernel with the option.
