@@ -13,7 +13,8 @@ use std::time::Duration;
 const SUITE_LIMIT: Duration = Duration::from_secs(600);
 const PER_TEST_LIMIT: Duration = Duration::from_secs(120);
 /// Crates whose pure logic is tested on the host.
-const HOST_CRATES: &[&str] = &["xtask", "sel4-gen", "sel4", "uxrt-memory", "nqueue-model"];
+const HOST_CRATES: &[&str] =
+    &["xtask", "sel4-gen", "sel4", "uxrt-memory", "uxrt-loader", "uxrt-protocols", "nqueue-model"];
 
 /// The in-image tests that fail on purpose, and how the harness must see each fail.
 /// Whether a verdict is the one a self-test must get.
@@ -73,7 +74,7 @@ pub fn run_all(host: bool) -> Result {
 
     // The kernel with notification queues configured out passes every other test.
     let plain = userland::build_image(KernelConfig::DebugNoQueues)?;
-    let (report, _) = boot_tests(&plain, "test", PER_TEST_LIMIT, SUITE_LIMIT)?;
+    let (report, _, _) = boot_tests(&plain, "test", PER_TEST_LIMIT, SUITE_LIMIT)?;
     let mut problems = report.problems();
     if report.results.iter().any(|r| r.name.starts_with("nq_")) {
         problems.push("queue tests ran on a kernel without queues".into());
@@ -151,19 +152,30 @@ fn boot(
     Boot { image, commands, timeout: Some(limit), echo: true, icount }.run(false, watch)
 }
 
+/// What a test boot printed besides the test protocol: the root server's reports of
+/// killed processes.
+#[derive(Default)]
+struct Printed {
+    kills: Vec<String>,
+}
+
 /// Boots and runs `commands` (one per line), reading the test protocol.
 fn boot_tests(
     image: &Image,
     commands: &str,
     per_test: Duration,
     limit: Duration,
-) -> Result<(harness::Report, crate::qemu::Outcome)> {
+) -> Result<(harness::Report, crate::qemu::Outcome, Printed)> {
     let mut run = TestRun::default();
+    let mut printed = Printed::default();
     let mut last = Duration::ZERO;
     let commands: Vec<&str> = commands.lines().collect();
     let outcome = boot(image, &commands, limit, false, |line, now| {
         if let Some(line) = line {
             run.observe(line, now);
+            if line.starts_with("pid ") && line.contains(") killed: ") {
+                printed.kills.push(line.trim_end().to_string());
+            }
         }
         last = now;
         match run.overdue(now, per_test) {
@@ -171,7 +183,7 @@ fn boot_tests(
             None => Control::Continue,
         }
     })?;
-    Ok((run.finish(outcome.end, last.max(per_test)), outcome))
+    Ok((run.finish(outcome.end, last.max(per_test)), outcome, printed))
 }
 
 /// The randomized in-image tests' seed: `UXRT_SEED` if set (to replay a failure),
@@ -186,7 +198,7 @@ fn seed() -> u64 {
 fn in_image_suite(image: &Image, tally: &mut Tally) -> Result {
     let seed = seed();
     println!("xtask: booting the test image (random seed {seed}; replay with UXRT_SEED={seed})");
-    let (report, outcome) = boot_tests(image, &format!("seed {seed}\ntest"), PER_TEST_LIMIT, SUITE_LIMIT)?;
+    let (report, outcome, printed) = boot_tests(image, &format!("seed {seed}\ntest"), PER_TEST_LIMIT, SUITE_LIMIT)?;
     if let Some(banner) = outcome.banner_after {
         println!("xtask: root server banner {:.3} s after QEMU started", banner.as_secs_f64());
     }
@@ -196,7 +208,30 @@ fn in_image_suite(image: &Image, tally: &mut Tally) -> Result {
     let mut problems = report.problems();
     problems.retain(|p| !p.starts_with("test "));
     tally.check("in-image suite finished cleanly", problems);
+    check_kill_reports(&printed.kills, tally);
     Ok(())
+}
+
+/// Each crash of `process_faults_kill_only_the_process` is reported on the console as
+/// `pid N (crash) killed: SIGNAL (reason) at ADDRESS`.
+fn check_kill_reports(kills: &[String], tally: &mut Tally) {
+    let expected = [
+        "SIGSEGV (read of unmapped address 0x0) at 0x",
+        "SIGSEGV (write of protected address",
+        "SIGILL (invalid opcode",
+        "SIGSEGV (execute of unmapped address 0xdead0000) at 0xdead0000",
+        "SIGFPE (divide error",
+        "SIGSYS (capability fault",
+        "SIGSYS (unknown system call",
+        "SIGSEGV (write of unmapped address 0x7fffef",
+        "SIGABRT (abort)",
+    ];
+    let problems = expected
+        .iter()
+        .filter(|want| !kills.iter().any(|line| line.contains("(crash) killed: ") && line.contains(*want)))
+        .map(|want| format!("no report `pid N (crash) killed: {want}...`"))
+        .collect();
+    tally.check(&format!("crashed processes are reported ({} reports)", kills.len()), problems);
 }
 
 fn report_problem(result: &harness::TestResult) -> Vec<String> {
@@ -211,10 +246,10 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 /// (under `-icount`, so its figures in the log are exact instruction counts; no timing
 /// is asserted).
 fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
-    println!("xtask: notification-queue microbenchmark (QEMU -icount)");
+    println!("xtask: process and notification-queue microbenchmarks (QEMU -icount)");
     let mut lines = Vec::new();
-    let outcome = boot(image, &["bench"], SUITE_LIMIT, true, |line, _| {
-        if let Some(line) = line.filter(|l| l.starts_with("bench: ")) {
+    let outcome = boot(image, &["bench-processes", "bench"], SUITE_LIMIT, true, |line, _| {
+        if let Some(line) = line.filter(|l| l.starts_with("bench")) {
             lines.push(line.to_string());
         }
         Control::Continue
@@ -230,14 +265,19 @@ fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     if lines.iter().any(|l| l.contains("WRONG COUNT")) || !lines.iter().any(|l| l.contains("seL4_Signal plain")) {
         problems.push("a measurement is missing or delivered the wrong number of entries".into());
     }
-    tally.check("the notification-queue microbenchmark runs", problems);
+    for figure in ["bench spawn+exit+wait: n=100", "bench boot: "] {
+        if !lines.iter().any(|l| l.starts_with(figure)) {
+            problems.push(format!("no `{figure}` line"));
+        }
+    }
+    tally.check("the notification-queue and process benchmarks run", problems);
     Ok(())
 }
 
 /// Runs a test that fails on purpose and checks that the harness names it and says how.
 fn harness_self_test(image: &Image, name: &str, expected: Expectation, tally: &mut Tally) -> Result {
     println!("xtask: harness self-test {name} (it must fail)");
-    let (report, _) = boot_tests(image, &format!("test {name}"), SELF_TEST_LIMIT, SELF_TEST_BOOT_LIMIT)?;
+    let (report, _, _) = boot_tests(image, &format!("test {name}"), SELF_TEST_LIMIT, SELF_TEST_BOOT_LIMIT)?;
     let seen: Vec<String> = report.failures().map(harness::describe).collect();
     println!("xtask: the harness reported: {}", seen.join("; "));
     let named = report.results.iter().find(|r| r.name == name);

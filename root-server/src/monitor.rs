@@ -15,7 +15,8 @@ commands:
   tests         list the in-image tests
   test [NAME]   run every test, or the one named
   seed N        seed of the randomized tests
-  bench         microbenchmarks (notification queues, processes)
+  bench         notification-queue microbenchmarks
+  bench-processes  boot to first process, and spawn+exit+wait (run it first after boot)
   run PATH ARGS start a program and wait for it (NAME=value words become its
                 environment), e.g. run /bin/proctest serial 10
   ps            processes
@@ -77,6 +78,7 @@ pub fn run(env: &mut Env) -> ! {
                     2
                 }
             },
+            "bench-processes" => bench_processes(env),
             #[cfg(notification_queues)]
             "bench" => match crate::bench::run(env) {
                 Ok(()) => 0,
@@ -165,6 +167,29 @@ fn run_program(env: &mut Env, command: &str) -> u8 {
         Err(errno) => {
             println!("run: {}: {errno}", args[0]);
             127
+        }
+    }
+}
+
+/// Start-up and process-lifecycle figures (TSC ticks; microseconds at the TSC rate).
+fn bench_processes(env: &mut Env) -> u8 {
+    let status = spawn_and_wait(env, &["/bin/proctest", "bench", "100"], &[]);
+    let us = |ticks: u64| ticks / env.tsc_mhz.max(1);
+    let boot = env.processes.boot_tsc;
+    if let Some(first) = env.processes.first_request_tsc {
+        println!(
+            "bench boot: root server entered at {} us, first process request at {} us after power-on ({} ticks = {} us after the root server started)",
+            us(boot),
+            us(first),
+            first - boot,
+            us(first - boot)
+        );
+    }
+    match status {
+        Ok(WaitStatus::Exited(0)) => 0,
+        other => {
+            println!("bench-processes: {other:?}");
+            1
         }
     }
 }
