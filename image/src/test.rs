@@ -173,8 +173,9 @@ fn boot_tests(
     let outcome = boot(image, &commands, limit, false, |line, now| {
         if let Some(line) = line {
             run.observe(line, now);
-            if line.starts_with("pid ") && line.contains(") killed: ") {
-                printed.kills.push(line.trim_end().to_string());
+            // (A kernel debug message may share the console line.)
+            if let Some(at) = line.find("pid ").filter(|_| line.contains(") killed: ")) {
+                printed.kills.push(line[at..].trim_end().to_string());
             }
         }
         last = now;
