@@ -41,11 +41,9 @@ impl Reply {
     }
 }
 
-/// Performs an invocation: `caps` as extra caps, `words` as the message.
-pub(crate) fn invoke(service: CPtr, label: InvocationLabel, caps: &[CPtr], words: &[Word]) -> Result<Reply, Error> {
-    for (i, &cap) in caps.iter().enumerate() {
-        ipc_buffer::set_cap(i, cap);
-    }
+/// Calls `dest` with a message of `label` and `words` (the first ones in CPU registers,
+/// the rest in the IPC buffer) and `extra_caps` caps already set in the IPC buffer.
+pub fn call_message(dest: CPtr, label: Word, extra_caps: usize, words: &[Word]) -> Reply {
     let mut registers = [0; syscalls::REGISTER_MRS];
     for (i, &word) in words.iter().enumerate() {
         match registers.get_mut(i) {
@@ -53,8 +51,17 @@ pub(crate) fn invoke(service: CPtr, label: InvocationLabel, caps: &[CPtr], words
             None => ipc_buffer::set_mr(i, word),
         }
     }
-    let info = MessageInfo::new(label as Word, 0, caps.len() as Word, words.len() as Word);
-    let (info, registers) = call_with_mrs(service, info, registers);
+    let info = MessageInfo::new(label, 0, extra_caps as Word, words.len() as Word);
+    let (info, registers) = call_with_mrs(dest, info, registers);
+    Reply { registers, info }
+}
+
+/// Performs an invocation: `caps` as extra caps, `words` as the message.
+pub(crate) fn invoke(service: CPtr, label: InvocationLabel, caps: &[CPtr], words: &[Word]) -> Result<Reply, Error> {
+    for (i, &cap) in caps.iter().enumerate() {
+        ipc_buffer::set_cap(i, cap);
+    }
+    let Reply { registers, info } = call_message(service, label as Word, caps.len(), words);
     match Error::from_label(info.label()) {
         None => Ok(Reply { registers, info }),
         Some(error) => {

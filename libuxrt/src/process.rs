@@ -1,8 +1,7 @@
 //! Processes: spawn, exit, wait, kill, ids.
 
 use crate::sys;
-use alloc::vec::Vec;
-use uxrt_protocols::args::{pack, packed_len};
+use uxrt_protocols::args::packed;
 use uxrt_protocols::process::{Request, UserBuffer, WaitTarget};
 use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
 
@@ -14,12 +13,6 @@ pub fn exit(status: i32) -> ! {
 /// Ends the process as killed by SIGABRT.
 pub fn abort() -> ! {
     sys::call_no_return(Request::Abort)
-}
-
-fn packed<S: AsRef<[u8]>>(strings: &[S]) -> Result<Vec<u8>, Errno> {
-    let mut out = alloc::vec![0; packed_len(strings.iter().map(AsRef::as_ref))];
-    pack(strings.iter().map(AsRef::as_ref), &mut out)?;
-    Ok(out)
 }
 
 /// Starts the program at `path` with `args` (`args[0]` is its name) and `env`

@@ -2,6 +2,7 @@
 //! another, each ended by a NUL (the layout `execve` copies onto a new stack).
 
 use crate::Errno;
+use alloc::vec::Vec;
 
 /// Most bytes of argument and environment strings together, NULs included.
 pub const ARG_MAX: usize = 128 * 1024;
@@ -77,6 +78,13 @@ pub fn pack<'s>(strings: impl IntoIterator<Item = &'s [u8]>, out: &mut [u8]) -> 
     Ok(at)
 }
 
+/// `strings` packed into a new buffer of exactly the right size.
+pub fn packed<S: AsRef<[u8]>>(strings: &[S]) -> Result<Vec<u8>, Errno> {
+    let mut out = alloc::vec![0; packed_len(strings.iter().map(AsRef::as_ref))];
+    pack(strings.iter().map(AsRef::as_ref), &mut out)?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,9 +114,8 @@ mod tests {
         #[test]
         fn lists_round_trip(strings in proptest::collection::vec(proptest::collection::vec(1u8..=255, 0..40), 0..50)) {
             let refs: Vec<&[u8]> = strings.iter().map(Vec::as_slice).collect();
-            let mut out = std::vec![0u8; packed_len(refs.iter().copied())];
-            let written = pack(refs.iter().copied(), &mut out).unwrap();
-            prop_assert_eq!(written, out.len());
+            let out = packed(&refs).unwrap();
+            prop_assert_eq!(out.len(), packed_len(refs.iter().copied()));
             let list = StringList::parse(&out).unwrap();
             prop_assert_eq!(list.len(), refs.len());
             prop_assert_eq!(list.iter().collect::<Vec<_>>(), refs);

@@ -6,6 +6,7 @@
 //! Everything here is pure data: it builds and is tested on the host with `cargo test`.
 #![no_std]
 
+extern crate alloc;
 #[cfg(test)]
 extern crate std;
 

@@ -183,14 +183,12 @@ impl<'a> Record<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{pack, packed_len};
+    use crate::args;
     use proptest::prelude::*;
     use std::vec::Vec;
 
     fn packed(strings: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = std::vec![0; packed_len(strings.iter().map(Vec::as_slice))];
-        pack(strings.iter().map(Vec::as_slice), &mut out).unwrap();
-        out
+        args::packed(strings).unwrap()
     }
 
     const TOP: Word = 0x7fff_0000_0000;

@@ -3,8 +3,8 @@
 //! --icount`), when one cycle is one guest instruction and the figures repeat exactly.
 
 use crate::nq::{bits_for, TestQueue};
+use crate::rdtsc;
 use crate::resources::ResourceError;
-use crate::tests::rdtsc;
 use crate::{println, Env};
 use alloc::vec::Vec;
 use sel4::invocations::{notification_queue_attach as attach, notification_queue_wait as wait};

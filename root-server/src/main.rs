@@ -55,8 +55,14 @@ pub struct Env {
 
 uxrt_rt::initial_task_entry!(main);
 
+/// The time-stamp counter (under `-icount`, guest instructions executed).
+pub fn rdtsc() -> u64 {
+    // SAFETY: reading the time-stamp counter has no side effects.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
 fn main(boot_info: usize) -> ! {
-    let boot_tsc = tests::rdtsc();
+    let boot_tsc = rdtsc();
     heap::init();
     // SAFETY: the kernel passes the boot info page's address to the initial thread.
     let info = unsafe { BootInfo::from_address(boot_info) };

@@ -5,7 +5,7 @@ use crate::process::{server, ROOT};
 use crate::{print, println, programs, tests, Env};
 use alloc::string::String;
 use alloc::vec::Vec;
-use uxrt_protocols::args::{pack, packed_len, StringList};
+use uxrt_protocols::args::{packed, StringList};
 use uxrt_protocols::{Errno, Pid, WaitStatus};
 
 const HELP: &str = "\
@@ -138,17 +138,12 @@ fn words_after(text: &str, skip: usize) -> Option<&str> {
 /// Starts `args[0]` as a child of the root server and serves until it ends.
 pub fn spawn_and_wait(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<WaitStatus, Errno> {
     let pid = spawn(env, args, env_vars)?;
-    Ok(server::wait_for(env, pid))
+    server::wait_for(env, pid)
 }
 
 /// Starts `args[0]` with `args` (and `env_vars`) as a child of the root server.
 pub fn spawn(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<Pid, Errno> {
-    let pack_list = |list: &[&str]| -> Result<Vec<u8>, Errno> {
-        let mut out = alloc::vec![0; packed_len(list.iter().map(|a| a.as_bytes()))];
-        pack(list.iter().map(|a| a.as_bytes()), &mut out)?;
-        Ok(out)
-    };
-    let (argv, envp) = (pack_list(args)?, pack_list(env_vars)?);
+    let (argv, envp) = (packed(args)?, packed(env_vars)?);
     let path = args.first().copied().unwrap_or("");
     let request =
         crate::process::Spawn { parent: ROOT, path, argv: StringList::parse(&argv)?, envp: StringList::parse(&envp)? };

@@ -47,9 +47,9 @@ impl TestQueue {
         let ring = if large { env.vspace.reserve_large() } else { env.vspace.reserve(1) };
         let made = TestQueue { queue, ring_frame, ring, large, capacity, unacknowledged: 0 };
         let mapped = if large {
-            env.vspace.map_large(&mut env.resources, ring_frame.cap, ring, CapRights::READ)
+            env.vspace.paging.map_large(&mut env.resources, ring_frame.cap, ring, CapRights::READ)
         } else {
-            env.vspace.map(&mut env.resources, ring_frame.cap, ring, CapRights::READ)
+            env.vspace.paging.map(&mut env.resources, ring_frame.cap, ring, CapRights::READ)
         };
         match mapped.and_then(|()| set_ring(queue.cap, ring_frame.cap).map_err(ResourceError::Kernel)) {
             Ok(()) => Ok(made),

@@ -82,7 +82,7 @@ impl Thread {
         for page in 0..pages {
             let frame = resources.alloc_object(ObjectType::X86_4K, 0)?;
             self.frames.push(frame);
-            vspace.map(resources, frame.cap, start + (page * PAGE_SIZE) as Word, CapRights::READ_WRITE)?;
+            vspace.paging.map(resources, frame.cap, start + (page * PAGE_SIZE) as Word, CapRights::READ_WRITE)?;
         }
         Ok(start)
     }

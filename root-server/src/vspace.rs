@@ -64,7 +64,7 @@ impl VSpace {
     /// needs no new kernel objects, and sets its first page aside for `with_frame`.
     pub fn prepare_scratch_window(&mut self, resources: &mut Resources) -> Result<(), ResourceError> {
         let frame = resources.alloc_object(ObjectType::X86_4K, 0)?;
-        let mapped = self.map(resources, frame.cap, FIRST_FRESH_ADDRESS, CapRights::READ);
+        let mapped = self.paging.map(resources, frame.cap, FIRST_FRESH_ADDRESS, CapRights::READ);
         resources.free_object(frame); // deleting the cap unmaps the frame
         mapped?;
         self.scratch_page = Some(self.reserve(1));
@@ -80,7 +80,7 @@ impl VSpace {
         f: impl FnOnce(&mut [u8; PAGE_SIZE]) -> R,
     ) -> Result<R, ResourceError> {
         let page = self.scratch_page.ok_or(ResourceError::Kernel(Error::FailedLookup))?;
-        self.map(resources, frame, page, CapRights::READ_WRITE)?;
+        self.paging.map(resources, frame, page, CapRights::READ_WRITE)?;
         // SAFETY: the frame is mapped read-write at `page` (page-aligned, 4 KiB) until the
         // unmap below, and no other reference to that address exists meanwhile.
         let result = f(unsafe { &mut *(page as *mut [u8; PAGE_SIZE]) });
@@ -122,28 +122,6 @@ impl VSpace {
     pub fn release_large(&mut self, start: Word) {
         self.released_large.push(start);
     }
-
-    /// Maps the 4 KiB `frame` at `vaddr` of the root server's address space.
-    pub fn map(
-        &mut self,
-        resources: &mut Resources,
-        frame: CPtr,
-        vaddr: Word,
-        rights: CapRights,
-    ) -> Result<(), ResourceError> {
-        self.paging.map(resources, frame, vaddr, rights)
-    }
-
-    /// Maps the 2 MiB `frame` at `vaddr` (from `reserve_large`).
-    pub fn map_large(
-        &mut self,
-        resources: &mut Resources,
-        frame: CPtr,
-        vaddr: Word,
-        rights: CapRights,
-    ) -> Result<(), ResourceError> {
-        self.paging.map_with_levels(resources, frame, vaddr, rights, &LEVELS[1..])
-    }
 }
 
 impl Paging {
@@ -161,6 +139,17 @@ impl Paging {
         rights: CapRights,
     ) -> Result<(), ResourceError> {
         self.map_with_levels(resources, frame, vaddr, rights, &LEVELS)
+    }
+
+    /// Maps the 2 MiB `frame` at `vaddr` (from `VSpace::reserve_large`): no page table below it.
+    pub fn map_large(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        vaddr: Word,
+        rights: CapRights,
+    ) -> Result<(), ResourceError> {
+        self.map_with_levels(resources, frame, vaddr, rights, &LEVELS[1..])
     }
 
     /// Bytes of the paging structures made so far.

@@ -9,8 +9,9 @@ use uxrt_protocols::Signal;
 /// What to do about a fault.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// The stack grew onto this unmapped page: map it and let the thread go on.
-    GrowStack(Word),
+    /// The stack grew onto this unmapped page (at instruction `at`): map it and let the
+    /// thread go on.
+    GrowStack { page: Word, at: Word },
     /// End the process with `signal`.
     Kill { signal: Signal, reason: String, at: Word },
 }
@@ -40,7 +41,7 @@ pub fn judge(label: Word, mr: impl Fn(i64) -> Word) -> Verdict {
             // x86 page-fault error code: bit 0 present, bit 1 write, bit 4 instruction fetch.
             let present = fsr & 1 != 0;
             if !present && !fetch && layout::in_stack(address) {
-                return Verdict::GrowStack(layout::page_down(address));
+                return Verdict::GrowStack { page: layout::page_down(address), at: ip };
             }
             // The error code's fetch bit is only reported with no-execute paging on, so a
             // fault at the instruction pointer itself is taken as a fetch too.

@@ -160,7 +160,7 @@ impl Processes {
     fn child_ended(&mut self, resources: &mut Resources, pid: Pid, parent: Pid, orphan: bool, status: WaitStatus) {
         if let Some(waiting) = self.table.get_mut(&parent) {
             if let Some(wait) = waiting.pending_wait.take_if(|w| matches(w.target, pid)) {
-                send_saved(wait.reply, Reply::ok(&[pid as Word, status.to_raw() as Word]));
+                send_saved(wait.reply, ended(pid, status));
                 resources.free_slot(wait.reply);
                 return;
             }
@@ -174,9 +174,9 @@ impl Processes {
     /// saved and answered when a child ends).
     fn wait(&mut self, resources: &mut Resources, caller: Pid, target: WaitTarget, no_hang: bool) -> Option<Reply> {
         if let Some((pid, status)) = self.reap(caller, target) {
-            return Some(Reply::ok(&[pid as Word, status.to_raw() as Word]));
+            return Some(ended(pid, status));
         }
-        if !self.table.values().any(|p| p.parent == caller && !p.orphan && matches(target, p.pid)) {
+        if !self.table.values().any(|p| p.parent == caller && matches(target, p.pid)) {
             return Some(Reply::error(Errno::ECHILD));
         }
         if no_hang {
@@ -207,6 +207,11 @@ impl Processes {
         let zombie = self.zombies.swap_remove(at);
         Some((zombie.pid, zombie.status))
     }
+}
+
+/// The answer to a wait: which child ended, and how.
+fn ended(pid: Pid, status: WaitStatus) -> Reply {
+    Reply::ok(&[pid as Word, status.to_raw() as Word])
 }
 
 fn matches(target: WaitTarget, pid: Pid) -> bool {

@@ -8,6 +8,7 @@ use super::{badge, reply, Process, Processes, ROOT};
 use crate::resources::Resources;
 use crate::vspace::VSpace;
 use crate::{console, println, programs, Env};
+use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::{ipc_buffer, MessageInfo, Word};
 use uxrt_protocols::args::{StringList, ARG_MAX};
@@ -31,14 +32,17 @@ pub fn serve_one(env: &mut Env) {
         return;
     }
     if env.processes.first_request_tsc.is_none() {
-        env.processes.first_request_tsc = Some(crate::tests::rdtsc());
+        env.processes.first_request_tsc = Some(crate::rdtsc());
     }
     if badge & badge::FAULT != 0 {
         handle_fault(env, pid, info);
     } else {
         let length = (info.length() as usize).min(MAX_WORDS);
-        let words: Vec<Word> = (0..length).map(ipc_buffer::mr).collect();
-        let answer = match Request::decode(info.label(), &words) {
+        let mut words = [0; MAX_WORDS];
+        for (i, word) in words.iter_mut().enumerate().take(length) {
+            *word = ipc_buffer::mr(i);
+        }
+        let answer = match Request::decode(info.label(), &words[..length]) {
             Ok(request) => handle(env, pid, request),
             Err(errno) => Some(Reply::error(errno)),
         };
@@ -48,15 +52,15 @@ pub fn serve_one(env: &mut Env) {
     }
 }
 
-/// Serves until the root server's child `pid` ends; returns how it ended.
-pub fn wait_for(env: &mut Env, pid: Pid) -> WaitStatus {
+/// Serves until the root server's child `pid` ends; returns how it ended (ECHILD if it
+/// is not a child of the root server, or was reaped already).
+pub fn wait_for(env: &mut Env, pid: Pid) -> Result<WaitStatus, Errno> {
     loop {
         if let Some((_, status)) = env.processes.reap(ROOT, WaitTarget::Child(pid)) {
-            return status;
+            return Ok(status);
         }
-        if env.processes.get(pid).is_none() {
-            // Not a child of the root server: it has already been reaped elsewhere.
-            return WaitStatus::Exited(0);
+        if env.processes.get(pid).is_none_or(|p| p.parent != ROOT) {
+            return Err(Errno::ECHILD);
         }
         serve_one(env);
     }
@@ -66,18 +70,34 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
     let verdict = judge(info.label(), |i| ipc_buffer::mr(i as usize));
     let Env { processes, resources, vspace, .. } = env;
     let (signal, reason, at) = match verdict {
-        Verdict::GrowStack(page) => {
+        Verdict::GrowStack { page, at } => {
             let Some(process) = processes.table.get_mut(&pid) else { return };
             match process.space.map_new(resources, vspace, page, true, None) {
                 // An empty reply restarts the faulting instruction.
                 Ok(()) => return sel4::reply(MessageInfo::new(0, 0, 0, 0)),
-                Err(errno) => (Signal::SIGSEGV, alloc::format!("stack cannot grow to {page:#x}: {errno:?}"), 0),
+                Err(errno) => (Signal::SIGSEGV, alloc::format!("stack cannot grow to {page:#x}: {errno:?}"), at),
             }
         }
         Verdict::Kill { signal, reason, at } => (signal, reason, at),
     };
-    let name = processes.get(pid).map(|p| p.name.clone()).unwrap_or_default();
-    println!("pid {pid} ({name}) killed: {signal} ({reason}) at {at:#x}");
+    kill_reported(processes, resources, pid, signal, &reason, Some(at));
+}
+
+/// Ends `pid` with `signal` and says so on the console:
+/// `pid N (name) killed: SIGNAL (reason) at ADDRESS`.
+fn kill_reported(
+    processes: &mut Processes,
+    resources: &mut Resources,
+    pid: Pid,
+    signal: Signal,
+    reason: &str,
+    at: Option<Word>,
+) {
+    let name = processes.get(pid).map_or(String::new(), |p| p.name.clone());
+    match at {
+        Some(at) => println!("pid {pid} ({name}) killed: {signal} ({reason}) at {at:#x}"),
+        None => println!("pid {pid} ({name}) killed: {signal} ({reason})"),
+    }
     processes.terminate(resources, pid, WaitStatus::Signaled(signal));
 }
 
@@ -101,17 +121,13 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             None
         }
         Request::Abort => {
-            let name = processes.get(pid).map(|p| p.name.clone()).unwrap_or_default();
-            println!("pid {pid} ({name}) killed: {} (abort)", Signal::SIGABRT);
-            processes.terminate(resources, pid, WaitStatus::Signaled(Signal::SIGABRT));
+            kill_reported(processes, resources, pid, Signal::SIGABRT, "abort", None);
             None
         }
         Request::Wait { target, no_hang } => processes.wait(resources, pid, target, no_hang),
         Request::GetPid => answer(Ok([pid as Word])),
-        Request::GetParentPid => {
-            let parent = processes.get(pid).map_or(ROOT, |p| if p.orphan { ROOT } else { p.parent });
-            answer(Ok([parent as Word]))
-        }
+        // (An orphan's parent is the root server already.)
+        Request::GetParentPid => answer(Ok([processes.get(pid).map_or(ROOT, |p| p.parent) as Word])),
         Request::Kill { pid: target, signal } => kill(processes, resources, pid, target, signal),
         Request::Sbrk { increment } => {
             let process = processes.table.get_mut(&pid)?;
@@ -190,16 +206,17 @@ fn kill(processes: &mut Processes, resources: &mut Resources, caller: Pid, targe
 fn sbrk(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace, increment: i64) -> Result<Word, Errno> {
     let old = process.heap_end;
     let pages = layout::pages_for(increment.unsigned_abs()).ok_or(Errno::ENOMEM)?;
+    let bytes = pages.checked_mul(PAGE).ok_or(Errno::ENOMEM)?;
     if increment < 0 {
-        let new = old.checked_sub(pages * PAGE).filter(|&n| n >= process.heap_start).ok_or(Errno::EINVAL)?;
+        let new = old.checked_sub(bytes).filter(|&n| n >= process.heap_start).ok_or(Errno::EINVAL)?;
         for page in (new..old).step_by(PAGE as usize) {
             process.space.unmap(resources, page)?;
         }
         process.heap_end = new;
         return Ok(old);
     }
-    let new = old.checked_add(pages.checked_mul(PAGE).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;
-    if new > layout::ANONYMOUS_BASE || pages * PAGE > super::spawn::QUOTA {
+    let new = old.checked_add(bytes).ok_or(Errno::ENOMEM)?;
+    if new > layout::ANONYMOUS_BASE || bytes > super::spawn::QUOTA {
         return Err(Errno::ENOMEM);
     }
     map_range(process, resources, vspace, old, pages)?;

@@ -40,10 +40,11 @@ impl Processes {
         }
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
-        if startup::record_len(&request.argv, &request.envp, AUX_COUNT) as Word > layout::STACK_MAX / 2 {
+        let pid = self.allocate_pid()?;
+        let aux = aux_vector(pid, program.entry);
+        if startup::record_len(&request.argv, &request.envp, aux.len()) as Word > layout::STACK_MAX / 2 {
             return Err(Errno::E2BIG);
         }
-        let pid = self.allocate_pid()?;
         let name = request.path.rsplit('/').next().unwrap_or(request.path);
         let mut process = Process {
             pid,
@@ -59,7 +60,7 @@ impl Processes {
             pending_wait: None,
             orphan: false,
         };
-        match build(&mut process, resources, vspace, &program, &request, self.endpoint) {
+        match build(&mut process, resources, vspace, &program, &request, &aux, self.endpoint) {
             Ok(()) => {
                 self.table.insert(pid, process);
                 self.started += 1;
@@ -73,7 +74,16 @@ impl Processes {
     }
 }
 
-const AUX_COUNT: usize = 5;
+/// What the start-up record's auxiliary vector tells the process.
+fn aux_vector(pid: Pid, entry: Word) -> [(Word, Word); 5] {
+    [
+        (aux::PAGE_SIZE, PAGE),
+        (aux::ENTRY, entry),
+        (aux::IPC_BUFFER, layout::IPC_BUFFER),
+        (aux::PID, pid as Word),
+        (aux::START_TSC, crate::rdtsc()),
+    ]
+}
 
 fn build(
     process: &mut Process,
@@ -81,11 +91,12 @@ fn build(
     vspace: &mut VSpace,
     program: &Program,
     request: &Spawn,
+    aux: &[(Word, Word)],
     endpoint: CPtr,
 ) -> Result<(), Errno> {
     load_segments(process, resources, vspace, program)?;
     process.space.map_new(resources, vspace, layout::IPC_BUFFER, true, None)?;
-    let (record, length) = write_stack(process, resources, vspace, program, request)?;
+    let (record, length) = write_stack(process, resources, vspace, request, aux)?;
     make_cspace(process, resources, endpoint)?;
     start_thread(process, resources, program.entry, record, length)
 }
@@ -111,22 +122,15 @@ fn write_stack(
     process: &mut Process,
     resources: &mut Resources,
     vspace: &mut VSpace,
-    program: &Program,
     request: &Spawn,
+    aux: &[(Word, Word)],
 ) -> Result<(Word, usize), Errno> {
-    let aux = [
-        (aux::PAGE_SIZE, PAGE),
-        (aux::ENTRY, program.entry),
-        (aux::IPC_BUFFER, layout::IPC_BUFFER),
-        (aux::PID, process.pid as Word),
-        (aux::START_TSC, crate::tests::rdtsc()),
-    ];
     let length = startup::record_len(&request.argv, &request.envp, aux.len());
     let pages = (length as Word).div_ceil(PAGE) + 1; // and one page of stack below it
     let mut image = Vec::new();
     image.try_reserve_exact((pages * PAGE) as usize).map_err(|_| Errno::ENOMEM)?;
     image.resize((pages * PAGE) as usize, 0);
-    let (record, _) = startup::write_record(&mut image, layout::STACK_TOP, &request.argv, &request.envp, &aux)?;
+    let (record, _) = startup::write_record(&mut image, layout::STACK_TOP, &request.argv, &request.envp, aux)?;
     let bottom = layout::STACK_TOP - pages * PAGE;
     for (i, contents) in image.chunks(PAGE as usize).enumerate() {
         let page = bottom + i as Word * PAGE;

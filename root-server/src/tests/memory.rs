@@ -12,7 +12,7 @@ fn word_at(address: Word) -> *mut u64 {
 pub fn map_frame_at_fresh_address(env: &mut Env) -> Outcome {
     let frame = ok!(env.resources.alloc_object(ObjectType::X86_4K, 0));
     let first = env.vspace.reserve(1);
-    ok!(env.vspace.map(&mut env.resources, frame.cap, first, CapRights::READ_WRITE));
+    ok!(env.vspace.paging.map(&mut env.resources, frame.cap, first, CapRights::READ_WRITE));
     // SAFETY: `first` is a page-aligned address just mapped read-write to a fresh frame.
     unsafe {
         check_eq!(word_at(first).read_volatile(), 0); // new frames are zeroed
@@ -23,7 +23,7 @@ pub fn map_frame_at_fresh_address(env: &mut Env) -> Outcome {
     let alias_cap = ok!(env.resources.alloc_slot());
     ok!(cnode_copy(caps::CNODE, alias_cap, 64, caps::CNODE, frame.cap, 64, CapRights::READ_WRITE));
     let second = env.vspace.reserve(1);
-    ok!(env.vspace.map(&mut env.resources, alias_cap, second, CapRights::READ_WRITE));
+    ok!(env.vspace.paging.map(&mut env.resources, alias_cap, second, CapRights::READ_WRITE));
     // SAFETY: both addresses map the same frame, read-write.
     unsafe {
         check_eq!(word_at(second).add(511).read_volatile(), 0x1234_5678_9abc_def0);

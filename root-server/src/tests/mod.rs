@@ -15,7 +15,7 @@ mod objects;
 mod processes;
 mod threads;
 
-use crate::{caps, println, Env};
+use crate::{caps, println, rdtsc, Env};
 use alloc::string::String;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use sel4::invocations::cnode_mint;
@@ -152,11 +152,6 @@ pub fn list() {
     for test in SUITE.iter().chain(QUEUE_TESTS) {
         println!("{}", test.name);
     }
-}
-
-pub fn rdtsc() -> u64 {
-    // SAFETY: reading the time-stamp counter has no side effects.
-    unsafe { core::arch::x86_64::_rdtsc() }
 }
 
 /// Runs the whole suite, or the test named (self-tests only by name). True if all passed.
