@@ -14,7 +14,7 @@ const SUITE_LIMIT: Duration = Duration::from_secs(600);
 const PER_TEST_LIMIT: Duration = Duration::from_secs(120);
 /// Crates whose pure logic is tested on the host.
 const HOST_CRATES: &[&str] =
-    &["xtask", "sel4-gen", "sel4", "uxrt-memory", "uxrt-loader", "uxrt-protocols", "nqueue-model"];
+    &["xtask", "sel4-gen", "sel4", "uxrt-memory", "uxrt-loader", "uxrt-protocols", "uxrt-namespace", "nqueue-model"];
 
 /// The in-image tests that fail on purpose, and how the harness must see each fail.
 /// Whether a verdict is the one a self-test must get.

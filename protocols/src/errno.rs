@@ -51,6 +51,7 @@ errnos! {
     EISDIR = 21: "Is a directory",
     EINVAL = 22: "Invalid argument",
     EMFILE = 24: "Too many open files",
+    EFBIG = 27: "File too large",
     ENOSPC = 28: "No space left on device",
     ESPIPE = 29: "Illegal seek",
     EROFS = 30: "Read-only file system",
@@ -60,6 +61,7 @@ errnos! {
     ENOSYS = 38: "Function not implemented",
     ENOTEMPTY = 39: "Directory not empty",
     ELOOP = 40: "Too many levels of symbolic links",
+    EILSEQ = 84: "Invalid or incomplete multibyte or wide character",
 }
 
 impl fmt::Debug for Errno {

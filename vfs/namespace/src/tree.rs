@@ -1,0 +1,315 @@
+//! An in-memory tree of directories and regular files with POSIX semantics: what ramfs
+//! serves and what the VFS keeps for directories. Every operation checks everything
+//! first and then changes the tree, so an error leaves the tree as it was.
+//!
+//! A file lives while it has a name or is open: `unlink` of an open file removes the name
+//! and the contents go at the last `close`, as on Unix.
+
+use crate::path::Path;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use uxrt_protocols::Errno;
+
+/// An inode number: stable for the life of a file or directory, never reused while the
+/// tree lives.
+pub type Ino = u64;
+
+/// The root directory's inode.
+pub const ROOT: Ino = 1;
+
+/// Largest offset a file may reach (no sparse files: every byte is held).
+pub const FILE_MAX: u64 = 1 << 40;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Directory,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub ino: Ino,
+    pub kind: Kind,
+    /// Bytes for a file; entries for a directory.
+    pub size: u64,
+    /// Names it has (0 for an unlinked file still open).
+    pub links: u32,
+}
+
+/// How to open: `O_CREAT`, `O_EXCL`, `O_TRUNC`, and whether writing is asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenFlags {
+    pub create: bool,
+    pub exclusive: bool,
+    pub truncate: bool,
+    pub write: bool,
+}
+
+enum Contents {
+    File(Vec<u8>),
+    Directory(BTreeMap<String, Ino>),
+}
+
+struct Node {
+    contents: Contents,
+    links: u32,
+    opens: u32,
+}
+
+pub struct Tree {
+    nodes: BTreeMap<Ino, Node>,
+    next_ino: Ino,
+    /// File bytes held, and how many may be.
+    bytes: u64,
+    capacity: u64,
+}
+
+impl Tree {
+    /// An empty tree (just `/`) that holds at most `capacity` bytes of file contents.
+    pub fn new(capacity: u64) -> Tree {
+        let mut nodes = BTreeMap::new();
+        nodes.insert(ROOT, Node { contents: Contents::Directory(BTreeMap::new()), links: 1, opens: 0 });
+        Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity }
+    }
+
+    pub fn bytes_used(&self) -> u64 {
+        self.bytes
+    }
+
+    /// How many inodes exist (the root included): what a leak check counts.
+    pub fn inodes(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn node(&self, ino: Ino) -> Result<&Node, Errno> {
+        self.nodes.get(&ino).ok_or(Errno::EBADF)
+    }
+
+    fn entries(&self, ino: Ino) -> Result<&BTreeMap<String, Ino>, Errno> {
+        match &self.node(ino)?.contents {
+            Contents::Directory(entries) => Ok(entries),
+            Contents::File(_) => Err(Errno::ENOTDIR),
+        }
+    }
+
+    fn entries_mut(&mut self, ino: Ino) -> &mut BTreeMap<String, Ino> {
+        match self.nodes.get_mut(&ino).map(|n| &mut n.contents) {
+            Some(Contents::Directory(entries)) => entries,
+            _ => unreachable!("checked to be a directory"),
+        }
+    }
+
+    /// The inode `path` names.
+    pub fn lookup(&self, path: &Path) -> Result<Ino, Errno> {
+        let mut ino = ROOT;
+        for name in path.components() {
+            ino = *self.entries(ino)?.get(name).ok_or(Errno::ENOENT)?;
+        }
+        Ok(ino)
+    }
+
+    /// The directory that would hold `path`, and its last name; `EEXIST`-free: whether
+    /// the name exists is the caller's question.
+    fn parent_of<'p>(&self, path: &'p Path) -> Result<(Ino, &'p str), Errno> {
+        let (parent, _) = path.split_last().ok_or(Errno::EBUSY)?;
+        let name = path.components().next_back().ok_or(Errno::EBUSY)?;
+        let dir = self.lookup(&parent)?;
+        self.entries(dir)?;
+        Ok((dir, name))
+    }
+
+    pub fn stat(&self, ino: Ino) -> Result<Stat, Errno> {
+        let node = self.node(ino)?;
+        let (kind, size) = match &node.contents {
+            Contents::File(data) => (Kind::File, data.len() as u64),
+            Contents::Directory(entries) => (Kind::Directory, entries.len() as u64),
+        };
+        Ok(Stat { ino, kind, size, links: node.links })
+    }
+
+    /// Opens (and with `create`, makes) the file or directory at `path`; each successful
+    /// open is matched by one `close`.
+    pub fn open(&mut self, path: &Path, flags: OpenFlags) -> Result<Ino, Errno> {
+        let ino = match self.lookup(path) {
+            Ok(ino) => {
+                if flags.create && flags.exclusive {
+                    return Err(Errno::EEXIST);
+                }
+                let is_dir = matches!(self.node(ino)?.contents, Contents::Directory(_));
+                if is_dir && (flags.write || flags.truncate) {
+                    return Err(Errno::EISDIR);
+                }
+                if flags.truncate {
+                    self.set_len(ino, 0)?;
+                }
+                ino
+            }
+            Err(Errno::ENOENT) if flags.create => {
+                let (dir, name) = self.parent_of(path)?;
+                self.insert(dir, name, Contents::File(Vec::new()))
+            }
+            Err(errno) => return Err(errno),
+        };
+        self.nodes.get_mut(&ino).ok_or(Errno::EBADF)?.opens += 1;
+        Ok(ino)
+    }
+
+    /// Ends one open of `ino`; an unlinked file goes with its last close.
+    pub fn close(&mut self, ino: Ino) -> Result<(), Errno> {
+        let node = self.nodes.get_mut(&ino).ok_or(Errno::EBADF)?;
+        node.opens = node.opens.checked_sub(1).ok_or(Errno::EBADF)?;
+        self.release_if_unused(ino);
+        Ok(())
+    }
+
+    fn release_if_unused(&mut self, ino: Ino) {
+        if let Some(node) = self.nodes.get(&ino) {
+            if node.links == 0 && node.opens == 0 {
+                if let Contents::File(data) = &node.contents {
+                    self.bytes -= data.len() as u64;
+                }
+                self.nodes.remove(&ino);
+            }
+        }
+    }
+
+    fn insert(&mut self, dir: Ino, name: &str, contents: Contents) -> Ino {
+        let ino = self.next_ino;
+        self.next_ino += 1;
+        self.nodes.insert(ino, Node { contents, links: 1, opens: 0 });
+        self.entries_mut(dir).insert(String::from(name), ino);
+        ino
+    }
+
+    /// Up to `length` bytes of file `ino` from `offset` (fewer at the end of the file).
+    pub fn read(&self, ino: Ino, offset: u64, length: usize) -> Result<&[u8], Errno> {
+        match &self.node(ino)?.contents {
+            Contents::File(data) => {
+                let start = (offset.min(data.len() as u64)) as usize;
+                let end = start + length.min(data.len() - start);
+                Ok(&data[start..end])
+            }
+            Contents::Directory(_) => Err(Errno::EISDIR),
+        }
+    }
+
+    /// Writes `bytes` at `offset` (a gap before it reads as zeros); returns the count.
+    pub fn write(&mut self, ino: Ino, offset: u64, bytes: &[u8]) -> Result<usize, Errno> {
+        let end = offset.checked_add(bytes.len() as u64).filter(|&e| e <= FILE_MAX).ok_or(Errno::EFBIG)?;
+        let length = self.file_len(ino)?;
+        if end > length {
+            self.set_len(ino, end)?;
+        }
+        if let Some(Contents::File(data)) = self.nodes.get_mut(&ino).map(|n| &mut n.contents) {
+            data[offset as usize..end as usize].copy_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn file_len(&self, ino: Ino) -> Result<u64, Errno> {
+        match &self.node(ino)?.contents {
+            Contents::File(data) => Ok(data.len() as u64),
+            Contents::Directory(_) => Err(Errno::EISDIR),
+        }
+    }
+
+    /// Makes file `ino` exactly `length` bytes long (new bytes are zeros).
+    pub fn set_len(&mut self, ino: Ino, length: u64) -> Result<(), Errno> {
+        if length > FILE_MAX {
+            return Err(Errno::EFBIG);
+        }
+        let old = self.file_len(ino)?;
+        let bytes = self.bytes - old + length;
+        if length > old && bytes > self.capacity {
+            return Err(Errno::ENOSPC);
+        }
+        if let Some(Contents::File(data)) = self.nodes.get_mut(&ino).map(|n| &mut n.contents) {
+            if length > old {
+                data.try_reserve_exact((length - old) as usize).map_err(|_| Errno::ENOSPC)?;
+            }
+            data.resize(length as usize, 0);
+            if length < old {
+                data.shrink_to_fit();
+            }
+        }
+        self.bytes = bytes;
+        Ok(())
+    }
+
+    pub fn mkdir(&mut self, path: &Path) -> Result<Ino, Errno> {
+        if self.lookup(path).is_ok() {
+            return Err(Errno::EEXIST);
+        }
+        let (dir, name) = self.parent_of(path)?;
+        Ok(self.insert(dir, name, Contents::Directory(BTreeMap::new())))
+    }
+
+    pub fn rmdir(&mut self, path: &Path) -> Result<(), Errno> {
+        if path.is_root() {
+            return Err(Errno::EBUSY);
+        }
+        let ino = self.lookup(path)?;
+        if !self.entries(ino)?.is_empty() {
+            return Err(Errno::ENOTEMPTY);
+        }
+        let (dir, name) = self.parent_of(path)?;
+        self.unlink_entry(dir, name, ino);
+        Ok(())
+    }
+
+    /// Removes the name of a file (not a directory: `EISDIR`).
+    pub fn unlink(&mut self, path: &Path) -> Result<(), Errno> {
+        let ino = self.lookup(path)?;
+        if self.entries(ino).is_ok() {
+            return Err(Errno::EISDIR);
+        }
+        let (dir, name) = self.parent_of(path)?;
+        self.unlink_entry(dir, name, ino);
+        Ok(())
+    }
+
+    fn unlink_entry(&mut self, dir: Ino, name: &str, ino: Ino) {
+        self.entries_mut(dir).remove(name);
+        if let Some(node) = self.nodes.get_mut(&ino) {
+            node.links -= 1;
+        }
+        self.release_if_unused(ino);
+    }
+
+    /// Moves `from` to `to`, replacing what `to` names if it is of the same kind (and,
+    /// for a directory, empty).
+    pub fn rename(&mut self, from: &Path, to: &Path) -> Result<(), Errno> {
+        let ino = self.lookup(from)?;
+        let (from_dir, from_name) = self.parent_of(from)?;
+        let (to_dir, to_name) = self.parent_of(to)?;
+        if from == to {
+            return Ok(());
+        }
+        let moving_dir = self.entries(ino).is_ok();
+        if moving_dir && to.is_within(from) {
+            return Err(Errno::EINVAL);
+        }
+        let replaced = self.entries(to_dir)?.get(to_name).copied();
+        if let Some(old) = replaced {
+            match (moving_dir, self.entries(old)) {
+                (false, Ok(_)) => return Err(Errno::EISDIR),
+                (true, Err(_)) => return Err(Errno::ENOTDIR),
+                (true, Ok(entries)) if !entries.is_empty() => return Err(Errno::ENOTEMPTY),
+                _ => {}
+            }
+            self.unlink_entry(to_dir, to_name, old);
+        }
+        self.entries_mut(from_dir).remove(from_name);
+        self.entries_mut(to_dir).insert(String::from(to_name), ino);
+        Ok(())
+    }
+
+    /// A directory's entries, in name order.
+    pub fn read_dir(&self, ino: Ino) -> Result<Vec<(String, Ino, Kind)>, Errno> {
+        self.entries(ino)?.iter().map(|(name, &child)| Ok((name.clone(), child, self.stat(child)?.kind))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

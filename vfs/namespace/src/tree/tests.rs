@@ -1,0 +1,280 @@
+use super::*;
+use crate::path::resolve;
+use alloc::format;
+use proptest::prelude::*;
+use std::collections::BTreeMap as Map;
+
+fn p(text: &str) -> Path {
+    resolve(&Path::root(), text.as_bytes()).unwrap()
+}
+
+const CREATE: OpenFlags = OpenFlags { create: true, exclusive: false, truncate: false, write: true };
+
+fn write_file(tree: &mut Tree, path: &str, bytes: &[u8]) -> Result<(), Errno> {
+    let ino = tree.open(&p(path), OpenFlags { truncate: true, ..CREATE })?;
+    let written = tree.write(ino, 0, bytes);
+    tree.close(ino)?;
+    written.map(|_| ())
+}
+
+fn read_file(tree: &mut Tree, path: &str) -> Result<Vec<u8>, Errno> {
+    let ino = tree.open(&p(path), OpenFlags::default())?;
+    let data = tree.read(ino, 0, usize::MAX).map(<[u8]>::to_vec);
+    tree.close(ino)?;
+    data
+}
+
+#[test]
+fn files_and_directories() {
+    let mut tree = Tree::new(1 << 20);
+    tree.mkdir(&p("/etc")).unwrap();
+    write_file(&mut tree, "/etc/motd", b"hello").unwrap();
+    assert_eq!(read_file(&mut tree, "/etc/motd").unwrap(), b"hello");
+    assert_eq!(tree.mkdir(&p("/etc")), Err(Errno::EEXIST));
+    assert_eq!(tree.mkdir(&p("/nope/x")), Err(Errno::ENOENT));
+    assert_eq!(tree.mkdir(&p("/etc/motd/x")), Err(Errno::ENOTDIR));
+    assert_eq!(tree.rmdir(&p("/etc")), Err(Errno::ENOTEMPTY));
+    assert_eq!(tree.rmdir(&p("/etc/motd")), Err(Errno::ENOTDIR));
+    assert_eq!(tree.rmdir(&p("/")), Err(Errno::EBUSY));
+    assert_eq!(tree.unlink(&p("/etc")), Err(Errno::EISDIR));
+    let names = tree.read_dir(tree.lookup(&p("/etc")).unwrap()).unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!((names[0].0.as_str(), names[0].2), ("motd", Kind::File));
+    tree.unlink(&p("/etc/motd")).unwrap();
+    tree.rmdir(&p("/etc")).unwrap();
+    assert_eq!((tree.inodes(), tree.bytes_used()), (1, 0));
+}
+
+#[test]
+fn open_flags() {
+    let mut tree = Tree::new(1 << 20);
+    assert_eq!(tree.open(&p("/f"), OpenFlags::default()), Err(Errno::ENOENT));
+    let ino = tree.open(&p("/f"), OpenFlags { exclusive: true, ..CREATE }).unwrap();
+    tree.close(ino).unwrap();
+    assert_eq!(tree.open(&p("/f"), OpenFlags { exclusive: true, ..CREATE }), Err(Errno::EEXIST));
+    assert_eq!(tree.open(&p("/"), CREATE), Err(Errno::EISDIR));
+    let dir = tree.open(&p("/"), OpenFlags::default()).unwrap();
+    assert_eq!(tree.read(dir, 0, 1), Err(Errno::EISDIR));
+    assert_eq!(tree.write(dir, 0, b"x"), Err(Errno::EISDIR));
+    tree.close(dir).unwrap();
+    assert_eq!(tree.close(dir), Err(Errno::EBADF));
+    assert_eq!(tree.close(999), Err(Errno::EBADF));
+}
+
+#[test]
+fn offsets_gaps_and_limits() {
+    let mut tree = Tree::new(100);
+    let ino = tree.open(&p("/f"), CREATE).unwrap();
+    assert_eq!(tree.write(ino, 10, b"ab"), Ok(2));
+    assert_eq!(tree.read(ino, 0, 100).unwrap(), &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b'a', b'b']);
+    assert_eq!(tree.read(ino, 11, 100).unwrap(), b"b");
+    assert_eq!(tree.read(ino, 500, 100).unwrap(), b"");
+    assert_eq!(tree.write(ino, 95, b"0123456789"), Err(Errno::ENOSPC));
+    assert_eq!(tree.write(ino, u64::MAX, b"x"), Err(Errno::EFBIG));
+    assert_eq!(tree.stat(ino).unwrap().size, 12, "a failed write changes nothing");
+    tree.set_len(ino, 3).unwrap();
+    assert_eq!((tree.stat(ino).unwrap().size, tree.bytes_used()), (3, 3));
+    tree.close(ino).unwrap();
+}
+
+#[test]
+fn an_unlinked_file_lives_until_closed() {
+    let mut tree = Tree::new(1 << 20);
+    write_file(&mut tree, "/f", b"data").unwrap();
+    let ino = tree.open(&p("/f"), OpenFlags::default()).unwrap();
+    tree.unlink(&p("/f")).unwrap();
+    assert_eq!(tree.lookup(&p("/f")), Err(Errno::ENOENT));
+    assert_eq!(tree.read(ino, 0, 10).unwrap(), b"data");
+    assert_eq!(tree.stat(ino).unwrap().links, 0);
+    tree.close(ino).unwrap();
+    assert_eq!((tree.inodes(), tree.bytes_used()), (1, 0));
+}
+
+#[test]
+fn rename_rules() {
+    let mut tree = Tree::new(1 << 20);
+    tree.mkdir(&p("/a")).unwrap();
+    tree.mkdir(&p("/a/b")).unwrap();
+    tree.mkdir(&p("/c")).unwrap();
+    write_file(&mut tree, "/f", b"1").unwrap();
+    write_file(&mut tree, "/g", b"2").unwrap();
+    assert_eq!(tree.rename(&p("/a"), &p("/a/b/x")), Err(Errno::EINVAL));
+    assert_eq!(tree.rename(&p("/f"), &p("/c")), Err(Errno::EISDIR));
+    assert_eq!(tree.rename(&p("/c"), &p("/f")), Err(Errno::ENOTDIR));
+    assert_eq!(tree.rename(&p("/c"), &p("/a")), Err(Errno::ENOTEMPTY));
+    assert_eq!(tree.rename(&p("/"), &p("/x")), Err(Errno::EBUSY));
+    assert_eq!(tree.rename(&p("/nope"), &p("/x")), Err(Errno::ENOENT));
+    tree.rename(&p("/f"), &p("/g")).unwrap();
+    assert_eq!(read_file(&mut tree, "/g").unwrap(), b"1");
+    assert_eq!(tree.lookup(&p("/f")), Err(Errno::ENOENT));
+    tree.rename(&p("/a"), &p("/c")).unwrap();
+    assert!(tree.lookup(&p("/c/b")).is_ok());
+    tree.rename(&p("/c"), &p("/c")).unwrap();
+    assert_eq!(tree.inodes(), 4, "/, /c, /c/b, /g");
+}
+
+/// The model: a flat map from path to what is there, written without a tree so that it
+/// does not share the tree's mistakes.
+#[derive(Clone, Debug, PartialEq)]
+enum Entry {
+    Dir,
+    File(Vec<u8>),
+}
+
+type Model = Map<String, Entry>;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Mkdir(String),
+    Rmdir(String),
+    Write(String, Vec<u8>),
+    Unlink(String),
+    Rename(String, String),
+    Read(String),
+}
+
+/// Every proper prefix must be a directory; the first that is not decides the error.
+fn model_parent(model: &Model, path: &str) -> Result<(), Errno> {
+    let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    let mut prefix = String::new();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        prefix.push('/');
+        prefix.push_str(part);
+        match model.get(&prefix) {
+            Some(Entry::Dir) => {}
+            Some(Entry::File(_)) => return Err(Errno::ENOTDIR),
+            None => return Err(Errno::ENOENT),
+        }
+    }
+    Ok(())
+}
+
+fn model_get<'m>(model: &'m Model, path: &str) -> Result<&'m Entry, Errno> {
+    model_parent(model, path)?;
+    model.get(path).ok_or(Errno::ENOENT)
+}
+
+fn below(key: &str, dir: &str) -> bool {
+    key.starts_with(&format!("{dir}/"))
+}
+
+fn has_children(model: &Model, dir: &str) -> bool {
+    model.keys().any(|k| below(k, dir))
+}
+
+fn apply_model(model: &mut Model, op: &Op) -> Result<Option<Vec<u8>>, Errno> {
+    match op {
+        Op::Mkdir(path) => {
+            model_parent(model, path)?;
+            if model.contains_key(path) {
+                return Err(Errno::EEXIST);
+            }
+            model.insert(path.clone(), Entry::Dir);
+        }
+        Op::Rmdir(path) => {
+            match model_get(model, path)? {
+                Entry::File(_) => return Err(Errno::ENOTDIR),
+                Entry::Dir if has_children(model, path) => return Err(Errno::ENOTEMPTY),
+                Entry::Dir => {}
+            }
+            model.remove(path);
+        }
+        Op::Write(path, bytes) => {
+            model_parent(model, path)?;
+            if let Some(Entry::Dir) = model.get(path) {
+                return Err(Errno::EISDIR);
+            }
+            model.insert(path.clone(), Entry::File(bytes.clone()));
+        }
+        Op::Unlink(path) => {
+            if let Entry::Dir = model_get(model, path)? {
+                return Err(Errno::EISDIR);
+            }
+            model.remove(path);
+        }
+        Op::Rename(from, to) => {
+            let moving = model_get(model, from)?.clone();
+            model_parent(model, to)?;
+            if from == to {
+                return Ok(None);
+            }
+            if moving == Entry::Dir && below(to, from) {
+                return Err(Errno::EINVAL);
+            }
+            match (&moving, model.get(to)) {
+                (Entry::File(_), Some(Entry::Dir)) => return Err(Errno::EISDIR),
+                (Entry::Dir, Some(Entry::File(_))) => return Err(Errno::ENOTDIR),
+                (Entry::Dir, Some(Entry::Dir)) if has_children(model, to) => return Err(Errno::ENOTEMPTY),
+                _ => {}
+            }
+            let moved: Vec<(String, Entry)> = model
+                .iter()
+                .filter(|(k, _)| *k == from || below(k, from))
+                .map(|(k, v)| (format!("{to}{}", &k[from.len()..]), v.clone()))
+                .collect();
+            model.retain(|k, _| !(k == from || below(k, from)));
+            model.remove(to);
+            model.extend(moved);
+        }
+        Op::Read(path) => {
+            return match model_get(model, path)? {
+                Entry::Dir => Err(Errno::EISDIR),
+                Entry::File(bytes) => Ok(Some(bytes.clone())),
+            };
+        }
+    }
+    Ok(None)
+}
+
+fn apply_tree(tree: &mut Tree, op: &Op) -> Result<Option<Vec<u8>>, Errno> {
+    match op {
+        Op::Mkdir(path) => tree.mkdir(&p(path)).map(|_| None),
+        Op::Rmdir(path) => tree.rmdir(&p(path)).map(|_| None),
+        Op::Write(path, bytes) => write_file(tree, path, bytes).map(|_| None),
+        Op::Unlink(path) => tree.unlink(&p(path)).map(|_| None),
+        Op::Rename(from, to) => tree.rename(&p(from), &p(to)).map(|_| None),
+        Op::Read(path) => read_file(tree, path).map(Some),
+    }
+}
+
+fn path() -> impl Strategy<Value = String> {
+    proptest::collection::vec(prop_oneof![Just("a"), Just("b"), Just("c")], 1..=3)
+        .prop_map(|parts| parts.iter().map(|part| format!("/{part}")).collect::<String>())
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        path().prop_map(Op::Mkdir),
+        path().prop_map(Op::Rmdir),
+        (path(), proptest::collection::vec(any::<u8>(), 0..8)).prop_map(|(p, b)| Op::Write(p, b)),
+        path().prop_map(Op::Unlink),
+        (path(), path()).prop_map(|(a, b)| Op::Rename(a, b)),
+        path().prop_map(Op::Read),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any sequence of operations gives the model's results and errors, and the tree
+    /// ends holding exactly the model's entries, with no inode or byte left over.
+    #[test]
+    fn the_tree_agrees_with_a_flat_model(ops in proptest::collection::vec(op(), 1..40)) {
+        let mut tree = Tree::new(1 << 20);
+        let mut model = Model::new();
+        for op in &ops {
+            let expected = apply_model(&mut model, op);
+            prop_assert_eq!(apply_tree(&mut tree, op), expected, "{:?}", op);
+        }
+        prop_assert_eq!(tree.inodes(), model.len() + 1);
+        let bytes: usize = model.values().map(|e| match e { Entry::File(b) => b.len(), Entry::Dir => 0 }).sum();
+        prop_assert_eq!(tree.bytes_used(), bytes as u64);
+        for (path, entry) in &model {
+            let ino = tree.lookup(&p(path)).unwrap();
+            match entry {
+                Entry::Dir => prop_assert_eq!(tree.stat(ino).unwrap().kind, Kind::Directory),
+                Entry::File(bytes) => prop_assert_eq!(tree.read(ino, 0, usize::MAX).unwrap(), &bytes[..]),
+            }
+        }
+    }
+}
