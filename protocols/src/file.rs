@@ -1,0 +1,418 @@
+//! The file interfaces, UX/RT style: the VFS sees only what names files, and the server
+//! that holds a file sees everything done to it once open.
+//!
+//! - [`PathRequest`]s go to the VFS (badge: the caller's pid): open and the directory
+//!   operations. A successful `Open` carries one extra capability: an endpoint to the
+//!   server holding the file, badged by that server for this open file.
+//! - [`FileRequest`]s go through that capability straight to the file's server (badge:
+//!   the open file). read, write and seek never reach the VFS.
+//!
+//! Small transfers travel in message registers ([`Inline`], up to [`INLINE_MAX`] bytes);
+//! bulk ones through a buffer shared once per open file, named by offset and length.
+
+use crate::message::{exact, Message, Reply, MAX_WORDS};
+use crate::process::UserBuffer;
+use crate::{Errno, Word};
+
+/// Bytes that fit in one message beside their count.
+pub const INLINE_MAX: usize = (MAX_WORDS - 1) * 8;
+
+/// Up to [`INLINE_MAX`] bytes carried in message registers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Inline {
+    length: usize,
+    bytes: [u8; INLINE_MAX],
+}
+
+impl core::fmt::Debug for Inline {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        write!(f, "Inline({:?})", self.as_bytes())
+    }
+}
+
+impl Inline {
+    /// The first [`INLINE_MAX`] bytes of `bytes`.
+    pub fn new(bytes: &[u8]) -> Inline {
+        let length = bytes.len().min(INLINE_MAX);
+        let mut inline = Inline { length, bytes: [0; INLINE_MAX] };
+        inline.bytes[..length].copy_from_slice(&bytes[..length]);
+        inline
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.length]
+    }
+
+    /// `[length, data words...]`, little-endian, the last word padded with zeros.
+    fn to_words(self, out: &mut [Word; MAX_WORDS]) -> usize {
+        out[0] = self.length as Word;
+        let words = self.length.div_ceil(8);
+        for (i, word) in out[1..=words].iter_mut().enumerate() {
+            let mut chunk = [0u8; 8];
+            chunk.copy_from_slice(&self.bytes[i * 8..i * 8 + 8]);
+            *word = Word::from_le_bytes(chunk);
+        }
+        1 + words
+    }
+
+    /// Reads `[length, data words...]`: exactly as many words as the length needs, and
+    /// zero padding (so that every accepted message has one encoding).
+    fn from_words(words: &[Word]) -> Result<Inline, Errno> {
+        let (&length, data) = words.split_first().ok_or(Errno::EINVAL)?;
+        let length = usize::try_from(length).ok().filter(|&l| l <= INLINE_MAX).ok_or(Errno::EINVAL)?;
+        if data.len() != length.div_ceil(8) {
+            return Err(Errno::EINVAL);
+        }
+        let mut inline = Inline { length, bytes: [0; INLINE_MAX] };
+        for (i, word) in data.iter().enumerate() {
+            inline.bytes[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
+        }
+        if inline.bytes[length..].iter().any(|&b| b != 0) {
+            return Err(Errno::EINVAL);
+        }
+        Ok(inline)
+    }
+
+    fn message(self, label: Word) -> Message {
+        let mut words = [0; MAX_WORDS];
+        let used = self.to_words(&mut words);
+        Message::new(label, &words[..used])
+    }
+
+    /// A reply carrying these bytes (what `Read` answers).
+    pub fn reply(self) -> Reply {
+        Reply(Ok(self.message(0)))
+    }
+
+    /// The bytes of a `Read` reply.
+    pub fn from_reply(reply: Reply) -> Result<Inline, Errno> {
+        Inline::from_words(reply.0?.words()).map_err(|_| Errno::EIO)
+    }
+}
+
+/// `open` flags, with Linux's values (what C programs pass through posix-shim).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenFlags(pub u32);
+
+impl OpenFlags {
+    pub const READ_ONLY: u32 = 0;
+    pub const WRITE_ONLY: u32 = 1;
+    pub const READ_WRITE: u32 = 2;
+    const ACCESS_MODE: u32 = 3;
+    pub const CREATE: u32 = 0o100;
+    pub const EXCLUSIVE: u32 = 0o200;
+    pub const TRUNCATE: u32 = 0o1000;
+    pub const APPEND: u32 = 0o2000;
+    pub const NONBLOCK: u32 = 0o4000;
+    pub const DIRECTORY: u32 = 0o200000;
+    pub const CLOSE_ON_EXEC: u32 = 0o2000000;
+    const KNOWN: u32 = Self::ACCESS_MODE
+        | Self::CREATE
+        | Self::EXCLUSIVE
+        | Self::TRUNCATE
+        | Self::APPEND
+        | Self::NONBLOCK
+        | Self::DIRECTORY
+        | Self::CLOSE_ON_EXEC;
+
+    /// Checks the flags: known bits only, and a valid access mode.
+    pub fn new(bits: Word) -> Result<OpenFlags, Errno> {
+        let bits = u32::try_from(bits).map_err(|_| Errno::EINVAL)?;
+        if bits & !Self::KNOWN != 0 || bits & Self::ACCESS_MODE == Self::ACCESS_MODE {
+            return Err(Errno::EINVAL);
+        }
+        Ok(OpenFlags(bits))
+    }
+
+    pub fn has(self, flag: u32) -> bool {
+        self.0 & flag != 0
+    }
+
+    pub fn readable(self) -> bool {
+        self.0 & Self::ACCESS_MODE != Self::WRITE_ONLY
+    }
+
+    pub fn writable(self) -> bool {
+        self.0 & Self::ACCESS_MODE != Self::READ_ONLY
+    }
+}
+
+/// What a file is, as `stat` tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Regular = 0,
+    Directory = 1,
+    CharacterDevice = 2,
+    Pipe = 3,
+}
+
+impl FileKind {
+    fn from_word(word: Word) -> Result<FileKind, Errno> {
+        Ok(match word {
+            0 => FileKind::Regular,
+            1 => FileKind::Directory,
+            2 => FileKind::CharacterDevice,
+            3 => FileKind::Pipe,
+            _ => return Err(Errno::EIO),
+        })
+    }
+}
+
+/// `stat`'s answer: `[ino, kind, size, links]` on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStat {
+    pub ino: u64,
+    pub kind: FileKind,
+    pub size: u64,
+    pub links: u32,
+}
+
+impl FileStat {
+    pub fn reply(&self) -> Reply {
+        Reply::ok(&[self.ino, self.kind as Word, self.size, self.links as Word])
+    }
+
+    pub fn from_reply(reply: Reply) -> Result<FileStat, Errno> {
+        let [ino, kind, size, links] = reply.results()?;
+        Ok(FileStat {
+            ino,
+            kind: FileKind::from_word(kind)?,
+            size,
+            links: u32::try_from(links).map_err(|_| Errno::EIO)?,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whence {
+    Set = 0,
+    Current = 1,
+    End = 2,
+}
+
+/// Requests to the VFS. Paths are read from the caller's memory (see [`UserBuffer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathRequest {
+    /// Reply: `[kind]` and the open file's endpoint capability.
+    Open {
+        path: UserBuffer,
+        flags: OpenFlags,
+        mode: u32,
+    },
+    Mkdir {
+        path: UserBuffer,
+        mode: u32,
+    },
+    Rmdir {
+        path: UserBuffer,
+    },
+    Unlink {
+        path: UserBuffer,
+    },
+    Rename {
+        from: UserBuffer,
+        to: UserBuffer,
+    },
+    /// Reply: a [`FileStat`].
+    Stat {
+        path: UserBuffer,
+    },
+    Chdir {
+        path: UserBuffer,
+    },
+    /// Copies the working directory (no NUL) into `buffer`; reply `[length]`, `ERANGE`
+    /// when it does not fit.
+    GetCwd {
+        buffer: UserBuffer,
+    },
+}
+
+/// Requests to the server holding an open file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileRequest {
+    /// Up to `length` (at most [`INLINE_MAX`]) bytes at the file offset; reply: [`Inline`].
+    Read {
+        length: u8,
+    },
+    /// Reply: `[bytes written]`.
+    Write {
+        data: Inline,
+    },
+    /// Up to `length` bytes into the shared buffer at `offset`; reply: `[bytes read]`.
+    ReadShared {
+        offset: Word,
+        length: Word,
+    },
+    /// `length` bytes from the shared buffer at `offset`; reply: `[bytes written]`.
+    WriteShared {
+        offset: Word,
+        length: Word,
+    },
+    /// Reply: `[new offset]`; `ESPIPE` on pipes and consoles.
+    Seek {
+        offset: i64,
+        whence: Whence,
+    },
+    /// Reply: a [`FileStat`].
+    Stat,
+    Truncate {
+        length: Word,
+    },
+    /// Directory entries from index `cookie` into the shared buffer as NUL-ended names;
+    /// reply: `[entries, next cookie]` (0 entries at the end).
+    ReadDir {
+        cookie: Word,
+    },
+    /// No reply needed (the badge stops working).
+    Close,
+}
+
+mod label {
+    pub const OPEN: u64 = 1;
+    pub const MKDIR: u64 = 2;
+    pub const RMDIR: u64 = 3;
+    pub const UNLINK: u64 = 4;
+    pub const RENAME: u64 = 5;
+    pub const STAT_PATH: u64 = 6;
+    pub const CHDIR: u64 = 7;
+    pub const GETCWD: u64 = 8;
+
+    pub const READ: u64 = 1;
+    pub const WRITE: u64 = 2;
+    pub const READ_SHARED: u64 = 3;
+    pub const WRITE_SHARED: u64 = 4;
+    pub const SEEK: u64 = 5;
+    pub const STAT: u64 = 6;
+    pub const TRUNCATE: u64 = 7;
+    pub const READ_DIR: u64 = 8;
+    pub const CLOSE: u64 = 9;
+}
+
+fn buffer(address: Word, length: Word) -> UserBuffer {
+    UserBuffer { address, length }
+}
+
+fn mode_from(word: Word) -> Result<u32, Errno> {
+    u32::try_from(word).ok().filter(|&m| m <= 0o7777).ok_or(Errno::EINVAL)
+}
+
+impl PathRequest {
+    pub fn encode(&self) -> Message {
+        use label::*;
+        match *self {
+            PathRequest::Open { path, flags, mode } => {
+                Message::new(OPEN, &[path.address, path.length, flags.0 as Word, mode as Word])
+            }
+            PathRequest::Mkdir { path, mode } => Message::new(MKDIR, &[path.address, path.length, mode as Word]),
+            PathRequest::Rmdir { path } => Message::new(RMDIR, &[path.address, path.length]),
+            PathRequest::Unlink { path } => Message::new(UNLINK, &[path.address, path.length]),
+            PathRequest::Rename { from, to } => {
+                Message::new(RENAME, &[from.address, from.length, to.address, to.length])
+            }
+            PathRequest::Stat { path } => Message::new(STAT_PATH, &[path.address, path.length]),
+            PathRequest::Chdir { path } => Message::new(CHDIR, &[path.address, path.length]),
+            PathRequest::GetCwd { buffer } => Message::new(GETCWD, &[buffer.address, buffer.length]),
+        }
+    }
+
+    /// Reads a request; `ENOSYS` for an unknown operation, `EINVAL` for wrong arguments.
+    pub fn decode(label: Word, words: &[Word]) -> Result<PathRequest, Errno> {
+        use label::*;
+        let path = |words: &[Word]| -> Result<UserBuffer, Errno> {
+            let [address, length] = exact(words)?;
+            Ok(buffer(address, length))
+        };
+        Ok(match label {
+            OPEN => {
+                let [address, length, flags, mode] = exact(words)?;
+                PathRequest::Open {
+                    path: buffer(address, length),
+                    flags: OpenFlags::new(flags)?,
+                    mode: mode_from(mode)?,
+                }
+            }
+            MKDIR => {
+                let [address, length, mode] = exact(words)?;
+                PathRequest::Mkdir { path: buffer(address, length), mode: mode_from(mode)? }
+            }
+            RMDIR => PathRequest::Rmdir { path: path(words)? },
+            UNLINK => PathRequest::Unlink { path: path(words)? },
+            RENAME => {
+                let [fa, fl, ta, tl] = exact(words)?;
+                PathRequest::Rename { from: buffer(fa, fl), to: buffer(ta, tl) }
+            }
+            STAT_PATH => PathRequest::Stat { path: path(words)? },
+            CHDIR => PathRequest::Chdir { path: path(words)? },
+            GETCWD => PathRequest::GetCwd { buffer: path(words)? },
+            _ => return Err(Errno::ENOSYS),
+        })
+    }
+}
+
+impl FileRequest {
+    pub fn encode(&self) -> Message {
+        use label::*;
+        match *self {
+            FileRequest::Read { length } => Message::new(READ, &[length as Word]),
+            FileRequest::Write { data } => data.message(WRITE),
+            FileRequest::ReadShared { offset, length } => Message::new(READ_SHARED, &[offset, length]),
+            FileRequest::WriteShared { offset, length } => Message::new(WRITE_SHARED, &[offset, length]),
+            FileRequest::Seek { offset, whence } => Message::new(SEEK, &[offset as Word, whence as Word]),
+            FileRequest::Stat => Message::new(STAT, &[]),
+            FileRequest::Truncate { length } => Message::new(TRUNCATE, &[length]),
+            FileRequest::ReadDir { cookie } => Message::new(READ_DIR, &[cookie]),
+            FileRequest::Close => Message::new(CLOSE, &[]),
+        }
+    }
+
+    /// Reads a request; `ENOSYS` for an unknown operation, `EINVAL` for wrong arguments.
+    pub fn decode(label: Word, words: &[Word]) -> Result<FileRequest, Errno> {
+        use label::*;
+        Ok(match label {
+            READ => {
+                let [length] = exact(words)?;
+                let length = u8::try_from(length).ok().filter(|&l| l as usize <= INLINE_MAX).ok_or(Errno::EINVAL)?;
+                FileRequest::Read { length }
+            }
+            WRITE => FileRequest::Write { data: Inline::from_words(words)? },
+            READ_SHARED => {
+                let [offset, length] = exact(words)?;
+                FileRequest::ReadShared { offset, length }
+            }
+            WRITE_SHARED => {
+                let [offset, length] = exact(words)?;
+                FileRequest::WriteShared { offset, length }
+            }
+            SEEK => {
+                let [offset, whence] = exact(words)?;
+                let whence = match whence {
+                    0 => Whence::Set,
+                    1 => Whence::Current,
+                    2 => Whence::End,
+                    _ => return Err(Errno::EINVAL),
+                };
+                FileRequest::Seek { offset: offset as i64, whence }
+            }
+            STAT => {
+                let [] = exact(words)?;
+                FileRequest::Stat
+            }
+            TRUNCATE => {
+                let [length] = exact(words)?;
+                FileRequest::Truncate { length }
+            }
+            READ_DIR => {
+                let [cookie] = exact(words)?;
+                FileRequest::ReadDir { cookie }
+            }
+            CLOSE => {
+                let [] = exact(words)?;
+                FileRequest::Close
+            }
+            _ => return Err(Errno::ENOSYS),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

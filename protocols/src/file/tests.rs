@@ -1,0 +1,143 @@
+use super::*;
+use crate::message::MAX_WORDS;
+use proptest::prelude::*;
+
+fn user_buffer() -> impl Strategy<Value = UserBuffer> {
+    (any::<u64>(), any::<u64>()).prop_map(|(address, length)| UserBuffer { address, length })
+}
+
+fn flags() -> impl Strategy<Value = OpenFlags> {
+    (0u32..3, any::<u32>())
+        .prop_map(|(mode, bits)| OpenFlags(mode | (bits & OpenFlags::KNOWN & !OpenFlags::ACCESS_MODE)))
+}
+
+fn inline() -> impl Strategy<Value = Inline> {
+    proptest::collection::vec(any::<u8>(), 0..=INLINE_MAX).prop_map(|bytes| Inline::new(&bytes))
+}
+
+fn path_request() -> impl Strategy<Value = PathRequest> {
+    let mode = 0u32..=0o7777;
+    prop_oneof![
+        (user_buffer(), flags(), mode.clone()).prop_map(|(path, flags, mode)| PathRequest::Open { path, flags, mode }),
+        (user_buffer(), mode).prop_map(|(path, mode)| PathRequest::Mkdir { path, mode }),
+        user_buffer().prop_map(|path| PathRequest::Rmdir { path }),
+        user_buffer().prop_map(|path| PathRequest::Unlink { path }),
+        (user_buffer(), user_buffer()).prop_map(|(from, to)| PathRequest::Rename { from, to }),
+        user_buffer().prop_map(|path| PathRequest::Stat { path }),
+        user_buffer().prop_map(|path| PathRequest::Chdir { path }),
+        user_buffer().prop_map(|buffer| PathRequest::GetCwd { buffer }),
+    ]
+}
+
+fn file_request() -> impl Strategy<Value = FileRequest> {
+    prop_oneof![
+        (0..=INLINE_MAX as u8).prop_map(|length| FileRequest::Read { length }),
+        inline().prop_map(|data| FileRequest::Write { data }),
+        (any::<u64>(), any::<u64>()).prop_map(|(offset, length)| FileRequest::ReadShared { offset, length }),
+        (any::<u64>(), any::<u64>()).prop_map(|(offset, length)| FileRequest::WriteShared { offset, length }),
+        (any::<i64>(), prop_oneof![Just(Whence::Set), Just(Whence::Current), Just(Whence::End)])
+            .prop_map(|(offset, whence)| FileRequest::Seek { offset, whence }),
+        Just(FileRequest::Stat),
+        any::<u64>().prop_map(|length| FileRequest::Truncate { length }),
+        any::<u64>().prop_map(|cookie| FileRequest::ReadDir { cookie }),
+        Just(FileRequest::Close),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn path_requests_round_trip(request in path_request()) {
+        let message = request.encode();
+        prop_assert_eq!(PathRequest::decode(message.label, message.words()), Ok(request));
+    }
+
+    #[test]
+    fn file_requests_round_trip(request in file_request()) {
+        let message = request.encode();
+        prop_assert_eq!(FileRequest::decode(message.label, message.words()), Ok(request));
+    }
+
+    #[test]
+    fn read_replies_round_trip(data in inline()) {
+        let reply = data.reply().encode();
+        prop_assert_eq!(Inline::from_reply(Reply::decode(reply.label, reply.words())), Ok(data));
+    }
+}
+
+proptest! {
+    // The bounded fuzzer: every decoder a server or client runs on what another process
+    // sent, fed arbitrary labels and words. Each must return an error or a value, never
+    // panic, and what it accepts must encode back to exactly the input.
+    #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fuzz_path_request_decoder(label in 0u64..12, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+        if let Ok(request) = PathRequest::decode(label, &words) {
+            let again = request.encode();
+            prop_assert_eq!((again.label, again.words()), (label, &words[..]));
+        }
+    }
+
+    #[test]
+    fn fuzz_file_request_decoder(label in 0u64..12, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
+        if let Ok(request) = FileRequest::decode(label, &words) {
+            let again = request.encode();
+            prop_assert_eq!((again.label, again.words()), (label, &words[..]));
+        }
+    }
+
+    #[test]
+    fn fuzz_reply_decoders(label in prop_oneof![Just(0u64), any::<u64>()], words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS + 2)) {
+        let reply = Reply::decode(label, &words);
+        if let Ok(data) = Inline::from_reply(reply) {
+            prop_assert_eq!(data.reply(), reply);
+        }
+        if let Ok(stat) = FileStat::from_reply(reply) {
+            prop_assert_eq!(stat.reply(), reply);
+        }
+    }
+}
+
+#[test]
+fn inline_bytes_are_packed_little_endian() {
+    let message = FileRequest::Write { data: Inline::new(b"abcdefghi") }.encode();
+    assert_eq!(message.words(), &[9, u64::from_le_bytes(*b"abcdefgh"), b'i' as u64]);
+    assert_eq!(Inline::new(&[7; 100]).as_bytes().len(), INLINE_MAX);
+}
+
+#[test]
+fn malformed_requests_are_refused() {
+    // Too many words for the length, too few, non-zero padding, length past the maximum.
+    assert_eq!(FileRequest::decode(label::WRITE, &[1, 0x61, 0]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(label::WRITE, &[9, 0]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(label::WRITE, &[1, 0x6162]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(label::WRITE, &[]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(label::READ, &[INLINE_MAX as u64 + 1]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(label::SEEK, &[0, 3]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(label::CLOSE, &[1]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(42, &[]), Err(Errno::ENOSYS));
+    assert_eq!(PathRequest::decode(label::OPEN, &[0, 1, 3, 0]), Err(Errno::EINVAL), "access mode 3");
+    assert_eq!(PathRequest::decode(label::OPEN, &[0, 1, 1 << 31, 0]), Err(Errno::EINVAL), "unknown flag");
+    assert_eq!(PathRequest::decode(label::OPEN, &[0, 1, 0, 0o10000]), Err(Errno::EINVAL), "mode");
+    assert_eq!(PathRequest::decode(label::MKDIR, &[0, 1]), Err(Errno::EINVAL));
+    assert_eq!(PathRequest::decode(0, &[]), Err(Errno::ENOSYS));
+}
+
+#[test]
+fn open_flags_read_like_linux() {
+    let rw_create = OpenFlags::new((OpenFlags::READ_WRITE | OpenFlags::CREATE) as u64).unwrap();
+    assert!(rw_create.readable() && rw_create.writable() && rw_create.has(OpenFlags::CREATE));
+    let write_only = OpenFlags::new(1).unwrap();
+    assert!(!write_only.readable() && write_only.writable());
+    assert_eq!(OpenFlags::CREATE, 0o100, "O_CREAT on Linux");
+    assert_eq!(OpenFlags::NONBLOCK, 0o4000, "O_NONBLOCK on Linux");
+}
+
+#[test]
+fn stat_replies_round_trip_and_bad_ones_fail() {
+    let stat = FileStat { ino: 7, kind: FileKind::Pipe, size: 3, links: 1 };
+    assert_eq!(FileStat::from_reply(stat.reply()), Ok(stat));
+    assert_eq!(FileStat::from_reply(Reply::ok(&[1, 9, 0, 0])), Err(Errno::EIO));
+    assert_eq!(FileStat::from_reply(Reply::ok(&[1])), Err(Errno::EIO));
+    assert_eq!(FileStat::from_reply(Reply::error(Errno::ENOENT)), Err(Errno::ENOENT));
+}
