@@ -288,10 +288,6 @@ mod label {
     pub const CLOSE: u64 = 9;
 }
 
-fn buffer(address: Word, length: Word) -> UserBuffer {
-    UserBuffer { address, length }
-}
-
 fn mode_from(word: Word) -> Result<u32, Errno> {
     u32::try_from(word).ok().filter(|&m| m <= 0o7777).ok_or(Errno::EINVAL)
 }
@@ -320,26 +316,26 @@ impl PathRequest {
         use label::*;
         let path = |words: &[Word]| -> Result<UserBuffer, Errno> {
             let [address, length] = exact(words)?;
-            Ok(buffer(address, length))
+            Ok(UserBuffer::new(address, length))
         };
         Ok(match label {
             OPEN => {
                 let [address, length, flags, mode] = exact(words)?;
                 PathRequest::Open {
-                    path: buffer(address, length),
+                    path: UserBuffer::new(address, length),
                     flags: OpenFlags::new(flags)?,
                     mode: mode_from(mode)?,
                 }
             }
             MKDIR => {
                 let [address, length, mode] = exact(words)?;
-                PathRequest::Mkdir { path: buffer(address, length), mode: mode_from(mode)? }
+                PathRequest::Mkdir { path: UserBuffer::new(address, length), mode: mode_from(mode)? }
             }
             RMDIR => PathRequest::Rmdir { path: path(words)? },
             UNLINK => PathRequest::Unlink { path: path(words)? },
             RENAME => {
                 let [fa, fl, ta, tl] = exact(words)?;
-                PathRequest::Rename { from: buffer(fa, fl), to: buffer(ta, tl) }
+                PathRequest::Rename { from: UserBuffer::new(fa, fl), to: UserBuffer::new(ta, tl) }
             }
             STAT_PATH => PathRequest::Stat { path: path(words)? },
             CHDIR => PathRequest::Chdir { path: path(words)? },

@@ -70,6 +70,22 @@ pub fn exact<const N: usize>(words: &[Word]) -> Result<[Word; N], Errno> {
     words.try_into().map_err(|_| Errno::EINVAL)
 }
 
+/// Test support for the fuzzers: a decoder fed `label` and `words` either refuses them or
+/// accepts exactly what `encode` gives back, so every accepted message has one encoding.
+#[cfg(test)]
+pub(crate) fn decodes_canonically<R>(
+    label: Word,
+    words: &[Word],
+    decode: impl Fn(Word, &[Word]) -> Result<R, Errno>,
+    encode: impl Fn(&R) -> Message,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    if let Ok(value) = decode(label, words) {
+        let again = encode(&value);
+        proptest::prop_assert_eq!((again.label, again.words()), (label, words));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

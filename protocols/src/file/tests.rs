@@ -1,5 +1,5 @@
 use super::*;
-use crate::message::MAX_WORDS;
+use crate::message::{decodes_canonically, MAX_WORDS};
 use proptest::prelude::*;
 
 fn user_buffer() -> impl Strategy<Value = UserBuffer> {
@@ -72,18 +72,12 @@ proptest! {
 
     #[test]
     fn fuzz_path_request_decoder(label in 0u64..12, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
-        if let Ok(request) = PathRequest::decode(label, &words) {
-            let again = request.encode();
-            prop_assert_eq!((again.label, again.words()), (label, &words[..]));
-        }
+        decodes_canonically(label, &words, PathRequest::decode, PathRequest::encode)?;
     }
 
     #[test]
     fn fuzz_file_request_decoder(label in 0u64..12, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
-        if let Ok(request) = FileRequest::decode(label, &words) {
-            let again = request.encode();
-            prop_assert_eq!((again.label, again.words()), (label, &words[..]));
-        }
+        decodes_canonically(label, &words, FileRequest::decode, FileRequest::encode)?;
     }
 
     #[test]

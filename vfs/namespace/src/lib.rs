@@ -12,4 +12,4 @@ pub mod path;
 pub mod tree;
 
 pub use path::{resolve, Path, NAME_MAX, PATH_MAX};
-pub use tree::{Ino, Kind, OpenFlags, Stat, Tree};
+pub use tree::{Ino, Kind, Stat, Tree};

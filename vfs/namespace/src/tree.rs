@@ -9,6 +9,7 @@ use crate::path::Path;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use uxrt_protocols::file::OpenFlags;
 use uxrt_protocols::Errno;
 
 /// An inode number: stable for the life of a file or directory, never reused while the
@@ -35,15 +36,6 @@ pub struct Stat {
     pub size: u64,
     /// Names it has (0 for an unlinked file still open).
     pub links: u32,
-}
-
-/// How to open: `O_CREAT`, `O_EXCL`, `O_TRUNC`, and whether writing is asked for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OpenFlags {
-    pub create: bool,
-    pub exclusive: bool,
-    pub truncate: bool,
-    pub write: bool,
 }
 
 enum Contents {
@@ -109,11 +101,10 @@ impl Tree {
         Ok(ino)
     }
 
-    /// The directory that would hold `path`, and its last name; `EEXIST`-free: whether
-    /// the name exists is the caller's question.
+    /// The directory that would hold `path` (which must exist), and its last name;
+    /// whether that name exists is left to the caller. `EBUSY` for `/`.
     fn parent_of<'p>(&self, path: &'p Path) -> Result<(Ino, &'p str), Errno> {
-        let (parent, _) = path.split_last().ok_or(Errno::EBUSY)?;
-        let name = path.components().next_back().ok_or(Errno::EBUSY)?;
+        let (parent, name) = path.split_last().ok_or(Errno::EBUSY)?;
         let dir = self.lookup(&parent)?;
         self.entries(dir)?;
         Ok((dir, name))
@@ -133,19 +124,19 @@ impl Tree {
     pub fn open(&mut self, path: &Path, flags: OpenFlags) -> Result<Ino, Errno> {
         let ino = match self.lookup(path) {
             Ok(ino) => {
-                if flags.create && flags.exclusive {
+                if flags.has(OpenFlags::CREATE) && flags.has(OpenFlags::EXCLUSIVE) {
                     return Err(Errno::EEXIST);
                 }
                 let is_dir = matches!(self.node(ino)?.contents, Contents::Directory(_));
-                if is_dir && (flags.write || flags.truncate) {
+                if is_dir && (flags.writable() || flags.has(OpenFlags::TRUNCATE)) {
                     return Err(Errno::EISDIR);
                 }
-                if flags.truncate {
+                if flags.has(OpenFlags::TRUNCATE) {
                     self.set_len(ino, 0)?;
                 }
                 ino
             }
-            Err(Errno::ENOENT) if flags.create => {
+            Err(Errno::ENOENT) if flags.has(OpenFlags::CREATE) => {
                 let (dir, name) = self.parent_of(path)?;
                 self.insert(dir, name, Contents::File(Vec::new()))
             }

@@ -3,22 +3,28 @@ use crate::path::resolve;
 use alloc::format;
 use proptest::prelude::*;
 use std::collections::BTreeMap as Map;
+use uxrt_protocols::file::OpenFlags;
 
 fn p(text: &str) -> Path {
     resolve(&Path::root(), text.as_bytes()).unwrap()
 }
 
-const CREATE: OpenFlags = OpenFlags { create: true, exclusive: false, truncate: false, write: true };
+const CREATE: OpenFlags = OpenFlags(OpenFlags::WRITE_ONLY | OpenFlags::CREATE);
+const READ: OpenFlags = OpenFlags(OpenFlags::READ_ONLY);
+
+fn with(flags: OpenFlags, more: u32) -> OpenFlags {
+    OpenFlags(flags.0 | more)
+}
 
 fn write_file(tree: &mut Tree, path: &str, bytes: &[u8]) -> Result<(), Errno> {
-    let ino = tree.open(&p(path), OpenFlags { truncate: true, ..CREATE })?;
+    let ino = tree.open(&p(path), with(CREATE, OpenFlags::TRUNCATE))?;
     let written = tree.write(ino, 0, bytes);
     tree.close(ino)?;
     written.map(|_| ())
 }
 
 fn read_file(tree: &mut Tree, path: &str) -> Result<Vec<u8>, Errno> {
-    let ino = tree.open(&p(path), OpenFlags::default())?;
+    let ino = tree.open(&p(path), READ)?;
     let data = tree.read(ino, 0, usize::MAX).map(<[u8]>::to_vec);
     tree.close(ino)?;
     data
@@ -48,12 +54,12 @@ fn files_and_directories() {
 #[test]
 fn open_flags() {
     let mut tree = Tree::new(1 << 20);
-    assert_eq!(tree.open(&p("/f"), OpenFlags::default()), Err(Errno::ENOENT));
-    let ino = tree.open(&p("/f"), OpenFlags { exclusive: true, ..CREATE }).unwrap();
+    assert_eq!(tree.open(&p("/f"), READ), Err(Errno::ENOENT));
+    let ino = tree.open(&p("/f"), with(CREATE, OpenFlags::EXCLUSIVE)).unwrap();
     tree.close(ino).unwrap();
-    assert_eq!(tree.open(&p("/f"), OpenFlags { exclusive: true, ..CREATE }), Err(Errno::EEXIST));
+    assert_eq!(tree.open(&p("/f"), with(CREATE, OpenFlags::EXCLUSIVE)), Err(Errno::EEXIST));
     assert_eq!(tree.open(&p("/"), CREATE), Err(Errno::EISDIR));
-    let dir = tree.open(&p("/"), OpenFlags::default()).unwrap();
+    let dir = tree.open(&p("/"), READ).unwrap();
     assert_eq!(tree.read(dir, 0, 1), Err(Errno::EISDIR));
     assert_eq!(tree.write(dir, 0, b"x"), Err(Errno::EISDIR));
     tree.close(dir).unwrap();
@@ -81,7 +87,7 @@ fn offsets_gaps_and_limits() {
 fn an_unlinked_file_lives_until_closed() {
     let mut tree = Tree::new(1 << 20);
     write_file(&mut tree, "/f", b"data").unwrap();
-    let ino = tree.open(&p("/f"), OpenFlags::default()).unwrap();
+    let ino = tree.open(&p("/f"), READ).unwrap();
     tree.unlink(&p("/f")).unwrap();
     assert_eq!(tree.lookup(&p("/f")), Err(Errno::ENOENT));
     assert_eq!(tree.read(ino, 0, 10).unwrap(), b"data");
