@@ -243,13 +243,13 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
     }
 }
 
-/// The notification-queue microbenchmark runs to the end with the right entry counts
+/// The notification-queue, process and file microbenchmarks run to the end with the right entry counts
 /// (under `-icount`, so its figures in the log are exact instruction counts; no timing
 /// is asserted).
 fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
-    println!("xtask: process and notification-queue microbenchmarks (QEMU -icount)");
+    println!("xtask: process, notification-queue and file microbenchmarks (QEMU -icount)");
     let mut lines = Vec::new();
-    let outcome = boot(image, &["bench-processes", "bench"], SUITE_LIMIT, true, |line, _| {
+    let outcome = boot(image, &["bench-processes", "bench", "bench-files"], SUITE_LIMIT, true, |line, _| {
         if let Some(line) = line.filter(|l| l.starts_with("bench")) {
             lines.push(line.to_string());
         }
@@ -266,12 +266,18 @@ fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     if lines.iter().any(|l| l.contains("WRONG COUNT")) || !lines.iter().any(|l| l.contains("seL4_Signal plain")) {
         problems.push("a measurement is missing or delivered the wrong number of entries".into());
     }
-    for figure in ["bench spawn+exit+wait: n=100", "bench boot: "] {
+    for figure in [
+        "bench spawn+exit+wait: n=100",
+        "bench boot: ",
+        "bench file read 1 byte: n=1000",
+        "bench file read 64 KiB: ",
+        "bench pipe ping-pong: n=1000",
+    ] {
         if !lines.iter().any(|l| l.starts_with(figure)) {
             problems.push(format!("no `{figure}` line"));
         }
     }
-    tally.check("the notification-queue and process benchmarks run", problems);
+    tally.check("the notification-queue, process and file benchmarks run", problems);
     Ok(())
 }
 

@@ -35,13 +35,16 @@ pub struct Image {
     pub root_server: PathBuf,
 }
 
-/// The programs in `apps/`: each folder is a package of the same name.
+/// The programs of the image: the VFS, the file servers in `servers/` and the programs
+/// in `apps/`; each folder is a package of the same name, installed as `/bin/NAME`.
 pub fn programs() -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(paths::workspace().join("apps"))? {
-        let entry = entry?;
-        if entry.path().join("Cargo.toml").is_file() {
-            names.push(entry.file_name().to_string_lossy().into_owned());
+    let mut names = vec![String::from("vfs")];
+    for folder in ["servers", "apps"] {
+        for entry in std::fs::read_dir(paths::workspace().join(folder))? {
+            let entry = entry?;
+            if entry.path().join("Cargo.toml").is_file() {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
         }
     }
     names.sort();

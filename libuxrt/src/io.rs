@@ -1,7 +1,7 @@
-//! Console output. Until the console server and file descriptors exist (the VFS issue),
-//! a process prints through the root server's `DebugWrite`.
+//! Formatted output to standard output and standard error. A process without them (one
+//! started before the file servers ran) prints through the root server's `DebugWrite`.
 
-use crate::sys;
+use crate::{fs, sys};
 use core::fmt::{self, Write};
 use uxrt_protocols::process::{Request, UserBuffer};
 use uxrt_protocols::Errno;
@@ -14,13 +14,19 @@ pub fn write_console(bytes: &[u8]) -> Result<usize, Errno> {
 
 /// Formats into a stack buffer and writes it in as few calls as it fills.
 struct Console {
+    fd: fs::Fd,
     buffer: [u8; 256],
     used: usize,
 }
 
 impl Console {
     fn flush(&mut self) {
-        let _ = write_console(&self.buffer[..self.used]);
+        let bytes = &self.buffer[..self.used];
+        if fs::is_open(self.fd) {
+            let _ = fs::write(self.fd, bytes);
+        } else {
+            let _ = write_console(bytes);
+        }
         self.used = 0;
     }
 }
@@ -38,11 +44,16 @@ impl Write for Console {
     }
 }
 
-#[doc(hidden)]
-pub fn print(args: fmt::Arguments) {
-    let mut console = Console { buffer: [0; 256], used: 0 };
+/// Writes formatted text to `fd`.
+pub fn print_to(fd: fs::Fd, args: fmt::Arguments) {
+    let mut console = Console { fd, buffer: [0; 256], used: 0 };
     let _ = console.write_fmt(args);
     console.flush();
+}
+
+#[doc(hidden)]
+pub fn print(args: fmt::Arguments) {
+    print_to(fs::STDOUT, args)
 }
 
 #[macro_export]
@@ -56,8 +67,12 @@ macro_rules! println {
     ($($arg:tt)*) => { $crate::io::print(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// Standard error is the console too, for now.
+#[macro_export]
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::io::print_to($crate::fs::STDERR, format_args!($($arg)*)) };
+}
+
 #[macro_export]
 macro_rules! eprintln {
-    ($($arg:tt)*) => { $crate::println!($($arg)*) };
+    ($($arg:tt)*) => { $crate::io::print_to($crate::fs::STDERR, format_args!("{}\n", format_args!($($arg)*))) };
 }

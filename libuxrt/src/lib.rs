@@ -13,10 +13,13 @@
 
 extern crate alloc;
 
+pub mod caps;
 pub mod env;
+pub mod fs;
 pub mod io;
 pub mod memory;
 pub mod process;
+pub mod server;
 pub mod start;
 pub mod sys;
 

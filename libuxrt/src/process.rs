@@ -2,11 +2,12 @@
 
 use crate::sys;
 use uxrt_protocols::args::packed;
-use uxrt_protocols::process::{Request, UserBuffer, WaitTarget};
+use uxrt_protocols::process::{FdMap, Request, UserBuffer, WaitTarget};
 use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
 
-/// Ends the process with `status` (its low 8 bits, as on Unix).
+/// Ends the process with `status` (its low 8 bits, as on Unix), closing its files.
 pub fn exit(status: i32) -> ! {
+    crate::fs::close_all();
     sys::call_no_return(Request::Exit { status: status as u8 })
 }
 
@@ -16,16 +17,35 @@ pub fn abort() -> ! {
 }
 
 /// Starts the program at `path` with `args` (`args[0]` is its name) and `env`
-/// (`NAME=value` strings); returns the child's pid.
+/// (`NAME=value` strings); returns the child's pid. The child gets this process's open
+/// files (fds 0 to 63 not opened close-on-exec), at the same numbers.
 pub fn spawn<A: AsRef<[u8]>, E: AsRef<[u8]>>(path: &str, args: &[A], env: &[E]) -> Result<Pid, Errno> {
-    let (argv, envp) = (packed(args)?, packed(env)?);
+    spawn_with_fds(path, args, env, &crate::fs::inheritable())
+}
+
+/// As [`spawn`], giving the child exactly the open files `fds` names: (fd in the child,
+/// fd here), e.g. `[(0, pipe_read), (1, 1), (2, 2)]`.
+pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
+    path: &str,
+    args: &[A],
+    env: &[E],
+    fds: &[(u32, u32)],
+) -> Result<Pid, Errno> {
+    let (argv, envp, fd_map) = (packed(args)?, packed(env)?, FdMap::pack(fds));
     let request = Request::Spawn {
         path: UserBuffer::of(path.as_bytes()),
         argv: UserBuffer::of(&argv),
         envp: UserBuffer::of(&envp),
+        fds: UserBuffer::of(&fd_map),
     };
-    let [pid] = sys::call(request).results()?;
-    Ok(pid as Pid)
+    crate::fs::retain_for_child(fds)?;
+    match sys::call(request).results() {
+        Ok([pid]) => Ok(pid as Pid),
+        Err(errno) => {
+            crate::fs::release_for_child(fds);
+            Err(errno)
+        }
+    }
 }
 
 fn wait_for(target: WaitTarget, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {

@@ -4,21 +4,27 @@
 use uxrt_protocols::message::MAX_WORDS;
 use uxrt_protocols::process::Request;
 use uxrt_protocols::startup::PROCESS_SERVER;
-use uxrt_protocols::{Errno, Reply};
+use uxrt_protocols::{Errno, Message, Reply};
 
-/// Sends `request` and waits for the reply.
+/// Sends `request` to the root server and waits for the reply.
 pub fn call(request: Request) -> Reply {
-    let message = request.encode();
-    let answer = sel4::call_message(PROCESS_SERVER, message.label, 0, message.words());
+    call_endpoint(PROCESS_SERVER, request.encode()).0
+}
+
+/// Sends `message` to the endpoint `cap` and waits for the reply; also returns how many
+/// capabilities came with it (into the receive slot set beforehand).
+pub fn call_endpoint(cap: sel4::CPtr, message: Message) -> (Reply, usize) {
+    let answer = sel4::call_message(cap, message.label, 0, message.words());
     let length = answer.info.length() as usize;
+    let caps = answer.info.extra_caps() as usize;
     if length > MAX_WORDS {
-        return Reply::error(Errno::EIO); // no uxrt reply is that long
+        return (Reply::error(Errno::EIO), caps); // no uxrt reply is that long
     }
     let mut words = [0; MAX_WORDS];
     for (i, word) in words.iter_mut().enumerate().take(length) {
         *word = answer.word(i);
     }
-    Reply::decode(answer.info.label(), &words[..length])
+    (Reply::decode(answer.info.label(), &words[..length]), caps)
 }
 
 /// Sends a request that has no reply (the caller ends).

@@ -50,7 +50,9 @@ errnos! {
     ENOTDIR = 20: "Not a directory",
     EISDIR = 21: "Is a directory",
     EINVAL = 22: "Invalid argument",
+    ENFILE = 23: "Too many open files in system",
     EMFILE = 24: "Too many open files",
+    ENOTTY = 25: "Inappropriate ioctl for device",
     EFBIG = 27: "File too large",
     ENOSPC = 28: "No space left on device",
     ESPIPE = 29: "Illegal seek",
@@ -62,6 +64,7 @@ errnos! {
     ENOTEMPTY = 39: "Directory not empty",
     ELOOP = 40: "Too many levels of symbolic links",
     EILSEQ = 84: "Invalid or incomplete multibyte or wide character",
+    ETIMEDOUT = 110: "Connection timed out",
 }
 
 impl fmt::Debug for Errno {

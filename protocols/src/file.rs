@@ -3,16 +3,62 @@
 //!
 //! - [`PathRequest`]s go to the VFS (badge: the caller's pid): open and the directory
 //!   operations. A successful `Open` carries one extra capability: an endpoint to the
-//!   server holding the file, badged by that server for this open file.
+//!   server holding the file, badged by that server for this open file. The VFS speaks
+//!   the same requests to the file servers (badge: their control badge), with paths
+//!   made absolute inside the mounted file system.
 //! - [`FileRequest`]s go through that capability straight to the file's server (badge:
 //!   the open file). read, write and seek never reach the VFS.
 //!
-//! Small transfers travel in message registers ([`Inline`], up to [`INLINE_MAX`] bytes);
-//! bulk ones through a buffer shared once per open file, named by offset and length.
+//! Paths travel in a buffer the VFS shares with each client (set up once, by `Attach`),
+//! named by a [`Span`]. Small transfers travel in message registers ([`Inline`], up to
+//! [`INLINE_MAX`] bytes); bulk ones through a buffer shared once per open file and
+//! process (`MapBuffer`), also named by a `Span`.
 
 use crate::message::{exact, Message, Reply, MAX_WORDS};
-use crate::process::UserBuffer;
 use crate::{Errno, Word};
+
+/// Bytes at `offset` in a shared buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub offset: Word,
+    pub length: Word,
+}
+
+impl Span {
+    pub const fn new(offset: Word, length: Word) -> Span {
+        Span { offset, length }
+    }
+
+    /// The bytes of `buffer` it names, or `EFAULT` when it reaches outside.
+    pub fn of<'a>(&self, buffer: &'a [u8]) -> Result<&'a [u8], Errno> {
+        let (start, end) = self.bounds(buffer.len())?;
+        Ok(&buffer[start..end])
+    }
+
+    pub fn of_mut<'a>(&self, buffer: &'a mut [u8]) -> Result<&'a mut [u8], Errno> {
+        let (start, end) = self.bounds(buffer.len())?;
+        Ok(&mut buffer[start..end])
+    }
+
+    fn bounds(&self, size: usize) -> Result<(usize, usize), Errno> {
+        let start = usize::try_from(self.offset).map_err(|_| Errno::EFAULT)?;
+        let end = usize::try_from(self.length).ok().and_then(|l| start.checked_add(l)).ok_or(Errno::EFAULT)?;
+        if end > size {
+            return Err(Errno::EFAULT);
+        }
+        Ok((start, end))
+    }
+}
+
+/// The badge of the VFS's endpoint to a file server (open files have badges above it).
+pub const CONTROL_BADGE: Word = 1;
+/// Badges are 28 bits wide on x86_64.
+pub const MAX_BADGE: Word = (1 << 28) - 1;
+
+/// Size of the path buffer a client shares with the VFS: room for two paths (`rename`).
+pub const PATH_BUFFER: usize = 2 * 4096;
+/// Size of the buffer shared per open file for bulk transfers.
+pub const FILE_BUFFER: usize = 64 * 1024;
 
 /// Bytes that fit in one message beside their count.
 pub const INLINE_MAX: usize = (MAX_WORDS - 1) * 8;
@@ -190,41 +236,53 @@ pub enum Whence {
     End = 2,
 }
 
-/// Requests to the VFS. Paths are read from the caller's memory (see [`UserBuffer`]).
+/// Requests to the VFS (and from the VFS to the file servers). Paths are [`Span`]s of the
+/// shared path buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathRequest {
     /// Reply: `[kind]` and the open file's endpoint capability.
     Open {
-        path: UserBuffer,
+        path: Span,
         flags: OpenFlags,
         mode: u32,
     },
     Mkdir {
-        path: UserBuffer,
+        path: Span,
         mode: u32,
     },
     Rmdir {
-        path: UserBuffer,
+        path: Span,
     },
     Unlink {
-        path: UserBuffer,
+        path: Span,
     },
     Rename {
-        from: UserBuffer,
-        to: UserBuffer,
+        from: Span,
+        to: Span,
     },
     /// Reply: a [`FileStat`].
     Stat {
-        path: UserBuffer,
+        path: Span,
     },
     Chdir {
-        path: UserBuffer,
+        path: Span,
     },
-    /// Copies the working directory (no NUL) into `buffer`; reply `[length]`, `ERANGE`
-    /// when it does not fit.
-    GetCwd {
-        buffer: UserBuffer,
+    /// Copies the working directory (no NUL) to the start of the path buffer; reply
+    /// `[length]`.
+    GetCwd,
+    /// Sets up the caller's path buffer; reply `[address, length]` in the caller's memory.
+    Attach,
+    /// The VFS tells a file server where their shared path buffer is in the server's
+    /// memory. Reply: `[]`.
+    UseBuffer {
+        address: Word,
+        length: Word,
     },
+    /// A new pipe. Reply: `[]` and the read end's capability (the write end comes from
+    /// [`FileRequest::OpenPeer`] on it).
+    Pipe,
+    /// Reply: `[path requests handled]` (the VFS's message counter).
+    Statistics,
 }
 
 /// Requests to the server holding an open file.
@@ -238,15 +296,15 @@ pub enum FileRequest {
     Write {
         data: Inline,
     },
-    /// Up to `length` bytes into the shared buffer at `offset`; reply: `[bytes read]`.
+    /// Up to `span.length` bytes into `pid`'s shared buffer; reply: `[bytes read]`.
     ReadShared {
-        offset: Word,
-        length: Word,
+        pid: Word,
+        span: Span,
     },
-    /// `length` bytes from the shared buffer at `offset`; reply: `[bytes written]`.
+    /// Bytes from `pid`'s shared buffer; reply: `[bytes written]`.
     WriteShared {
-        offset: Word,
-        length: Word,
+        pid: Word,
+        span: Span,
     },
     /// Reply: `[new offset]`; `ESPIPE` on pipes and consoles.
     Seek {
@@ -258,13 +316,26 @@ pub enum FileRequest {
     Truncate {
         length: Word,
     },
-    /// Directory entries from index `cookie` into the shared buffer as NUL-ended names;
-    /// reply: `[entries, next cookie]` (0 entries at the end).
+    /// Directory entries from index `cookie` into `pid`'s shared buffer as NUL-ended
+    /// names; reply: `[entries, next cookie]` (0 entries at the end).
     ReadDir {
+        pid: Word,
         cookie: Word,
     },
-    /// No reply needed (the badge stops working).
+    /// Drop one reference to the open file (the badge stops working after the last).
+    /// Reply: `[]`.
     Close,
+    /// Share a [`FILE_BUFFER`] with process `pid` (the caller) for bulk transfers;
+    /// reply `[address, length]` in the caller's memory. Shared and ReadDir requests
+    /// name the buffer by that pid.
+    MapBuffer {
+        pid: Word,
+    },
+    /// One more reference to the open file (`dup`, or a child inheriting it). Reply: `[]`.
+    Retain,
+    /// The other end of a pipe just made: reply `[]` and the write end's capability
+    /// (once per pipe).
+    OpenPeer,
 }
 
 mod label {
@@ -276,6 +347,10 @@ mod label {
     pub const STAT_PATH: u64 = 6;
     pub const CHDIR: u64 = 7;
     pub const GETCWD: u64 = 8;
+    pub const ATTACH: u64 = 9;
+    pub const USE_BUFFER: u64 = 10;
+    pub const PIPE: u64 = 11;
+    pub const STATISTICS: u64 = 12;
 
     pub const READ: u64 = 1;
     pub const WRITE: u64 = 2;
@@ -286,6 +361,9 @@ mod label {
     pub const TRUNCATE: u64 = 7;
     pub const READ_DIR: u64 = 8;
     pub const CLOSE: u64 = 9;
+    pub const MAP_BUFFER: u64 = 10;
+    pub const RETAIN: u64 = 11;
+    pub const OPEN_PEER: u64 = 12;
 }
 
 fn mode_from(word: Word) -> Result<u32, Errno> {
@@ -297,49 +375,63 @@ impl PathRequest {
         use label::*;
         match *self {
             PathRequest::Open { path, flags, mode } => {
-                Message::new(OPEN, &[path.address, path.length, flags.0 as Word, mode as Word])
+                Message::new(OPEN, &[path.offset, path.length, flags.0 as Word, mode as Word])
             }
-            PathRequest::Mkdir { path, mode } => Message::new(MKDIR, &[path.address, path.length, mode as Word]),
-            PathRequest::Rmdir { path } => Message::new(RMDIR, &[path.address, path.length]),
-            PathRequest::Unlink { path } => Message::new(UNLINK, &[path.address, path.length]),
-            PathRequest::Rename { from, to } => {
-                Message::new(RENAME, &[from.address, from.length, to.address, to.length])
-            }
-            PathRequest::Stat { path } => Message::new(STAT_PATH, &[path.address, path.length]),
-            PathRequest::Chdir { path } => Message::new(CHDIR, &[path.address, path.length]),
-            PathRequest::GetCwd { buffer } => Message::new(GETCWD, &[buffer.address, buffer.length]),
+            PathRequest::Mkdir { path, mode } => Message::new(MKDIR, &[path.offset, path.length, mode as Word]),
+            PathRequest::Rmdir { path } => Message::new(RMDIR, &[path.offset, path.length]),
+            PathRequest::Unlink { path } => Message::new(UNLINK, &[path.offset, path.length]),
+            PathRequest::Rename { from, to } => Message::new(RENAME, &[from.offset, from.length, to.offset, to.length]),
+            PathRequest::Stat { path } => Message::new(STAT_PATH, &[path.offset, path.length]),
+            PathRequest::Chdir { path } => Message::new(CHDIR, &[path.offset, path.length]),
+            PathRequest::GetCwd => Message::new(GETCWD, &[]),
+            PathRequest::Attach => Message::new(ATTACH, &[]),
+            PathRequest::UseBuffer { address, length } => Message::new(USE_BUFFER, &[address, length]),
+            PathRequest::Pipe => Message::new(PIPE, &[]),
+            PathRequest::Statistics => Message::new(STATISTICS, &[]),
         }
     }
 
     /// Reads a request; `ENOSYS` for an unknown operation, `EINVAL` for wrong arguments.
     pub fn decode(label: Word, words: &[Word]) -> Result<PathRequest, Errno> {
         use label::*;
-        let path = |words: &[Word]| -> Result<UserBuffer, Errno> {
-            let [address, length] = exact(words)?;
-            Ok(UserBuffer::new(address, length))
+        let path = |words: &[Word]| -> Result<Span, Errno> {
+            let [offset, length] = exact(words)?;
+            Ok(Span::new(offset, length))
+        };
+        let none = |words: &[Word], request: PathRequest| -> Result<PathRequest, Errno> {
+            let [] = exact(words)?;
+            Ok(request)
         };
         Ok(match label {
             OPEN => {
                 let [address, length, flags, mode] = exact(words)?;
                 PathRequest::Open {
-                    path: UserBuffer::new(address, length),
+                    path: Span::new(address, length),
                     flags: OpenFlags::new(flags)?,
                     mode: mode_from(mode)?,
                 }
             }
             MKDIR => {
                 let [address, length, mode] = exact(words)?;
-                PathRequest::Mkdir { path: UserBuffer::new(address, length), mode: mode_from(mode)? }
+                PathRequest::Mkdir { path: Span::new(address, length), mode: mode_from(mode)? }
             }
             RMDIR => PathRequest::Rmdir { path: path(words)? },
             UNLINK => PathRequest::Unlink { path: path(words)? },
             RENAME => {
                 let [fa, fl, ta, tl] = exact(words)?;
-                PathRequest::Rename { from: UserBuffer::new(fa, fl), to: UserBuffer::new(ta, tl) }
+                PathRequest::Rename { from: Span::new(fa, fl), to: Span::new(ta, tl) }
             }
             STAT_PATH => PathRequest::Stat { path: path(words)? },
             CHDIR => PathRequest::Chdir { path: path(words)? },
-            GETCWD => PathRequest::GetCwd { buffer: path(words)? },
+            GETCWD => none(words, PathRequest::GetCwd)?,
+            ATTACH => none(words, PathRequest::Attach)?,
+            USE_BUFFER => {
+                let [address, length] = exact(words)?;
+                PathRequest::UseBuffer { address, length }
+            }
+            PIPE => none(words, PathRequest::Pipe)?,
+            STATISTICS => none(words, PathRequest::Statistics)?,
+
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -351,19 +443,26 @@ impl FileRequest {
         match *self {
             FileRequest::Read { length } => Message::new(READ, &[length as Word]),
             FileRequest::Write { data } => data.message(WRITE),
-            FileRequest::ReadShared { offset, length } => Message::new(READ_SHARED, &[offset, length]),
-            FileRequest::WriteShared { offset, length } => Message::new(WRITE_SHARED, &[offset, length]),
+            FileRequest::ReadShared { pid, span } => Message::new(READ_SHARED, &[pid, span.offset, span.length]),
+            FileRequest::WriteShared { pid, span } => Message::new(WRITE_SHARED, &[pid, span.offset, span.length]),
             FileRequest::Seek { offset, whence } => Message::new(SEEK, &[offset as Word, whence as Word]),
             FileRequest::Stat => Message::new(STAT, &[]),
             FileRequest::Truncate { length } => Message::new(TRUNCATE, &[length]),
-            FileRequest::ReadDir { cookie } => Message::new(READ_DIR, &[cookie]),
+            FileRequest::ReadDir { pid, cookie } => Message::new(READ_DIR, &[pid, cookie]),
             FileRequest::Close => Message::new(CLOSE, &[]),
+            FileRequest::MapBuffer { pid } => Message::new(MAP_BUFFER, &[pid]),
+            FileRequest::Retain => Message::new(RETAIN, &[]),
+            FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
         }
     }
 
     /// Reads a request; `ENOSYS` for an unknown operation, `EINVAL` for wrong arguments.
     pub fn decode(label: Word, words: &[Word]) -> Result<FileRequest, Errno> {
         use label::*;
+        let none = |words: &[Word], request: FileRequest| -> Result<FileRequest, Errno> {
+            let [] = exact(words)?;
+            Ok(request)
+        };
         Ok(match label {
             READ => {
                 let [length] = exact(words)?;
@@ -372,12 +471,12 @@ impl FileRequest {
             }
             WRITE => FileRequest::Write { data: Inline::from_words(words)? },
             READ_SHARED => {
-                let [offset, length] = exact(words)?;
-                FileRequest::ReadShared { offset, length }
+                let [pid, offset, length] = exact(words)?;
+                FileRequest::ReadShared { pid, span: Span::new(offset, length) }
             }
             WRITE_SHARED => {
-                let [offset, length] = exact(words)?;
-                FileRequest::WriteShared { offset, length }
+                let [pid, offset, length] = exact(words)?;
+                FileRequest::WriteShared { pid, span: Span::new(offset, length) }
             }
             SEEK => {
                 let [offset, whence] = exact(words)?;
@@ -389,22 +488,22 @@ impl FileRequest {
                 };
                 FileRequest::Seek { offset: offset as i64, whence }
             }
-            STAT => {
-                let [] = exact(words)?;
-                FileRequest::Stat
-            }
+            STAT => none(words, FileRequest::Stat)?,
             TRUNCATE => {
                 let [length] = exact(words)?;
                 FileRequest::Truncate { length }
             }
             READ_DIR => {
-                let [cookie] = exact(words)?;
-                FileRequest::ReadDir { cookie }
+                let [pid, cookie] = exact(words)?;
+                FileRequest::ReadDir { pid, cookie }
             }
-            CLOSE => {
-                let [] = exact(words)?;
-                FileRequest::Close
+            CLOSE => none(words, FileRequest::Close)?,
+            MAP_BUFFER => {
+                let [pid] = exact(words)?;
+                FileRequest::MapBuffer { pid }
             }
+            RETAIN => none(words, FileRequest::Retain)?,
+            OPEN_PEER => none(words, FileRequest::OpenPeer)?,
             _ => return Err(Errno::ENOSYS),
         })
     }

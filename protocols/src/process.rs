@@ -35,9 +35,9 @@ pub enum WaitTarget {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Request {
-    /// Start the program at `path` with packed `argv` and `envp` lists (see `args`).
-    /// Reply: `[pid]`.
-    Spawn { path: UserBuffer, argv: UserBuffer, envp: UserBuffer },
+    /// Start the program at `path` with packed `argv` and `envp` lists (see `args`),
+    /// giving it the caller's open files that `fds` lists (see [`FdMap`]). Reply: `[pid]`.
+    Spawn { path: UserBuffer, argv: UserBuffer, envp: UserBuffer, fds: UserBuffer },
     /// End the caller with this status. No reply.
     Exit { status: u8 },
     /// End the caller as killed by SIGABRT (a panic, an allocation failure). No reply.
@@ -60,6 +60,41 @@ pub enum Request {
     Unmap { address: Word, length: Word },
     /// Print to the system console (until the console server exists). Reply: `[bytes]`.
     DebugWrite { text: UserBuffer },
+    /// Servers only: map `length` bytes (whole pages) of new memory both in the caller and
+    /// in process `peer` (a client). Reply: `[address in the caller, address in the peer]`.
+    /// The caller is charged; `Unmap` in the caller takes it from both.
+    Share { peer: Pid, length: Word },
+    /// Servers only (the devices server, at start): the console, open, as the message's
+    /// one capability. What the root server starts gets it as fds 0, 1 and 2. Reply: `[]`.
+    SetConsole,
+}
+
+/// Which open files a child gets: pairs of (fd in the child, fd in the parent), packed as
+/// little-endian `u32`s.
+pub struct FdMap;
+
+impl FdMap {
+    /// At most this many pairs in one spawn.
+    pub const MAX: usize = 1024;
+
+    pub fn pack(pairs: &[(u32, u32)]) -> alloc::vec::Vec<u8> {
+        pairs.iter().flat_map(|&(child, parent)| [child.to_le_bytes(), parent.to_le_bytes()]).flatten().collect()
+    }
+
+    /// The pairs; `EINVAL` for a ragged list or one naming a child fd twice.
+    pub fn parse(bytes: &[u8]) -> Result<alloc::vec::Vec<(u32, u32)>, Errno> {
+        if bytes.len() % 8 != 0 || bytes.len() / 8 > Self::MAX {
+            return Err(Errno::EINVAL);
+        }
+        let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let pairs: alloc::vec::Vec<(u32, u32)> = bytes.chunks(8).map(|c| (word(&c[..4]), word(&c[4..]))).collect();
+        let mut children: alloc::vec::Vec<u32> = pairs.iter().map(|p| p.0).collect();
+        children.sort_unstable();
+        if children.windows(2).any(|w| w[0] == w[1]) {
+            return Err(Errno::EINVAL);
+        }
+        Ok(pairs)
+    }
 }
 
 /// Operation numbers (message labels); 0 is never a request.
@@ -75,6 +110,8 @@ mod label {
     pub const MAP_ANONYMOUS: u64 = 9;
     pub const UNMAP: u64 = 10;
     pub const DEBUG_WRITE: u64 = 11;
+    pub const SHARE: u64 = 12;
+    pub const SET_CONSOLE: u64 = 13;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -84,9 +121,19 @@ impl Request {
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {
-            Request::Spawn { path, argv, envp } => {
-                Message::new(SPAWN, &[path.address, path.length, argv.address, argv.length, envp.address, envp.length])
-            }
+            Request::Spawn { path, argv, envp, fds } => Message::new(
+                SPAWN,
+                &[
+                    path.address,
+                    path.length,
+                    argv.address,
+                    argv.length,
+                    envp.address,
+                    envp.length,
+                    fds.address,
+                    fds.length,
+                ],
+            ),
             Request::Exit { status } => Message::new(EXIT, &[status as Word]),
             Request::Abort => Message::new(ABORT, &[]),
             Request::Wait { target, no_hang } => {
@@ -103,6 +150,8 @@ impl Request {
             Request::MapAnonymous { length } => Message::new(MAP_ANONYMOUS, &[length]),
             Request::Unmap { address, length } => Message::new(UNMAP, &[address, length]),
             Request::DebugWrite { text } => Message::new(DEBUG_WRITE, &[text.address, text.length]),
+            Request::Share { peer, length } => Message::new(SHARE, &[peer as Word, length]),
+            Request::SetConsole => Message::new(SET_CONSOLE, &[]),
         }
     }
 
@@ -111,11 +160,12 @@ impl Request {
         use label::*;
         Ok(match label {
             SPAWN => {
-                let [pa, pl, aa, al, ea, el] = exact(words)?;
+                let [pa, pl, aa, al, ea, el, fa, fl] = exact(words)?;
                 Request::Spawn {
                     path: UserBuffer::new(pa, pl),
                     argv: UserBuffer::new(aa, al),
                     envp: UserBuffer::new(ea, el),
+                    fds: UserBuffer::new(fa, fl),
                 }
             }
             EXIT => {
@@ -166,6 +216,14 @@ impl Request {
                 let [address, length] = exact(words)?;
                 Request::DebugWrite { text: UserBuffer::new(address, length) }
             }
+            SHARE => {
+                let [peer, length] = exact(words)?;
+                Request::Share { peer: pid_from(peer)?, length }
+            }
+            SET_CONSOLE => {
+                let [] = exact(words)?;
+                Request::SetConsole
+            }
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -203,7 +261,12 @@ mod tests {
 
     fn request() -> impl Strategy<Value = Request> {
         prop_oneof![
-            (buffer(), buffer(), buffer()).prop_map(|(path, argv, envp)| Request::Spawn { path, argv, envp }),
+            (buffer(), buffer(), buffer(), buffer()).prop_map(|(path, argv, envp, fds)| Request::Spawn {
+                path,
+                argv,
+                envp,
+                fds
+            }),
             any::<u8>().prop_map(|status| Request::Exit { status }),
             Just(Request::Abort),
             (prop_oneof![Just(WaitTarget::Any), pid().prop_map(WaitTarget::Child)], any::<bool>())
@@ -215,6 +278,8 @@ mod tests {
             any::<u64>().prop_map(|length| Request::MapAnonymous { length }),
             (any::<u64>(), any::<u64>()).prop_map(|(address, length)| Request::Unmap { address, length }),
             buffer().prop_map(|text| Request::DebugWrite { text }),
+            (pid(), any::<u64>()).prop_map(|(peer, length)| Request::Share { peer, length }),
+            Just(Request::SetConsole),
         ]
     }
 
@@ -242,6 +307,16 @@ mod tests {
         assert_eq!(Request::decode(label::WAIT, &[1, 2]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::WAIT, &[1 << 40, 0]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::KILL, &[1, 65]), Err(Errno::EINVAL));
-        assert_eq!(Request::decode(label::SPAWN, &[0; 5]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::SPAWN, &[0; 6]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::SHARE, &[1 << 40, 4096]), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn fd_maps_round_trip_and_bad_ones_fail() {
+        let pairs = vec![(0, 5), (1, 1), (7, 0)];
+        assert_eq!(FdMap::parse(&FdMap::pack(&pairs)), Ok(pairs));
+        assert_eq!(FdMap::parse(&[0; 7]), Err(Errno::EINVAL), "ragged");
+        assert_eq!(FdMap::parse(&FdMap::pack(&[(1, 2), (1, 3)])), Err(Errno::EINVAL), "child fd twice");
+        assert_eq!(FdMap::parse(&vec![0; 8 * (FdMap::MAX + 1)]), Err(Errno::EINVAL), "too many");
     }
 }

@@ -18,8 +18,19 @@ pub const CNODE: Word = 1;
 pub const PROCESS_SERVER: Word = 2;
 /// Where the kernel sends the process's faults (the root server, with a fault badge).
 pub const FAULT_HANDLER: Word = 3;
-/// Slots from here up are the process's own to use.
+/// The endpoint to the VFS, badged with the process's pid.
+pub const VFS: Word = 4;
+/// A server's own endpoint (unbadged: it receives on it and mints badged copies of it).
+pub const SERVER_ENDPOINT: Word = 5;
+/// The VFS's endpoints to the file servers it mounts, in the order its arguments name
+/// the mount points; for the devices server, the I/O port capability (the console).
+pub const FIRST_MOUNT: Word = 6;
+/// Slots from here up to [`FIRST_FD`] are the process's own to use.
 pub const FIRST_FREE_SLOT: Word = 16;
+/// Open file `fd`'s endpoint sits at slot `FIRST_FD + fd`.
+pub const FIRST_FD: Word = 256;
+/// Most open files a process may have (the slots left in its CNode).
+pub const MAX_FDS: Word = (1 << CNODE_BITS) - FIRST_FD;
 
 /// Auxiliary vector keys: the System V ones uxrt uses, and its own from 0x7500 up.
 pub mod aux {
@@ -31,6 +42,13 @@ pub mod aux {
     pub const PID: u64 = 0x7501;
     /// The root server's TSC when it started the process (for start-up time figures).
     pub const START_TSC: u64 = 0x7502;
+    /// Where the image's file archive (cpio) is mapped, read-only, and its length (ramfs).
+    pub const ARCHIVE: u64 = 0x7503;
+    pub const ARCHIVE_LENGTH: u64 = 0x7504;
+    /// The open files the process starts with: a bit mask of fds 0 to 63.
+    pub const FDS: u64 = 0x7505;
+    /// TSC ticks per microsecond.
+    pub const TSC_MHZ: u64 = 0x7506;
 }
 
 const WORD: usize = core::mem::size_of::<Word>();

@@ -17,6 +17,7 @@ mod nq;
 mod process;
 mod programs;
 mod resources;
+mod servers;
 mod tests;
 mod thread;
 mod vspace;
@@ -88,8 +89,9 @@ fn main(boot_info: usize) -> ! {
             console::exit(4)
         }
     };
-    let processes = Processes::new(endpoint, boot_tsc);
+    let processes = Processes::new(endpoint, boot_tsc, tsc_mhz);
     let mut env = Env { resources, vspace, processes, console, tsc_mhz, seed: 1 };
+    servers::start(&mut env);
     monitor::run(&mut env)
 }
 

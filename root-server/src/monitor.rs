@@ -17,6 +17,7 @@ commands:
   seed N        seed of the randomized tests
   bench         notification-queue microbenchmarks
   bench-processes  boot to first process, and spawn+exit+wait (run it first after boot)
+  bench-files   1-byte read, 64 KiB reads, pipe ping-pong
   run PATH ARGS start a program and wait for it (NAME=value words become its
                 environment), e.g. run /bin/proctest serial 10
   ps            processes
@@ -79,6 +80,13 @@ pub fn run(env: &mut Env) -> ! {
                 }
             },
             "bench-processes" => bench_processes(env),
+            "bench-files" => match spawn_and_wait(env, &["/bin/fstest", "bench", "1000"], &[]) {
+                Ok(WaitStatus::Exited(0)) => 0,
+                other => {
+                    println!("bench-files: {other:?}");
+                    1
+                }
+            },
             #[cfg(notification_queues)]
             "bench" => match crate::bench::run(env) {
                 Ok(()) => 0,
@@ -145,8 +153,14 @@ pub fn spawn_and_wait(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result
 pub fn spawn(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<Pid, Errno> {
     let (argv, envp) = (packed(args)?, packed(env_vars)?);
     let path = args.first().copied().unwrap_or("");
-    let request =
-        crate::process::Spawn { parent: ROOT, path, argv: StringList::parse(&argv)?, envp: StringList::parse(&envp)? };
+    let request = crate::process::Spawn {
+        parent: ROOT,
+        path,
+        argv: StringList::parse(&argv)?,
+        envp: StringList::parse(&envp)?,
+        fds: &[],
+        server: None,
+    };
     env.processes.spawn(&mut env.resources, &mut env.vspace, request)
 }
 

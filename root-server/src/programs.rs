@@ -18,3 +18,8 @@ pub fn find(path: &str) -> Result<&'static [u8], Errno> {
 pub fn list() -> impl Iterator<Item = (&'static str, usize)> {
     cpio_reader::iter_files(ARCHIVE).map(|entry| (entry.name(), entry.file().len()))
 }
+
+/// The whole archive (ramfs's initial contents).
+pub fn archive() -> &'static [u8] {
+    ARCHIVE
+}

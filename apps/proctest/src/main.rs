@@ -200,7 +200,13 @@ fn errors() -> i32 {
 fn spawn_with_bad_path() -> Result<[u64; 1], Errno> {
     use uxrt::protocols::process::{Request, UserBuffer};
     let path = UserBuffer { address: 0xdead_0000, length: 16 };
-    uxrt::sys::call(Request::Spawn { path, argv: UserBuffer::of(b"x\0"), envp: UserBuffer::default() }).results()
+    uxrt::sys::call(Request::Spawn {
+        path,
+        argv: UserBuffer::of(b"x\0"),
+        envp: UserBuffer::default(),
+        fds: UserBuffer::default(),
+    })
+    .results()
 }
 
 /// Kills a child that would run forever, and one already waiting is told.

@@ -1,9 +1,10 @@
 use super::*;
 use crate::message::{decodes_canonically, MAX_WORDS};
 use proptest::prelude::*;
+use std::vec;
 
-fn user_buffer() -> impl Strategy<Value = UserBuffer> {
-    (any::<u64>(), any::<u64>()).prop_map(|(address, length)| UserBuffer { address, length })
+fn span() -> impl Strategy<Value = Span> {
+    (any::<u64>(), any::<u64>()).prop_map(|(offset, length)| Span { offset, length })
 }
 
 fn flags() -> impl Strategy<Value = OpenFlags> {
@@ -18,14 +19,18 @@ fn inline() -> impl Strategy<Value = Inline> {
 fn path_request() -> impl Strategy<Value = PathRequest> {
     let mode = 0u32..=0o7777;
     prop_oneof![
-        (user_buffer(), flags(), mode.clone()).prop_map(|(path, flags, mode)| PathRequest::Open { path, flags, mode }),
-        (user_buffer(), mode).prop_map(|(path, mode)| PathRequest::Mkdir { path, mode }),
-        user_buffer().prop_map(|path| PathRequest::Rmdir { path }),
-        user_buffer().prop_map(|path| PathRequest::Unlink { path }),
-        (user_buffer(), user_buffer()).prop_map(|(from, to)| PathRequest::Rename { from, to }),
-        user_buffer().prop_map(|path| PathRequest::Stat { path }),
-        user_buffer().prop_map(|path| PathRequest::Chdir { path }),
-        user_buffer().prop_map(|buffer| PathRequest::GetCwd { buffer }),
+        (span(), flags(), mode.clone()).prop_map(|(path, flags, mode)| PathRequest::Open { path, flags, mode }),
+        (span(), mode).prop_map(|(path, mode)| PathRequest::Mkdir { path, mode }),
+        span().prop_map(|path| PathRequest::Rmdir { path }),
+        span().prop_map(|path| PathRequest::Unlink { path }),
+        (span(), span()).prop_map(|(from, to)| PathRequest::Rename { from, to }),
+        span().prop_map(|path| PathRequest::Stat { path }),
+        span().prop_map(|path| PathRequest::Chdir { path }),
+        Just(PathRequest::GetCwd),
+        Just(PathRequest::Attach),
+        (any::<u64>(), any::<u64>()).prop_map(|(address, length)| PathRequest::UseBuffer { address, length }),
+        Just(PathRequest::Pipe),
+        Just(PathRequest::Statistics),
     ]
 }
 
@@ -33,14 +38,17 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
     prop_oneof![
         (0..=INLINE_MAX as u8).prop_map(|length| FileRequest::Read { length }),
         inline().prop_map(|data| FileRequest::Write { data }),
-        (any::<u64>(), any::<u64>()).prop_map(|(offset, length)| FileRequest::ReadShared { offset, length }),
-        (any::<u64>(), any::<u64>()).prop_map(|(offset, length)| FileRequest::WriteShared { offset, length }),
+        (any::<u64>(), span()).prop_map(|(pid, span)| FileRequest::ReadShared { pid, span }),
+        (any::<u64>(), span()).prop_map(|(pid, span)| FileRequest::WriteShared { pid, span }),
         (any::<i64>(), prop_oneof![Just(Whence::Set), Just(Whence::Current), Just(Whence::End)])
             .prop_map(|(offset, whence)| FileRequest::Seek { offset, whence }),
         Just(FileRequest::Stat),
         any::<u64>().prop_map(|length| FileRequest::Truncate { length }),
-        any::<u64>().prop_map(|cookie| FileRequest::ReadDir { cookie }),
+        (any::<u64>(), any::<u64>()).prop_map(|(pid, cookie)| FileRequest::ReadDir { pid, cookie }),
         Just(FileRequest::Close),
+        any::<u64>().prop_map(|pid| FileRequest::MapBuffer { pid }),
+        Just(FileRequest::Retain),
+        Just(FileRequest::OpenPeer),
     ]
 }
 
@@ -71,12 +79,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
 
     #[test]
-    fn fuzz_path_request_decoder(label in 0u64..12, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+    fn fuzz_path_request_decoder(label in 0u64..16, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
         decodes_canonically(label, &words, PathRequest::decode, PathRequest::encode)?;
     }
 
     #[test]
-    fn fuzz_file_request_decoder(label in 0u64..12, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
+    fn fuzz_file_request_decoder(label in 0u64..16, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
         decodes_canonically(label, &words, FileRequest::decode, FileRequest::encode)?;
     }
 
@@ -134,4 +142,14 @@ fn stat_replies_round_trip_and_bad_ones_fail() {
     assert_eq!(FileStat::from_reply(Reply::ok(&[1, 9, 0, 0])), Err(Errno::EIO));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1])), Err(Errno::EIO));
     assert_eq!(FileStat::from_reply(Reply::error(Errno::ENOENT)), Err(Errno::ENOENT));
+}
+
+#[test]
+fn spans_stay_inside_their_buffer() {
+    let buffer = [1u8, 2, 3, 4];
+    assert_eq!(Span::new(1, 2).of(&buffer), Ok(&buffer[1..3]));
+    assert_eq!(Span::new(4, 0).of(&buffer), Ok(&buffer[4..]));
+    assert_eq!(Span::new(3, 2).of(&buffer), Err(Errno::EFAULT));
+    assert_eq!(Span::new(u64::MAX, 2).of(&buffer), Err(Errno::EFAULT));
+    assert_eq!(Span::new(2, u64::MAX).of(&buffer), Err(Errno::EFAULT));
 }

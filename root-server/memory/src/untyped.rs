@@ -93,6 +93,12 @@ impl UntypedAllocator {
         self.free_bytes
     }
 
+    /// Slots the books hold: free, split and allocated blocks (what splitting takes from
+    /// the slot allocator, merging gives back).
+    pub fn slots_held(&self) -> usize {
+        self.free.values().map(BTreeMap::len).sum::<usize>() + self.split.len() + self.allocated.len()
+    }
+
     /// The largest block that could be handed out now.
     pub fn largest_free_bits(&self) -> Option<u8> {
         self.free.iter().rev().find(|(_, blocks)| !blocks.is_empty()).map(|(&bits, _)| bits)

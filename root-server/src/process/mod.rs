@@ -6,16 +6,18 @@
 mod fault;
 pub mod layout;
 pub mod server;
+mod share;
 mod space;
 mod spawn;
 
-pub use spawn::Spawn;
+pub use spawn::{ServerCaps, Spawn};
 
 use crate::resources::{Object, Resources};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::{CPtr, MessageInfo, Word};
+pub use space::errno as space_errno;
 use space::AddressSpace;
 use uxrt_protocols::process::WaitTarget;
 use uxrt_protocols::{Errno, Message, Pid, Reply, WaitStatus};
@@ -56,6 +58,19 @@ pub struct Process {
     pending_wait: Option<PendingWait>,
     /// Its parent ended: the root server reaps it, and nobody waits for it.
     orphan: bool,
+    /// A server the root server started (it may share memory with other processes).
+    server: bool,
+    /// Buffers it shares: the pages are its own, mapped also in `peer`.
+    shares: Vec<Share>,
+}
+
+/// A buffer a server shares with a client.
+struct Share {
+    start: Word,
+    pages: Word,
+    /// `None` once the peer has ended.
+    peer: Option<Pid>,
+    peer_start: Word,
 }
 
 impl Process {
@@ -97,6 +112,14 @@ pub struct Processes {
     next_pid: Pid,
     /// The endpoint processes call (badged per process).
     pub endpoint: CPtr,
+    /// The VFS's endpoint, once it runs (every process then gets it, badged).
+    pub vfs: Option<CPtr>,
+    /// The console, open (from the devices server): fds 0 to 2 of what the root starts.
+    pub console: Option<CPtr>,
+    /// The slot a capability sent to the root server lands in.
+    pub spare_slot: Option<CPtr>,
+    /// TSC ticks per microsecond (processes are told, to report times).
+    pub tsc_mhz: u64,
     /// TSC when the root server started, and when a process first called it.
     pub boot_tsc: u64,
     pub first_request_tsc: Option<u64>,
@@ -106,12 +129,16 @@ pub struct Processes {
 }
 
 impl Processes {
-    pub fn new(endpoint: CPtr, boot_tsc: u64) -> Processes {
+    pub fn new(endpoint: CPtr, boot_tsc: u64, tsc_mhz: u64) -> Processes {
         Processes {
             table: BTreeMap::new(),
             zombies: Vec::new(),
             next_pid: 1,
             endpoint,
+            vfs: None,
+            console: None,
+            spare_slot: None,
+            tsc_mhz,
             boot_tsc,
             first_request_tsc: None,
             started: 0,
@@ -125,6 +152,17 @@ impl Processes {
 
     pub fn iter(&self) -> impl Iterator<Item = &Process> {
         self.table.values()
+    }
+
+    /// Memory and slots the servers hold now (what they keep after a client ends, such
+    /// as a cache or a grown heap, is theirs, not a leak of the client's).
+    pub fn server_holdings(&self) -> (u64, usize) {
+        let servers = self.table.values().filter(|p| p.server);
+        servers.fold((0, 0), |(bytes, slots), p| {
+            let objects = [&p.cnode, &p.tcb].iter().filter(|o| o.is_some()).count();
+            let waiting = p.pending_wait.is_some() as usize;
+            (bytes + p.memory(), slots + p.space.slots() + objects + waiting)
+        })
     }
 
     pub fn zombie_count(&self) -> usize {
@@ -146,6 +184,14 @@ impl Processes {
     pub fn terminate(&mut self, resources: &mut Resources, pid: Pid, status: WaitStatus) {
         let Some(process) = self.table.remove(&pid) else { return };
         let (parent, orphan) = (process.parent, process.orphan);
+        // What it shared leaves its peers; what was shared with it stays with the owner.
+        for share in &process.shares {
+            self.unmap_peer(resources, share);
+        }
+        // (The owner keeps its pages until it unmaps them.)
+        for share in self.table.values_mut().flat_map(|p| p.shares.iter_mut()).filter(|s| s.peer == Some(pid)) {
+            share.peer = None;
+        }
         process.destroy(resources);
         self.ended += 1;
         // Its children now belong to the root server, which reaps them; its zombies go.

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use sel4::{ipc_buffer, MessageInfo, Word};
 use uxrt_protocols::args::{StringList, ARG_MAX};
 use uxrt_protocols::message::MAX_WORDS;
-use uxrt_protocols::process::{Request, UserBuffer, WaitTarget};
+use uxrt_protocols::process::{FdMap, Request, UserBuffer, WaitTarget};
 use uxrt_protocols::{Errno, Pid, Reply, Signal, WaitStatus};
 
 /// Most bytes one `DebugWrite` prints (a longer write is partial, as for a pipe).
@@ -21,12 +21,27 @@ const DEBUG_WRITE_MAX: usize = 4096;
 
 /// Waits for one message on the endpoint and handles it.
 pub fn serve_one(env: &mut Env) {
+    // A capability that comes with a message lands in the spare slot.
+    let spare = match env.processes.spare_slot {
+        Some(slot) => slot,
+        None => match env.resources.alloc_slot() {
+            Ok(slot) => *env.processes.spare_slot.insert(slot),
+            Err(_) => crate::caps::NULL,
+        },
+    };
+    sel4::ipc_buffer::set_receive_slot(crate::caps::CNODE, spare, crate::caps::CNODE_DEPTH);
     let (info, badge) = sel4::recv(env.processes.endpoint);
+    let received = (info.extra_caps() > 0 && info.caps_unwrapped() == 0).then_some(spare);
     if badge & badge::NOTIFICATION != 0 {
         env.console.interrupt();
         return;
     }
     let pid = (badge & badge::PID_MASK) as Pid;
+    if let Some(slot) = received {
+        if !keep_console(env, pid, info, slot) {
+            let _ = sel4::invocations::cnode_delete(crate::caps::CNODE, slot, 64);
+        }
+    }
     if env.processes.table.get(&pid).is_none() {
         // No such process (any more): nobody to answer.
         return;
@@ -64,6 +79,19 @@ pub fn wait_for(env: &mut Env, pid: Pid) -> Result<WaitStatus, Errno> {
         }
         serve_one(env);
     }
+}
+
+/// Keeps the capability in `slot` as the console if a server sent it with `SetConsole`
+/// (the request itself is then answered as usual).
+fn keep_console(env: &mut Env, pid: Pid, info: MessageInfo, slot: sel4::CPtr) -> bool {
+    let is_server = env.processes.get(pid).is_some_and(|p| p.server);
+    let request = Request::decode(info.label(), &[]);
+    if !is_server || request != Ok(Request::SetConsole) || env.processes.console.is_some() {
+        return false;
+    }
+    env.processes.console = Some(slot);
+    env.processes.spare_slot = None;
+    true
 }
 
 fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
@@ -113,8 +141,8 @@ fn answer<const N: usize>(result: Result<[Word; N], Errno>) -> Option<Reply> {
 fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
     let Env { processes, resources, vspace, .. } = env;
     match request {
-        Request::Spawn { path, argv, envp } => {
-            answer(spawn(processes, resources, vspace, pid, path, argv, envp).map(|child| [child as Word]))
+        Request::Spawn { path, argv, envp, fds } => {
+            answer(spawn(processes, resources, vspace, pid, [path, argv, envp, fds]).map(|child| [child as Word]))
         }
         Request::Exit { status } => {
             processes.terminate(resources, pid, WaitStatus::Exited(status));
@@ -138,8 +166,18 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             answer(map_anonymous(process, resources, vspace, length).map(|address| [address]))
         }
         Request::Unmap { address, length } => {
+            if let Some(result) = processes.unshare(resources, pid, address, length) {
+                return answer(result.map(|()| []));
+            }
             let process = processes.table.get_mut(&pid)?;
             answer(unmap(process, resources, address, length).map(|()| []))
+        }
+        Request::SetConsole => {
+            let given = processes.console.is_some() && processes.get(pid).is_some_and(|p| p.server);
+            answer::<0>(if given { Ok([]) } else { Err(Errno::EPERM) })
+        }
+        Request::Share { peer, length } => {
+            answer(processes.share(resources, vspace, pid, peer, length).map(|(own, theirs)| [own, theirs]))
         }
         Request::DebugWrite { text } => {
             let process = processes.table.get(&pid)?;
@@ -172,9 +210,7 @@ fn spawn(
     resources: &mut Resources,
     vspace: &mut VSpace,
     parent: Pid,
-    path: UserBuffer,
-    argv: UserBuffer,
-    envp: UserBuffer,
+    [path, argv, envp, fds]: [UserBuffer; 4],
 ) -> Result<Pid, Errno> {
     let path = read_user(processes, resources, vspace, parent, path, programs::PATH_MAX, Errno::ENAMETOOLONG)?;
     let path = core::str::from_utf8(&path).map_err(|_| Errno::EINVAL)?;
@@ -183,7 +219,16 @@ fn spawn(
     if argv.len() + envp.len() > ARG_MAX {
         return Err(Errno::E2BIG);
     }
-    let request = Spawn { parent, path, argv: StringList::parse(&argv)?, envp: StringList::parse(&envp)? };
+    let fds = read_user(processes, resources, vspace, parent, fds, 8 * FdMap::MAX, Errno::EINVAL)?;
+    let fds = FdMap::parse(&fds)?;
+    let request = Spawn {
+        parent,
+        path,
+        argv: StringList::parse(&argv)?,
+        envp: StringList::parse(&envp)?,
+        fds: &fds,
+        server: None,
+    };
     processes.spawn(resources, vspace, request)
 }
 

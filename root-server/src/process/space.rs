@@ -11,8 +11,31 @@ use sel4::invocations::{cnode_copy, x86_asid_pool_assign, x86_page_unmap};
 use sel4::{CapRights, ObjectType, Word};
 use uxrt_protocols::Errno;
 
-struct Page {
-    frame: Object,
+/// A mapped frame: one this space owns, or a copy of another space's frame cap (a
+/// shared buffer, charged to its owner).
+enum Page {
+    Owned(Object),
+    Borrowed(sel4::CPtr),
+}
+
+impl Page {
+    fn cap(&self) -> sel4::CPtr {
+        match self {
+            Page::Owned(frame) => frame.cap,
+            Page::Borrowed(copy) => *copy,
+        }
+    }
+
+    fn free(self, resources: &mut Resources) {
+        match self {
+            Page::Owned(frame) => resources.free_object(frame),
+            Page::Borrowed(copy) => {
+                // Deleting the copy unmaps it.
+                let _ = sel4::invocations::cnode_delete(caps::CNODE, copy, 64);
+                resources.free_slot(copy);
+            }
+        }
+    }
 }
 
 pub struct AddressSpace {
@@ -50,14 +73,49 @@ impl AddressSpace {
         self.pml4.cap
     }
 
-    /// Bytes held now: frames, paging structures and the PML4.
+    /// Bytes held now: owned frames, paging structures and the PML4.
     pub fn used(&self) -> u64 {
-        (self.pages.len() as u64 + 1) * PAGE + self.paging.bytes()
+        let owned = self.pages.values().filter(|p| matches!(p, Page::Owned(_))).count() as u64;
+        (owned + 1) * PAGE + self.paging.bytes()
+    }
+
+    /// Slots held: one per page (a frame or a copy), paging structure, and the PML4.
+    pub fn slots(&self) -> usize {
+        self.pages.len() + self.paging.tables.len() + 1
     }
 
     /// The frame cap at `page`, for a TCB's IPC buffer.
     pub fn frame_at(&self, page: Word) -> Option<sel4::CPtr> {
-        self.pages.get(&page).map(|p| p.frame.cap)
+        self.pages.get(&page).map(Page::cap)
+    }
+
+    /// Maps at `page` a copy of `frame` (a frame another space owns).
+    pub fn map_borrowed(
+        &mut self,
+        resources: &mut Resources,
+        page: Word,
+        frame: sel4::CPtr,
+        writable: bool,
+    ) -> Result<(), Errno> {
+        if self.pages.contains_key(&page) {
+            return Err(Errno::EEXIST);
+        }
+        let copy = resources.alloc_slot().map_err(errno)?;
+        let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
+        let mapped = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, rights)
+            .map_err(ResourceError::Kernel)
+            .and_then(|()| self.paging.map(resources, copy, page, rights));
+        match mapped {
+            Ok(()) => {
+                self.pages.insert(page, Page::Borrowed(copy));
+                Ok(())
+            }
+            Err(error) => {
+                let _ = sel4::invocations::cnode_delete(caps::CNODE, copy, 64);
+                resources.free_slot(copy);
+                Err(errno(error))
+            }
+        }
     }
 
     /// Maps a new zeroed frame at `page`, first writing `contents` at `offset` into it.
@@ -88,7 +146,7 @@ impl AddressSpace {
         let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
         match filled.and_then(|()| self.paging.map(resources, frame.cap, page, rights)) {
             Ok(()) => {
-                self.pages.insert(page, Page { frame });
+                self.pages.insert(page, Page::Owned(frame));
                 Ok(())
             }
             Err(error) => {
@@ -101,8 +159,8 @@ impl AddressSpace {
     /// Unmaps and frees the frame at `page`.
     pub fn unmap(&mut self, resources: &mut Resources, page: Word) -> Result<(), Errno> {
         let page = self.pages.remove(&page).ok_or(Errno::EINVAL)?;
-        let _ = x86_page_unmap(page.frame.cap);
-        resources.free_object(page.frame);
+        let _ = x86_page_unmap(page.cap());
+        page.free(resources);
         Ok(())
     }
 
@@ -115,7 +173,7 @@ impl AddressSpace {
         page: Word,
         f: impl FnOnce(&mut [u8; PAGE as usize]) -> R,
     ) -> Result<R, Errno> {
-        let frame = self.pages.get(&page).ok_or(Errno::EFAULT)?.frame.cap;
+        let frame = self.pages.get(&page).ok_or(Errno::EFAULT)?.cap();
         let copy = resources.alloc_slot().map_err(errno)?;
         let result = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ_WRITE)
             .map_err(|e| errno(ResourceError::Kernel(e)))
@@ -149,7 +207,7 @@ impl AddressSpace {
     /// Returns every frame, paging structure and the PML4 (its ASID with it).
     pub fn destroy(self, resources: &mut Resources) {
         for (_, page) in self.pages {
-            resources.free_object(page.frame);
+            page.free(resources);
         }
         self.paging.free(resources);
         resources.free_object(self.pml4);

@@ -9,7 +9,7 @@ use crate::vspace::VSpace;
 use crate::{caps, programs};
 use alloc::string::String;
 use alloc::vec::Vec;
-use sel4::invocations::{cnode_mint, tcb_configure, tcb_write_registers};
+use sel4::invocations::{cnode_copy, cnode_mint, tcb_configure, tcb_write_registers};
 use sel4::{CPtr, CapData, CapRights, ObjectType, PrioProps, UserContext, Word};
 use uxrt_loader::Program;
 use uxrt_protocols::args::StringList;
@@ -18,8 +18,12 @@ use uxrt_protocols::{Errno, Pid};
 
 /// Memory a process may hold (frames, paging structures, its CNode and TCB).
 pub const QUOTA: u64 = 16 << 20;
+/// A server's quota: ramfs holds files, and each server the buffers it shares.
+pub const SERVER_QUOTA: u64 = 96 << 20;
 /// Processes run below the root server, which so answers them at once.
 const PRIORITY: Word = 100;
+/// Servers run above the processes they serve: a call to them switches straight to them.
+const SERVER_PRIORITY: Word = 150;
 /// Interrupts enabled, reserved bit 1 set.
 const RFLAGS: Word = 0x202;
 /// Guard that makes a capability address of a process a whole word.
@@ -31,6 +35,20 @@ pub struct Spawn<'a> {
     pub path: &'a str,
     pub argv: StringList<'a>,
     pub envp: StringList<'a>,
+    /// The parent's open files the child gets: (fd in the child, fd in the parent).
+    pub fds: &'a [(u32, u32)],
+    /// Set for the servers the root server starts at boot.
+    pub server: Option<ServerCaps<'a>>,
+}
+
+/// What a server gets beyond an ordinary process.
+pub struct ServerCaps<'a> {
+    /// Its own endpoint (in the root server's CSpace).
+    pub endpoint: CPtr,
+    /// Endpoints it calls, badged already, for its slots from `startup::FIRST_MOUNT` up.
+    pub mounts: &'a [CPtr],
+    /// Whether the image's file archive is mapped into it (ramfs).
+    pub archive: bool,
 }
 
 impl Processes {
@@ -41,16 +59,22 @@ impl Processes {
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
         let pid = self.allocate_pid()?;
-        let aux = aux_vector(pid, program.entry);
+        let mut aux = Vec::from(aux_vector(pid, program.entry, self.tsc_mhz));
+        aux.push((aux::FDS, inherited_fds(&request, self.console.is_some())?));
+        let archive = programs::archive();
+        if request.server.as_ref().is_some_and(|s| s.archive) {
+            aux.extend([(aux::ARCHIVE, layout::ANONYMOUS_BASE), (aux::ARCHIVE_LENGTH, archive.len() as Word)]);
+        }
         if startup::record_len(&request.argv, &request.envp, aux.len()) as Word > layout::STACK_MAX / 2 {
             return Err(Errno::E2BIG);
         }
         let name = request.path.rsplit('/').next().unwrap_or(request.path);
+        let quota = if request.server.is_some() { SERVER_QUOTA } else { QUOTA };
         let mut process = Process {
             pid,
             parent: request.parent,
             name: String::from(name),
-            space: AddressSpace::new(resources, QUOTA)?,
+            space: AddressSpace::new(resources, quota)?,
             cnode: None,
             tcb: None,
             heap_start: program.end,
@@ -59,8 +83,14 @@ impl Processes {
             next_anonymous: layout::ANONYMOUS_BASE,
             pending_wait: None,
             orphan: false,
+            server: request.server.is_some(),
+            shares: Vec::new(),
         };
-        match build(&mut process, resources, vspace, &program, &request, &aux, self.endpoint) {
+        let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cnode).map(|c| c.cap);
+        // What the root server starts writes to the console, as a shell's children do.
+        let console = self.console.filter(|_| request.parent == super::ROOT && request.server.is_none());
+        let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };
+        match build(&mut process, resources, vspace, &program, &request, &aux, endpoints) {
             Ok(()) => {
                 self.table.insert(pid, process);
                 self.started += 1;
@@ -75,13 +105,14 @@ impl Processes {
 }
 
 /// What the start-up record's auxiliary vector tells the process.
-fn aux_vector(pid: Pid, entry: Word) -> [(Word, Word); 5] {
+fn aux_vector(pid: Pid, entry: Word, tsc_mhz: u64) -> [(Word, Word); 6] {
     [
         (aux::PAGE_SIZE, PAGE),
         (aux::ENTRY, entry),
         (aux::IPC_BUFFER, layout::IPC_BUFFER),
         (aux::PID, pid as Word),
         (aux::START_TSC, crate::rdtsc()),
+        (aux::TSC_MHZ, tsc_mhz),
     ]
 }
 
@@ -92,13 +123,50 @@ fn build(
     program: &Program,
     request: &Spawn,
     aux: &[(Word, Word)],
-    endpoint: CPtr,
+    endpoints: Endpoints,
 ) -> Result<(), Errno> {
     load_segments(process, resources, vspace, program)?;
     process.space.map_new(resources, vspace, layout::IPC_BUFFER, true, None)?;
+    if request.server.as_ref().is_some_and(|s| s.archive) {
+        map_archive(process, resources, vspace)?;
+    }
     let (record, length) = write_stack(process, resources, vspace, request, aux)?;
-    make_cspace(process, resources, endpoint)?;
-    start_thread(process, resources, program.entry, record, length)
+    make_cspace(process, resources, request, endpoints)?;
+    start_thread(process, resources, program.entry, record, length, request.server.is_some())
+}
+
+/// The endpoints every process gets, and where its parent's open files are.
+struct Endpoints {
+    process: CPtr,
+    vfs: Option<CPtr>,
+    parent_cnode: Option<CPtr>,
+    /// The console, as fds 0, 1 and 2 of what the root server starts.
+    console: Option<CPtr>,
+}
+
+/// The open files the child starts with, as a bit mask of fds (only fds 0 to 63 can be
+/// passed).
+fn inherited_fds(request: &Spawn, console: bool) -> Result<Word, Errno> {
+    if request.parent == super::ROOT && request.server.is_none() && console {
+        return Ok(0b111);
+    }
+    request.fds.iter().try_fold(0, |mask, &(child, _)| match child {
+        0..64 => Ok(mask | 1 << child),
+        _ => Err(Errno::EBADF),
+    })
+}
+
+/// The image's archive, read-only, at the start of the anonymous area.
+fn map_archive(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace) -> Result<(), Errno> {
+    let archive = programs::archive();
+    for (i, chunk) in archive.chunks(PAGE as usize).enumerate() {
+        let page = process.next_anonymous + i as Word * PAGE;
+        process.space.map_new(resources, vspace, page, false, Some((0, chunk)))?;
+    }
+    let pages = (archive.len() as Word).div_ceil(PAGE);
+    process.anonymous.push((process.next_anonymous, pages));
+    process.next_anonymous += (pages + 1) * PAGE;
+    Ok(())
 }
 
 fn load_segments(
@@ -139,9 +207,15 @@ fn write_stack(
     Ok((record, length))
 }
 
-/// One CNode: itself (guarded), the badged endpoint to the process interface, and the
-/// fault endpoint the kernel uses. Nothing else.
-fn make_cspace(process: &mut Process, resources: &mut Resources, endpoint: CPtr) -> Result<(), Errno> {
+/// One CNode: itself (guarded), the badged endpoints to the process interface and to the
+/// VFS, the fault endpoint the kernel uses, the open files its parent passes, and for a
+/// server its own endpoint and those it calls. Nothing else.
+fn make_cspace(
+    process: &mut Process,
+    resources: &mut Resources,
+    request: &Spawn,
+    endpoints: Endpoints,
+) -> Result<(), Errno> {
     let cnode = resources.alloc_object(ObjectType::CapTableObject, CNODE_BITS).map_err(errno)?;
     process.cnode = Some(cnode);
     let pid = process.pid as Word;
@@ -149,10 +223,47 @@ fn make_cspace(process: &mut Process, resources: &mut Resources, endpoint: CPtr)
         cnode_mint(cnode.cap, slot, CNODE_BITS, caps::CNODE, source, 64, CapRights::ALL, data)
             .map_err(|e| errno(ResourceError::Kernel(e)))
     };
+    // Badged endpoints and device caps are copied as they are (minting them again with
+    // no badge would make them invalid).
+    let copy = |slot: Word, source: CPtr| {
+        cnode_copy(cnode.cap, slot, CNODE_BITS, caps::CNODE, source, 64, CapRights::ALL)
+            .map_err(|e| errno(ResourceError::Kernel(e)))
+    };
     let badge = |value: Word| CapData::badge(value).ok_or(Errno::EINVAL);
     mint(startup::CNODE, cnode.cap, GUARD)?;
-    mint(startup::PROCESS_SERVER, endpoint, badge(pid)?)?;
-    mint(startup::FAULT_HANDLER, endpoint, badge(pid | badge::FAULT)?)
+    mint(startup::PROCESS_SERVER, endpoints.process, badge(pid)?)?;
+    mint(startup::FAULT_HANDLER, endpoints.process, badge(pid | badge::FAULT)?)?;
+    if let Some(vfs) = endpoints.vfs {
+        mint(startup::VFS, vfs, badge(pid)?)?;
+    }
+    if let Some(server) = &request.server {
+        copy(startup::SERVER_ENDPOINT, server.endpoint)?;
+        for (i, &mount) in server.mounts.iter().enumerate() {
+            copy(startup::FIRST_MOUNT + i as Word, mount)?;
+        }
+    }
+    if let Some(console) = endpoints.console {
+        for fd in 0..3 {
+            copy(startup::FIRST_FD + fd, console)?;
+        }
+    }
+    inherit_fds(cnode.cap, endpoints.parent_cnode, request.fds)
+}
+
+/// Copies the parent's open files the child gets (`EBADF` for an fd it does not have).
+fn inherit_fds(child: CPtr, parent: Option<CPtr>, fds: &[(u32, u32)]) -> Result<(), Errno> {
+    if fds.is_empty() {
+        return Ok(());
+    }
+    let parent = parent.ok_or(Errno::EBADF)?;
+    for &(child_fd, parent_fd) in fds {
+        let slot = |fd: u32| {
+            Some(fd as Word).filter(|&fd| fd < startup::MAX_FDS).map(|fd| startup::FIRST_FD + fd).ok_or(Errno::EBADF)
+        };
+        cnode_copy(child, slot(child_fd)?, CNODE_BITS, parent, slot(parent_fd)?, CNODE_BITS, CapRights::ALL)
+            .map_err(|_| Errno::EBADF)?;
+    }
+    Ok(())
 }
 
 fn start_thread(
@@ -161,8 +272,10 @@ fn start_thread(
     entry: Word,
     record: Word,
     length: usize,
+    server: bool,
 ) -> Result<(), Errno> {
     let tcb = resources.alloc_object(ObjectType::TCBObject, 0).map_err(errno)?;
+    let priority = if server { SERVER_PRIORITY } else { PRIORITY };
     process.tcb = Some(tcb);
     let cnode = process.cnode.ok_or(Errno::EIO)?.cap;
     let ipc_frame = process.space.frame_at(layout::IPC_BUFFER).ok_or(Errno::EIO)?;
@@ -170,7 +283,7 @@ fn start_thread(
     tcb_configure(
         tcb.cap,
         startup::FAULT_HANDLER,
-        PrioProps::new(PRIORITY, PRIORITY),
+        PrioProps::new(priority, priority),
         cnode,
         GUARD,
         process.space.root(),

@@ -1,0 +1,395 @@
+//! Files: the fd table and the Unix file calls. An fd is an endpoint capability straight
+//! to the server holding the open file (at slot `FIRST_FD + fd`): read, write and seek go
+//! there, never through the VFS, which only names files (open and the directory
+//! operations). Transfers of up to `INLINE_MAX` bytes travel in message registers; larger
+//! ones through a buffer the server shares with this process once per open file.
+
+use crate::{caps, env, sys};
+use alloc::string::String;
+use alloc::vec::Vec;
+use sel4::{CPtr, Word};
+use spin::Mutex;
+use uxrt_protocols::file::{
+    FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence, INLINE_MAX, PATH_BUFFER,
+};
+use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, VFS};
+use uxrt_protocols::{Errno, Message, Reply};
+
+pub use uxrt_protocols::file::{FileKind, OpenFlags as Flags};
+
+/// A file descriptor.
+pub type Fd = u32;
+
+pub const STDIN: Fd = 0;
+pub const STDOUT: Fd = 1;
+pub const STDERR: Fd = 2;
+/// Longest path, with its NUL (as Linux's PATH_MAX).
+const PATH_MAX: usize = PATH_BUFFER / 2;
+
+/// What this process keeps per fd (the capability itself sits in the fd's slot).
+struct Descriptor {
+    /// The buffer shared with the file's server, once a bulk transfer needed it.
+    buffer: Option<&'static mut [u8]>,
+    close_on_exec: bool,
+}
+
+struct Table {
+    fds: alloc::collections::BTreeMap<Fd, Descriptor>,
+    /// The buffer shared with the VFS for paths.
+    paths: Option<&'static mut [u8]>,
+}
+
+static TABLE: Mutex<Option<Table>> = Mutex::new(None);
+
+/// Runs `f` on the table, made on first use from the fds the process started with.
+fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
+    let mut table = TABLE.lock();
+    let table = table.get_or_insert_with(|| {
+        let inherited = env::aux(aux::FDS).unwrap_or(0);
+        let fds = (0..64)
+            .filter(|fd| inherited & (1 << fd) != 0)
+            .map(|fd| (fd, Descriptor { buffer: None, close_on_exec: false }))
+            .collect();
+        Table { fds, paths: None }
+    });
+    f(table)
+}
+
+fn slot(fd: Fd) -> CPtr {
+    FIRST_FD + fd as Word
+}
+
+fn check(fd: Fd) -> Result<(), Errno> {
+    with_table(|t| t.fds.contains_key(&fd)).then_some(()).ok_or(Errno::EBADF)
+}
+
+/// The lowest fd not in use, from `from` up.
+fn lowest_free(table: &Table, from: Fd) -> Result<Fd, Errno> {
+    (from..MAX_FDS as Fd).find(|fd| !table.fds.contains_key(fd)).ok_or(Errno::EMFILE)
+}
+
+/// Sends `message` to `cap` with room for one capability in `receive` (if given).
+fn call(cap: CPtr, message: Message, receive: Option<CPtr>) -> (Reply, usize) {
+    if let Some(slot) = receive {
+        caps::receive_into(slot);
+    }
+    sys::call_endpoint(cap, message)
+}
+
+fn file_call(fd: Fd, request: FileRequest) -> Reply {
+    call(slot(fd), request.encode(), None).0
+}
+
+// ---- Paths: through the VFS --------------------------------------------------------
+
+/// Puts `paths` in the buffer shared with the VFS (set up on first use) and sends
+/// `request(spans)`.
+fn path_call<const N: usize>(
+    paths: [&str; N],
+    receive: Option<CPtr>,
+    request: impl FnOnce([Span; N]) -> PathRequest,
+) -> Result<(Reply, usize), Errno> {
+    let mut spans = [Span::default(); N];
+    with_table(|table| -> Result<(), Errno> {
+        let buffer = path_buffer(table)?;
+        for (i, path) in paths.iter().enumerate() {
+            if path.len() >= PATH_MAX {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            let at = i * PATH_MAX;
+            buffer[at..at + path.len()].copy_from_slice(path.as_bytes());
+            spans[i] = Span::new(at as Word, path.len() as Word);
+        }
+        Ok(())
+    })?;
+    Ok(call(VFS, request(spans).encode(), receive))
+}
+
+fn path_buffer(table: &mut Table) -> Result<&mut [u8], Errno> {
+    if table.paths.is_none() {
+        let [address, length] = call(VFS, PathRequest::Attach.encode(), None).0.results()?;
+        if (length as usize) < PATH_BUFFER {
+            return Err(Errno::EIO);
+        }
+        // SAFETY: the VFS had the root server map `length` bytes for this process at
+        // `address` (shared with the VFS, which reads them only while handling a request
+        // this process sent); nothing else in this process uses that range.
+        table.paths = Some(unsafe { core::slice::from_raw_parts_mut(address as *mut u8, PATH_BUFFER) });
+    }
+    table.paths.as_deref_mut().ok_or(Errno::EIO)
+}
+
+/// Opens `path` with `flags` (Linux `O_*` values) and `mode` (for a new file).
+pub fn open(path: &str, flags: u32, mode: u32) -> Result<Fd, Errno> {
+    let flags = OpenFlags::new(flags as Word)?;
+    let fd = with_table(|t| lowest_free(t, 0))?;
+    let (reply, caps) = path_call([path], Some(slot(fd)), |[path]| PathRequest::Open { path, flags, mode })?;
+    let [_kind] = reply.results()?;
+    install(fd, caps, flags.has(OpenFlags::CLOSE_ON_EXEC))
+}
+
+/// Records `fd` once its capability arrived.
+fn install(fd: Fd, caps: usize, close_on_exec: bool) -> Result<Fd, Errno> {
+    if caps != 1 {
+        return Err(Errno::EIO);
+    }
+    with_table(|t| t.fds.insert(fd, Descriptor { buffer: None, close_on_exec }));
+    Ok(fd)
+}
+
+fn path_op(path: &str, request: impl FnOnce(Span) -> PathRequest) -> Result<(), Errno> {
+    let [] = path_call([path], None, |[path]| request(path))?.0.results()?;
+    Ok(())
+}
+
+pub fn mkdir(path: &str, mode: u32) -> Result<(), Errno> {
+    path_op(path, |path| PathRequest::Mkdir { path, mode })
+}
+
+pub fn rmdir(path: &str) -> Result<(), Errno> {
+    path_op(path, |path| PathRequest::Rmdir { path })
+}
+
+pub fn unlink(path: &str) -> Result<(), Errno> {
+    path_op(path, |path| PathRequest::Unlink { path })
+}
+
+pub fn chdir(path: &str) -> Result<(), Errno> {
+    path_op(path, |path| PathRequest::Chdir { path })
+}
+
+pub fn rename(from: &str, to: &str) -> Result<(), Errno> {
+    let [] = path_call([from, to], None, |[from, to]| PathRequest::Rename { from, to })?.0.results()?;
+    Ok(())
+}
+
+pub fn stat(path: &str) -> Result<FileStat, Errno> {
+    FileStat::from_reply(path_call([path], None, |[path]| PathRequest::Stat { path })?.0)
+}
+
+/// The working directory.
+pub fn getcwd() -> Result<String, Errno> {
+    with_table(|t| path_buffer(t).map(drop))?;
+    let [length] = call(VFS, PathRequest::GetCwd.encode(), None).0.results()?;
+    with_table(|table| {
+        let bytes = path_buffer(table)?.get(..length as usize).ok_or(Errno::EIO)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| Errno::EIO)
+    })
+}
+
+/// Path requests the VFS has handled since boot (its message counter).
+pub fn vfs_requests() -> Result<u64, Errno> {
+    let [count] = call(VFS, PathRequest::Statistics.encode(), None).0.results()?;
+    Ok(count)
+}
+
+/// A pipe: (read end, write end).
+pub fn pipe() -> Result<(Fd, Fd), Errno> {
+    let read = with_table(|t| lowest_free(t, 0))?;
+    let (reply, caps) = call(VFS, PathRequest::Pipe.encode(), Some(slot(read)));
+    let [] = reply.results()?;
+    install(read, caps, false)?;
+    let write = with_table(|t| lowest_free(t, 0))?;
+    let (reply, caps) = call(slot(read), FileRequest::OpenPeer.encode(), Some(slot(write)));
+    match reply.results().and_then(|[]| install(write, caps, false)) {
+        Ok(write) => Ok((read, write)),
+        Err(errno) => {
+            let _ = close(read);
+            Err(errno)
+        }
+    }
+}
+
+// ---- Open files: straight to their server ------------------------------------------
+
+pub fn close(fd: Fd) -> Result<(), Errno> {
+    let descriptor = with_table(|t| t.fds.remove(&fd)).ok_or(Errno::EBADF)?;
+    // The server keeps the shared buffer mapped until the open file's last reference
+    // goes; this process's view of it is then unmapped too.
+    drop(descriptor);
+    let reply = file_call(fd, FileRequest::Close);
+    caps::delete(slot(fd));
+    reply.results::<0>().map(|_| ())
+}
+
+/// Closes every fd (at exit, so that servers drop their references).
+pub fn close_all() {
+    let fds: Vec<Fd> = with_table(|t| t.fds.keys().copied().collect());
+    for fd in fds {
+        let _ = close(fd);
+    }
+}
+
+pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
+    check(fd)?;
+    if buffer.len() <= INLINE_MAX {
+        let data = Inline::from_reply(file_call(fd, FileRequest::Read { length: buffer.len() as u8 }))?;
+        let bytes = data.as_bytes();
+        let n = bytes.len().min(buffer.len());
+        buffer[..n].copy_from_slice(&bytes[..n]);
+        return Ok(n);
+    }
+    with_shared(fd, |shared, pid| {
+        let length = buffer.len().min(shared.len());
+        let span = Span::new(0, length as Word);
+        let [n] = file_call(fd, FileRequest::ReadShared { pid, span }).results()?;
+        let n = (n as usize).min(length);
+        buffer[..n].copy_from_slice(&shared[..n]);
+        Ok(n)
+    })
+}
+
+/// Writes all of `bytes` unless an error comes first (then what was written, if any).
+pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
+    check(fd)?;
+    if bytes.len() <= INLINE_MAX {
+        let [n] = file_call(fd, FileRequest::Write { data: Inline::new(bytes) }).results()?;
+        return Ok(n as usize);
+    }
+    with_shared(fd, |shared, pid| {
+        let mut written = 0;
+        while written < bytes.len() {
+            let chunk = &bytes[written..][..(bytes.len() - written).min(shared.len())];
+            shared[..chunk.len()].copy_from_slice(chunk);
+            let span = Span::new(0, chunk.len() as Word);
+            match file_call(fd, FileRequest::WriteShared { pid, span }).results() {
+                Ok([0]) => break,
+                Ok([n]) => written += (n as usize).min(chunk.len()),
+                Err(errno) if written == 0 => return Err(errno),
+                Err(_) => break,
+            }
+        }
+        Ok(written)
+    })
+}
+
+/// Runs `f` on the buffer shared with `fd`'s server (set up on first use).
+fn with_shared<R>(fd: Fd, f: impl FnOnce(&mut [u8], Word) -> Result<R, Errno>) -> Result<R, Errno> {
+    let pid = env::aux(aux::PID).ok_or(Errno::EIO)?;
+    let mut buffer = with_table(|t| t.fds.get_mut(&fd).map(|d| d.buffer.take())).ok_or(Errno::EBADF)?;
+    if buffer.is_none() {
+        let [address, length] = file_call(fd, FileRequest::MapBuffer { pid }).results()?;
+        // SAFETY: the file's server had the root server map `length` bytes at `address`
+        // for this process; the server touches them only while handling this process's
+        // requests on the file, and nothing else here uses that range.
+        buffer = Some(unsafe { core::slice::from_raw_parts_mut(address as *mut u8, length as usize) });
+    }
+    let view = buffer.as_deref_mut().ok_or(Errno::EIO)?;
+    let result = f(view, pid);
+    with_table(|t| t.fds.get_mut(&fd).map(|d| d.buffer = buffer));
+    result
+}
+
+pub fn lseek(fd: Fd, offset: i64, whence: Whence) -> Result<u64, Errno> {
+    check(fd)?;
+    let [at] = file_call(fd, FileRequest::Seek { offset, whence }).results()?;
+    Ok(at)
+}
+
+pub fn fstat(fd: Fd) -> Result<FileStat, Errno> {
+    check(fd)?;
+    FileStat::from_reply(file_call(fd, FileRequest::Stat))
+}
+
+pub fn ftruncate(fd: Fd, length: u64) -> Result<(), Errno> {
+    check(fd)?;
+    let [] = file_call(fd, FileRequest::Truncate { length }).results()?;
+    Ok(())
+}
+
+/// A new fd for the same open file, the lowest free one.
+pub fn dup(fd: Fd) -> Result<Fd, Errno> {
+    let new = with_table(|t| lowest_free(t, 0))?;
+    dup_to(fd, new)
+}
+
+/// Makes `new` refer to `old`'s open file (closing what `new` was first).
+pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
+    check(old)?;
+    if new as Word >= MAX_FDS {
+        return Err(Errno::EBADF);
+    }
+    if old == new {
+        return Ok(new);
+    }
+    if check(new).is_ok() {
+        close(new)?;
+    }
+    dup_to(old, new)
+}
+
+fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
+    check(old)?;
+    let [] = file_call(old, FileRequest::Retain).results()?;
+    if let Err(errno) = caps::copy_to(slot(old), slot(new)) {
+        let _ = file_call(old, FileRequest::Close);
+        return Err(errno);
+    }
+    with_table(|t| t.fds.insert(new, Descriptor { buffer: None, close_on_exec: false }));
+    Ok(new)
+}
+
+/// The names in directory `fd`, from `cookie` on: (names, next cookie); no names at
+/// the end.
+pub fn read_dir(fd: Fd, cookie: u64) -> Result<(Vec<String>, u64), Errno> {
+    check(fd)?;
+    with_shared(fd, |shared, pid| {
+        let [count, next] = file_call(fd, FileRequest::ReadDir { pid, cookie }).results()?;
+        let names = shared
+            .split(|&b| b == 0)
+            .take(count as usize)
+            .map(|name| String::from_utf8_lossy(name).into_owned())
+            .collect();
+        Ok((names, next))
+    })
+}
+
+/// Every name in directory `path`.
+pub fn list_dir(path: &str) -> Result<Vec<String>, Errno> {
+    let fd = open(path, OpenFlags::DIRECTORY, 0)?;
+    let mut names = Vec::new();
+    let mut cookie = 0;
+    let result = loop {
+        match read_dir(fd, cookie) {
+            Ok((batch, _)) if batch.is_empty() => break Ok(()),
+            Ok((batch, next)) => {
+                names.extend(batch);
+                cookie = next;
+            }
+            Err(errno) => break Err(errno),
+        }
+    };
+    close(fd)?;
+    result.map(|()| names)
+}
+
+/// The open fds below 64 that a child gets by default (those not close-on-exec), as
+/// (child fd, parent fd) pairs.
+pub(crate) fn inheritable() -> Vec<(u32, u32)> {
+    with_table(|t| t.fds.iter().filter(|(&fd, d)| fd < 64 && !d.close_on_exec).map(|(&fd, _)| (fd, fd)).collect())
+}
+
+/// One more reference on each parent fd of `pairs` (the child's copies); on failure the
+/// ones taken are dropped again.
+pub(crate) fn retain_for_child(pairs: &[(u32, u32)]) -> Result<(), Errno> {
+    for (i, &(_, fd)) in pairs.iter().enumerate() {
+        let retained = check(fd).and_then(|()| file_call(fd, FileRequest::Retain).results::<0>());
+        if let Err(errno) = retained {
+            release_for_child(&pairs[..i]);
+            return Err(errno);
+        }
+    }
+    Ok(())
+}
+
+/// Drops the references `retain_for_child` took (the child did not start).
+pub(crate) fn release_for_child(pairs: &[(u32, u32)]) {
+    for &(_, fd) in pairs {
+        let _ = file_call(fd, FileRequest::Close);
+    }
+}
+
+/// Whether `fd` is open.
+pub fn is_open(fd: Fd) -> bool {
+    check(fd).is_ok()
+}

@@ -1,0 +1,177 @@
+//! What servers share: receiving requests on their endpoint, replying (with a capability,
+//! or later through a saved reply capability), badged copies of their endpoint, and
+//! memory shared with a client. `files` builds a file server's main loop on these.
+
+pub mod files;
+
+use crate::{caps, sys};
+use sel4::{ipc_buffer, CPtr, MessageInfo, Word};
+use uxrt_protocols::message::MAX_WORDS;
+use uxrt_protocols::process::Request;
+use uxrt_protocols::startup::SERVER_ENDPOINT;
+use uxrt_protocols::{Errno, Message, Pid, Reply};
+
+/// A message received on the server's endpoint.
+pub struct Incoming {
+    pub badge: Word,
+    pub label: Word,
+    words: [Word; MAX_WORDS],
+    length: usize,
+}
+
+impl Incoming {
+    /// Its words (a message longer than any request is cut to `MAX_WORDS`: the decoder
+    /// then refuses it as malformed, since no request that long exists).
+    pub fn words(&self) -> &[Word] {
+        &self.words[..self.length]
+    }
+
+    fn read(info: MessageInfo, badge: Word) -> Incoming {
+        let length = (info.length() as usize).min(MAX_WORDS + 1);
+        let mut words = [0; MAX_WORDS];
+        for (i, word) in words.iter_mut().enumerate().take(length.min(MAX_WORDS)) {
+            *word = ipc_buffer::mr(i);
+        }
+        // One word too many marks an overlong message: it cannot decode.
+        let length = if length > MAX_WORDS { MAX_WORDS } else { length };
+        let label = if info.length() as usize > MAX_WORDS { Word::MAX } else { info.label() };
+        Incoming { badge, label, words, length }
+    }
+}
+
+/// What a server does with a request.
+pub enum Answer {
+    Reply(Reply),
+    /// Reply with one capability (which the server then deletes: the client has a copy).
+    WithCap(Reply, CPtr),
+    /// No reply now: the caller was saved and is answered later (see [`Deferred`]).
+    Later,
+}
+
+impl From<Reply> for Answer {
+    fn from(reply: Reply) -> Answer {
+        Answer::Reply(reply)
+    }
+}
+
+/// A reply of the `N` words, or of the error.
+pub fn answer<const N: usize>(result: Result<[Word; N], Errno>) -> Answer {
+    Answer::Reply(match result {
+        Ok(words) => Reply::ok(&words),
+        Err(errno) => Reply::error(errno),
+    })
+}
+
+/// Puts `message` in the message registers; returns its info.
+fn load(message: &Message, caps: usize) -> MessageInfo {
+    for (i, &word) in message.words().iter().enumerate() {
+        ipc_buffer::set_mr(i, word);
+    }
+    MessageInfo::new(message.label, 0, caps as Word, message.words().len() as Word)
+}
+
+/// Receives the first request.
+pub fn receive() -> Incoming {
+    let (info, badge) = sel4::recv(SERVER_ENDPOINT);
+    Incoming::read(info, badge)
+}
+
+/// Answers the last request and receives the next.
+pub fn answer_and_receive(answer: Answer) -> Incoming {
+    let (info, badge) = match answer {
+        Answer::Reply(reply) => sel4::reply_recv(SERVER_ENDPOINT, load(&reply.encode(), 0)),
+        Answer::WithCap(reply, cap) => {
+            ipc_buffer::set_cap(0, cap);
+            sel4::reply(load(&reply.encode(), 1));
+            caps::free(cap);
+            sel4::recv(SERVER_ENDPOINT)
+        }
+        Answer::Later => sel4::recv(SERVER_ENDPOINT),
+    };
+    Incoming::read(info, badge)
+}
+
+/// A caller whose answer waits (a read from an empty pipe): its reply capability.
+pub struct Deferred(CPtr);
+
+impl Deferred {
+    /// Saves the caller of the request being handled.
+    pub fn save() -> Result<Deferred, Errno> {
+        let slot = caps::alloc()?;
+        match sel4::invocations::cnode_save_caller(uxrt_protocols::startup::CNODE, slot, caps::DEPTH) {
+            Ok(()) => Ok(Deferred(slot)),
+            Err(_) => {
+                caps::free(slot);
+                Err(Errno::EIO)
+            }
+        }
+    }
+
+    /// Whether the caller still waits. One that has ended took its reply capability with
+    /// it (the kernel deletes it), and then there is nothing to move.
+    pub fn still_waiting(&mut self) -> bool {
+        let Ok(new) = caps::alloc() else { return true };
+        match caps::move_to(self.0, new) {
+            Ok(()) => {
+                caps::free(core::mem::replace(&mut self.0, new));
+                true
+            }
+            Err(_) => {
+                caps::free(new);
+                false
+            }
+        }
+    }
+
+    /// Drops a caller that is gone.
+    pub fn forget(self) {
+        caps::free(self.0);
+    }
+
+    /// Answers the saved caller. A caller that has ended since is not there: the
+    /// non-blocking send to its (then deleted) reply capability does nothing.
+    pub fn answer(self, reply: Reply) {
+        sel4::nb_send(self.0, load(&reply.encode(), 0));
+        caps::free(self.0);
+    }
+}
+
+/// A copy of the server's endpoint carrying `badge`, in a new slot.
+pub fn badged_endpoint(badge: Word) -> Result<CPtr, Errno> {
+    let data = sel4::CapData::badge(badge).ok_or(Errno::EINVAL)?;
+    let slot = caps::alloc()?;
+    let cnode = uxrt_protocols::startup::CNODE;
+    match sel4::invocations::cnode_mint(
+        cnode,
+        slot,
+        caps::DEPTH,
+        cnode,
+        SERVER_ENDPOINT,
+        caps::DEPTH,
+        sel4::CapRights::ALL,
+        data,
+    ) {
+        Ok(()) => Ok(slot),
+        Err(_) => {
+            caps::free(slot);
+            Err(Errno::EIO)
+        }
+    }
+}
+
+/// `length` bytes of new memory shared with process `peer`: the server's view, and the
+/// address where the peer sees it.
+pub fn share(peer: Pid, length: usize) -> Result<(&'static mut [u8], Word), Errno> {
+    let [own, theirs] = sys::call(Request::Share { peer, length: length as Word }).results()?;
+    // SAFETY: the root server mapped `length` bytes of fresh memory at `own` for this
+    // process alone to use through this slice (the peer reads and writes its own mapping
+    // of the same pages, which Rust does not see); it stays mapped until `unshare`.
+    let view = unsafe { core::slice::from_raw_parts_mut(own as *mut u8, length) };
+    Ok((view, theirs))
+}
+
+/// Ends a share (from both address spaces).
+pub fn unshare(view: &'static mut [u8]) {
+    let request = Request::Unmap { address: view.as_ptr() as Word, length: view.len() as Word };
+    let _ = sys::call(request);
+}

@@ -1,0 +1,115 @@
+//! Memory a server shares with a client: pages the server owns (and is charged for),
+//! mapped in both address spaces. The VFS shares a path buffer with each client; a file
+//! server shares a transfer buffer per open file and client.
+
+use super::layout::{self, PAGE};
+use super::{Pid, Processes, Share};
+use crate::resources::Resources;
+use crate::vspace::VSpace;
+use sel4::Word;
+use uxrt_protocols::Errno;
+
+impl Processes {
+    /// Maps `length` bytes of new memory in server `owner` and in `peer`; returns the two
+    /// addresses. On failure nothing stays mapped.
+    pub fn share(
+        &mut self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        owner: Pid,
+        peer: Pid,
+        length: Word,
+    ) -> Result<(Word, Word), Errno> {
+        if !self.get(owner).is_some_and(|p| p.server) {
+            return Err(Errno::EPERM);
+        }
+        if owner == peer || self.get(peer).is_none() {
+            return Err(Errno::ESRCH);
+        }
+        let pages = layout::pages_for(length).filter(|&p| p > 0 && p <= 256).ok_or(Errno::EINVAL)?;
+        let start = self.table.get(&owner).ok_or(Errno::ESRCH)?.next_anonymous;
+        let peer_start = self.table.get(&peer).ok_or(Errno::ESRCH)?.next_anonymous;
+        // A guard page after each mapping.
+        let span = (pages + 1) * PAGE;
+        if start + span > layout::ANONYMOUS_LIMIT || peer_start + span > layout::ANONYMOUS_LIMIT {
+            return Err(Errno::ENOMEM);
+        }
+        let share = Share { start, pages, peer: Some(peer), peer_start };
+        for i in 0..pages {
+            if let Err(errno) = self.map_shared_page(resources, vspace, owner, &share, i) {
+                let partial = Share { pages: i, ..share };
+                self.unmap_peer(resources, &partial);
+                self.unmap_own(resources, owner, &partial);
+                return Err(errno);
+            }
+        }
+        if let Some(process) = self.table.get_mut(&owner) {
+            process.next_anonymous += span;
+            process.shares.push(share);
+        }
+        if let Some(process) = self.table.get_mut(&peer) {
+            process.next_anonymous += span;
+        }
+        Ok((start, peer_start))
+    }
+
+    /// Page `i`: a new frame in the owner, and a copy of its cap in the peer.
+    fn map_shared_page(
+        &mut self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        owner: Pid,
+        share: &Share,
+        i: Word,
+    ) -> Result<(), Errno> {
+        let page = share.start + i * PAGE;
+        let process = self.table.get_mut(&owner).ok_or(Errno::ESRCH)?;
+        process.space.map_new(resources, vspace, page, true, None)?;
+        let frame = process.space.frame_at(page).ok_or(Errno::EIO)?;
+        let peer = share.peer.and_then(|pid| self.table.get_mut(&pid)).ok_or(Errno::ESRCH)?;
+        match peer.space.map_borrowed(resources, share.peer_start + i * PAGE, frame, true) {
+            Ok(()) => Ok(()),
+            Err(errno) => {
+                let _ = self.table.get_mut(&owner).map(|p| p.space.unmap(resources, page));
+                Err(errno)
+            }
+        }
+    }
+
+    /// Takes a shared buffer out of its peer's address space.
+    pub(super) fn unmap_peer(&mut self, resources: &mut Resources, share: &Share) {
+        if let Some(peer) = share.peer.and_then(|pid| self.table.get_mut(&pid)) {
+            for i in 0..share.pages {
+                let _ = peer.space.unmap(resources, share.peer_start + i * PAGE);
+            }
+        }
+    }
+
+    fn unmap_own(&mut self, resources: &mut Resources, owner: Pid, share: &Share) {
+        if let Some(process) = self.table.get_mut(&owner) {
+            for i in 0..share.pages {
+                let _ = process.space.unmap(resources, share.start + i * PAGE);
+            }
+        }
+    }
+
+    /// `Unmap` of a buffer `owner` shares: gone from both address spaces. `None` when
+    /// `address` is no shared buffer of `owner`'s.
+    pub fn unshare(
+        &mut self,
+        resources: &mut Resources,
+        owner: Pid,
+        address: Word,
+        length: Word,
+    ) -> Option<Result<(), Errno>> {
+        let process = self.table.get_mut(&owner)?;
+        let at = process.shares.iter().position(|s| s.start == address)?;
+        if layout::pages_for(length) != Some(process.shares[at].pages) {
+            return Some(Err(Errno::EINVAL));
+        }
+        let share = process.shares.swap_remove(at);
+        self.unmap_peer(resources, &share);
+        self.unmap_own(resources, owner, &share);
+        Some(Ok(()))
+    }
+}

@@ -1,0 +1,216 @@
+//! The devices at `/dev`: `console` (COM1, through the I/O port capability the root
+//! server gives this server), `null` and `zero`.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, INLINE_MAX};
+use uxrt::protocols::process::Request;
+use uxrt::protocols::startup::FIRST_MOUNT;
+use uxrt::protocols::{Errno, Reply, Word};
+use uxrt::server::files::{self, FileServer, OpenFiles};
+use uxrt::server::{answer, Answer};
+
+uxrt::main!(main);
+
+fn main() -> i32 {
+    let mut files = OpenFiles::default();
+    if let Err(errno) = give_console(&mut files) {
+        uxrt::eprintln!("devices: cannot give the root server the console: {errno}");
+    }
+    files::run(&mut Devices, files)
+}
+
+/// Opens the console for good and gives it to the root server, which passes it as fds 0
+/// to 2 to what it starts.
+fn give_console(files: &mut OpenFiles<OpenFile>) -> Result<(), Errno> {
+    let console = OpenFile { device: Device::Console, flags: OpenFlags(OpenFlags::READ_WRITE) };
+    let (_, cap) = files.open_permanent(console)?;
+    sel4::ipc_buffer::set_cap(0, cap);
+    let message = Request::SetConsole.encode();
+    let reply = sel4::call_message(uxrt::protocols::startup::PROCESS_SERVER, message.label, 1, message.words());
+    uxrt::caps::free(cap);
+    Reply::decode(reply.info.label(), &[]).results::<0>().map(drop)
+}
+
+struct Devices;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Device {
+    /// `/dev` itself.
+    Directory,
+    Console,
+    Null,
+    Zero,
+}
+
+/// Names in `/dev`, in order (as `readdir` lists them).
+const DEVICES: [(&str, Device); 3] = [("console", Device::Console), ("null", Device::Null), ("zero", Device::Zero)];
+
+struct OpenFile {
+    device: Device,
+    flags: OpenFlags,
+}
+
+impl Device {
+    fn find(path: &[u8]) -> Result<Device, Errno> {
+        if path == b"/" {
+            return Ok(Device::Directory);
+        }
+        let name = path.strip_prefix(b"/").ok_or(Errno::ENOENT)?;
+        DEVICES.iter().find(|(n, _)| n.as_bytes() == name).map(|&(_, d)| d).ok_or(Errno::ENOENT)
+    }
+
+    fn stat(self) -> FileStat {
+        let (ino, kind, size) = match self {
+            Device::Directory => (1, FileKind::Directory, DEVICES.len() as u64),
+            Device::Console => (2, FileKind::CharacterDevice, 0),
+            Device::Null => (3, FileKind::CharacterDevice, 0),
+            Device::Zero => (4, FileKind::CharacterDevice, 0),
+        };
+        FileStat { ino, kind, size, links: 1 }
+    }
+
+    /// Reads into `into`: zeros from `zero`, end of file from `null` (and, until input
+    /// moves from the root server here, from `console`).
+    fn read(self, into: &mut [u8]) -> Result<usize, Errno> {
+        match self {
+            Device::Directory => Err(Errno::EISDIR),
+            Device::Zero => {
+                into.fill(0);
+                Ok(into.len())
+            }
+            Device::Null | Device::Console => Ok(0),
+        }
+    }
+
+    fn write(self, bytes: &[u8]) -> Result<usize, Errno> {
+        match self {
+            Device::Directory => Err(Errno::EISDIR),
+            Device::Console => {
+                serial::write(bytes);
+                Ok(bytes.len())
+            }
+            Device::Null | Device::Zero => Ok(bytes.len()),
+        }
+    }
+}
+
+mod serial {
+    //! COM1 output, a byte at a time once the transmitter is ready.
+    use super::FIRST_MOUNT;
+    use sel4::invocations::{x86_io_port_in8, x86_io_port_out8};
+
+    /// The I/O port capability.
+    const PORTS: sel4::CPtr = FIRST_MOUNT;
+    const DATA: u16 = 0x3f8;
+    const LINE_STATUS: u16 = 0x3f8 + 5;
+    const TRANSMITTER_EMPTY: u8 = 0x20;
+
+    pub fn write(bytes: &[u8]) {
+        for &byte in bytes {
+            if byte == b'\n' {
+                put(b'\r');
+            }
+            put(byte);
+        }
+    }
+
+    fn put(byte: u8) {
+        while x86_io_port_in8(PORTS, LINE_STATUS).map_or(false, |status| status & TRANSMITTER_EMPTY == 0) {}
+        let _ = x86_io_port_out8(PORTS, DATA as u64, byte as u64);
+    }
+}
+
+fn check(file: &OpenFile, write: bool) -> Result<Device, Errno> {
+    let allowed = if write { file.flags.writable() } else { file.flags.readable() };
+    allowed.then_some(file.device).ok_or(Errno::EBADF)
+}
+
+impl FileServer for Devices {
+    type File = OpenFile;
+
+    fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &[u8]) -> Answer {
+        let path = |span: Span| span.of(paths).and_then(Device::find);
+        let opened = match request {
+            PathRequest::Open { path: span, flags, .. } => path(span).and_then(|device| {
+                if flags.has(OpenFlags::DIRECTORY) && device != Device::Directory {
+                    return Err(Errno::ENOTDIR);
+                }
+                if device == Device::Directory && flags.writable() {
+                    return Err(Errno::EISDIR);
+                }
+                Ok(OpenFile { device, flags })
+            }),
+            PathRequest::Stat { path: span } => {
+                return match path(span) {
+                    Ok(device) => device.stat().reply().into(),
+                    Err(errno) => Reply::error(errno).into(),
+                }
+            }
+            PathRequest::Mkdir { .. }
+            | PathRequest::Rmdir { .. }
+            | PathRequest::Unlink { .. }
+            | PathRequest::Rename { .. } => Err(Errno::EROFS),
+            _ => Err(Errno::ENOSYS),
+        };
+        let kind = opened.as_ref().map_or(0, |f| f.device.stat().kind as Word);
+        match opened.and_then(|file| files.open(file)) {
+            Ok((_, cap)) => Answer::WithCap(Reply::ok(&[kind]), cap),
+            Err(errno) => Reply::error(errno).into(),
+        }
+    }
+
+    fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
+        let Some(file) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
+        let result = match request {
+            FileRequest::Read { length } => {
+                let mut bytes = [0; INLINE_MAX];
+                return match check(file, false).and_then(|d| d.read(&mut bytes[..length as usize])) {
+                    Ok(n) => Inline::new(&bytes[..n]).reply().into(),
+                    Err(errno) => Reply::error(errno).into(),
+                };
+            }
+            FileRequest::Write { data } => check(file, true).and_then(|d| d.write(data.as_bytes())),
+            FileRequest::ReadShared { pid, span } => files
+                .with_buffer(badge, pid, span)
+                .and_then(|(file, buffer)| check(file, false).and_then(|d| d.read(buffer))),
+            FileRequest::WriteShared { pid, span } => files
+                .with_buffer(badge, pid, span)
+                .and_then(|(file, buffer)| check(file, true).and_then(|d| d.write(buffer))),
+            FileRequest::Stat => return file.device.stat().reply().into(),
+            FileRequest::Seek { .. } if file.device == Device::Directory => Ok(0),
+            // Like Linux's /dev/null and /dev/zero, seeking succeeds and stays at 0.
+            FileRequest::Seek { .. } if file.device != Device::Console => Ok(0),
+            FileRequest::Seek { .. } => Err(Errno::ESPIPE),
+            FileRequest::ReadDir { pid, cookie } => {
+                let span = Span::new(0, uxrt::protocols::file::FILE_BUFFER as Word);
+                return answer(
+                    files.with_buffer(badge, pid, span).and_then(|(file, buffer)| read_dir(file, cookie, buffer)),
+                );
+            }
+            _ => Err(Errno::EINVAL),
+        };
+        answer(result.map(|n| [n as Word]))
+    }
+
+    fn closed(&mut self, _files: &mut OpenFiles<OpenFile>, _file: OpenFile) {}
+}
+
+/// `/dev`'s names from index `cookie` on, NUL-ended.
+fn read_dir(file: &OpenFile, cookie: Word, into: &mut [u8]) -> Result<[Word; 2], Errno> {
+    if file.device != Device::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    let mut at = 0;
+    let mut count = 0;
+    for (name, _) in DEVICES.iter().skip(cookie as usize) {
+        let room = into.get_mut(at..at + name.len() + 1).ok_or(Errno::EINVAL)?;
+        room[..name.len()].copy_from_slice(name.as_bytes());
+        room[name.len()] = 0;
+        at += name.len() + 1;
+        count += 1;
+    }
+    Ok([count, cookie + count])
+}

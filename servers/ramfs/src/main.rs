@@ -1,0 +1,243 @@
+//! ramfs: the file system at `/`. Files and directories live in memory (the namespace
+//! crate's `Tree`, with its POSIX rules); at start it is filled from the image's archive
+//! (`/bin`, `/etc`), which the root server maps into it.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence};
+use uxrt::protocols::startup::aux;
+use uxrt::protocols::{Errno, Reply, Word};
+use uxrt::server::files::{self, FileServer, OpenFiles};
+use uxrt::server::{answer, Answer};
+use uxrt_namespace::path::{self, Path};
+use uxrt_namespace::tree::{self, Ino, Kind, Tree};
+
+/// Bytes of file data ramfs holds at most.
+const CAPACITY: u64 = 64 << 20;
+
+uxrt::main!(main);
+
+fn main() -> i32 {
+    let mut ramfs = Ramfs { tree: Tree::new(CAPACITY) };
+    if let Err(errno) = ramfs.fill() {
+        uxrt::eprintln!("ramfs: cannot load the image's files: {errno}");
+    }
+    files::run(&mut ramfs, OpenFiles::default())
+}
+
+struct Ramfs {
+    tree: Tree,
+}
+
+/// An open file: what it is, how it was opened, and where it is at.
+struct OpenFile {
+    ino: Ino,
+    flags: OpenFlags,
+    offset: u64,
+}
+
+/// A path the VFS sent (already absolute inside this file system).
+fn path_at(paths: &[u8], span: Span) -> Result<Path, Errno> {
+    path::resolve(&Path::root(), span.of(paths)?)
+}
+
+fn kind_of(kind: Kind) -> FileKind {
+    match kind {
+        Kind::File => FileKind::Regular,
+        Kind::Directory => FileKind::Directory,
+    }
+}
+
+impl Ramfs {
+    /// The archive's files, and the directories a Unix system has.
+    fn fill(&mut self) -> Result<(), Errno> {
+        for dir in ["/dev", "/tmp"] {
+            self.tree.mkdir(&path_at(dir.as_bytes(), Span::new(0, dir.len() as Word))?)?;
+        }
+        let (Some(address), Some(length)) = (uxrt::env::aux(aux::ARCHIVE), uxrt::env::aux(aux::ARCHIVE_LENGTH)) else {
+            return Ok(());
+        };
+        // SAFETY: the root server mapped the archive read-only at `address` for the life
+        // of this process, `length` bytes long.
+        let archive = unsafe { core::slice::from_raw_parts(address as *const u8, length as usize) };
+        for entry in cpio_reader::iter_files(archive) {
+            let path = path::resolve(&Path::root(), entry.name().as_bytes())?;
+            self.make_parents(&path)?;
+            let create = OpenFlags(OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::TRUNCATE);
+            let ino = self.tree.open(&path, create)?;
+            let written = self.tree.write(ino, 0, entry.file());
+            self.tree.close(ino)?;
+            written?;
+        }
+        Ok(())
+    }
+
+    fn make_parents(&mut self, path: &Path) -> Result<(), Errno> {
+        if let Some((parent, _)) = path.split_last() {
+            if self.tree.lookup(&parent) == Err(Errno::ENOENT) {
+                self.make_parents(&parent)?;
+                self.tree.mkdir(&parent)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn stat(&self, ino: Ino) -> Result<FileStat, Errno> {
+        let stat = self.tree.stat(ino)?;
+        Ok(FileStat { ino: stat.ino, kind: kind_of(stat.kind), size: stat.size, links: stat.links })
+    }
+
+    fn open(&mut self, files: &mut OpenFiles<OpenFile>, path: &Path, flags: OpenFlags) -> Answer {
+        let ino = match self.tree.open(path, flags) {
+            Ok(ino) => ino,
+            Err(errno) => return Reply::error(errno).into(),
+        };
+        let kind = self.stat(ino).map(|s| s.kind);
+        if flags.has(OpenFlags::DIRECTORY) && kind != Ok(FileKind::Directory) {
+            let _ = self.tree.close(ino);
+            return Reply::error(Errno::ENOTDIR).into();
+        }
+        match (kind, files.open(OpenFile { ino, flags, offset: 0 })) {
+            (Ok(kind), Ok((_, cap))) => Answer::WithCap(Reply::ok(&[kind as Word]), cap),
+            (Err(errno), _) | (_, Err(errno)) => {
+                let _ = self.tree.close(ino);
+                Reply::error(errno).into()
+            }
+        }
+    }
+
+    fn read(&self, file: &mut OpenFile, into: &mut [u8]) -> Result<usize, Errno> {
+        if !file.flags.readable() {
+            return Err(Errno::EBADF);
+        }
+        let data = self.tree.read(file.ino, file.offset, into.len())?;
+        into[..data.len()].copy_from_slice(data);
+        file.offset += data.len() as u64;
+        Ok(data.len())
+    }
+
+    fn write(&mut self, file: &mut OpenFile, bytes: &[u8]) -> Result<usize, Errno> {
+        if !file.flags.writable() {
+            return Err(Errno::EBADF);
+        }
+        if file.flags.has(OpenFlags::APPEND) {
+            file.offset = self.tree.stat(file.ino)?.size;
+        }
+        let written = self.tree.write(file.ino, file.offset, bytes)?;
+        file.offset += written as u64;
+        Ok(written)
+    }
+
+    /// Names from index `cookie` on, NUL-ended, as many as fit in `into`.
+    fn read_dir(&self, ino: Ino, cookie: Word, into: &mut [u8]) -> Result<[Word; 2], Errno> {
+        let entries = self.tree.read_dir(ino)?;
+        let (mut at, mut count) = (0, 0);
+        for (name, _, _) in entries.iter().skip(cookie as usize) {
+            let Some(room) = into.get_mut(at..at + name.len() + 1) else { break };
+            room[..name.len()].copy_from_slice(name.as_bytes());
+            room[name.len()] = 0;
+            at += name.len() + 1;
+            count += 1;
+        }
+        Ok([count, cookie + count])
+    }
+}
+
+/// The new offset of a seek, or `EINVAL` for one before the start.
+pub fn seek(offset: u64, size: u64, by: i64, whence: Whence) -> Result<u64, Errno> {
+    let base = match whence {
+        Whence::Set => 0,
+        Whence::Current => offset,
+        Whence::End => size,
+    };
+    base.checked_add_signed(by).filter(|&at| at <= tree::FILE_MAX).ok_or(Errno::EINVAL)
+}
+
+impl FileServer for Ramfs {
+    type File = OpenFile;
+
+    fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &[u8]) -> Answer {
+        let result = match request {
+            PathRequest::Open { path, flags, .. } => {
+                return match path_at(paths, path) {
+                    Ok(path) => self.open(files, &path, flags),
+                    Err(errno) => Reply::error(errno).into(),
+                }
+            }
+            PathRequest::Stat { path } => {
+                return match path_at(paths, path).and_then(|p| self.tree.lookup(&p)).and_then(|ino| self.stat(ino)) {
+                    Ok(stat) => stat.reply().into(),
+                    Err(errno) => Reply::error(errno).into(),
+                }
+            }
+            PathRequest::Mkdir { path, .. } => path_at(paths, path).and_then(|p| self.tree.mkdir(&p).map(drop)),
+            PathRequest::Rmdir { path } => path_at(paths, path).and_then(|p| self.tree.rmdir(&p)),
+            PathRequest::Unlink { path } => path_at(paths, path).and_then(|p| self.tree.unlink(&p)),
+            PathRequest::Rename { from, to } => {
+                path_at(paths, from).and_then(|from| self.tree.rename(&from, &path_at(paths, to)?))
+            }
+            _ => Err(Errno::ENOSYS),
+        };
+        answer(result.map(|()| []))
+    }
+
+    fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
+        let result = match request {
+            FileRequest::Read { length } => {
+                let Some(file) = files.get_mut(badge) else { return Reply::error(Errno::EBADF).into() };
+                let mut bytes = [0; uxrt::protocols::file::INLINE_MAX];
+                return match self.read(file, &mut bytes[..length as usize]) {
+                    Ok(n) => Inline::new(&bytes[..n]).reply().into(),
+                    Err(errno) => Reply::error(errno).into(),
+                };
+            }
+            FileRequest::Write { data } => match files.get_mut(badge) {
+                Some(file) => self.write(file, data.as_bytes()),
+                None => Err(Errno::EBADF),
+            },
+            FileRequest::ReadShared { pid, span } => {
+                files.with_buffer(badge, pid, span).and_then(|(file, buffer)| self.read(file, buffer))
+            }
+            FileRequest::WriteShared { pid, span } => {
+                files.with_buffer(badge, pid, span).and_then(|(file, buffer)| self.write(file, buffer))
+            }
+            FileRequest::Seek { offset, whence } => match files.get_mut(badge) {
+                Some(file) => self.tree.stat(file.ino).and_then(|stat| {
+                    file.offset = seek(file.offset, stat.size, offset, whence)?;
+                    Ok(file.offset as usize)
+                }),
+                None => Err(Errno::EBADF),
+            },
+            FileRequest::Stat => {
+                return match files.get(badge).map(|f| self.stat(f.ino)) {
+                    Some(Ok(stat)) => stat.reply().into(),
+                    Some(Err(errno)) => Reply::error(errno).into(),
+                    None => Reply::error(Errno::EBADF).into(),
+                }
+            }
+            FileRequest::Truncate { length } => {
+                return match files.get(badge) {
+                    Some(file) if file.flags.writable() => answer(self.tree.set_len(file.ino, length).map(|()| [])),
+                    Some(_) => Reply::error(Errno::EINVAL).into(),
+                    None => Reply::error(Errno::EBADF).into(),
+                }
+            }
+            FileRequest::ReadDir { pid, cookie } => {
+                let span = Span::new(0, uxrt::protocols::file::FILE_BUFFER as Word);
+                return answer(
+                    files
+                        .with_buffer(badge, pid, span)
+                        .and_then(|(file, buffer)| self.read_dir(file.ino, cookie, buffer)),
+                );
+            }
+            _ => Err(Errno::EINVAL),
+        };
+        answer(result.map(|n| [n as Word]))
+    }
+
+    fn closed(&mut self, _files: &mut OpenFiles<OpenFile>, file: OpenFile) {
+        let _ = self.tree.close(file.ino);
+    }
+}

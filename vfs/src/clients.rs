@@ -1,0 +1,75 @@
+//! The VFS's clients: each process's working directory and the path buffer it shares
+//! with the VFS. A process that has ended is forgotten (and its buffer unmapped) by a
+//! sweep every few new clients.
+
+use alloc::collections::BTreeMap;
+use uxrt::protocols::file::{Span, PATH_BUFFER};
+use uxrt::protocols::{Errno, Pid, Word};
+use uxrt::server;
+use uxrt_namespace::path::{self, Path};
+
+struct Client {
+    cwd: Path,
+    /// The VFS's view of the path buffer, and the address the client sees it at.
+    buffer: &'static mut [u8],
+    address: Word,
+}
+
+#[derive(Default)]
+pub struct Clients {
+    table: BTreeMap<Pid, Client>,
+    attached: u64,
+}
+
+/// New clients between two sweeps for processes that ended.
+const SWEEP_EVERY: u64 = 32;
+
+impl Clients {
+    /// The client's path buffer (made on its first request): `[address, length]`.
+    pub fn attach(&mut self, pid: Pid) -> Result<[Word; 2], Errno> {
+        if let Some(client) = self.table.get(&pid) {
+            return Ok([client.address, client.buffer.len() as Word]);
+        }
+        self.attached += 1;
+        if self.attached % SWEEP_EVERY == 0 {
+            self.sweep();
+        }
+        let (buffer, address) = server::share(pid, PATH_BUFFER)?;
+        self.table.insert(pid, Client { cwd: Path::root(), buffer, address });
+        Ok([address, PATH_BUFFER as Word])
+    }
+
+    /// Forgets processes that have ended.
+    fn sweep(&mut self) {
+        let ended: alloc::vec::Vec<Pid> =
+            self.table.keys().copied().filter(|&pid| uxrt::process::kill(pid, None).is_err()).collect();
+        for pid in ended {
+            if let Some(client) = self.table.remove(&pid) {
+                server::unshare(client.buffer);
+            }
+        }
+    }
+
+    /// The paths `spans` name in `pid`'s buffer, resolved against its working directory.
+    pub fn resolve<const N: usize>(&self, pid: Pid, spans: [Span; N]) -> Result<[Path; N], Errno> {
+        let client = self.table.get(&pid).ok_or(Errno::EFAULT)?;
+        let mut paths = [const { None }; N];
+        for (path, span) in paths.iter_mut().zip(spans) {
+            *path = Some(path::resolve(&client.cwd, span.of(client.buffer)?)?);
+        }
+        Ok(paths.map(|p| p.unwrap_or_else(Path::root)))
+    }
+
+    pub fn set_cwd(&mut self, pid: Pid, cwd: Path) -> Result<(), Errno> {
+        self.table.get_mut(&pid).ok_or(Errno::EFAULT)?.cwd = cwd;
+        Ok(())
+    }
+
+    /// Writes the working directory at the start of the client's buffer; its length.
+    pub fn getcwd(&mut self, pid: Pid) -> Result<Word, Errno> {
+        let client = self.table.get_mut(&pid).ok_or(Errno::EFAULT)?;
+        let cwd = client.cwd.as_str().as_bytes();
+        client.buffer.get_mut(..cwd.len()).ok_or(Errno::ERANGE)?.copy_from_slice(cwd);
+        Ok(cwd.len() as Word)
+    }
+}

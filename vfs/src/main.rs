@@ -1,0 +1,87 @@
+//! The VFS: it names files and nothing else. It holds the mount table and each process's
+//! working directory, resolves paths, and forwards open and the directory operations to
+//! the server of the mounted file system, with the path made absolute inside it. An open
+//! file's capability goes from that server through the VFS to the client, which from
+//! then on talks to the server directly: read, write and seek never come here (the
+//! counter of requests handled, `Statistics`, shows it).
+//!
+//! Arguments: the mount points, `PATH=PID` each, in the order of the endpoints in the
+//! slots from `FIRST_MOUNT`; `pipe:=PID` names the pipe server.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod clients;
+mod mounts;
+
+use clients::Clients;
+use mounts::Mounts;
+use uxrt::protocols::file::PathRequest;
+use uxrt::protocols::{Errno, Pid, Reply};
+use uxrt::server::{self, answer, Answer, Incoming};
+
+uxrt::main!(main);
+
+fn main() -> i32 {
+    let mounts = match Mounts::from_args(uxrt::env::args().skip(1)) {
+        Ok(mounts) => mounts,
+        Err(errno) => {
+            uxrt::eprintln!("vfs: cannot set up the mounts: {errno}");
+            return 1;
+        }
+    };
+    let mut vfs = Vfs { mounts, clients: Clients::default(), handled: 0 };
+    let mut incoming = server::receive();
+    loop {
+        let answer = vfs.handle(&incoming);
+        incoming = server::answer_and_receive(answer);
+    }
+}
+
+struct Vfs {
+    mounts: Mounts,
+    clients: Clients,
+    /// Path requests handled since boot.
+    handled: u64,
+}
+
+impl Vfs {
+    fn handle(&mut self, incoming: &Incoming) -> Answer {
+        self.handled += 1;
+        let Ok(pid) = Pid::try_from(incoming.badge) else {
+            return Reply::error(Errno::EBADF).into();
+        };
+        let request = match PathRequest::decode(incoming.label, incoming.words()) {
+            Ok(request) => request,
+            Err(errno) => return Reply::error(errno).into(),
+        };
+        match request {
+            PathRequest::Attach => answer(self.clients.attach(pid)),
+            PathRequest::Statistics => answer(Ok([self.handled])),
+            PathRequest::Pipe => self.mounts.pipe(),
+            PathRequest::GetCwd => answer(self.clients.getcwd(pid).map(|length| [length])),
+            PathRequest::Chdir { path } => {
+                let result = self.clients.resolve(pid, [path]).and_then(|[path]| {
+                    self.mounts.check_directory(&path)?;
+                    self.clients.set_cwd(pid, path)
+                });
+                answer(result.map(|()| []))
+            }
+            // Only servers send these.
+            PathRequest::UseBuffer { .. } => Reply::error(Errno::EPERM).into(),
+            PathRequest::Rename { from, to } => match self.clients.resolve(pid, [from, to]) {
+                Ok([from, to]) => self.mounts.rename(&from, &to),
+                Err(errno) => Reply::error(errno).into(),
+            },
+            PathRequest::Open { path, .. }
+            | PathRequest::Mkdir { path, .. }
+            | PathRequest::Rmdir { path }
+            | PathRequest::Unlink { path }
+            | PathRequest::Stat { path } => match self.clients.resolve(pid, [path]) {
+                Ok([path]) => self.mounts.forward(&path, request),
+                Err(errno) => Reply::error(errno).into(),
+            },
+        }
+    }
+}
