@@ -20,21 +20,20 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    /// Its words (a message longer than any request is cut to `MAX_WORDS`: the decoder
-    /// then refuses it as malformed, since no request that long exists).
     pub fn words(&self) -> &[Word] {
         &self.words[..self.length]
     }
 
     fn read(info: MessageInfo, badge: Word) -> Incoming {
-        let length = (info.length() as usize).min(MAX_WORDS + 1);
+        let overlong = info.length() as usize > MAX_WORDS;
+        let length = (info.length() as usize).min(MAX_WORDS);
         let mut words = [0; MAX_WORDS];
-        for (i, word) in words.iter_mut().enumerate().take(length.min(MAX_WORDS)) {
+        for (i, word) in words.iter_mut().enumerate().take(length) {
             *word = ipc_buffer::mr(i);
         }
-        // One word too many marks an overlong message: it cannot decode.
-        let length = if length > MAX_WORDS { MAX_WORDS } else { length };
-        let label = if info.length() as usize > MAX_WORDS { Word::MAX } else { info.label() };
+        // No request is longer than MAX_WORDS: an overlong message gets a label no
+        // decoder knows, so it is refused rather than read cut short.
+        let label = if overlong { Word::MAX } else { info.label() };
         Incoming { badge, label, words, length }
     }
 }

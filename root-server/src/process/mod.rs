@@ -74,6 +74,11 @@ struct Share {
 }
 
 impl Process {
+    /// Whether the root server started it at boot as a server.
+    pub fn is_server(&self) -> bool {
+        self.server
+    }
+
     /// Memory held, in bytes (frames, paging structures, CNode, TCB).
     pub fn memory(&self) -> u64 {
         let objects: u64 = [&self.cnode, &self.tcb]

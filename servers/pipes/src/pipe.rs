@@ -124,32 +124,35 @@ impl Pipe {
     /// Answers the waiting callers the pipe can serve now, in order.
     pub fn wake(&mut self, files: &mut OpenFiles<End>) {
         loop {
-            let mut moved = false;
-            while let Some(waiter) = self.readers_waiting.front_mut() {
-                // A reader that ended while it waited must not take the bytes with it.
-                if !waiter.caller.still_waiting() {
-                    self.readers_waiting.pop_front().map(|w| w.caller.forget());
-                    continue;
-                }
-                let transfer = waiter.transfer;
-                let Some(reply) = self.try_read(files, transfer) else { break };
-                self.readers_waiting.pop_front().map(|w| w.caller.answer(reply));
-                moved = true;
-            }
-            while let Some(waiter) = self.writers_waiting.front_mut() {
-                if !waiter.caller.still_waiting() {
-                    self.writers_waiting.pop_front().map(|w| w.caller.forget());
-                    continue;
-                }
-                let transfer = waiter.transfer;
-                let Some(reply) = self.try_write(files, transfer) else { break };
-                self.writers_waiting.pop_front().map(|w| w.caller.answer(reply));
-                moved = true;
-            }
-            if !moved {
+            let read = self.serve(files, |p| &mut p.readers_waiting, Pipe::try_read);
+            let wrote = self.serve(files, |p| &mut p.writers_waiting, Pipe::try_write);
+            if !read && !wrote {
                 return;
             }
         }
+    }
+
+    /// Answers the callers at the head of one queue while `attempt` can; whether any was.
+    fn serve(
+        &mut self,
+        files: &mut OpenFiles<End>,
+        queue: fn(&mut Pipe) -> &mut VecDeque<Waiter>,
+        attempt: fn(&mut Pipe, &mut OpenFiles<End>, Transfer) -> Option<Reply>,
+    ) -> bool {
+        let mut waiting = core::mem::take(queue(self));
+        let mut moved = false;
+        while let Some(waiter) = waiting.front_mut() {
+            // A caller that ended while it waited must not take bytes (or room) with it.
+            if !waiter.caller.still_waiting() {
+                waiting.pop_front().map(|w| w.caller.forget());
+                continue;
+            }
+            let Some(reply) = attempt(self, files, waiter.transfer) else { break };
+            waiting.pop_front().map(|w| w.caller.answer(reply));
+            moved = true;
+        }
+        *queue(self) = waiting;
+        moved
     }
 }
 
