@@ -203,10 +203,9 @@ pub fn pipe() -> Result<(Fd, Fd), Errno> {
 // ---- Open files: straight to their server ------------------------------------------
 
 pub fn close(fd: Fd) -> Result<(), Errno> {
-    let descriptor = with_table(|t| t.fds.remove(&fd)).ok_or(Errno::EBADF)?;
-    // The server keeps the shared buffer mapped until the open file's last reference
-    // goes; this process's view of it is then unmapped too.
-    drop(descriptor);
+    // (The server keeps a shared buffer mapped until the open file's last reference
+    // goes; this process's view of it is unmapped with it.)
+    with_table(|t| t.fds.remove(&fd)).ok_or(Errno::EBADF)?;
     let reply = file_call(fd, FileRequest::Close);
     caps::delete(slot(fd));
     reply.results::<0>().map(|_| ())

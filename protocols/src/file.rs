@@ -14,7 +14,7 @@
 //! [`INLINE_MAX`] bytes); bulk ones through a buffer shared once per open file and
 //! process (`MapBuffer`), also named by a `Span`.
 
-use crate::message::{exact, Message, Reply, MAX_WORDS};
+use crate::message::{exact, no_words, Message, Reply, MAX_WORDS};
 use crate::{Errno, Word};
 
 /// Bytes at `offset` in a shared buffer.
@@ -398,10 +398,7 @@ impl PathRequest {
             let [offset, length] = exact(words)?;
             Ok(Span::new(offset, length))
         };
-        let none = |words: &[Word], request: PathRequest| -> Result<PathRequest, Errno> {
-            let [] = exact(words)?;
-            Ok(request)
-        };
+
         Ok(match label {
             OPEN => {
                 let [address, length, flags, mode] = exact(words)?;
@@ -423,14 +420,14 @@ impl PathRequest {
             }
             STAT_PATH => PathRequest::Stat { path: path(words)? },
             CHDIR => PathRequest::Chdir { path: path(words)? },
-            GETCWD => none(words, PathRequest::GetCwd)?,
-            ATTACH => none(words, PathRequest::Attach)?,
+            GETCWD => no_words(words, PathRequest::GetCwd)?,
+            ATTACH => no_words(words, PathRequest::Attach)?,
             USE_BUFFER => {
                 let [address, length] = exact(words)?;
                 PathRequest::UseBuffer { address, length }
             }
-            PIPE => none(words, PathRequest::Pipe)?,
-            STATISTICS => none(words, PathRequest::Statistics)?,
+            PIPE => no_words(words, PathRequest::Pipe)?,
+            STATISTICS => no_words(words, PathRequest::Statistics)?,
 
             _ => return Err(Errno::ENOSYS),
         })
@@ -459,10 +456,6 @@ impl FileRequest {
     /// Reads a request; `ENOSYS` for an unknown operation, `EINVAL` for wrong arguments.
     pub fn decode(label: Word, words: &[Word]) -> Result<FileRequest, Errno> {
         use label::*;
-        let none = |words: &[Word], request: FileRequest| -> Result<FileRequest, Errno> {
-            let [] = exact(words)?;
-            Ok(request)
-        };
         Ok(match label {
             READ => {
                 let [length] = exact(words)?;
@@ -488,7 +481,7 @@ impl FileRequest {
                 };
                 FileRequest::Seek { offset: offset as i64, whence }
             }
-            STAT => none(words, FileRequest::Stat)?,
+            STAT => no_words(words, FileRequest::Stat)?,
             TRUNCATE => {
                 let [length] = exact(words)?;
                 FileRequest::Truncate { length }
@@ -497,13 +490,13 @@ impl FileRequest {
                 let [pid, cookie] = exact(words)?;
                 FileRequest::ReadDir { pid, cookie }
             }
-            CLOSE => none(words, FileRequest::Close)?,
+            CLOSE => no_words(words, FileRequest::Close)?,
             MAP_BUFFER => {
                 let [pid] = exact(words)?;
                 FileRequest::MapBuffer { pid }
             }
-            RETAIN => none(words, FileRequest::Retain)?,
-            OPEN_PEER => none(words, FileRequest::OpenPeer)?,
+            RETAIN => no_words(words, FileRequest::Retain)?,
+            OPEN_PEER => no_words(words, FileRequest::OpenPeer)?,
             _ => return Err(Errno::ENOSYS),
         })
     }

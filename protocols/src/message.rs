@@ -65,6 +65,12 @@ impl Reply {
     }
 }
 
+/// `request` if it carries no words (`EINVAL` otherwise).
+pub fn no_words<R>(words: &[Word], request: R) -> Result<R, Errno> {
+    let [] = exact(words)?;
+    Ok(request)
+}
+
 /// Checks that a request carries exactly `N` words and returns them.
 pub fn exact<const N: usize>(words: &[Word]) -> Result<[Word; N], Errno> {
     words.try_into().map_err(|_| Errno::EINVAL)

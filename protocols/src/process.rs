@@ -6,7 +6,7 @@
 //! and a length in the caller's own address space, which the server reads itself (it holds
 //! every frame); an address outside the caller's memory gives `EFAULT`.
 
-use crate::message::{exact, Message};
+use crate::message::{exact, no_words, Message};
 use crate::{Errno, Pid, Signal, Word};
 
 /// A byte range in the caller's address space.
@@ -172,10 +172,7 @@ impl Request {
                 let [status] = exact(words)?;
                 Request::Exit { status: u8::try_from(status).map_err(|_| Errno::EINVAL)? }
             }
-            ABORT => {
-                let [] = exact(words)?;
-                Request::Abort
-            }
+            ABORT => no_words(words, Request::Abort)?,
             WAIT => {
                 let [pid, no_hang] = exact(words)?;
                 let target = match pid {
@@ -184,14 +181,8 @@ impl Request {
                 };
                 Request::Wait { target, no_hang: flag(no_hang)? }
             }
-            GET_PID => {
-                let [] = exact(words)?;
-                Request::GetPid
-            }
-            GET_PARENT_PID => {
-                let [] = exact(words)?;
-                Request::GetParentPid
-            }
+            GET_PID => no_words(words, Request::GetPid)?,
+            GET_PARENT_PID => no_words(words, Request::GetParentPid)?,
             KILL => {
                 let [pid, signal] = exact(words)?;
                 let signal = match signal {
@@ -220,10 +211,7 @@ impl Request {
                 let [peer, length] = exact(words)?;
                 Request::Share { peer: pid_from(peer)?, length }
             }
-            SET_CONSOLE => {
-                let [] = exact(words)?;
-                Request::SetConsole
-            }
+            SET_CONSOLE => no_words(words, Request::SetConsole)?,
             _ => return Err(Errno::ENOSYS),
         })
     }

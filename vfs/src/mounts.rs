@@ -79,20 +79,24 @@ impl Mounts {
     }
 
     pub fn rename(&mut self, from: &Path, to: &Path) -> Answer {
-        let result = self.find(from).map(|(m, inner)| (m.server, inner)).and_then(|(server, from_inner)| {
-            let (mount, to_inner) = self.find(to)?;
-            if mount.server != server {
-                return Err(Errno::EXDEV);
-            }
-            let half = mount.buffer.len() / 2;
-            let from = put(mount.buffer, 0, &from_inner);
-            let to = put(mount.buffer, half, &to_inner);
-            Ok((server, PathRequest::Rename { from, to }))
-        });
-        match result {
+        match self.rename_request(from, to) {
             Ok((server, request)) => call(server, request, false),
             Err(errno) => Reply::error(errno).into(),
         }
+    }
+
+    /// Both paths in the one server's buffer (`EXDEV` when they are on two mounts).
+    fn rename_request(&mut self, from: &Path, to: &Path) -> Result<(CPtr, PathRequest), Errno> {
+        let (from_mount, from_inner) = self.find(from)?;
+        let server = from_mount.server;
+        let (mount, to_inner) = self.find(to)?;
+        if mount.server != server {
+            return Err(Errno::EXDEV);
+        }
+        let half = mount.buffer.len() / 2;
+        let from = put(mount.buffer, 0, &from_inner);
+        let to = put(mount.buffer, half, &to_inner);
+        Ok((server, PathRequest::Rename { from, to }))
     }
 
     /// `ENOTDIR` unless `path` is a directory.

@@ -88,19 +88,6 @@ impl<T> OpenFiles<T> {
         self.entries.get_mut(&badge).map(|e| &mut e.file)
     }
 
-    /// Every open file.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Word, &mut T)> {
-        self.entries.iter_mut().map(|(&badge, e)| (badge, &mut e.file))
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The file and `pid`'s buffer, for a shared transfer of `span`.
     pub fn with_buffer(&mut self, badge: Word, pid: Word, span: Span) -> Result<(&mut T, &mut [u8]), Errno> {
         let entry = self.entries.get_mut(&badge).ok_or(Errno::EBADF)?;

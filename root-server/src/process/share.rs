@@ -9,6 +9,9 @@ use crate::vspace::VSpace;
 use sel4::Word;
 use uxrt_protocols::Errno;
 
+/// Most pages one shared buffer may have (1 MiB).
+const MAX_PAGES: Word = 256;
+
 impl Processes {
     /// Maps `length` bytes of new memory in server `owner` and in `peer`; returns the two
     /// addresses. On failure nothing stays mapped.
@@ -26,7 +29,7 @@ impl Processes {
         if owner == peer || self.get(peer).is_none() {
             return Err(Errno::ESRCH);
         }
-        let pages = layout::pages_for(length).filter(|&p| p > 0 && p <= 256).ok_or(Errno::EINVAL)?;
+        let pages = layout::pages_for(length).filter(|&p| p > 0 && p <= MAX_PAGES).ok_or(Errno::EINVAL)?;
         let start = self.table.get(&owner).ok_or(Errno::ESRCH)?.next_anonymous;
         let peer_start = self.table.get(&peer).ok_or(Errno::ESRCH)?.next_anonymous;
         // A guard page after each mapping.

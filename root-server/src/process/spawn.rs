@@ -60,7 +60,9 @@ impl Processes {
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
         let pid = self.allocate_pid()?;
         let mut aux = Vec::from(aux_vector(pid, program.entry, self.tsc_mhz));
-        aux.push((aux::FDS, inherited_fds(&request, self.console.is_some())?));
+        // What the root server starts writes to the console, as a shell's children do.
+        let console = self.console.filter(|_| request.parent == super::ROOT && request.server.is_none());
+        aux.push((aux::FDS, inherited_fds(&request, console.is_some())?));
         let archive = programs::archive();
         if request.server.as_ref().is_some_and(|s| s.archive) {
             aux.extend([(aux::ARCHIVE, layout::ANONYMOUS_BASE), (aux::ARCHIVE_LENGTH, archive.len() as Word)]);
@@ -87,8 +89,6 @@ impl Processes {
             shares: Vec::new(),
         };
         let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cnode).map(|c| c.cap);
-        // What the root server starts writes to the console, as a shell's children do.
-        let console = self.console.filter(|_| request.parent == super::ROOT && request.server.is_none());
         let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };
         match build(&mut process, resources, vspace, &program, &request, &aux, endpoints) {
             Ok(()) => {
@@ -144,10 +144,10 @@ struct Endpoints {
     console: Option<CPtr>,
 }
 
-/// The open files the child starts with, as a bit mask of fds (only fds 0 to 63 can be
-/// passed).
+/// The open files the child starts with, as a bit mask of fds: the console as 0 to 2,
+/// or what the parent passes (only fds 0 to 63 can be).
 fn inherited_fds(request: &Spawn, console: bool) -> Result<Word, Errno> {
-    if request.parent == super::ROOT && request.server.is_none() && console {
+    if console {
         return Ok(0b111);
     }
     request.fds.iter().try_fold(0, |mask, &(child, _)| match child {
