@@ -1,11 +1,12 @@
 //! This process's capability slots: its one CNode (at `startup::CNODE`), guarded so that
 //! a slot number is a whole capability address. Slots from `FIRST_FREE_SLOT` to
-//! `FIRST_FD` are handed out here; open files sit at `FIRST_FD + fd`.
+//! `FIRST_FD`, and from `FIRST_SPARE_SLOT` to the CNode's end, are handed out here; open
+//! files sit at `FIRST_FD + fd`, between the two.
 
 use alloc::vec::Vec;
 use sel4::CPtr;
 use spin::Mutex;
-use uxrt_protocols::startup::{CNODE, FIRST_FD, FIRST_FREE_SLOT};
+use uxrt_protocols::startup::{CNODE, CNODE_BITS, FIRST_FD, FIRST_FREE_SLOT, FIRST_SPARE_SLOT};
 use uxrt_protocols::Errno;
 
 /// Bits that resolve a slot of this process's CNode (guard and index: a whole word).
@@ -20,15 +21,26 @@ static POOL: Mutex<Pool> = Mutex::new(Pool { next: FIRST_FREE_SLOT, freed: Vec::
 
 /// An empty slot.
 pub fn alloc() -> Result<CPtr, Errno> {
-    let mut pool = POOL.lock();
-    if let Some(slot) = pool.freed.pop() {
+    if let Some(slot) = POOL.lock().freed.pop() {
         return Ok(slot);
     }
-    if pool.next >= FIRST_FD {
+    alloc_range(1)
+}
+
+/// `count` consecutive empty slots, never used before (for objects made in a batch).
+pub fn alloc_range(count: CPtr) -> Result<CPtr, Errno> {
+    let mut pool = POOL.lock();
+    if pool.next < FIRST_FD && pool.next + count > FIRST_FD {
+        // What is left of the first part stays for single slots.
+        let rest = pool.next..FIRST_FD;
+        pool.freed.extend(rest);
+        pool.next = FIRST_SPARE_SLOT;
+    }
+    if pool.next + count > 1 << CNODE_BITS {
         return Err(Errno::EMFILE);
     }
-    pool.next += 1;
-    Ok(pool.next - 1)
+    pool.next += count;
+    Ok(pool.next - count)
 }
 
 /// Empties `slot` and gives it back.
@@ -54,5 +66,15 @@ pub fn move_to(from: CPtr, to: CPtr) -> Result<(), Errno> {
 
 /// Copies the capability in `from` to the empty slot `to`.
 pub fn copy_to(from: CPtr, to: CPtr) -> Result<(), Errno> {
-    sel4::invocations::cnode_copy(CNODE, to, DEPTH, CNODE, from, DEPTH, sel4::CapRights::ALL).map_err(|_| Errno::EIO)
+    copy_with_rights(from, to, sel4::CapRights::ALL)
+}
+
+/// Copies the capability in `from` to the empty slot `to` with fewer `rights`.
+pub fn copy_with_rights(from: CPtr, to: CPtr, rights: sel4::CapRights) -> Result<(), Errno> {
+    sel4::invocations::cnode_copy(CNODE, to, DEPTH, CNODE, from, DEPTH, rights).map_err(|_| Errno::EIO)
+}
+
+/// Deletes every capability derived from the one in `slot` (copies sent to others).
+pub fn revoke(slot: CPtr) {
+    let _ = sel4::invocations::cnode_revoke(CNODE, slot, DEPTH);
 }

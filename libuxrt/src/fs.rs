@@ -4,11 +4,12 @@
 //! operations). Transfers of up to `INLINE_MAX` bytes travel in message registers; larger
 //! ones through a buffer the server shares with this process once per open file.
 
-use crate::{caps, env, sys};
+use crate::{caps, env, events, sys};
 use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::{CPtr, Word};
 use spin::Mutex;
+use uxrt_protocols::events::{split_transferred, Readiness};
 use uxrt_protocols::file::{
     FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence, INLINE_MAX, PATH_BUFFER,
 };
@@ -31,10 +32,22 @@ struct Descriptor {
     /// The buffer shared with the file's server, once a bulk transfer needed it.
     buffer: Option<&'static mut [u8]>,
     close_on_exec: bool,
+    /// `O_NONBLOCK`: a transfer that would wait fails with `EAGAIN` instead.
+    nonblocking: bool,
+}
+
+impl Descriptor {
+    fn new(close_on_exec: bool, nonblocking: bool) -> Descriptor {
+        Descriptor { buffer: None, close_on_exec, nonblocking }
+    }
 }
 
 struct Table {
     fds: alloc::collections::BTreeMap<Fd, Descriptor>,
+    /// Free fds below `limit`; every fd from `limit` up is free (so the lowest free fd
+    /// is found in O(log n), not by a scan).
+    free: alloc::collections::BTreeSet<Fd>,
+    limit: Fd,
     /// The buffer shared with the VFS for paths.
     paths: Option<&'static mut [u8]>,
 }
@@ -46,11 +59,11 @@ fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
     let mut table = TABLE.lock();
     let table = table.get_or_insert_with(|| {
         let inherited = env::aux(aux::FDS).unwrap_or(0);
-        let fds = (0..64)
-            .filter(|fd| inherited & (1 << fd) != 0)
-            .map(|fd| (fd, Descriptor { buffer: None, close_on_exec: false }))
-            .collect();
-        Table { fds, paths: None }
+        let mut table = Table { fds: Default::default(), free: Default::default(), limit: 0, paths: None };
+        for fd in (0..64).filter(|fd| inherited & (1 << fd) != 0) {
+            table.insert(fd, Descriptor::new(false, false));
+        }
+        table
     });
     f(table)
 }
@@ -59,13 +72,39 @@ fn slot(fd: Fd) -> CPtr {
     FIRST_FD + fd as Word
 }
 
+/// The slot of `fd`'s capability.
+pub(crate) fn fd_slot(fd: Fd) -> CPtr {
+    slot(fd)
+}
+
 fn check(fd: Fd) -> Result<(), Errno> {
     with_table(|t| t.fds.contains_key(&fd)).then_some(()).ok_or(Errno::EBADF)
 }
 
+impl Table {
+    fn insert(&mut self, fd: Fd, descriptor: Descriptor) {
+        self.free.remove(&fd);
+        if fd >= self.limit {
+            self.free.extend(self.limit..fd);
+            self.limit = fd + 1;
+        }
+        self.fds.insert(fd, descriptor);
+    }
+
+    fn remove(&mut self, fd: Fd) -> Option<Descriptor> {
+        let descriptor = self.fds.remove(&fd)?;
+        self.free.insert(fd);
+        Some(descriptor)
+    }
+}
+
 /// The lowest fd not in use, from `from` up.
 fn lowest_free(table: &Table, from: Fd) -> Result<Fd, Errno> {
-    (from..MAX_FDS as Fd).find(|fd| !table.fds.contains_key(fd)).ok_or(Errno::EMFILE)
+    let fd = table.free.range(from..).next().copied().unwrap_or(from.max(table.limit));
+    if fd as Word >= MAX_FDS {
+        return Err(Errno::EMFILE);
+    }
+    Ok(fd)
 }
 
 /// Sends `message` to `cap` with room for one capability in `receive` (if given).
@@ -125,15 +164,15 @@ pub fn open(path: &str, flags: u32, mode: u32) -> Result<Fd, Errno> {
     let fd = with_table(|t| lowest_free(t, 0))?;
     let (reply, caps) = path_call([path], Some(slot(fd)), |[path]| PathRequest::Open { path, flags, mode })?;
     let [_kind] = reply.results()?;
-    install(fd, caps, flags.has(OpenFlags::CLOSE_ON_EXEC))
+    install(fd, caps, Descriptor::new(flags.has(OpenFlags::CLOSE_ON_EXEC), flags.has(OpenFlags::NONBLOCK)))
 }
 
 /// Records `fd` once its capability arrived.
-fn install(fd: Fd, caps: usize, close_on_exec: bool) -> Result<Fd, Errno> {
+fn install(fd: Fd, caps: usize, descriptor: Descriptor) -> Result<Fd, Errno> {
     if caps != 1 {
         return Err(Errno::EIO);
     }
-    with_table(|t| t.fds.insert(fd, Descriptor { buffer: None, close_on_exec }));
+    with_table(|t| t.insert(fd, descriptor));
     Ok(fd)
 }
 
@@ -188,10 +227,10 @@ pub fn pipe() -> Result<(Fd, Fd), Errno> {
     let read = with_table(|t| lowest_free(t, 0))?;
     let (reply, caps) = call(VFS, PathRequest::Pipe.encode(), Some(slot(read)));
     let [] = reply.results()?;
-    install(read, caps, false)?;
+    install(read, caps, Descriptor::new(false, false))?;
     let write = with_table(|t| lowest_free(t, 0))?;
     let (reply, caps) = call(slot(read), FileRequest::OpenPeer.encode(), Some(slot(write)));
-    match reply.results().and_then(|[]| install(write, caps, false)) {
+    match reply.results().and_then(|[]| install(write, caps, Descriptor::new(false, false))) {
         Ok(write) => Ok((read, write)),
         Err(errno) => {
             let _ = close(read);
@@ -205,7 +244,8 @@ pub fn pipe() -> Result<(Fd, Fd), Errno> {
 pub fn close(fd: Fd) -> Result<(), Errno> {
     // (The server keeps a shared buffer mapped until the open file's last reference
     // goes; this process's view of it is unmapped with it.)
-    with_table(|t| t.fds.remove(&fd)).ok_or(Errno::EBADF)?;
+    with_table(|t| t.remove(fd)).ok_or(Errno::EBADF)?;
+    events::forget(fd);
     let reply = file_call(fd, FileRequest::Close);
     caps::delete(slot(fd));
     reply.results::<0>().map(|_| ())
@@ -220,30 +260,42 @@ pub fn close_all() {
 }
 
 pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
-    check(fd)?;
-    if buffer.len() <= INLINE_MAX {
-        let data = Inline::from_reply(file_call(fd, FileRequest::Read { length: buffer.len() as u8 }))?;
+    if is_nonblocking(fd)? {
+        events::check_ready(fd, Readiness::READABLE.union(Readiness::HANGUP))?;
+    }
+    let (n, cleared) = if buffer.len() <= INLINE_MAX {
+        let (data, cleared) = Inline::from_reply(file_call(fd, FileRequest::Read { length: buffer.len() as u8 }))?;
         let bytes = data.as_bytes();
         let n = bytes.len().min(buffer.len());
         buffer[..n].copy_from_slice(&bytes[..n]);
-        return Ok(n);
-    }
-    with_shared(fd, |shared, pid| {
-        let length = buffer.len().min(shared.len());
-        let span = Span::new(0, length as Word);
-        let [n] = file_call(fd, FileRequest::ReadShared { pid, span }).results()?;
-        let n = (n as usize).min(length);
-        buffer[..n].copy_from_slice(&shared[..n]);
-        Ok(n)
-    })
+        (n, cleared)
+    } else {
+        with_shared(fd, |shared, pid| {
+            let length = buffer.len().min(shared.len());
+            let span = Span::new(0, length as Word);
+            let [word] = file_call(fd, FileRequest::ReadShared { pid, span }).results()?;
+            let (n, cleared) = split_transferred(word)?;
+            let n = n.min(length);
+            buffer[..n].copy_from_slice(&shared[..n]);
+            Ok((n, cleared))
+        })?
+    };
+    events::cleared(fd, cleared);
+    Ok(n)
 }
 
-/// Writes all of `bytes` unless an error comes first (then what was written, if any).
+/// Writes all of `bytes` unless an error comes first (then what was written, if any);
+/// on a non-blocking fd, what fits now (`EAGAIN` if nothing does).
 pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
-    check(fd)?;
+    let nonblocking = is_nonblocking(fd)?;
+    if nonblocking {
+        events::check_ready(fd, Readiness::WRITABLE.union(Readiness::ERROR))?;
+    }
     if bytes.len() <= INLINE_MAX {
-        let [n] = file_call(fd, FileRequest::Write { data: Inline::new(bytes) }).results()?;
-        return Ok(n as usize);
+        let [word] = file_call(fd, FileRequest::Write { data: Inline::new(bytes) }).results()?;
+        let (n, cleared) = split_transferred(word)?;
+        events::cleared(fd, cleared);
+        return Ok(n);
     }
     with_shared(fd, |shared, pid| {
         let mut written = 0;
@@ -251,15 +303,42 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
             let chunk = &bytes[written..][..(bytes.len() - written).min(shared.len())];
             shared[..chunk.len()].copy_from_slice(chunk);
             let span = Span::new(0, chunk.len() as Word);
-            match file_call(fd, FileRequest::WriteShared { pid, span }).results() {
-                Ok([0]) => break,
-                Ok([n]) => written += (n as usize).min(chunk.len()),
+            let result =
+                file_call(fd, FileRequest::WriteShared { pid, span }).results().and_then(|[w]| split_transferred(w));
+            match result {
+                Ok((n, cleared)) => {
+                    events::cleared(fd, cleared);
+                    written += n.min(chunk.len());
+                    if n == 0 || (nonblocking && !cleared.is_empty()) {
+                        break;
+                    }
+                }
                 Err(errno) if written == 0 => return Err(errno),
                 Err(_) => break,
             }
         }
         Ok(written)
     })
+}
+
+fn is_nonblocking(fd: Fd) -> Result<bool, Errno> {
+    with_table(|t| t.fds.get(&fd).map(|d| d.nonblocking)).ok_or(Errno::EBADF)
+}
+
+/// Sets or clears `O_NONBLOCK` on `fd` (as `fcntl(F_SETFL)`; it is per fd here, not per
+/// open file).
+pub fn set_nonblocking(fd: Fd, nonblocking: bool) -> Result<(), Errno> {
+    with_table(|t| t.fds.get_mut(&fd).map(|d| d.nonblocking = nonblocking)).ok_or(Errno::EBADF)
+}
+
+/// `fd`'s status flags, as `fcntl(F_GETFL)` (only `O_NONBLOCK` is tracked).
+pub fn status_flags(fd: Fd) -> Result<u32, Errno> {
+    Ok(if is_nonblocking(fd)? { OpenFlags::NONBLOCK } else { 0 })
+}
+
+/// Sets or clears close-on-exec on `fd` (as `fcntl(F_SETFD)`).
+pub fn set_close_on_exec(fd: Fd, close_on_exec: bool) -> Result<(), Errno> {
+    with_table(|t| t.fds.get_mut(&fd).map(|d| d.close_on_exec = close_on_exec)).ok_or(Errno::EBADF)
 }
 
 /// Runs `f` on the buffer shared with `fd`'s server (set up on first use).
@@ -324,7 +403,7 @@ fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
         let _ = file_call(old, FileRequest::Close);
         return Err(errno);
     }
-    with_table(|t| t.fds.insert(new, Descriptor { buffer: None, close_on_exec: false }));
+    with_table(|t| t.insert(new, Descriptor::new(false, false)));
     Ok(new)
 }
 

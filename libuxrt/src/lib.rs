@@ -14,7 +14,9 @@
 extern crate alloc;
 
 pub mod caps;
+pub mod check;
 pub mod env;
+pub mod events;
 pub mod fs;
 pub mod io;
 pub mod memory;

@@ -1,6 +1,7 @@
 //! Processes: spawn, exit, wait, kill, ids.
 
 use crate::sys;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use uxrt_protocols::args::packed;
 use uxrt_protocols::process::{FdMap, Request, UserBuffer, WaitTarget};
 use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
@@ -40,7 +41,10 @@ pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     };
     crate::fs::retain_for_child(fds)?;
     match sys::call(request).results() {
-        Ok([pid]) => Ok(pid as Pid),
+        Ok([pid]) => {
+            LIVE_CHILDREN.fetch_add(1, Ordering::Relaxed);
+            Ok(pid as Pid)
+        }
         Err(errno) => {
             crate::fs::release_for_child(fds);
             Err(errno)
@@ -48,11 +52,19 @@ pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     }
 }
 
+/// Children started and not yet waited for (the notification queue keeps room for them).
+static LIVE_CHILDREN: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) fn live_children() -> usize {
+    LIVE_CHILDREN.load(Ordering::Relaxed)
+}
+
 fn wait_for(target: WaitTarget, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
     let [pid, raw] = sys::call(Request::Wait { target, no_hang }).results()?;
     if pid == 0 {
         return Ok(None);
     }
+    let _ = LIVE_CHILDREN.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     let status = WaitStatus::from_raw(raw).ok_or(Errno::EIO)?;
     Ok(Some((pid as Pid, status)))
 }

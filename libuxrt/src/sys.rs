@@ -14,7 +14,15 @@ pub fn call(request: Request) -> Reply {
 /// Sends `message` to the endpoint `cap` and waits for the reply; also returns how many
 /// capabilities came with it (into the receive slot set beforehand).
 pub fn call_endpoint(cap: sel4::CPtr, message: Message) -> (Reply, usize) {
-    let answer = sel4::call_message(cap, message.label, 0, message.words());
+    call_sending(cap, message, None)
+}
+
+/// As [`call_endpoint`], sending the capability in slot `send` with the message.
+pub fn call_sending(cap: sel4::CPtr, message: Message, send: Option<sel4::CPtr>) -> (Reply, usize) {
+    if let Some(slot) = send {
+        sel4::ipc_buffer::set_cap(0, slot);
+    }
+    let answer = sel4::call_message(cap, message.label, send.is_some() as usize, message.words());
     let length = answer.info.length() as usize;
     let caps = answer.info.extra_caps() as usize;
     if length > MAX_WORDS {

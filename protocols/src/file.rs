@@ -14,6 +14,7 @@
 //! [`INLINE_MAX`] bytes); bulk ones through a buffer shared once per open file and
 //! process (`MapBuffer`), also named by a `Span`.
 
+use crate::events::{split_transferred, transferred, Readiness};
 use crate::message::{exact, no_words, Message, Reply, MAX_WORDS};
 use crate::{Errno, Word};
 
@@ -127,12 +128,31 @@ impl Inline {
 
     /// A reply carrying these bytes (what `Read` answers).
     pub fn reply(self) -> Reply {
-        Reply(Ok(self.message(0)))
+        self.reply_clearing(Readiness::NONE)
     }
 
-    /// The bytes of a `Read` reply.
-    pub fn from_reply(reply: Reply) -> Result<Inline, Errno> {
-        Inline::from_words(reply.0?.words()).map_err(|_| Errno::EIO)
+    /// A reply carrying these bytes, and the readiness the read took from the file (in
+    /// the length word, as [`transferred`] puts it).
+    pub fn reply_clearing(self, cleared: Readiness) -> Reply {
+        let mut message = self.message(0);
+        let mut words = [0; MAX_WORDS];
+        let length = message.words().len();
+        words[..length].copy_from_slice(message.words());
+        words[0] = transferred(self.length, cleared);
+        message = Message::new(0, &words[..length]);
+        Reply(Ok(message))
+    }
+
+    /// The bytes of a `Read` reply, and the readiness the file lost.
+    pub fn from_reply(reply: Reply) -> Result<(Inline, Readiness), Errno> {
+        let message = reply.0?;
+        let (&first, rest) = message.words().split_first().ok_or(Errno::EIO)?;
+        let (length, cleared) = split_transferred(first)?;
+        let mut words = [0; MAX_WORDS];
+        words[0] = length as Word;
+        words[1..=rest.len()].copy_from_slice(rest);
+        let inline = Inline::from_words(&words[..=rest.len()]).map_err(|_| Errno::EIO)?;
+        Ok((inline, cleared))
     }
 }
 
@@ -336,6 +356,12 @@ pub enum FileRequest {
     /// The other end of a pipe just made: reply `[]` and the write end's capability
     /// (once per pipe).
     OpenPeer,
+    /// Carries a notification capability: the server signals it when the file becomes
+    /// ready (replacing any earlier one for this open file). Reply `[now, plain]`: the
+    /// readiness now, and what a signal without badge bits means (the file's direction);
+    /// a hang-up or error is signalled with its own bit. A file that never blocks keeps
+    /// no notification and answers [`Readiness::ALWAYS`].
+    Subscribe,
 }
 
 mod label {
@@ -364,6 +390,7 @@ mod label {
     pub const MAP_BUFFER: u64 = 10;
     pub const RETAIN: u64 = 11;
     pub const OPEN_PEER: u64 = 12;
+    pub const SUBSCRIBE: u64 = 13;
 }
 
 fn mode_from(word: Word) -> Result<u32, Errno> {
@@ -450,6 +477,7 @@ impl FileRequest {
             FileRequest::MapBuffer { pid } => Message::new(MAP_BUFFER, &[pid]),
             FileRequest::Retain => Message::new(RETAIN, &[]),
             FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
+            FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
         }
     }
 
@@ -497,6 +525,7 @@ impl FileRequest {
             }
             RETAIN => no_words(words, FileRequest::Retain)?,
             OPEN_PEER => no_words(words, FileRequest::OpenPeer)?,
+            SUBSCRIBE => no_words(words, FileRequest::Subscribe)?,
             _ => return Err(Errno::ENOSYS),
         })
     }

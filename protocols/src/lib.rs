@@ -12,6 +12,7 @@ extern crate std;
 
 pub mod args;
 pub mod errno;
+pub mod events;
 pub mod file;
 pub mod message;
 pub mod process;

@@ -67,7 +67,31 @@ pub enum Request {
     /// Servers only (the devices server, at start): the console, open, as the message's
     /// one capability. What the root server starts gets it as fds 0, 1 and 2. Reply: `[]`.
     SetConsole,
+    /// A notification queue for the caller's waits (replacing the one it had, which is
+    /// deleted with its attachments): reply `[ring address, capacity]` and the queue's
+    /// capability. The ring (`2 × capacity` entries of `[token, badge]`) is mapped
+    /// read-only in the caller. `sources` is how many the caller will attach: up to
+    /// [`SMALL_QUEUE`] it gets a small queue, up to [`LARGE_QUEUE`] a large one. The
+    /// root server attaches the caller's alarm (`events::token::ALARM`) and its
+    /// children's threads (`events::token::child(pid)`), now and at each spawn.
+    /// `ENOSYS` on a kernel without notification queues.
+    NewQueue { sources: Word },
+    /// Signal the caller's alarm when the time-stamp counter reaches `deadline` (0 takes
+    /// the alarm back). Needs a queue. Reply: `[]`.
+    Alarm { deadline: Word },
+    /// `count` (at most [`MAX_NOTIFICATIONS`]) new notifications, made straight into the
+    /// caller's empty slots `slot..slot + count` (to attach to its queue and hand to file
+    /// servers). Reply: `[]`; `EEXIST` if a slot is taken. Charged to the caller.
+    NewNotifications { slot: Word, count: Word },
 }
+
+/// Most notifications one `NewNotifications` makes.
+pub const MAX_NOTIFICATIONS: Word = 128;
+
+/// Sources a small queue takes (its ring fits one 4 KiB page).
+pub const SMALL_QUEUE: Word = 80;
+/// Sources a large queue takes (its ring fits one 2 MiB page).
+pub const LARGE_QUEUE: Word = 21_000;
 
 /// Which open files a child gets: pairs of (fd in the child, fd in the parent), packed as
 /// little-endian `u32`s.
@@ -112,6 +136,9 @@ mod label {
     pub const DEBUG_WRITE: u64 = 11;
     pub const SHARE: u64 = 12;
     pub const SET_CONSOLE: u64 = 13;
+    pub const NEW_QUEUE: u64 = 14;
+    pub const ALARM: u64 = 15;
+    pub const NEW_NOTIFICATIONS: u64 = 16;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -152,6 +179,9 @@ impl Request {
             Request::DebugWrite { text } => Message::new(DEBUG_WRITE, &[text.address, text.length]),
             Request::Share { peer, length } => Message::new(SHARE, &[peer as Word, length]),
             Request::SetConsole => Message::new(SET_CONSOLE, &[]),
+            Request::NewQueue { sources } => Message::new(NEW_QUEUE, &[sources]),
+            Request::Alarm { deadline } => Message::new(ALARM, &[deadline]),
+            Request::NewNotifications { slot, count } => Message::new(NEW_NOTIFICATIONS, &[slot, count]),
         }
     }
 
@@ -212,6 +242,24 @@ impl Request {
                 Request::Share { peer: pid_from(peer)?, length }
             }
             SET_CONSOLE => no_words(words, Request::SetConsole)?,
+            NEW_QUEUE => {
+                let [sources] = exact(words)?;
+                if sources > LARGE_QUEUE {
+                    return Err(Errno::EINVAL);
+                }
+                Request::NewQueue { sources }
+            }
+            ALARM => {
+                let [deadline] = exact(words)?;
+                Request::Alarm { deadline }
+            }
+            NEW_NOTIFICATIONS => {
+                let [slot, count] = exact(words)?;
+                if count == 0 || count > MAX_NOTIFICATIONS {
+                    return Err(Errno::EINVAL);
+                }
+                Request::NewNotifications { slot, count }
+            }
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -268,6 +316,9 @@ mod tests {
             buffer().prop_map(|text| Request::DebugWrite { text }),
             (pid(), any::<u64>()).prop_map(|(peer, length)| Request::Share { peer, length }),
             Just(Request::SetConsole),
+            (0..=LARGE_QUEUE).prop_map(|sources| Request::NewQueue { sources }),
+            any::<u64>().prop_map(|deadline| Request::Alarm { deadline }),
+            (any::<u64>(), 1..=MAX_NOTIFICATIONS).prop_map(|(slot, count)| Request::NewNotifications { slot, count }),
         ]
     }
 
@@ -281,7 +332,7 @@ mod tests {
         /// The server's decoder on arbitrary input: an error or a request, never a panic,
         /// and whatever it accepts encodes back to the same message.
         #[test]
-        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..16, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..20, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
             crate::message::decodes_canonically(label, &words, Request::decode, Request::encode)?;
         }
     }
@@ -297,6 +348,7 @@ mod tests {
         assert_eq!(Request::decode(label::KILL, &[1, 65]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::SPAWN, &[0; 6]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::SHARE, &[1 << 40, 4096]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::NEW_QUEUE, &[LARGE_QUEUE + 1]), Err(Errno::EINVAL));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::{Errno, Word};
 
 /// A process's CSpace is one CNode of 2^`CNODE_BITS` slots, guarded so that a capability
 /// address is a whole word.
-pub const CNODE_BITS: u8 = 12;
+pub const CNODE_BITS: u8 = 16;
 /// Its own CNode (to receive capabilities into, and to manage its slots).
 pub const CNODE: Word = 1;
 /// The endpoint to the root server's process interface, badged with its pid.
@@ -25,12 +25,16 @@ pub const SERVER_ENDPOINT: Word = 5;
 /// The VFS's endpoints to the file servers it mounts, in the order its arguments name
 /// the mount points; for the devices server, the I/O port capability (the console).
 pub const FIRST_MOUNT: Word = 6;
-/// Slots from here up to [`FIRST_FD`] are the process's own to use.
+/// Slots from here up to [`FIRST_FD`], and from [`FIRST_SPARE_SLOT`] to the end of the
+/// CNode, are the process's own to use (its pool: received capabilities, readiness
+/// notifications, a server's badged copies).
 pub const FIRST_FREE_SLOT: Word = 16;
 /// Open file `fd`'s endpoint sits at slot `FIRST_FD + fd`.
 pub const FIRST_FD: Word = 256;
-/// Most open files a process may have (the slots left in its CNode).
-pub const MAX_FDS: Word = (1 << CNODE_BITS) - FIRST_FD;
+/// Most open files a process may have: enough for 16384 pipes, both ends, and more.
+pub const MAX_FDS: Word = (1 << 15) + 256;
+/// The pool's second part: the slots after the fds.
+pub const FIRST_SPARE_SLOT: Word = FIRST_FD + MAX_FDS;
 
 /// Auxiliary vector keys: the System V ones uxrt uses, and its own from 0x7500 up.
 pub mod aux {

@@ -20,6 +20,7 @@ mod resources;
 mod servers;
 mod tests;
 mod thread;
+mod timer;
 mod vspace;
 
 use bootinfo::BootInfo;
@@ -82,33 +83,43 @@ fn main(boot_info: usize) -> ! {
     if let Err(error) = vspace.prepare_scratch_window(&mut resources) {
         println!("root server: cannot map the scratch window: {error:?}");
     }
-    let (endpoint, console) = match make_endpoint(&mut resources) {
+    let (endpoint, console, timer) = match make_endpoint(&mut resources, tsc_mhz) {
         Ok(made) => made,
         Err(error) => {
             println!("root server: cannot make its endpoint: {error:?}");
             console::exit(4)
         }
     };
-    let processes = Processes::new(endpoint, boot_tsc, tsc_mhz);
+    let mut processes = Processes::new(endpoint, boot_tsc, tsc_mhz);
+    processes.timer = timer;
     let mut env = Env { resources, vspace, processes, console, tsc_mhz, seed: 1 };
     servers::start(&mut env);
     monitor::run(&mut env)
 }
 
-/// The endpoint processes call, and the console input: its interrupt notification is
-/// bound to this thread, so a `Recv` on the endpoint also wakes on input (badged
-/// `process::badge::NOTIFICATION`).
-fn make_endpoint(resources: &mut Resources) -> Result<(sel4::CPtr, Input), ResourceError> {
+/// The endpoint processes call, the console input and the alarm timer: their interrupts
+/// signal a notification bound to this thread, so a `Recv` on the endpoint also wakes on
+/// them (badged `process::badge::NOTIFICATION`, and `TIMER` for the timer).
+fn make_endpoint(
+    resources: &mut Resources,
+    tsc_mhz: u64,
+) -> Result<(sel4::CPtr, Input, Option<timer::Timer>), ResourceError> {
     use sel4::invocations::tcb_bind_notification;
     use sel4::{CapData, CapRights, ObjectType};
     let endpoint = resources.alloc_object(ObjectType::EndpointObject, 0)?;
     let notification = resources.alloc_object(ObjectType::NotificationObject, 0)?;
     tcb_bind_notification(caps::TCB, notification.cap).map_err(ResourceError::Kernel)?;
-    let (badged, handler) = (resources.alloc_slot()?, resources.alloc_slot()?);
-    let badge = CapData::badge(process::badge::NOTIFICATION).ok_or(ResourceError::BadSize(0))?;
-    sel4::invocations::cnode_mint(caps::CNODE, badged, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, badge)
-        .map_err(ResourceError::Kernel)?;
-    Ok((endpoint.cap, Input::enable(handler, badged)))
+    let mut badged = |bits| -> Result<sel4::CPtr, ResourceError> {
+        let slot = resources.alloc_slot()?;
+        let badge = CapData::badge(bits).ok_or(ResourceError::BadSize(0))?;
+        sel4::invocations::cnode_mint(caps::CNODE, slot, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, badge)
+            .map_err(ResourceError::Kernel)?;
+        Ok(slot)
+    };
+    let console = badged(process::badge::NOTIFICATION)?;
+    let timer = badged(process::badge::NOTIFICATION | process::badge::TIMER)?;
+    let handlers = (resources.alloc_slot()?, resources.alloc_slot()?);
+    Ok((endpoint.cap, Input::enable(handlers.0, console), timer::Timer::enable(handlers.1, timer, tsc_mhz)))
 }
 
 #[panic_handler]

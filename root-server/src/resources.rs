@@ -56,6 +56,11 @@ impl Object {
     pub fn paddr(&self) -> Word {
         self.block.paddr
     }
+
+    /// Bytes of memory it takes (its block of untyped memory).
+    pub fn bytes(&self) -> u64 {
+        self.block.size()
+    }
 }
 
 /// A device region (memory-mapped I/O), kept aside from RAM.

@@ -16,50 +16,7 @@ use uxrt::{eprintln, Errno};
 
 uxrt::main!(main);
 
-/// Fails the mode with a message unless `cond` holds.
-#[macro_export]
-macro_rules! ensure {
-    ($cond:expr, $($why:tt)+) => {
-        if !$cond {
-            uxrt::eprintln!("fstest: {} (line {})", format_args!($($why)+), line!());
-            return 1;
-        }
-    };
-}
-
-/// Unwraps a result, failing the mode with the expression and the errno.
-#[macro_export]
-macro_rules! must {
-    ($result:expr) => {
-        match $result {
-            Ok(value) => value,
-            Err(errno) => {
-                uxrt::eprintln!("fstest: {} failed: {} (line {})", stringify!($result), errno, line!());
-                return 1;
-            }
-        }
-    };
-}
-
-/// Fails unless `$result` is the error `$errno`.
-#[macro_export]
-macro_rules! fails_with {
-    ($result:expr, $errno:expr) => {
-        match $result {
-            Err(errno) if errno == $errno => {}
-            other => {
-                uxrt::eprintln!(
-                    "fstest: {} gave {:?}, not {} (line {})",
-                    stringify!($result),
-                    other.map(|_| ()),
-                    $errno,
-                    line!()
-                );
-                return 1;
-            }
-        }
-    };
-}
+pub use uxrt::{ensure, fails_with, must};
 
 fn main() -> i32 {
     let args: Vec<&str> = uxrt::env::args().collect();

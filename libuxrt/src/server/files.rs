@@ -6,6 +6,7 @@ use super::{answer, answer_and_receive, badged_endpoint, receive, share, unshare
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use sel4::Word;
+use uxrt_protocols::events::Readiness;
 use uxrt_protocols::file::{FileRequest, PathRequest, Span, CONTROL_BADGE, FILE_BUFFER, MAX_BADGE};
 use uxrt_protocols::{Errno, Pid, Reply};
 
@@ -21,6 +22,15 @@ pub trait FileServer {
 
     /// The last reference to `file` went.
     fn closed(&mut self, files: &mut OpenFiles<Self::File>, file: Self::File);
+
+    /// A client gave `notification` to be signalled when open file `badge` becomes
+    /// ready; the answer is `[readiness now, what a plain signal means]`. By default the
+    /// file never blocks: the notification is not kept.
+    fn subscribe(&mut self, files: &mut OpenFiles<Self::File>, badge: Word, notification: sel4::CPtr) -> Answer {
+        let _ = (files, badge);
+        crate::caps::free(notification);
+        answer(Ok([Readiness::ALWAYS.0 as Word, 0]))
+    }
 }
 
 struct Entry<T> {
@@ -158,7 +168,7 @@ pub fn run<S: FileServer>(server: &mut S, mut files: OpenFiles<S::File>) -> ! {
     let mut paths: &'static [u8] = &[];
     let mut incoming = receive();
     loop {
-        let answer = handle(server, &mut files, &mut paths, &incoming);
+        let answer = handle(server, &mut files, &mut paths, &mut incoming);
         incoming = answer_and_receive(answer);
     }
 }
@@ -167,7 +177,7 @@ fn handle<S: FileServer>(
     server: &mut S,
     files: &mut OpenFiles<S::File>,
     paths: &mut &'static [u8],
-    incoming: &Incoming,
+    incoming: &mut Incoming,
 ) -> Answer {
     if incoming.badge == CONTROL_BADGE {
         return match PathRequest::decode(incoming.label, incoming.words()) {
@@ -197,6 +207,10 @@ fn handle<S: FileServer>(
             Err(errno) => answer::<0>(Err(errno)),
         },
         Ok(FileRequest::MapBuffer { pid }) => answer(files.map_buffer(badge, pid)),
+        Ok(FileRequest::Subscribe) => match incoming.take_cap() {
+            Some(notification) => server.subscribe(files, badge, notification),
+            None => answer::<0>(Err(Errno::EINVAL)),
+        },
         Ok(request) => server.file(files, badge, request),
         Err(errno) => Reply::error(errno).into(),
     }

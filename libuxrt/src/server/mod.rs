@@ -17,6 +17,29 @@ pub struct Incoming {
     pub label: Word,
     words: [Word; MAX_WORDS],
     length: usize,
+    /// The capability that came with it, if any (deleted unless taken).
+    cap: Option<CPtr>,
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if let Some(cap) = self.cap.take() {
+            caps::free(cap);
+        }
+    }
+}
+
+/// The slot the next received capability lands in.
+static RECEIVE_SLOT: spin::Mutex<Option<CPtr>> = spin::Mutex::new(None);
+
+/// Sets the receive slot before a receive (a fresh one once the last was taken).
+fn prepare_receive() {
+    let mut slot = RECEIVE_SLOT.lock();
+    if slot.is_none() {
+        *slot = caps::alloc().ok();
+    }
+    // Without a free slot, capabilities sent along are dropped by the kernel.
+    caps::receive_into(slot.unwrap_or(0));
 }
 
 impl Incoming {
@@ -24,7 +47,13 @@ impl Incoming {
         &self.words[..self.length]
     }
 
+    /// Takes the capability that came with the request (the caller then owns the slot).
+    pub fn take_cap(&mut self) -> Option<CPtr> {
+        self.cap.take()
+    }
+
     fn read(info: MessageInfo, badge: Word) -> Incoming {
+        let cap = (info.extra_caps() > 0 && info.caps_unwrapped() == 0).then(|| RECEIVE_SLOT.lock().take()).flatten();
         let overlong = info.length() as usize > MAX_WORDS;
         let length = (info.length() as usize).min(MAX_WORDS);
         let mut words = [0; MAX_WORDS];
@@ -34,7 +63,7 @@ impl Incoming {
         // No request is longer than MAX_WORDS: an overlong message gets a label no
         // decoder knows, so it is refused rather than read cut short.
         let label = if overlong { Word::MAX } else { info.label() };
-        Incoming { badge, label, words, length }
+        Incoming { badge, label, words, length, cap }
     }
 }
 
@@ -71,12 +100,14 @@ fn load(message: &Message, caps: usize) -> MessageInfo {
 
 /// Receives the first request.
 pub fn receive() -> Incoming {
+    prepare_receive();
     let (info, badge) = sel4::recv(SERVER_ENDPOINT);
     Incoming::read(info, badge)
 }
 
 /// Answers the last request and receives the next.
 pub fn answer_and_receive(answer: Answer) -> Incoming {
+    prepare_receive();
     let (info, badge) = match answer {
         Answer::Reply(reply) => sel4::reply_recv(SERVER_ENDPOINT, load(&reply.encode(), 0)),
         Answer::WithCap(reply, cap) => {
@@ -133,6 +164,35 @@ impl Deferred {
         sel4::nb_send(self.0, load(&reply.encode(), 0));
         caps::free(self.0);
     }
+}
+
+/// Signals the notification in `slot` (a client's, for readiness). Never blocks, and a
+/// notification its owner has revoked since is simply not there.
+pub fn signal(slot: CPtr) {
+    sel4::nb_send(slot, MessageInfo::new(0, 0, 0, 0));
+}
+
+/// Signals the notification in `slot` with `bits` as the badge (through a badged copy
+/// made for the moment).
+pub fn signal_bits(slot: CPtr, bits: Word) {
+    let Ok(copy) = caps::alloc() else { return };
+    let cnode = uxrt_protocols::startup::CNODE;
+    if let Some(badge) = sel4::CapData::badge(bits) {
+        let minted = sel4::invocations::cnode_mint(
+            cnode,
+            copy,
+            caps::DEPTH,
+            cnode,
+            slot,
+            caps::DEPTH,
+            sel4::CapRights::WRITE,
+            badge,
+        );
+        if minted.is_ok() {
+            signal(copy);
+        }
+    }
+    caps::free(copy);
 }
 
 /// A copy of the server's endpoint carrying `badge`, in a new slot.

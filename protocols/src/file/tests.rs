@@ -49,6 +49,7 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         any::<u64>().prop_map(|pid| FileRequest::MapBuffer { pid }),
         Just(FileRequest::Retain),
         Just(FileRequest::OpenPeer),
+        Just(FileRequest::Subscribe),
     ]
 }
 
@@ -66,9 +67,9 @@ proptest! {
     }
 
     #[test]
-    fn read_replies_round_trip(data in inline()) {
-        let reply = data.reply().encode();
-        prop_assert_eq!(Inline::from_reply(Reply::decode(reply.label, reply.words())), Ok(data));
+    fn read_replies_round_trip(data in inline(), cleared in 0u8..16) {
+        let reply = data.reply_clearing(Readiness(cleared)).encode();
+        prop_assert_eq!(Inline::from_reply(Reply::decode(reply.label, reply.words())), Ok((data, Readiness(cleared))));
     }
 }
 
@@ -91,8 +92,8 @@ proptest! {
     #[test]
     fn fuzz_reply_decoders(label in prop_oneof![Just(0u64), any::<u64>()], words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS + 2)) {
         let reply = Reply::decode(label, &words);
-        if let Ok(data) = Inline::from_reply(reply) {
-            prop_assert_eq!(data.reply(), reply);
+        if let Ok((data, cleared)) = Inline::from_reply(reply) {
+            prop_assert_eq!(data.reply_clearing(cleared), reply);
         }
         if let Ok(stat) = FileStat::from_reply(reply) {
             prop_assert_eq!(stat.reply(), reply);

@@ -5,6 +5,8 @@
 
 mod fault;
 pub mod layout;
+#[cfg(notification_queues)]
+mod queue;
 pub mod server;
 mod share;
 mod space;
@@ -34,6 +36,8 @@ pub mod badge {
     pub const PID_MASK: Word = (1 << 24) - 1;
     pub const FAULT: Word = 1 << 27;
     pub const NOTIFICATION: Word = 1 << 26;
+    /// With `NOTIFICATION`: the alarm timer's interrupt.
+    pub const TIMER: Word = 1 << 25;
 }
 
 /// A parent blocked in `wait`: its reply cap, saved until a child ends.
@@ -62,6 +66,11 @@ pub struct Process {
     server: bool,
     /// Buffers it shares: the pages are its own, mapped also in `peer`.
     shares: Vec<Share>,
+    /// Its notification queue, once it asked for one.
+    #[cfg(notification_queues)]
+    queue: Option<queue::Queue>,
+    /// Untyped blocks retyped into notifications in its CSpace (`NewNotifications`).
+    notifications: Vec<Object>,
 }
 
 /// A buffer a server shares with a client.
@@ -79,21 +88,44 @@ impl Process {
         self.server
     }
 
-    /// Memory held, in bytes (frames, paging structures, CNode, TCB).
+    /// Memory held, in bytes (frames, paging structures, CNode, TCB, queue,
+    /// notifications).
     pub fn memory(&self) -> u64 {
-        let objects: u64 = [&self.cnode, &self.tcb]
-            .iter()
-            .filter_map(|o| o.as_ref())
-            .map(|o| 1u64 << crate::resources::object_bits(o.kind, uxrt_protocols::startup::CNODE_BITS))
-            .sum();
-        self.space.used() + objects
+        let objects: u64 = [&self.cnode, &self.tcb].iter().filter_map(|o| o.as_ref()).map(Object::bytes).sum();
+        self.space.used() + objects + self.external_memory()
+    }
+
+    /// Memory it holds outside its address space and thread: its queue and notifications
+    /// (what `space.has_room` must also fit).
+    fn external_memory(&self) -> u64 {
+        #[cfg(notification_queues)]
+        let queue = self.queue.as_ref().map_or(0, queue::Queue::memory);
+        #[cfg(not(notification_queues))]
+        let queue = 0;
+        queue + self.notifications.iter().map(Object::bytes).sum::<u64>()
+    }
+
+    /// Slots of the root server's CSpace it holds.
+    fn slots(&self) -> usize {
+        #[cfg(notification_queues)]
+        let queue = if self.queue.is_some() { 2 } else { 0 };
+        #[cfg(not(notification_queues))]
+        let queue = 0;
+        let objects = [&self.cnode, &self.tcb].iter().filter(|o| o.is_some()).count();
+        self.space.slots() + objects + self.pending_wait.is_some() as usize + queue + self.notifications.len()
     }
 
     /// Returns everything: the thread first, so that it stops before its memory goes.
-    fn destroy(self, resources: &mut Resources) {
+    #[cfg_attr(not(notification_queues), allow(unused_mut))]
+    fn destroy(mut self, resources: &mut Resources) {
         if let Some(tcb) = self.tcb {
             resources.free_object(tcb);
         }
+        #[cfg(notification_queues)]
+        if let Some(queue) = self.queue.take() {
+            queue.destroy(resources, &mut self.space);
+        }
+        resources.free_objects(core::mem::take(&mut self.notifications));
         if let Some(wait) = self.pending_wait {
             resources.free_slot(wait.reply);
         }
@@ -131,6 +163,8 @@ pub struct Processes {
     /// Processes started and ended since boot.
     pub started: u64,
     pub ended: u64,
+    /// The clock that rings processes' alarms (none if its interrupt could not be had).
+    pub timer: Option<crate::timer::Timer>,
 }
 
 impl Processes {
@@ -148,6 +182,7 @@ impl Processes {
             first_request_tsc: None,
             started: 0,
             ended: 0,
+            timer: None,
         }
     }
 
@@ -163,11 +198,7 @@ impl Processes {
     /// as a cache or a grown heap, is theirs, not a leak of the client's).
     pub fn server_holdings(&self) -> (u64, usize) {
         let servers = self.table.values().filter(|p| p.server);
-        servers.fold((0, 0), |(bytes, slots), p| {
-            let objects = [&p.cnode, &p.tcb].iter().filter(|o| o.is_some()).count();
-            let waiting = p.pending_wait.is_some() as usize;
-            (bytes + p.memory(), slots + p.space.slots() + objects + waiting)
-        })
+        servers.fold((0, 0), |(bytes, slots), p| (bytes + p.memory(), slots + p.slots()))
     }
 
     pub fn zombie_count(&self) -> usize {
@@ -283,6 +314,15 @@ fn load(message: &Message) -> MessageInfo {
 /// Answers the caller of the request being handled.
 fn reply(reply: Reply) {
     sel4::reply(load(&reply.encode()));
+}
+
+/// Answers the caller with `reply` and a copy of the capability `cap`.
+#[cfg(notification_queues)]
+fn reply_with_cap(reply: Reply, cap: CPtr) {
+    let message = reply.encode();
+    let info = load(&message);
+    sel4::ipc_buffer::set_cap(0, cap);
+    sel4::reply(MessageInfo::new(info.label(), 0, 1, info.length()));
 }
 
 /// Answers through a reply cap saved earlier (the send consumes it).

@@ -33,6 +33,9 @@ pub fn serve_one(env: &mut Env) {
     let (info, badge) = sel4::recv(env.processes.endpoint);
     let received = (info.extra_caps() > 0 && info.caps_unwrapped() == 0).then_some(spare);
     if badge & badge::NOTIFICATION != 0 {
+        if badge & badge::TIMER != 0 {
+            ring_alarms(&mut env.processes, true);
+        }
         env.console.interrupt();
         return;
     }
@@ -65,6 +68,26 @@ pub fn serve_one(env: &mut Env) {
             reply(answer);
         }
     }
+}
+
+/// Signals the alarms that are due and sets the timer for the next one; `fired` when
+/// the timer's interrupt is why.
+fn ring_alarms(processes: &mut Processes, fired: bool) {
+    #[cfg(notification_queues)]
+    {
+        let now = crate::rdtsc();
+        let next = processes.ring_alarms(now);
+        if let Some(timer) = &processes.timer {
+            if fired {
+                timer.acknowledge();
+            }
+            if let Some(deadline) = next {
+                timer.arm(deadline, now);
+            }
+        }
+    }
+    #[cfg(not(notification_queues))]
+    let _ = (processes, fired);
 }
 
 /// Serves until the root server's child `pid` ends; returns how it ended (ECHILD if it
@@ -179,6 +202,13 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         Request::Share { peer, length } => {
             answer(processes.share(resources, vspace, pid, peer, length).map(|(own, theirs)| [own, theirs]))
         }
+        Request::NewQueue { sources } => new_queue(processes, resources, pid, sources),
+        Request::Alarm { deadline } => {
+            let result = set_alarm(processes, pid, deadline);
+            ring_alarms(processes, false);
+            answer::<0>(result.map(|()| []))
+        }
+        Request::NewNotifications { slot, count } => answer(new_notifications(processes, resources, pid, slot, count)),
         Request::DebugWrite { text } => {
             let process = processes.table.get(&pid)?;
             let length = (text.length as usize).min(DEBUG_WRITE_MAX);
@@ -188,6 +218,48 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             }))
         }
     }
+}
+
+#[cfg(notification_queues)]
+fn new_queue(processes: &mut Processes, resources: &mut Resources, pid: Pid, sources: Word) -> Option<Reply> {
+    match processes.new_queue(resources, pid, sources) {
+        Ok((queue, ring, capacity)) => {
+            super::reply_with_cap(Reply::ok(&[ring, capacity as Word]), queue);
+            None
+        }
+        Err(errno) => Some(Reply::error(errno)),
+    }
+}
+
+#[cfg(not(notification_queues))]
+fn new_queue(_: &mut Processes, _: &mut Resources, _: Pid, _: Word) -> Option<Reply> {
+    Some(Reply::error(Errno::ENOSYS))
+}
+
+#[cfg(notification_queues)]
+fn new_notifications(
+    p: &mut Processes,
+    r: &mut Resources,
+    pid: Pid,
+    slot: Word,
+    count: Word,
+) -> Result<[Word; 0], Errno> {
+    p.new_notifications(r, pid, slot, count).map(|()| [])
+}
+
+#[cfg(not(notification_queues))]
+fn new_notifications(_: &mut Processes, _: &mut Resources, _: Pid, _: Word, _: Word) -> Result<[Word; 0], Errno> {
+    Err(Errno::ENOSYS)
+}
+
+#[cfg(notification_queues)]
+fn set_alarm(processes: &mut Processes, pid: Pid, deadline: Word) -> Result<(), Errno> {
+    processes.set_alarm(pid, deadline, crate::rdtsc())
+}
+
+#[cfg(not(notification_queues))]
+fn set_alarm(_: &mut Processes, _: Pid, _: Word) -> Result<(), Errno> {
+    Err(Errno::ENOSYS)
 }
 
 /// Reads a string argument of at most `max` bytes from `pid`'s memory.

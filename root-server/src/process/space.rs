@@ -75,8 +75,49 @@ impl AddressSpace {
 
     /// Bytes held now: owned frames, paging structures and the PML4.
     pub fn used(&self) -> u64 {
-        let owned = self.pages.values().filter(|p| matches!(p, Page::Owned(_))).count() as u64;
-        (owned + 1) * PAGE + self.paging.bytes()
+        let owned: u64 = self
+            .pages
+            .values()
+            .filter_map(|p| match p {
+                Page::Owned(frame) => Some(1u64 << crate::resources::object_bits(frame.kind, 0)),
+                Page::Borrowed(_) => None,
+            })
+            .sum();
+        owned + PAGE + self.paging.bytes()
+    }
+
+    /// Whether `bytes` more fit in the quota.
+    pub fn has_room(&self, bytes: u64) -> bool {
+        self.used() + bytes + WORST_CASE_TABLES * PAGE <= self.quota
+    }
+
+    /// Maps `frame` (a 4 KiB or, with `large`, a 2 MiB frame this space then owns) at
+    /// `page`; on failure the frame is freed.
+    pub fn map_frame(
+        &mut self,
+        resources: &mut Resources,
+        frame: Object,
+        page: Word,
+        rights: CapRights,
+        large: bool,
+    ) -> Result<(), Errno> {
+        let mapped = if self.pages.contains_key(&page) {
+            Err(Errno::EEXIST)
+        } else if large {
+            self.paging.map_large(resources, frame.cap, page, rights).map_err(errno)
+        } else {
+            self.paging.map(resources, frame.cap, page, rights).map_err(errno)
+        };
+        match mapped {
+            Ok(()) => {
+                self.pages.insert(page, Page::Owned(frame));
+                Ok(())
+            }
+            Err(errno) => {
+                resources.free_object(frame);
+                Err(errno)
+            }
+        }
     }
 
     /// Slots held: one per page (a frame or a copy), paging structure, and the PML4.

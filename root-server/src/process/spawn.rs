@@ -87,6 +87,9 @@ impl Processes {
             orphan: false,
             server: request.server.is_some(),
             shares: Vec::new(),
+            #[cfg(notification_queues)]
+            queue: None,
+            notifications: Vec::new(),
         };
         let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cnode).map(|c| c.cap);
         let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };
@@ -94,6 +97,8 @@ impl Processes {
             Ok(()) => {
                 self.table.insert(pid, process);
                 self.started += 1;
+                #[cfg(notification_queues)]
+                self.report_child_to_parent(pid);
                 Ok(pid)
             }
             Err(errno) => {

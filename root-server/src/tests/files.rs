@@ -7,12 +7,17 @@ use crate::monitor::spawn_and_wait;
 use crate::{check_eq, ok, Env};
 use uxrt_protocols::WaitStatus;
 
+/// Runs `PROGRAM ARGS...` (`argv` whole) and expects it to succeed.
+pub(super) fn succeeds(env: &mut Env, argv: &[&str]) -> Outcome {
+    check_eq!(ok!(spawn_and_wait(env, argv, &[])), WaitStatus::Exited(0));
+    Ok(())
+}
+
 /// Runs `fstest ARGS...` and expects it to succeed.
 fn fstest(env: &mut Env, args: &[&str]) -> Outcome {
     let mut all = alloc::vec!["/bin/fstest"];
     all.extend_from_slice(args);
-    check_eq!(ok!(spawn_and_wait(env, &all, &[])), WaitStatus::Exited(0));
-    Ok(())
+    succeeds(env, &all)
 }
 
 pub fn open_read_write_seek_stat_dup(env: &mut Env) -> Outcome {

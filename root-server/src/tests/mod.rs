@@ -13,6 +13,8 @@ mod nqueue;
 #[cfg(notification_queues)]
 mod nqueue_random;
 mod objects;
+#[cfg(notification_queues)]
+mod poll;
 mod processes;
 mod threads;
 
@@ -127,6 +129,11 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "nq_bound_server_woken_in_recv", run: nqueue::a_server_in_recv_is_woken_by_its_bound_queue },
     Test { name: "nq_thread_stops_reported", run: nqueue::thread_stops_are_reported },
     Test { name: "nq_random_against_model", run: nqueue_random::kernel_matches_model },
+    Test { name: "poll_pipe_and_file_readiness", run: poll::pipe_and_file_readiness },
+    Test { name: "poll_timeouts", run: poll::timeouts },
+    Test { name: "poll_children_in_the_same_wait", run: poll::children_in_the_same_wait },
+    Test { name: "poll_epoll_level_edge_one_shot", run: poll::epoll_level_edge_one_shot },
+    Test { name: "poll_n_fds_k_ready", run: poll::n_fds_k_ready },
 ];
 #[cfg(not(notification_queues))]
 const QUEUE_TESTS: &[Test] = &[];

@@ -12,6 +12,7 @@ mod pipe;
 
 use alloc::collections::BTreeMap;
 use pipe::{Pipe, Waiter};
+use uxrt::protocols::events::Readiness;
 use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, PathRequest, Span};
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
@@ -140,8 +141,20 @@ impl FileServer for Pipes {
         }
     }
 
+    fn subscribe(&mut self, files: &mut OpenFiles<End>, badge: Word, notification: sel4::CPtr) -> Answer {
+        let end = files.get(badge).and_then(|e| self.pipes.get_mut(&e.pipe).map(|p| (p, e.write)));
+        let Some((pipe, write)) = end else {
+            uxrt::caps::free(notification);
+            return Reply::error(Errno::EBADF).into();
+        };
+        let now = pipe.subscribe(write, notification);
+        let plain = if write { Readiness::WRITABLE } else { Readiness::READABLE };
+        answer(Ok([now.0 as Word, plain.0 as Word]))
+    }
+
     fn closed(&mut self, files: &mut OpenFiles<End>, end: End) {
         let Some(pipe) = self.pipes.get_mut(&end.pipe) else { return };
+        pipe.unsubscribe(end.write);
         if end.write {
             pipe.writer_closed();
         } else {

@@ -2,10 +2,11 @@
 
 use crate::{End, Transfer};
 use alloc::collections::VecDeque;
+use uxrt::protocols::events::{transferred, Readiness};
 use uxrt::protocols::file::{Inline, INLINE_MAX};
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
-use uxrt::server::Deferred;
+use uxrt::server::{signal, signal_bits, Deferred};
 
 /// Bytes a pipe holds (as Linux's default).
 pub const CAPACITY: usize = 64 * 1024;
@@ -23,6 +24,13 @@ pub struct Pipe {
     writer_pending: bool,
     pub readers_waiting: VecDeque<Waiter>,
     pub writers_waiting: VecDeque<Waiter>,
+    /// The notifications subscribed to each end's readiness (a client's, write-only).
+    watches: [Option<sel4::CPtr>; 2],
+}
+
+/// Index of an end in `watches`.
+const fn end(write: bool) -> usize {
+    write as usize
 }
 
 impl Pipe {
@@ -34,6 +42,50 @@ impl Pipe {
             writer_pending: true,
             readers_waiting: VecDeque::new(),
             writers_waiting: VecDeque::new(),
+            watches: [None, None],
+        }
+    }
+
+    /// What one end is ready for now. A read end: readable with bytes in, hung up with
+    /// no writer left; a write end: writable with room, in error with no reader left.
+    pub fn readiness(&self, write: bool) -> Readiness {
+        let mut ready = Readiness::NONE;
+        if write {
+            if self.bytes.len() < CAPACITY {
+                ready = ready.union(Readiness::WRITABLE);
+            }
+            if self.readers == 0 {
+                ready = ready.union(Readiness::ERROR);
+            }
+        } else {
+            if !self.bytes.is_empty() {
+                ready = ready.union(Readiness::READABLE);
+            }
+            if self.at_end() {
+                ready = ready.union(Readiness::HANGUP);
+            }
+        }
+        ready
+    }
+
+    /// Signals `notification` when the end becomes ready (replacing any earlier one);
+    /// returns the readiness now.
+    pub fn subscribe(&mut self, write: bool, notification: sel4::CPtr) -> Readiness {
+        self.unsubscribe(write);
+        self.watches[end(write)] = Some(notification);
+        self.readiness(write)
+    }
+
+    pub fn unsubscribe(&mut self, write: bool) {
+        if let Some(old) = self.watches[end(write)].take() {
+            uxrt::caps::free(old);
+        }
+    }
+
+    /// The end's subscriber learns of a hang-up or error, with the readiness it has.
+    fn signal_state(&self, write: bool) {
+        if let Some(watch) = self.watches[end(write)] {
+            signal_bits(watch, self.readiness(write).0 as Word);
         }
     }
 
@@ -52,10 +104,16 @@ impl Pipe {
 
     pub fn writer_closed(&mut self) {
         self.writers = self.writers.saturating_sub(1);
+        if self.at_end() {
+            self.signal_state(false);
+        }
     }
 
     pub fn reader_closed(&mut self) {
         self.readers = self.readers.saturating_sub(1);
+        if self.readers == 0 {
+            self.signal_state(true);
+        }
     }
 
     pub fn is_unused(&self) -> bool {
@@ -75,20 +133,50 @@ impl Pipe {
             Transfer::Inline { length } => {
                 let mut out = [0; INLINE_MAX];
                 let n = self.take(&mut out[..length.min(INLINE_MAX)]);
-                Inline::new(&out[..n]).reply()
+                Inline::new(&out[..n]).reply_clearing(self.cleared(false))
             }
             Transfer::Shared { badge, pid, span } => match files.with_buffer(badge, pid, span) {
-                Ok((_, buffer)) => Reply::ok(&[self.take(buffer) as Word]),
+                Ok((_, buffer)) => {
+                    let n = self.take(buffer);
+                    Reply::ok(&[transferred(n, self.cleared(false))])
+                }
                 Err(errno) => Reply::error(errno),
             },
             Transfer::InlineData(_) => Reply::error(Errno::EBADF),
         })
     }
 
+    /// What an end's transfer just took from its readiness: readable once empty,
+    /// writable once full.
+    fn cleared(&self, write: bool) -> Readiness {
+        let ready = self.readiness(write);
+        if write {
+            Readiness::WRITABLE.without(ready)
+        } else {
+            Readiness::READABLE.without(ready)
+        }
+    }
+
     fn take(&mut self, into: &mut [u8]) -> usize {
+        let was_full = self.bytes.len() == CAPACITY;
         let n = into.len().min(self.bytes.len());
         for (slot, byte) in into.iter_mut().zip(self.bytes.drain(..n)) {
             *slot = byte;
+        }
+        if was_full && n > 0 {
+            self.watches[end(true)].map(signal);
+        }
+        n
+    }
+
+    /// Appends what fits of `bytes`; how many did. Every write that adds bytes signals
+    /// the reader (an edge-triggered waiter hears of each, as on Linux); room freed is
+    /// signalled when the pipe was full.
+    fn put(&mut self, bytes: &[u8]) -> usize {
+        let n = bytes.len().min(CAPACITY - self.bytes.len());
+        self.bytes.extend(&bytes[..n]);
+        if n > 0 {
+            self.watches[end(false)].map(signal);
         }
         n
     }
@@ -105,15 +193,13 @@ impl Pipe {
         }
         Some(match transfer {
             Transfer::InlineData(data) => {
-                let bytes = &data.as_bytes()[..data.as_bytes().len().min(room)];
-                self.bytes.extend(bytes);
-                Reply::ok(&[bytes.len() as Word])
+                let n = self.put(data.as_bytes());
+                Reply::ok(&[transferred(n, self.cleared(true))])
             }
             Transfer::Shared { badge, pid, span } => match files.with_buffer(badge, pid, span) {
                 Ok((_, buffer)) => {
-                    let bytes = &buffer[..buffer.len().min(room)];
-                    self.bytes.extend(bytes.iter());
-                    Reply::ok(&[bytes.len() as Word])
+                    let n = self.put(buffer);
+                    Reply::ok(&[transferred(n, self.cleared(true))])
                 }
                 Err(errno) => Reply::error(errno),
             },

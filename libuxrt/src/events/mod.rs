@@ -1,0 +1,394 @@
+//! Waiting for many things at once: `poll`, `select` (in posix-shim, on `poll`), an
+//! epoll-like interest set ([`epoll`]), `sleep`, and the end of children, all as one wait
+//! on this process's notification queue, whatever the number of fds.
+//!
+//! An fd is *watched* the first time a wait involves it (once, not per call): a
+//! notification (made by the root server, in batches) is attached to the queue with the
+//! fd as token, and a write-only copy goes to the file's server (`Subscribe`), which
+//! signals it when the file becomes ready. The queue is edge-triggered; on top of it,
+//! readiness is cached per fd and the POSIX level-triggered answer comes from the cache:
+//! - a queue entry adds readiness (a signal without badge bits means the file's
+//!   direction: readable for a pipe's read end; hang-up and error come as their bits);
+//! - a transfer's reply says what the file lost by it (a pipe read empty), and only then
+//!   is readiness cleared, after taking the entries already queued (which happened
+//!   before the reply, so they must not count after it);
+//! - `Subscribe` answers the readiness at the time.
+//!
+//! So a wait costs one scan of the cache (O(k) for epoll) and, when nothing is ready,
+//! one kernel wait; no server is asked per wait, and nothing polls in a loop.
+
+mod epoll_set;
+mod queue;
+
+pub use epoll_set::{
+    epoll_close, epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp, EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN,
+    EPOLLONESHOT, EPOLLOUT,
+};
+
+use crate::fs::Fd;
+use crate::{caps, env, sys};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use epoll_set::EpollSets;
+use queue::Queue;
+use sel4::{CPtr, Word};
+use spin::Mutex;
+use uxrt_protocols::events::{Readiness, Source};
+use uxrt_protocols::file::FileRequest;
+use uxrt_protocols::process::{Request, LARGE_QUEUE, SMALL_QUEUE};
+use uxrt_protocols::startup::aux;
+use uxrt_protocols::{Errno, Pid, WaitStatus};
+
+/// `poll` event bits, with Linux's values (posix-shim passes them through).
+pub const POLLIN: i16 = 0x1;
+pub const POLLPRI: i16 = 0x2;
+pub const POLLOUT: i16 = 0x4;
+pub const POLLERR: i16 = 0x8;
+pub const POLLHUP: i16 = 0x10;
+pub const POLLNVAL: i16 = 0x20;
+
+/// One fd of a `poll`, laid out as C's `struct pollfd`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PollFd {
+    /// Negative: ignored (`revents` 0).
+    pub fd: i32,
+    pub events: i16,
+    pub revents: i16,
+}
+
+impl PollFd {
+    pub fn new(fd: Fd, events: i16) -> PollFd {
+        PollFd { fd: fd as i32, events, revents: 0 }
+    }
+}
+
+/// What readiness means to `poll`: the requested events that hold, plus hang-up and
+/// error, which are always reported.
+pub fn poll_bits(ready: Readiness, events: i16) -> i16 {
+    let mut bits = 0;
+    if ready.contains(Readiness::READABLE) {
+        bits |= POLLIN;
+    }
+    if ready.contains(Readiness::WRITABLE) {
+        bits |= POLLOUT;
+    }
+    bits &= events;
+    if ready.contains(Readiness::HANGUP) {
+        bits |= POLLHUP;
+    }
+    if ready.contains(Readiness::ERROR) {
+        bits |= POLLERR;
+    }
+    bits
+}
+
+/// A watched fd.
+struct Watch {
+    /// `None` for a file that never blocks (its server keeps no notification).
+    notification: Option<CPtr>,
+    ready: Readiness,
+    /// What a signal without badge bits means.
+    plain: Readiness,
+}
+
+#[derive(Default)]
+struct State {
+    queue: Option<Queue>,
+    watches: BTreeMap<Fd, Watch>,
+    /// Notifications made and not in use (each detached and cleared).
+    spare: Vec<CPtr>,
+    alarm_rang: bool,
+    /// A child may have ended since the last look (its thread's entry came, or the queue
+    /// is new and ended children were never reported on it).
+    children_ended: bool,
+    /// The deadline last given to the root server.
+    alarm: Option<u64>,
+    epolls: EpollSets,
+}
+
+static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    f(STATE.lock().get_or_insert_with(State::default))
+}
+
+/// Notifications asked of the root server at once.
+const NOTIFICATION_BATCH: Word = 64;
+/// Room kept in the queue beyond the watched fds: the alarm and a few children.
+const QUEUE_SLACK: usize = 16;
+
+impl State {
+    /// Takes what the queue delivered since the last look (blocking for something with
+    /// `block`) into the readiness cache.
+    fn harvest(&mut self, block: bool) -> Result<(), Errno> {
+        let Some(queue) = self.queue.as_mut() else { return Ok(()) };
+        let (watches, epolls) = (&mut self.watches, &mut self.epolls);
+        let (mut alarm, mut child) = (false, false);
+        queue.harvest(block, |token, badge| match Source::of(token) {
+            Source::Fd(fd) => {
+                if let Some(watch) = watches.get_mut(&fd) {
+                    let bits = Readiness((badge & 0xff) as u8);
+                    watch.ready = watch.ready.union(if bits.is_empty() { watch.plain } else { bits });
+                    epolls.touched(fd);
+                }
+            }
+            Source::Alarm => alarm = true,
+            Source::Child(_) => child = true,
+            Source::Unknown(_) => {}
+        })?;
+        self.alarm_rang |= alarm;
+        self.children_ended |= child;
+        Ok(())
+    }
+
+    /// Makes sure the queue takes `watches` watched fds (a large one replaces the small
+    /// one when needed, and every watch moves to it).
+    fn reserve(&mut self, watches: usize) -> Result<(), Errno> {
+        let needed = watches + QUEUE_SLACK + crate::process::live_children();
+        if self.queue.as_ref().is_some_and(|q| q.capacity >= needed) {
+            return Ok(());
+        }
+        if needed > LARGE_QUEUE as usize {
+            return Err(Errno::EMFILE);
+        }
+        let size = if needed <= SMALL_QUEUE as usize { needed } else { LARGE_QUEUE as usize };
+        self.harvest(false)?;
+        let queue = Queue::new(size, self.queue.take())?;
+        for (&fd, watch) in &self.watches {
+            if let Some(notification) = watch.notification {
+                queue.attach(notification, fd as Word)?;
+            }
+        }
+        self.queue = Some(queue);
+        self.children_ended = true;
+        Ok(())
+    }
+
+    fn new_notification(&mut self) -> Result<CPtr, Errno> {
+        if let Some(notification) = self.spare.pop() {
+            return Ok(notification);
+        }
+        let first = caps::alloc_range(NOTIFICATION_BATCH)?;
+        let [] = sys::call(Request::NewNotifications { slot: first, count: NOTIFICATION_BATCH }).results()?;
+        self.spare.extend((first..first + NOTIFICATION_BATCH).rev());
+        self.spare.pop().ok_or(Errno::EIO)
+    }
+
+    /// Takes a notification back (`attached` to the queue or not): nobody else can
+    /// signal it, and its word is clear.
+    fn retire(&mut self, notification: CPtr, attached: bool) {
+        if let (Some(queue), true) = (&self.queue, attached) {
+            queue.detach(notification);
+        }
+        caps::revoke(notification);
+        sel4::poll(notification);
+        self.spare.push(notification);
+    }
+
+    /// Watches `fd` (once): subscribes to its readiness.
+    fn watch(&mut self, fd: Fd) -> Result<(), Errno> {
+        if self.watches.contains_key(&fd) {
+            return Ok(());
+        }
+        self.reserve(self.watches.len() + 1)?;
+        let notification = self.new_notification()?;
+        let subscribed = subscribe(fd, notification);
+        let (ready, plain) = match subscribed {
+            Ok(answer) => answer,
+            Err(errno) => {
+                self.retire(notification, false);
+                return Err(errno);
+            }
+        };
+        let notification = if plain.is_empty() {
+            self.retire(notification, false);
+            None
+        } else {
+            let queue = self.queue.as_ref().ok_or(Errno::EIO)?;
+            if let Err(errno) = queue.attach(notification, fd as Word) {
+                self.retire(notification, false);
+                return Err(errno);
+            }
+            Some(notification)
+        };
+        self.watches.insert(fd, Watch { notification, ready, plain });
+        Ok(())
+    }
+
+    fn readiness(&self, fd: Fd) -> Readiness {
+        self.watches.get(&fd).map_or(Readiness::NONE, |w| w.ready)
+    }
+
+    /// Sets the alarm for `deadline` unless it is set for it already.
+    fn arm_alarm(&mut self, deadline: u64) -> Result<(), Errno> {
+        if self.alarm != Some(deadline) {
+            let [] = sys::call(Request::Alarm { deadline }).results()?;
+            self.alarm = Some(deadline);
+        }
+        Ok(())
+    }
+}
+
+/// Sends a write-only copy of `notification` to `fd`'s server; its answer: readiness
+/// now, and what a plain signal means.
+fn subscribe(fd: Fd, notification: CPtr) -> Result<(Readiness, Readiness), Errno> {
+    let copy = caps::alloc()?;
+    let sent = caps::copy_with_rights(notification, copy, sel4::CapRights::WRITE)
+        .map(|()| sys::call_sending(crate::fs::fd_slot(fd), FileRequest::Subscribe.encode(), Some(copy)).0);
+    caps::free(copy);
+    let [now, plain] = sent?.results()?;
+    Ok((Readiness::from_word(now)?, Readiness::from_word(plain)?))
+}
+
+// ---- Hooks of the fd layer ---------------------------------------------------------
+
+/// A transfer on `fd` took `cleared` from its readiness (the server said so).
+pub(crate) fn cleared(fd: Fd, cleared: Readiness) {
+    if cleared.is_empty() {
+        return;
+    }
+    with_state(|state| {
+        if !state.readiness(fd).intersects(cleared) {
+            return;
+        }
+        // Entries queued before the reply describe the file before the transfer.
+        let _ = state.harvest(false);
+        if let Some(watch) = state.watches.get_mut(&fd) {
+            watch.ready = watch.ready.without(cleared);
+        }
+    });
+}
+
+/// For a non-blocking fd: `EAGAIN` unless it is `wanted` (readable: readable or hung
+/// up; writable: writable or in error).
+pub(crate) fn check_ready(fd: Fd, wanted: Readiness) -> Result<(), Errno> {
+    with_state(|state| {
+        state.watch(fd)?;
+        if !state.readiness(fd).intersects(wanted) {
+            state.harvest(false)?;
+        }
+        match state.readiness(fd).intersects(wanted) {
+            true => Ok(()),
+            false => Err(Errno::EAGAIN),
+        }
+    })
+}
+
+/// `fd` is being closed: its watch ends (and its place in every interest set).
+pub(crate) fn forget(fd: Fd) {
+    let mut state = STATE.lock();
+    let Some(state) = state.as_mut() else { return };
+    state.epolls.forget(fd);
+    if let Some(watch) = state.watches.remove(&fd) {
+        if let Some(notification) = watch.notification {
+            state.retire(notification, true);
+        }
+    }
+}
+
+// ---- Waiting --------------------------------------------------------------------------
+
+/// When a wait gives up: `None` waits for ever, `Some(0)` not at all.
+pub type Timeout = Option<u64>;
+
+/// The time-stamp counter.
+fn now() -> u64 {
+    // SAFETY: reading the time-stamp counter has no side effects.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// The deadline `timeout` microseconds from now.
+fn deadline(timeout_us: Timeout) -> Option<u64> {
+    let mhz = env::aux(aux::TSC_MHZ).unwrap_or(1000).max(1);
+    timeout_us.map(|us| now().saturating_add(us.saturating_mul(mhz)))
+}
+
+/// Blocks until the queue has something (or the deadline passes); `Ok(false)` when the
+/// deadline has passed.
+fn block(state: &mut State, deadline: Option<u64>) -> Result<bool, Errno> {
+    if let Some(deadline) = deadline {
+        if now() >= deadline {
+            return Ok(false);
+        }
+        state.arm_alarm(deadline)?;
+    }
+    state.alarm_rang = false;
+    state.harvest(true)?;
+    Ok(deadline.is_none_or(|d| now() < d))
+}
+
+/// `poll`: sets each `revents`; returns how many fds have some. Closed fds get
+/// `POLLNVAL`. `timeout` in microseconds.
+pub fn poll(fds: &mut [PollFd], timeout_us: Timeout) -> Result<usize, Errno> {
+    poll_and_wait(fds, timeout_us, false).map(|(count, _)| count)
+}
+
+/// As [`poll`], also returning (and reaping) a child that has ended, with `children`:
+/// `waitpid` and `poll` in the same wait.
+pub fn poll_and_wait(
+    fds: &mut [PollFd],
+    timeout_us: Timeout,
+    children: bool,
+) -> Result<(usize, Option<(Pid, WaitStatus)>), Errno> {
+    let deadline = deadline(timeout_us);
+    with_state(|state| {
+        let new = fds.iter().filter(|p| p.fd >= 0 && !state.watches.contains_key(&(p.fd as Fd))).count();
+        state.reserve(state.watches.len() + new)?;
+        for pollfd in fds.iter_mut() {
+            pollfd.revents = 0;
+            if pollfd.fd >= 0 && crate::fs::is_open(pollfd.fd as Fd) {
+                state.watch(pollfd.fd as Fd)?;
+            }
+        }
+        state.harvest(false)?;
+        loop {
+            let count = scan(state, fds);
+            let child = if children { ended_child(state)? } else { None };
+            if count > 0 || child.is_some() {
+                return Ok((count, child));
+            }
+            if !block(state, deadline)? {
+                return Ok((scan(state, fds), None));
+            }
+        }
+    })
+}
+
+fn scan(state: &State, fds: &mut [PollFd]) -> usize {
+    let mut count = 0;
+    for pollfd in fds.iter_mut() {
+        pollfd.revents = match pollfd.fd {
+            fd if fd < 0 => 0,
+            fd if !crate::fs::is_open(fd as Fd) => POLLNVAL,
+            fd => poll_bits(state.readiness(fd as Fd), pollfd.events),
+        };
+        count += (pollfd.revents != 0) as usize;
+    }
+    count
+}
+
+/// A child that has ended, reaped, if the queue said one may have.
+fn ended_child(state: &mut State) -> Result<Option<(Pid, WaitStatus)>, Errno> {
+    if !state.children_ended {
+        return Ok(None);
+    }
+    match crate::process::try_wait(None) {
+        Ok(Some(ended)) => Ok(Some(ended)),
+        Ok(None) | Err(Errno::ECHILD) => {
+            state.children_ended = false;
+            Ok(None)
+        }
+        Err(errno) => Err(errno),
+    }
+}
+
+/// Sleeps `us` microseconds (on the queue's alarm).
+pub fn sleep_us(us: u64) -> Result<(), Errno> {
+    poll(&mut [], Some(us)).map(drop)
+}
+
+/// Whether this kernel has notification queues (poll, select and epoll need them).
+pub fn available() -> bool {
+    with_state(|state| state.reserve(state.watches.len()).is_ok())
+}

@@ -1,0 +1,32 @@
+//! poll, epoll and waiting for children on a process's notification queue: `polltest`
+//! modes, each a process that exits non-zero and says why on the first thing wrong.
+
+use super::files::succeeds;
+use super::Outcome;
+use crate::Env;
+
+pub fn pipe_and_file_readiness(env: &mut Env) -> Outcome {
+    succeeds(env, &["/bin/polltest", "semantics"])
+}
+
+pub fn timeouts(env: &mut Env) -> Outcome {
+    succeeds(env, &["/bin/polltest", "timeouts"])
+}
+
+pub fn children_in_the_same_wait(env: &mut Env) -> Outcome {
+    succeeds(env, &["/bin/polltest", "children"])
+}
+
+pub fn epoll_level_edge_one_shot(env: &mut Env) -> Outcome {
+    succeeds(env, &["/bin/polltest", "epoll"])
+}
+
+/// N fds from 1 to 16384 (pipes: twice as many fds held), k = 1 and 16 ready.
+pub fn n_fds_k_ready(env: &mut Env) -> Outcome {
+    for n in ["1", "16", "64", "65", "256", "1024", "4096", "16384"] {
+        for k in ["1", "16"] {
+            succeeds(env, &["/bin/polltest", "scale", n, k])?;
+        }
+    }
+    Ok(())
+}
