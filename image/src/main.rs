@@ -4,6 +4,7 @@
 //! kernel and the `no_std` userland, boots the image in QEMU (TCG) and runs the tests.
 
 mod archive;
+mod c_programs;
 mod cli;
 mod harness;
 mod host_tools;

@@ -3,6 +3,7 @@
 //! `apps/` are built first and packed into an archive, which the root server carries.
 
 use crate::archive::{self, Entry};
+use crate::c_programs;
 use crate::host_tools;
 use crate::kernel::{self, KernelConfig};
 use crate::{bail, paths, Result};
@@ -83,13 +84,21 @@ pub fn build_image(config: KernelConfig) -> Result<Image> {
     let binaries = target_dir.join(TARGET).join("userland");
     println!("xtask: building the userland ({})", config.name());
     let programs = programs()?;
-    cargo_build(&programs, &target_dir, &kernel.source, None)?;
+    let mut packages = programs.clone();
+    packages.push("posix-shim".into());
+    cargo_build(&packages, &target_dir, &kernel.source, None)?;
     let contents: Vec<(String, Vec<u8>)> = programs
         .iter()
         .map(|name| Ok((format!("bin/{name}"), stripped(&binaries.join(name))?)))
         .collect::<Result<_>>()?;
+    let c_programs = c_programs::build(&binaries.join("libposix_shim.a"), &target_dir.join("c"))?;
     let mut entries: Vec<Entry> =
         contents.iter().map(|(path, data)| Entry { path, data, mode: archive::EXECUTABLE }).collect();
+    entries.extend(c_programs.iter().map(|p| Entry {
+        path: &p.path,
+        data: &p.data,
+        mode: if p.executable { archive::EXECUTABLE } else { archive::REGULAR },
+    }));
     entries.push(Entry { path: "etc/motd", data: MOTD, mode: archive::REGULAR });
     let archive_path = target_dir.join("programs.cpio");
     write_if_changed(&archive_path, &archive::write(&entries))?;

@@ -10,13 +10,11 @@ use alloc::vec::Vec;
 use sel4::{CPtr, Word};
 use spin::Mutex;
 use uxrt_protocols::events::{split_transferred, Readiness};
-use uxrt_protocols::file::{
-    FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence, INLINE_MAX, PATH_BUFFER,
-};
+use uxrt_protocols::file::{FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, INLINE_MAX, PATH_BUFFER};
 use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, VFS};
 use uxrt_protocols::{Errno, Message, Reply};
 
-pub use uxrt_protocols::file::{FileKind, OpenFlags as Flags};
+pub use uxrt_protocols::file::{FileKind, FileStat, OpenFlags as Flags};
 
 /// A file descriptor.
 pub type Fd = u32;

@@ -15,6 +15,7 @@ mod nqueue_random;
 mod objects;
 #[cfg(notification_queues)]
 mod poll;
+mod posix;
 mod processes;
 mod threads;
 
@@ -115,6 +116,7 @@ const SUITE: &[Test] = &[
     Test { name: "files_read_write_bypass_the_vfs", run: files::read_and_write_bypass_the_vfs },
     Test { name: "files_pipe_between_processes", run: files::pipe_between_processes },
     Test { name: "files_client_killed_in_blocking_read", run: files::client_killed_in_a_blocking_read },
+    Test { name: "posix_c_files_and_stdio_as_on_the_host", run: posix::files_and_stdio },
 ];
 
 /// Notification-queue tests: only for a kernel with the option.
@@ -134,6 +136,8 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "poll_children_in_the_same_wait", run: poll::children_in_the_same_wait },
     Test { name: "poll_epoll_level_edge_one_shot", run: poll::epoll_level_edge_one_shot },
     Test { name: "poll_n_fds_k_ready", run: poll::n_fds_k_ready },
+    Test { name: "posix_c_pipes_and_poll_as_on_the_host", run: posix::pipes_and_poll },
+    Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },
 ];
 #[cfg(not(notification_queues))]
 const QUEUE_TESTS: &[Test] = &[];

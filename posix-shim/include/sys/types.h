@@ -1,0 +1,14 @@
+/* uxrt posix-shim: basic types (x86_64). */
+#ifndef _SYS_TYPES_H
+#define _SYS_TYPES_H
+#include <stddef.h>
+#include <stdint.h>
+typedef long ssize_t;
+typedef long off_t;
+typedef int pid_t;
+typedef unsigned int mode_t;
+typedef unsigned long ino_t;
+typedef unsigned int nlink_t;
+typedef unsigned int uid_t;
+typedef unsigned int gid_t;
+#endif

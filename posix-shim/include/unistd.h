@@ -1,0 +1,30 @@
+/* uxrt posix-shim: unistd.h. Files go straight to their server (libuxrt fs). */
+#ifndef _UNISTD_H
+#define _UNISTD_H
+#include <sys/types.h>
+#define STDIN_FILENO 0
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+ssize_t read(int fd, void *buf, size_t count);
+ssize_t write(int fd, const void *buf, size_t count);
+int close(int fd);
+off_t lseek(int fd, off_t offset, int whence);
+int dup(int fd);
+int dup2(int old, int new_fd);
+int pipe(int fds[2]);
+int unlink(const char *path);
+int rmdir(const char *path);
+int chdir(const char *path);
+char *getcwd(char *buf, size_t size);
+int isatty(int fd);
+pid_t getpid(void);
+pid_t getppid(void);
+unsigned int sleep(unsigned int seconds);
+int usleep(unsigned int us);
+void _exit(int status) __attribute__((noreturn));
+/* uxrt has no fork: start `path` with `argv` (NULL-ended); the child gets the fds. */
+pid_t uxrt_spawn(const char *path, char *const argv[]);
+#endif

@@ -1,0 +1,224 @@
+//! unistd.h and fcntl.h: files and directories.
+
+use crate::{c_str, fd, ret, ret_int, ret_ptr, set_errno};
+use core::ffi::{c_char, c_int, c_uint, c_void};
+use uxrt::fs::{self, FileKind};
+use uxrt::protocols::file::Whence;
+use uxrt::Errno;
+
+/// # Safety
+/// `buf` holds `count` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn read(fd_: c_int, buf: *mut c_void, count: usize) -> isize {
+    // SAFETY: as the caller promises (C's contract of read).
+    let buffer = unsafe { slice_mut(buf, count) };
+    ret(buffer.and_then(|b| Ok(fs::read(fd(fd_)?, b)? as i64))) as isize
+}
+
+/// # Safety
+/// `buf` holds `count` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn write(fd_: c_int, buf: *const c_void, count: usize) -> isize {
+    // SAFETY: as the caller promises (C's contract of write).
+    let bytes = unsafe { slice(buf, count) };
+    ret(bytes.and_then(|b| Ok(fs::write(fd(fd_)?, b)? as i64))) as isize
+}
+
+/// # Safety
+/// `buf` is NULL (then `count` is 0) or holds `count` bytes.
+pub(crate) unsafe fn slice<'a>(buf: *const c_void, count: usize) -> Result<&'a [u8], Errno> {
+    match (buf.is_null(), count) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(Errno::EFAULT),
+        // SAFETY: as the caller promises.
+        (false, _) => Ok(unsafe { core::slice::from_raw_parts(buf as *const u8, count) }),
+    }
+}
+
+/// # Safety
+/// As [`slice`], writable.
+pub(crate) unsafe fn slice_mut<'a>(buf: *mut c_void, count: usize) -> Result<&'a mut [u8], Errno> {
+    match (buf.is_null(), count) {
+        (_, 0) => Ok(&mut []),
+        (true, _) => Err(Errno::EFAULT),
+        // SAFETY: as the caller promises.
+        (false, _) => Ok(unsafe { core::slice::from_raw_parts_mut(buf as *mut u8, count) }),
+    }
+}
+
+/// `open(path, flags, mode)` (declared variadic in C; on x86_64 the mode arrives in the
+/// same register either way).
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn open(path: *const c_char, flags: c_int, mode: c_uint) -> c_int {
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { c_str(path) }.and_then(|p| fs::open(p, flags as u32, mode & 0o7777)))
+}
+
+#[no_mangle]
+pub extern "C" fn close(fd_: c_int) -> c_int {
+    if let Some(closed) = crate::poll::epoll_close(fd_) {
+        return closed;
+    }
+    ret_int(fd(fd_).and_then(fs::close).map(|()| 0))
+}
+
+#[no_mangle]
+pub extern "C" fn lseek(fd_: c_int, offset: i64, whence: c_int) -> i64 {
+    let whence = match whence {
+        0 => Ok(Whence::Set),
+        1 => Ok(Whence::Current),
+        2 => Ok(Whence::End),
+        _ => Err(Errno::EINVAL),
+    };
+    ret(whence.and_then(|w| Ok(fs::lseek(fd(fd_)?, offset, w)? as i64)))
+}
+
+#[no_mangle]
+pub extern "C" fn dup(fd_: c_int) -> c_int {
+    ret_int(fd(fd_).and_then(fs::dup))
+}
+
+#[no_mangle]
+pub extern "C" fn dup2(old: c_int, new: c_int) -> c_int {
+    ret_int(fd(old).and_then(|old| fs::dup2(old, fd(new)?)))
+}
+
+/// # Safety
+/// `fds` holds two ints.
+#[no_mangle]
+pub unsafe extern "C" fn pipe(fds: *mut c_int) -> c_int {
+    ret_int(fs::pipe().map(|(read, write)| {
+        // SAFETY: as the caller promises.
+        unsafe {
+            *fds = read as c_int;
+            *fds.add(1) = write as c_int
+        };
+        0
+    }))
+}
+
+const F_GETFD: c_int = 1;
+const F_SETFD: c_int = 2;
+const F_GETFL: c_int = 3;
+const F_SETFL: c_int = 4;
+const FD_CLOEXEC: c_int = 1;
+
+/// `fcntl(fd, cmd, arg)`: F_GETFL/F_SETFL (O_NONBLOCK), F_SETFD (FD_CLOEXEC).
+#[no_mangle]
+pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
+    ret_int(fd(fd_).and_then(|f| match cmd {
+        F_GETFL => Ok(fs::status_flags(f)? as c_int),
+        F_SETFL => fs::set_nonblocking(f, arg as u32 & fs::Flags::NONBLOCK != 0).map(|()| 0),
+        F_GETFD => fs::status_flags(f).map(|_| 0),
+        F_SETFD => fs::set_close_on_exec(f, arg & FD_CLOEXEC != 0).map(|()| 0),
+        _ => Err(Errno::EINVAL),
+    }))
+}
+
+macro_rules! path_call {
+    ($(#[$doc:meta])* $name:ident($($extra:ident: $ty:ty),*) => $body:expr) => {
+        $(#[$doc])*
+        /// # Safety
+        /// `path` is a NUL-ended string.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(path: *const c_char $(, $extra: $ty)*) -> c_int {
+            // SAFETY: as the caller promises.
+            let path = unsafe { c_str(path) };
+            ret_int(path.and_then(|p| $body(p)).map(|()| 0))
+        }
+    };
+}
+
+path_call!(unlink() => fs::unlink);
+path_call!(rmdir() => fs::rmdir);
+path_call!(chdir() => fs::chdir);
+path_call!(mkdir(mode: c_uint) => |p| fs::mkdir(p, mode & 0o7777));
+
+/// # Safety
+/// `from` and `to` are NUL-ended strings.
+#[no_mangle]
+pub unsafe extern "C" fn rename(from: *const c_char, to: *const c_char) -> c_int {
+    // SAFETY: as the caller promises.
+    let paths = unsafe { c_str(from).and_then(|f| Ok((f, c_str(to)?))) };
+    ret_int(paths.and_then(|(f, t)| fs::rename(f, t)).map(|()| 0))
+}
+
+/// # Safety
+/// `buf` holds `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn getcwd(buf: *mut c_char, size: usize) -> *mut c_char {
+    ret_ptr(fs::getcwd().and_then(|cwd| {
+        if cwd.len() + 1 > size {
+            return Err(Errno::ERANGE);
+        }
+        // SAFETY: as the caller promises, `buf` has room for `size` > cwd.len() bytes.
+        unsafe {
+            core::ptr::copy_nonoverlapping(cwd.as_ptr(), buf as *mut u8, cwd.len());
+            *buf.add(cwd.len()) = 0;
+        }
+        Ok(buf)
+    }))
+}
+
+/// What `stat` tells C (uxrt's own layout, in `sys/stat.h`).
+#[repr(C)]
+pub struct Stat {
+    pub st_ino: u64,
+    pub st_mode: u32,
+    pub st_nlink: u32,
+    pub st_size: i64,
+}
+
+const S_IFREG: u32 = 0o100000;
+const S_IFDIR: u32 = 0o040000;
+const S_IFCHR: u32 = 0o020000;
+const S_IFIFO: u32 = 0o010000;
+
+fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
+    if out.is_null() {
+        return Err(Errno::EFAULT);
+    }
+    let kind = match stat.kind {
+        FileKind::Regular => S_IFREG | 0o644,
+        FileKind::Directory => S_IFDIR | 0o755,
+        FileKind::CharacterDevice => S_IFCHR | 0o666,
+        FileKind::Pipe => S_IFIFO | 0o600,
+    };
+    // SAFETY: `out` is non-NULL and, as C's stat contract says, points at a struct stat.
+    unsafe { out.write(Stat { st_ino: stat.ino, st_mode: kind, st_nlink: stat.links, st_size: stat.size as i64 }) };
+    Ok(0)
+}
+
+/// # Safety
+/// `path` is a NUL-ended string; `out` points at a `struct stat`.
+#[no_mangle]
+pub unsafe extern "C" fn stat(path: *const c_char, out: *mut Stat) -> c_int {
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { c_str(path) }.and_then(fs::stat).and_then(|s| fill(out, s)))
+}
+
+/// # Safety
+/// `out` points at a `struct stat`.
+#[no_mangle]
+pub unsafe extern "C" fn fstat(fd_: c_int, out: *mut Stat) -> c_int {
+    ret_int(fd(fd_).and_then(fs::fstat).and_then(|s| fill(out, s)))
+}
+
+/// Whether `fd` is a terminal (the console device).
+#[no_mangle]
+pub extern "C" fn isatty(fd_: c_int) -> c_int {
+    match fd(fd_).and_then(fs::fstat) {
+        Ok(stat) if stat.kind == FileKind::CharacterDevice => 1,
+        Ok(_) => {
+            set_errno(Errno::ENOTTY);
+            0
+        }
+        Err(errno) => {
+            set_errno(errno);
+            0
+        }
+    }
+}

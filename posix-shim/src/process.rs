@@ -1,0 +1,123 @@
+//! Processes and time: exit, getpid, kill, waitpid, sleep, and starting programs
+//! (`posix_spawn`-like, uxrt has no fork).
+
+use crate::{c_str, ret_int, set_errno};
+use alloc::vec::Vec;
+use core::ffi::{c_char, c_int, c_uint};
+use uxrt::{process, Errno, Signal, WaitStatus};
+
+#[no_mangle]
+pub extern "C" fn exit(status: c_int) -> ! {
+    // SAFETY: stdio's flush only writes out its buffers.
+    unsafe { crate::uxrt_stdio_flush() };
+    process::exit(status)
+}
+
+#[no_mangle]
+pub extern "C" fn _exit(status: c_int) -> ! {
+    process::exit(status)
+}
+
+#[no_mangle]
+pub extern "C" fn abort() -> ! {
+    process::abort()
+}
+
+#[no_mangle]
+pub extern "C" fn getpid() -> c_int {
+    process::getpid() as c_int
+}
+
+#[no_mangle]
+pub extern "C" fn getppid() -> c_int {
+    process::getppid() as c_int
+}
+
+#[no_mangle]
+pub extern "C" fn kill(pid: c_int, signal: c_int) -> c_int {
+    let signal = match signal {
+        0 => Ok(None),
+        s => Signal::new(s as u64).map(Some).ok_or(Errno::EINVAL),
+    };
+    let pid = u32::try_from(pid).map_err(|_| Errno::ESRCH);
+    ret_int(signal.and_then(|s| process::kill(pid?, s)).map(|()| 0))
+}
+
+const WNOHANG: c_int = 1;
+
+/// The raw status as `<sys/wait.h>`'s macros read it (Linux's encoding).
+fn raw_status(status: WaitStatus) -> c_int {
+    match status {
+        WaitStatus::Exited(code) => (code as c_int) << 8,
+        WaitStatus::Signaled(signal) => signal.0 as c_int,
+    }
+}
+
+/// # Safety
+/// `status` is NULL or points at an int.
+#[no_mangle]
+pub unsafe extern "C" fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int {
+    let target = if pid == -1 { Ok(None) } else { u32::try_from(pid).map(Some).map_err(|_| Errno::EINVAL) };
+    let ended = target.and_then(|target| match (options & WNOHANG != 0, target) {
+        (true, target) => process::try_wait(target),
+        (false, None) => process::wait().map(Some),
+        (false, Some(pid)) => process::wait_pid(pid).map(|s| Some((pid, s))),
+    });
+    ret_int(ended.map(|ended| match ended {
+        Some((pid, ended)) => {
+            if !status.is_null() {
+                // SAFETY: as the caller promises.
+                unsafe { *status = raw_status(ended) };
+            }
+            pid as c_int
+        }
+        None => 0,
+    }))
+}
+
+/// # Safety
+/// `status` is NULL or points at an int.
+#[no_mangle]
+pub unsafe extern "C" fn wait(status: *mut c_int) -> c_int {
+    // SAFETY: as the caller promises.
+    unsafe { waitpid(-1, status, 0) }
+}
+
+/// Starts the program at `path` with `argv` (NULL-ended); the child gets this process's
+/// fds. Returns its pid (uxrt's stand-in for fork + exec).
+///
+/// # Safety
+/// `path` is a NUL-ended string, `argv` a NULL-ended array of them.
+#[no_mangle]
+pub unsafe extern "C" fn uxrt_spawn(path: *const c_char, argv: *const *const c_char) -> c_int {
+    let mut args: Vec<&str> = Vec::new();
+    let mut at = argv;
+    // SAFETY: as the caller promises: each entry until NULL is a string.
+    let collected = unsafe {
+        while !at.is_null() && !(*at).is_null() {
+            match c_str(*at) {
+                Ok(arg) => args.push(arg),
+                Err(errno) => {
+                    set_errno(errno);
+                    return -1;
+                }
+            }
+            at = at.add(1);
+        }
+        c_str(path)
+    };
+    ret_int(collected.and_then(|path| process::spawn(path, &args, &[] as &[&str]).map(|pid| pid as c_int)))
+}
+
+#[no_mangle]
+pub extern "C" fn usleep(us: c_uint) -> c_int {
+    ret_int(uxrt::events::sleep_us(us as u64).map(|()| 0))
+}
+
+#[no_mangle]
+pub extern "C" fn sleep(seconds: c_uint) -> c_uint {
+    match uxrt::events::sleep_us(seconds as u64 * 1_000_000) {
+        Ok(()) => 0,
+        Err(_) => seconds,
+    }
+}

@@ -1,0 +1,73 @@
+/* posix-shim test: select and epoll (level, edge, one-shot) over pipes. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#define PIPES 8
+
+static int ready_count(int epfd) {
+    struct epoll_event events[PIPES];
+    int n = epoll_wait(epfd, events, PIPES, 0);
+    unsigned long mask = 0;
+    for (int i = 0; i < n; i++)
+        mask |= 1UL << events[i].data.u32;
+    printf("  epoll: %d ready, mask %#lx\n", n, mask);
+    return n;
+}
+
+int main(void) {
+    int r[PIPES], w[PIPES], fds[2];
+    for (int i = 0; i < PIPES; i++) {
+        pipe(fds);
+        r[i] = fds[0];
+        w[i] = fds[1];
+    }
+    write(w[1], "a", 1);
+    write(w[5], "b", 1);
+    fd_set set;
+    FD_ZERO(&set);
+    int top = 0;
+    for (int i = 0; i < PIPES; i++) {
+        FD_SET(r[i], &set);
+        if (r[i] > top)
+            top = r[i];
+    }
+    struct timeval none = {0, 0};
+    int n = select(top + 1, &set, NULL, NULL, &none);
+    printf("select: %d ready:", n);
+    for (int i = 0; i < PIPES; i++)
+        if (FD_ISSET(r[i], &set))
+            printf(" %d", i);
+    printf("\n");
+
+    int epfd = epoll_create1(0);
+    unsigned modes[3] = {EPOLLIN, EPOLLIN | EPOLLET, EPOLLIN | EPOLLONESHOT};
+    const char *names[3] = {"level", "edge", "one-shot"};
+    for (int m = 0; m < 3; m++) {
+        printf("%s:\n", names[m]);
+        for (int i = 0; i < PIPES; i++) {
+            struct epoll_event event = {modes[m], {.u64 = 0}};
+            event.data.u32 = (unsigned)i;
+            epoll_ctl(epfd, m == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, r[i], &event);
+        }
+        ready_count(epfd);
+        ready_count(epfd);
+        write(w[2], "c", 1);
+        ready_count(epfd);
+        char byte;
+        read(r[2], &byte, 1);
+    }
+    struct epoll_event event = {EPOLLIN, {.u64 = 99}};
+    int result = epoll_ctl(epfd, EPOLL_CTL_ADD, r[0], &event);
+    printf("add twice: %d %s\n", result, strerror(errno));
+    result = epoll_ctl(epfd, EPOLL_CTL_DEL, r[0], NULL);
+    printf("del: %d\n", result);
+    result = epoll_ctl(epfd, EPOLL_CTL_DEL, r[0], NULL);
+    printf("del again: %d %s\n", result, strerror(errno));
+    result = close(epfd);
+    printf("close: %d\n", result);
+    return 0;
+}

@@ -1,0 +1,26 @@
+//! C programs built with gcc against posix-shim print exactly what the same source prints
+//! built against the host's libc on Linux (`/etc/expected/`, made by `cargo xtask`).
+
+use super::files::succeeds;
+use super::Outcome;
+use crate::Env;
+
+fn same_as_on_the_host(env: &mut Env, test: &str) -> Outcome {
+    let expected = alloc::format!("/etc/expected/ctest-{test}");
+    let program = alloc::format!("/bin/ctest-{test}");
+    succeeds(env, &["/bin/expect", &expected, &program])
+}
+
+pub fn files_and_stdio(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "files")
+}
+
+#[cfg(notification_queues)]
+pub fn pipes_and_poll(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "pipes")
+}
+
+#[cfg(notification_queues)]
+pub fn select_and_epoll(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "select_epoll")
+}
