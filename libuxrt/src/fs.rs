@@ -334,6 +334,11 @@ pub fn status_flags(fd: Fd) -> Result<u32, Errno> {
     Ok(if is_nonblocking(fd)? { OpenFlags::NONBLOCK } else { 0 })
 }
 
+/// Whether `fd` is closed in children (as `fcntl(F_GETFD)`).
+pub fn is_close_on_exec(fd: Fd) -> Result<bool, Errno> {
+    with_table(|t| t.fds.get(&fd).map(|d| d.close_on_exec)).ok_or(Errno::EBADF)
+}
+
 /// Sets or clears close-on-exec on `fd` (as `fcntl(F_SETFD)`).
 pub fn set_close_on_exec(fd: Fd, close_on_exec: bool) -> Result<(), Errno> {
     with_table(|t| t.fds.get_mut(&fd).map(|d| d.close_on_exec = close_on_exec)).ok_or(Errno::EBADF)

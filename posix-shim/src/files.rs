@@ -112,7 +112,7 @@ pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
     ret_int(fd(fd_).and_then(|f| match cmd {
         F_GETFL => Ok(fs::status_flags(f)? as c_int),
         F_SETFL => fs::set_nonblocking(f, arg as u32 & fs::Flags::NONBLOCK != 0).map(|()| 0),
-        F_GETFD => fs::status_flags(f).map(|_| 0),
+        F_GETFD => Ok(if fs::is_close_on_exec(f)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => fs::set_close_on_exec(f, arg & FD_CLOEXEC != 0).map(|()| 0),
         _ => Err(Errno::EINVAL),
     }))

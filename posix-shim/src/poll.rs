@@ -5,7 +5,7 @@
 use crate::{fd, ret_int};
 use alloc::vec::Vec;
 use core::ffi::c_int;
-use uxrt::events::{self, EpollEvent, EpollOp, PollFd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT};
+use uxrt::events::{self, EpollEvent, EpollOp, PollFd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI};
 use uxrt::Errno;
 
 /// A C timeout in milliseconds (negative: none) in libuxrt's microseconds.
@@ -39,6 +39,10 @@ impl FdSet {
     }
 }
 
+/// What each of select's sets asks poll for (the third, exceptional conditions, is
+/// out-of-band data, which no uxrt file has).
+const WANTED: [i16; 3] = [POLLIN, POLLOUT, POLLPRI];
+
 #[repr(C)]
 pub struct Timeval {
     tv_sec: i64,
@@ -71,9 +75,9 @@ pub unsafe extern "C" fn select(
     let mut wanted: Vec<PollFd> = Vec::new();
     for fd in 0..nfds as usize {
         let mut events = 0;
-        for (set, bit) in sets.iter().zip([POLLIN, POLLOUT, 0]) {
+        for (set, bit) in sets.iter().zip(WANTED) {
             if set.as_ref().is_some_and(|s| s.has(fd)) {
-                events |= bit | (bit == 0) as i16 * POLLERR;
+                events |= bit;
             }
         }
         if events != 0 {
@@ -88,11 +92,11 @@ pub unsafe extern "C" fn select(
     }
     let [read, write, except] = sets;
     let mut count = 0;
-    for (set, bits) in [(read, POLLIN | POLLHUP | POLLERR), (write, POLLOUT | POLLERR), (except, 0)] {
+    for (set, bits) in [(read, POLLIN | POLLHUP | POLLERR), (write, POLLOUT | POLLERR), (except, POLLPRI)] {
         let Some(set) = set else { continue };
         set.bits = [0; FD_SETSIZE / 64];
         for p in &wanted {
-            if p.revents & bits != 0 && (bits != 0) {
+            if p.revents & bits != 0 {
                 set.bits[p.fd as usize / 64] |= 1 << (p.fd as usize % 64);
                 count += 1;
             }

@@ -24,7 +24,7 @@ const EXIT_PORT: u16 = 0xf4;
 /// Added to the exit code so that a guest exit is told apart from QEMU's own statuses.
 const EXIT_BASE: u8 = 0x10;
 
-fn out8(port: u16, value: u8) {
+pub(crate) fn out8(port: u16, value: u8) {
     // An I/O port write through the root server's own I/O port cap cannot fail.
     let _ = x86_io_port_out8(caps::IO_PORT, port as Word, value as Word);
 }

@@ -4,14 +4,15 @@
 //! most 65535 ticks (55 ms): a later deadline takes several rounds.
 
 use crate::caps;
-use sel4::invocations::{irq_control_get_ioapic, irq_handler_ack, irq_handler_set_notification, x86_io_port_out8};
+use crate::console::out8;
+use sel4::invocations::{irq_control_get_ioapic, irq_handler_ack, irq_handler_set_notification};
 use sel4::{CPtr, Word};
 
 const PIT_HZ: u128 = 1_193_182;
-const CHANNEL_0: Word = 0x40;
-const COMMAND: Word = 0x43;
+const CHANNEL_0: u16 = 0x40;
+const COMMAND: u16 = 0x43;
 /// Channel 0, low then high byte, mode 0 (interrupt on terminal count), binary.
-const ONE_SHOT: Word = 0b00_11_000_0;
+const ONE_SHOT: u8 = 0b00_11_000_0;
 /// The PIT's ISA line 0 is wired to pin 2 of the I/O APIC (the usual interrupt source
 /// override, which QEMU's tables declare too).
 const PIT_IOAPIC_PIN: Word = 2;
@@ -52,19 +53,15 @@ impl Timer {
     /// PIT's reach, at the furthest it counts.
     pub fn arm(&self, deadline: u64, now: u64) {
         let ticks = (deadline.saturating_sub(now) as u128 * PIT_HZ) / (self.tsc_mhz as u128 * 1_000_000);
-        let count = ticks.clamp(1, 0xffff) as Word;
+        let count = ticks.clamp(1, 0xffff) as u16;
+        let [low, high] = count.to_le_bytes();
         out8(COMMAND, ONE_SHOT);
-        out8(CHANNEL_0, count & 0xff);
-        out8(CHANNEL_0, count >> 8);
+        out8(CHANNEL_0, low);
+        out8(CHANNEL_0, high);
     }
 
     /// Re-enables the interrupt after it fired.
     pub fn acknowledge(&self) {
         let _ = irq_handler_ack(self.irq);
     }
-}
-
-fn out8(port: Word, value: Word) {
-    // A write through the root server's own I/O port capability cannot fail.
-    let _ = x86_io_port_out8(caps::IO_PORT, port, value);
 }

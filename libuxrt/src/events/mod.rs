@@ -98,7 +98,6 @@ struct State {
     watches: BTreeMap<Fd, Watch>,
     /// Notifications made and not in use (each detached and cleared).
     spare: Vec<CPtr>,
-    alarm_rang: bool,
     /// A child may have ended since the last look (its thread's entry came, or the queue
     /// is new and ended children were never reported on it).
     children_ended: bool,
@@ -124,7 +123,8 @@ impl State {
     fn harvest(&mut self, block: bool) -> Result<(), Errno> {
         let Some(queue) = self.queue.as_mut() else { return Ok(()) };
         let (watches, epolls) = (&mut self.watches, &mut self.epolls);
-        let (mut alarm, mut child) = (false, false);
+        let mut child = false;
+        // The alarm's entry only ends a blocked wait: the waiter looks at the clock.
         queue.harvest(block, |token, badge| match Source::of(token) {
             Source::Fd(fd) => {
                 if let Some(watch) = watches.get_mut(&fd) {
@@ -133,11 +133,9 @@ impl State {
                     epolls.touched(fd);
                 }
             }
-            Source::Alarm => alarm = true,
             Source::Child(_) => child = true,
-            Source::Unknown(_) => {}
+            Source::Alarm | Source::Unknown(_) => {}
         })?;
-        self.alarm_rang |= alarm;
         self.children_ended |= child;
         Ok(())
     }
@@ -313,7 +311,6 @@ fn block(state: &mut State, deadline: Option<u64>) -> Result<bool, Errno> {
         }
         state.arm_alarm(deadline)?;
     }
-    state.alarm_rang = false;
     state.harvest(true)?;
     Ok(deadline.is_none_or(|d| now() < d))
 }
@@ -335,8 +332,7 @@ pub fn poll_and_wait(
     with_state(|state| {
         let new = fds.iter().filter(|p| p.fd >= 0 && !state.watches.contains_key(&(p.fd as Fd))).count();
         state.reserve(state.watches.len() + new)?;
-        for pollfd in fds.iter_mut() {
-            pollfd.revents = 0;
+        for pollfd in fds.iter() {
             if pollfd.fd >= 0 && crate::fs::is_open(pollfd.fd as Fd) {
                 state.watch(pollfd.fd as Fd)?;
             }
@@ -355,13 +351,15 @@ pub fn poll_and_wait(
     })
 }
 
+/// Sets each `revents` from the cache. Every open fd of the set was watched before the
+/// first scan, and closing an fd ends its watch: an fd without a watch is not open.
 fn scan(state: &State, fds: &mut [PollFd]) -> usize {
     let mut count = 0;
     for pollfd in fds.iter_mut() {
-        pollfd.revents = match pollfd.fd {
-            fd if fd < 0 => 0,
-            fd if !crate::fs::is_open(fd as Fd) => POLLNVAL,
-            fd => poll_bits(state.readiness(fd as Fd), pollfd.events),
+        pollfd.revents = match state.watches.get(&(pollfd.fd as Fd)) {
+            _ if pollfd.fd < 0 => 0,
+            Some(watch) => poll_bits(watch.ready, pollfd.events),
+            None => POLLNVAL,
         };
         count += (pollfd.revents != 0) as usize;
     }

@@ -34,9 +34,9 @@ impl Queue {
         caps::receive_into(slot);
         let (reply, received) =
             sys::call_endpoint(PROCESS_SERVER, Request::NewQueue { sources: sources as Word }.encode());
-        let [ring, capacity] = match reply.results() {
-            Ok(words) if received == 1 => words,
-            Ok(_) => Err(Errno::EIO)?,
+        let answer = reply.results().and_then(|words| if received == 1 { Ok(words) } else { Err(Errno::EIO) });
+        let [ring, capacity] = match answer {
+            Ok(words) => words,
             Err(errno) => {
                 caps::free(slot);
                 return Err(errno);

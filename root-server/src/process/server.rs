@@ -202,13 +202,28 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         Request::Share { peer, length } => {
             answer(processes.share(resources, vspace, pid, peer, length).map(|(own, theirs)| [own, theirs]))
         }
-        Request::NewQueue { sources } => new_queue(processes, resources, pid, sources),
+        #[cfg(notification_queues)]
+        Request::NewQueue { sources } => match processes.new_queue(resources, pid, sources) {
+            Ok((queue, ring, capacity)) => {
+                super::reply_with_cap(Reply::ok(&[ring, capacity as Word]), queue);
+                None
+            }
+            Err(errno) => Some(Reply::error(errno)),
+        },
+        #[cfg(notification_queues)]
         Request::Alarm { deadline } => {
-            let result = set_alarm(processes, pid, deadline);
+            let result = processes.set_alarm(pid, deadline, crate::rdtsc());
             ring_alarms(processes, false);
             answer::<0>(result.map(|()| []))
         }
-        Request::NewNotifications { slot, count } => answer(new_notifications(processes, resources, pid, slot, count)),
+        #[cfg(notification_queues)]
+        Request::NewNotifications { slot, count } => {
+            answer(processes.new_notifications(resources, pid, slot, count).map(|()| []))
+        }
+        #[cfg(not(notification_queues))]
+        Request::NewQueue { .. } | Request::Alarm { .. } | Request::NewNotifications { .. } => {
+            answer::<0>(Err(Errno::ENOSYS))
+        }
         Request::DebugWrite { text } => {
             let process = processes.table.get(&pid)?;
             let length = (text.length as usize).min(DEBUG_WRITE_MAX);
@@ -218,48 +233,6 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             }))
         }
     }
-}
-
-#[cfg(notification_queues)]
-fn new_queue(processes: &mut Processes, resources: &mut Resources, pid: Pid, sources: Word) -> Option<Reply> {
-    match processes.new_queue(resources, pid, sources) {
-        Ok((queue, ring, capacity)) => {
-            super::reply_with_cap(Reply::ok(&[ring, capacity as Word]), queue);
-            None
-        }
-        Err(errno) => Some(Reply::error(errno)),
-    }
-}
-
-#[cfg(not(notification_queues))]
-fn new_queue(_: &mut Processes, _: &mut Resources, _: Pid, _: Word) -> Option<Reply> {
-    Some(Reply::error(Errno::ENOSYS))
-}
-
-#[cfg(notification_queues)]
-fn new_notifications(
-    p: &mut Processes,
-    r: &mut Resources,
-    pid: Pid,
-    slot: Word,
-    count: Word,
-) -> Result<[Word; 0], Errno> {
-    p.new_notifications(r, pid, slot, count).map(|()| [])
-}
-
-#[cfg(not(notification_queues))]
-fn new_notifications(_: &mut Processes, _: &mut Resources, _: Pid, _: Word, _: Word) -> Result<[Word; 0], Errno> {
-    Err(Errno::ENOSYS)
-}
-
-#[cfg(notification_queues)]
-fn set_alarm(processes: &mut Processes, pid: Pid, deadline: Word) -> Result<(), Errno> {
-    processes.set_alarm(pid, deadline, crate::rdtsc())
-}
-
-#[cfg(not(notification_queues))]
-fn set_alarm(_: &mut Processes, _: Pid, _: Word) -> Result<(), Errno> {
-    Err(Errno::ENOSYS)
 }
 
 /// Reads a string argument of at most `max` bytes from `pid`'s memory.
