@@ -10,8 +10,9 @@ usage: cargo xtask <command> [options]
 commands:
   build [--config CONFIG]        build the kernel and the userland image
   run   [--config CONFIG]        boot the image in QEMU with the console on this terminal
-        [--commands 'a; b; c']   non-interactive: type these commands, then `exit`,
-                                 and end with the system's exit status
+        [--commands 'a; b | c']  non-interactive: type these shell command lines (one
+                                 per line of the text), then `exit`, and end with
+                                 the system's exit status (the shell's)
         [--timeout SECONDS]      give up (and fail) after this long (default 120 with
                                  --commands, none otherwise)
         [--icount]               QEMU -icount shift=0,align=off: in-guest timings become
@@ -61,9 +62,9 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
     })
 }
 
-/// `"a; b ;c"` → `["a", "b", "c"]`: one console line each.
+/// `"a; b\n c"` → `["a; b", "c"]`: one console line each (`;` is the shell's).
 fn split_commands(list: &str) -> Vec<String> {
-    list.split([';', '\n']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+    list.lines().map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
 }
 
 impl Command {
@@ -85,8 +86,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commands_split_on_semicolons_and_newlines() {
-        assert_eq!(split_commands("info; test ;\nexit 3;;"), ["info", "test", "exit 3"]);
+    fn commands_split_on_newlines_only() {
+        assert_eq!(split_commands("ls / | wc -l; echo x\n\n  exit 3 "), ["ls / | wc -l; echo x", "exit 3"]);
     }
 
     #[test]
@@ -98,11 +99,11 @@ mod tests {
 
     #[test]
     fn run_with_commands_and_timeout() {
-        let args = ["run", "-c", "info; halt", "--timeout", "2.5", "--config", "bench"];
+        let args = ["run", "-c", "uxrt info\nhalt", "--timeout", "2.5", "--config", "bench"];
         match parse(args.iter().map(|s| s.to_string())).unwrap() {
             Command::Run { config, commands, timeout, .. } => {
                 assert_eq!(config, KernelConfig::Bench);
-                assert_eq!(commands.unwrap(), ["info", "halt"]);
+                assert_eq!(commands.unwrap(), ["uxrt info", "halt"]);
                 assert_eq!(timeout, Some(Duration::from_millis(2500)));
             }
             _ => panic!("expected run"),

@@ -16,8 +16,12 @@ use std::time::{Duration, Instant};
 const GUEST_EXIT_BASE: i32 = 0x10;
 /// What the root server prints first; the boot time is measured to it.
 pub const BANNER: &str = "uxrt root server";
-/// The root server's console prompt.
-pub const PROMPT: &str = "uxrt> ";
+/// The console shell's prompt (`PS1`, set by the root server: `root-server/src/session.rs`).
+pub const PROMPT: &str = "uxrt$ ";
+
+/// The console's interrupt key, `^C`.
+pub const INTERRUPT: char = '\u{3}';
+pub const INTERRUPT_AFTER: Duration = Duration::from_secs(2);
 
 /// How often a watcher hears from a silent boot.
 const TICK: Duration = Duration::from_millis(250);
@@ -49,7 +53,9 @@ pub enum Control {
 
 pub struct Boot<'a> {
     pub image: &'a Image,
-    /// Typed at the console, one per prompt.
+    /// Typed at the console, one per prompt. A command ending in [`INTERRUPT`] is typed
+    /// without it, and the interrupt key follows once the command has run for
+    /// [`INTERRUPT_AFTER`].
     pub commands: Vec<String>,
     pub timeout: Option<Duration>,
     /// Copy the console to our stdout as it comes.
@@ -93,7 +99,16 @@ impl Boot<'_> {
         let mut partial = String::new(); // output after the last newline
         let mut prompts = PromptCounter::default();
         let mut banner_after = None;
+        // When to press the interrupt key for the command typed last.
+        let mut interrupt_at: Option<Instant> = None;
         let end = loop {
+            if let (Some(at), Some(stdin)) = (interrupt_at, stdin.as_mut()) {
+                if Instant::now() >= at {
+                    stdin.write_all(INTERRUPT.to_string().as_bytes())?;
+                    stdin.flush()?;
+                    interrupt_at = None;
+                }
+            }
             if self.timeout.is_some_and(|t| started.elapsed() >= t) {
                 break End::Stopped;
             }
@@ -113,8 +128,10 @@ impl Boot<'_> {
             // Each prompt (it has no newline) is answered with the next command.
             for _ in 0..prompts.feed(&chunk) {
                 if let (Some(stdin), Some(command)) = (stdin.as_mut(), commands.next()) {
-                    stdin.write_all(format!("{command}\n").as_bytes())?;
+                    let typed = command.strip_suffix(INTERRUPT);
+                    stdin.write_all(format!("{}\n", typed.unwrap_or(command)).as_bytes())?;
                     stdin.flush()?;
+                    interrupt_at = typed.map(|_| Instant::now() + INTERRUPT_AFTER);
                 }
             }
             partial.push_str(&chunk);
@@ -239,10 +256,10 @@ mod tests {
     #[test]
     fn prompts_are_counted_across_chunk_boundaries() {
         let mut counter = PromptCounter::default();
-        assert_eq!(counter.feed("boot\nuxrt> "), 1);
+        assert_eq!(counter.feed("boot\nuxrt$ "), 1);
         assert_eq!(counter.feed("info\nux"), 0);
-        assert_eq!(counter.feed("rt> uuxrt> x"), 2);
-        assert_eq!(counter.feed("uxrt>"), 0);
+        assert_eq!(counter.feed("rt$ uuxrt$ x"), 2);
+        assert_eq!(counter.feed("uxrt$"), 0);
         assert_eq!(counter.feed(" "), 1);
     }
 

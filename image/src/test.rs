@@ -13,8 +13,18 @@ use std::time::Duration;
 const SUITE_LIMIT: Duration = Duration::from_secs(600);
 const PER_TEST_LIMIT: Duration = Duration::from_secs(120);
 /// Crates whose pure logic is tested on the host.
-const HOST_CRATES: &[&str] =
-    &["xtask", "sel4-gen", "sel4", "uxrt-memory", "uxrt-loader", "uxrt-protocols", "uxrt-namespace", "nqueue-model"];
+const HOST_CRATES: &[&str] = &[
+    "xtask",
+    "sel4-gen",
+    "sel4",
+    "uxrt-memory",
+    "uxrt-loader",
+    "uxrt-protocols",
+    "uxrt-namespace",
+    "uxrt-line-discipline",
+    "uxrt-shell-syntax",
+    "nqueue-model",
+];
 
 /// The in-image tests that fail on purpose, and how the harness must see each fail.
 /// Whether a verdict is the one a self-test must get.
@@ -70,11 +80,12 @@ pub fn run_all(host: bool) -> Result {
         harness_self_test(&image, name, *expected, &mut tally)?;
     }
 
+    shell_session(&image, &mut tally)?;
     benchmark_runs(&image, &mut tally)?;
 
     // The kernel with notification queues configured out passes every other test.
     let plain = userland::build_image(KernelConfig::DebugNoQueues)?;
-    let (report, _, _) = boot_tests(&plain, "test", PER_TEST_LIMIT, SUITE_LIMIT)?;
+    let (report, _, _) = boot_tests(&plain, "uxrt test", PER_TEST_LIMIT, SUITE_LIMIT)?;
     let mut problems = report.problems();
     if report.results.iter().any(|r| r.name.starts_with("nq_")) {
         problems.push("queue tests ran on a kernel without queues".into());
@@ -85,7 +96,7 @@ pub fn run_all(host: bool) -> Result {
     );
 
     let bench = userland::build_image(KernelConfig::Bench)?;
-    let outcome = boot(&bench, &["info"], Duration::from_secs(120), false, |_, _| Control::Continue)?;
+    let outcome = boot(&bench, &["uxrt info"], Duration::from_secs(120), false, |_, _| Control::Continue)?;
     let mut problems = vec![];
     if outcome.end != End::Exited(0) || outcome.banner_after.is_none() {
         problems.push(format!("the benchmark kernel's image did not boot cleanly: {:?}", outcome.end));
@@ -199,7 +210,8 @@ fn seed() -> u64 {
 fn in_image_suite(image: &Image, tally: &mut Tally) -> Result {
     let seed = seed();
     println!("xtask: booting the test image (random seed {seed}; replay with UXRT_SEED={seed})");
-    let (report, outcome, printed) = boot_tests(image, &format!("seed {seed}\ntest"), PER_TEST_LIMIT, SUITE_LIMIT)?;
+    let (report, outcome, printed) =
+        boot_tests(image, &format!("uxrt seed {seed}\nuxrt test"), PER_TEST_LIMIT, SUITE_LIMIT)?;
     if let Some(banner) = outcome.banner_after {
         println!("xtask: root server banner {:.3} s after QEMU started", banner.as_secs_f64());
     }
@@ -249,12 +261,13 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     println!("xtask: process, notification-queue and file microbenchmarks (QEMU -icount)");
     let mut lines = Vec::new();
-    let outcome = boot(image, &["bench-processes", "bench", "bench-files"], SUITE_LIMIT, true, |line, _| {
-        if let Some(line) = line.filter(|l| l.starts_with("bench")) {
-            lines.push(line.to_string());
-        }
-        Control::Continue
-    })?;
+    let outcome =
+        boot(image, &["uxrt bench-processes", "uxrt bench", "uxrt bench-files"], SUITE_LIMIT, true, |line, _| {
+            if let Some(line) = line.filter(|l| l.starts_with("bench")) {
+                lines.push(line.to_string());
+            }
+            Control::Continue
+        })?;
     let mut problems = vec![];
     if outcome.end != End::Exited(0) {
         problems.push(format!("the benchmark ended with {:?}", outcome.end));
@@ -281,10 +294,89 @@ fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     Ok(())
 }
 
+/// The scripted shell session: each command line typed at the console shell, and the
+/// lines its output must contain, in order (whole lines; other output may come between).
+const SHELL_SESSION: &[(&str, &[&str])] = &[
+    ("ls / | wc -l", &["4"]),
+    ("echo apple > /tmp/f; echo banana >> /tmp/f; echo cherry >> /tmp/f; wc -l < /tmp/f", &["3"]),
+    ("cat /tmp/f | grep an > /tmp/out; cat /tmp/out", &["banana"]),
+    ("grep -v an /tmp/f | wc -l; grep -c e /tmp/f", &["2", "2"]),
+    ("echo a | cat | cat | wc -c", &["2"]),
+    ("mkdir -p /tmp/d/e && cd /tmp/d && pwd && ls", &["/tmp/d", "e"]),
+    ("cd /; rm -r /tmp/d; ls /tmp", &["f", "out"]),
+    ("false && echo no; false || echo status=$?; ! true; echo $?", &["status=1", "1"]),
+    ("echo 'a | b' \"$HOME\" x\\ y # a comment", &["a | b / x y"]),
+    ("X=1; Y=$X$X; echo $Y ${X}z", &["11 1z"]),
+    ("cat /nonexistent; echo $?", &["cat: /nonexistent: No such file or directory", "1"]),
+    ("nope; echo $?", &["sh: nope: not found", "127"]),
+    ("echo x >/dev/null | echo y 2>&1; echo status $?", &["y", "status 0"]),
+    ("sleep 0.2 & echo started; wait; echo waited $?", &["started", "waited 0"]),
+    ("ps | grep -c devices; kill -0 1 && echo ramfs lives", &["1", "ramfs lives"]),
+    ("/bin/crash null; echo $?", &["sh: /bin/crash: killed by SIGSEGV", "139"]),
+    // `^C` (typed by the harness while it runs) ends the foreground program and the
+    // rest of its line, not the shell.
+    ("sleep 60; echo not reached\u{3}", &["^C"]),
+    ("echo after $?", &["after 130"]),
+    ("true", &[]),
+];
+/// Lines the session must never print (what `&&`, `||` and `^C` must skip).
+const SHELL_SESSION_NEVER: &[&str] = &["no", "not reached"];
+
+/// Types [`SHELL_SESSION`] at the console shell (as `cargo xtask run --commands` does) and
+/// checks each command's output; the shell must then exit with status 0.
+fn shell_session(image: &Image, tally: &mut Tally) -> Result {
+    println!("xtask: a scripted shell session");
+    let commands: Vec<&str> = SHELL_SESSION.iter().map(|(command, _)| *command).collect();
+    let mut lines: Vec<String> = Vec::new();
+    let outcome = boot(image, &commands, Duration::from_secs(120), false, |line, _| {
+        if let Some(line) = line {
+            lines.push(line.to_string());
+        }
+        Control::Continue
+    })?;
+    let mut problems = vec![];
+    if outcome.end != End::Exited(0) {
+        problems.push(format!("the session ended with {:?}", outcome.end));
+    }
+    problems.extend(session_problems(&lines));
+    tally.check(&format!("a scripted shell session ({} command lines)", SHELL_SESSION.len()), problems);
+    Ok(())
+}
+
+/// What the console lines show wrong: a command whose echo never came, or an expected
+/// line missing from its output (the lines after its echo, before the next prompt).
+fn session_problems(lines: &[String]) -> Vec<String> {
+    let mut problems: Vec<String> = SHELL_SESSION_NEVER
+        .iter()
+        .filter(|never| lines.iter().any(|l| l == *never))
+        .map(|never| format!("the session printed {never:?}, which it must skip"))
+        .collect();
+    let mut at = 0;
+    for (command, expected) in SHELL_SESSION {
+        let typed = command.strip_suffix(crate::qemu::INTERRUPT).unwrap_or(command);
+        let echo = format!("{}{typed}", crate::qemu::PROMPT);
+        let Some(found) = lines[at..].iter().position(|l| l.ends_with(&echo)) else {
+            problems.push(format!("`{command}` was not run (no prompt and echo of it)"));
+            continue;
+        };
+        at += found + 1;
+        let end = lines[at..].iter().position(|l| l.contains(crate::qemu::PROMPT)).map_or(lines.len(), |e| at + e);
+        let output = &lines[at..end];
+        let mut from = 0;
+        for want in *expected {
+            match output[from..].iter().position(|l| l == want) {
+                Some(i) => from += i + 1,
+                None => problems.push(format!("`{command}` printed {output:?}, not the line {want:?}")),
+            }
+        }
+    }
+    problems
+}
+
 /// Runs a test that fails on purpose and checks that the harness names it and says how.
 fn harness_self_test(image: &Image, name: &str, expected: Expectation, tally: &mut Tally) -> Result {
     println!("xtask: harness self-test {name} (it must fail)");
-    let (report, _, _) = boot_tests(image, &format!("test {name}"), SELF_TEST_LIMIT, SELF_TEST_BOOT_LIMIT)?;
+    let (report, _, _) = boot_tests(image, &format!("uxrt test {name}"), SELF_TEST_LIMIT, SELF_TEST_BOOT_LIMIT)?;
     let seen: Vec<String> = report.failures().map(harness::describe).collect();
     println!("xtask: the harness reported: {}", seen.join("; "));
     let named = report.results.iter().find(|r| r.name == name);

@@ -36,20 +36,43 @@ pub struct Image {
     pub root_server: PathBuf,
 }
 
+/// A package of programs for the image.
+pub struct Package {
+    pub name: String,
+    /// Its programs, each installed as `/bin/NAME`.
+    pub programs: Vec<String>,
+}
+
 /// The programs of the image: the VFS, the file servers in `servers/` and the programs
-/// in `apps/`; each folder is a package of the same name, installed as `/bin/NAME`.
-pub fn programs() -> Result<Vec<String>> {
-    let mut names = vec![String::from("vfs")];
+/// in `apps/`. Each folder is a package of the same name: one program of that name, or,
+/// when it has `src/bin/`, one program per file there (the small tools).
+pub fn packages() -> Result<Vec<Package>> {
+    let mut packages = vec![Package { name: "vfs".into(), programs: vec!["vfs".into()] }];
     for folder in ["servers", "apps"] {
         for entry in std::fs::read_dir(paths::workspace().join(folder))? {
             let entry = entry?;
-            if entry.path().join("Cargo.toml").is_file() {
-                names.push(entry.file_name().to_string_lossy().into_owned());
+            if !entry.path().join("Cargo.toml").is_file() {
+                continue;
             }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let bin = entry.path().join("src").join("bin");
+            let mut programs = vec![];
+            if bin.is_dir() {
+                for file in std::fs::read_dir(bin)? {
+                    let path = file?.path();
+                    if path.extension().is_some_and(|e| e == "rs") {
+                        programs.extend(path.file_stem().map(|s| s.to_string_lossy().into_owned()));
+                    }
+                }
+            } else {
+                programs.push(name.clone());
+            }
+            programs.sort();
+            packages.push(Package { name, programs });
         }
     }
-    names.sort();
-    Ok(names)
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(packages)
 }
 
 fn cargo_build(packages: &[String], target_dir: &Path, kernel_source: &Path, archive: Option<&Path>) -> Result {
@@ -83,12 +106,13 @@ pub fn build_image(config: KernelConfig) -> Result<Image> {
     let target_dir = paths::build_root().join("userland").join(config.name());
     let binaries = target_dir.join(TARGET).join("userland");
     println!("xtask: building the userland ({})", config.name());
-    let programs = programs()?;
-    let mut packages = programs.clone();
-    packages.push("posix-shim".into());
-    cargo_build(&packages, &target_dir, &kernel.source, None)?;
-    let contents: Vec<(String, Vec<u8>)> = programs
+    let packages = packages()?;
+    let mut names: Vec<String> = packages.iter().map(|p| p.name.clone()).collect();
+    names.push("posix-shim".into());
+    cargo_build(&names, &target_dir, &kernel.source, None)?;
+    let contents: Vec<(String, Vec<u8>)> = packages
         .iter()
+        .flat_map(|p| &p.programs)
         .map(|name| Ok((format!("bin/{name}"), stripped(&binaries.join(name))?)))
         .collect::<Result<_>>()?;
     let c_programs = c_programs::build(&binaries.join("libposix_shim.a"), &target_dir.join("c"))?;

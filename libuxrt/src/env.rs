@@ -19,9 +19,23 @@ pub fn args() -> impl Iterator<Item = &'static str> + Clone {
     args_bytes().map(|arg| core::str::from_utf8(arg).unwrap_or(""))
 }
 
+/// The variable through which a parent tells its child the working directory to start
+/// in (the VFS starts every process at `/`): libuxrt adds it at spawn, takes it at start,
+/// and hides it from [`vars`].
+pub(crate) const WORKING_DIRECTORY: &[u8] = b"UXRT_CWD=";
+
 /// `NAME=value` strings of the environment.
 pub fn vars() -> impl Iterator<Item = &'static [u8]> + Clone {
+    raw_vars().filter(|entry| !entry.starts_with(WORKING_DIRECTORY))
+}
+
+fn raw_vars() -> impl Iterator<Item = &'static [u8]> + Clone {
     record().into_iter().flat_map(|r| r.env())
+}
+
+/// The working directory the parent gave, if it gave one.
+pub(crate) fn inherited_working_directory() -> Option<&'static str> {
+    raw_vars().find_map(|entry| core::str::from_utf8(entry.strip_prefix(WORKING_DIRECTORY)?).ok())
 }
 
 /// The value of environment variable `name`.

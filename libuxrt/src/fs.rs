@@ -192,7 +192,21 @@ pub fn unlink(path: &str) -> Result<(), Errno> {
 }
 
 pub fn chdir(path: &str) -> Result<(), Errno> {
-    path_op(path, |path| PathRequest::Chdir { path })
+    path_op(path, |path| PathRequest::Chdir { path })?;
+    MOVED.store(true, core::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether this process changed its working directory (until then it is the one it
+/// started in, which its children share without being told).
+static MOVED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// The working directory to tell a child, when it is not the start-up one (`/`).
+pub(crate) fn working_directory_for_child() -> Option<String> {
+    if !MOVED.load(core::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    getcwd().ok().filter(|cwd| cwd != "/")
 }
 
 pub fn rename(from: &str, to: &str) -> Result<(), Errno> {
@@ -375,6 +389,15 @@ pub fn fstat(fd: Fd) -> Result<FileStat, Errno> {
 pub fn ftruncate(fd: Fd, length: u64) -> Result<(), Errno> {
     check(fd)?;
     let [] = file_call(fd, FileRequest::Truncate { length }).results()?;
+    Ok(())
+}
+
+/// Makes `pid` the foreground process of the terminal open at `fd`: the one its
+/// interrupt key (`^C`) sends SIGINT (`None`: no process). `ENOTTY`, or the file
+/// server's `EINVAL`, when the file is no terminal.
+pub fn set_foreground(fd: Fd, pid: Option<crate::Pid>) -> Result<(), Errno> {
+    check(fd)?;
+    let [] = file_call(fd, FileRequest::SetForeground { pid: pid.unwrap_or(0) as Word }).results()?;
     Ok(())
 }
 

@@ -1,9 +1,10 @@
 //! Processes: spawn, exit, wait, kill, ids.
 
 use crate::sys;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use uxrt_protocols::args::packed;
-use uxrt_protocols::process::{FdMap, Request, UserBuffer, WaitTarget};
+use uxrt_protocols::process::{FdMap, ProcessInfo, Request, UserBuffer, WaitTarget};
 use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
 
 /// Ends the process with `status` (its low 8 bits, as on Unix), closing its files.
@@ -25,14 +26,27 @@ pub fn spawn<A: AsRef<[u8]>, E: AsRef<[u8]>>(path: &str, args: &[A], env: &[E]) 
 }
 
 /// As [`spawn`], giving the child exactly the open files `fds` names: (fd in the child,
-/// fd here), e.g. `[(0, pipe_read), (1, 1), (2, 2)]`.
+/// fd here), e.g. `[(0, pipe_read), (1, 1), (2, 2)]`. The child starts in this
+/// process's working directory.
 pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     path: &str,
     args: &[A],
     env: &[E],
     fds: &[(u32, u32)],
 ) -> Result<Pid, Errno> {
-    let (argv, envp, fd_map) = (packed(args)?, packed(env)?, FdMap::pack(fds));
+    let envp = match crate::fs::working_directory_for_child() {
+        None => packed(env)?,
+        Some(cwd) => {
+            let mut entries: Vec<Vec<u8>> = env
+                .iter()
+                .map(|e| e.as_ref().to_vec())
+                .filter(|e| !e.starts_with(crate::env::WORKING_DIRECTORY))
+                .collect();
+            entries.push([crate::env::WORKING_DIRECTORY, cwd.as_bytes()].concat());
+            packed(&entries)?
+        }
+    };
+    let (argv, fd_map) = (packed(args)?, FdMap::pack(fds));
     let request = Request::Spawn {
         path: UserBuffer::of(path.as_bytes()),
         argv: UserBuffer::of(&argv),
@@ -99,4 +113,23 @@ pub fn getppid() -> Pid {
 pub fn kill(pid: Pid, signal: Option<Signal>) -> Result<(), Errno> {
     let [] = sys::call(Request::Kill { pid, signal: signal.map_or(0, |s| s.0) }).results()?;
     Ok(())
+}
+
+/// The processes that exist now, in pid order (each row is read when the iteration
+/// reaches it, so a process may end or start meanwhile).
+pub fn processes() -> impl Iterator<Item = ProcessInfo> {
+    let mut from: Pid = 0;
+    core::iter::from_fn(move || {
+        let words = sys::call(Request::ProcessInfo { from }).results().ok()?;
+        let row = ProcessInfo::decode(words).ok()?;
+        from = row.pid.checked_add(1)?;
+        Some(row)
+    })
+}
+
+/// Runs a command of the root server's monitor (`info`, `test`, `bench`, ...), which
+/// prints on the system console; returns its status.
+pub fn monitor(command: &str) -> Result<u8, Errno> {
+    let [status] = sys::call(Request::Monitor { command: UserBuffer::of(command.as_bytes()) }).results()?;
+    Ok(status as u8)
 }

@@ -24,6 +24,11 @@ pub fn run(record: usize, length: usize, main: fn() -> i32) -> ! {
             process::abort();
         }
     }
+    if let Some(directory) = crate::env::inherited_working_directory() {
+        if let Err(errno) = crate::fs::chdir(directory) {
+            crate::eprintln!("{}: cannot start in {directory}: {errno}", crate::env::program_name());
+        }
+    }
     let status = main();
     process::exit(status)
 }

@@ -53,8 +53,10 @@ impl Span {
 
 /// The badge of the VFS's endpoint to a file server (open files have badges above it).
 pub const CONTROL_BADGE: Word = 1;
-/// Badges are 28 bits wide on x86_64.
-pub const MAX_BADGE: Word = (1 << 28) - 1;
+/// Badges are 28 bits wide on x86_64; the top one marks a signal of a file server's
+/// bound notification (a device's interrupt), so open files have the 27 below it.
+pub const NOTIFIED_BADGE: Word = 1 << 27;
+pub const MAX_BADGE: Word = NOTIFIED_BADGE - 1;
 
 /// Size of the path buffer a client shares with the VFS: room for two paths (`rename`).
 pub const PATH_BUFFER: usize = 2 * 4096;
@@ -362,6 +364,11 @@ pub enum FileRequest {
     /// a hang-up or error is signalled with its own bit. A file that never blocks keeps
     /// no notification and answers [`Readiness::ALWAYS`].
     Subscribe,
+    /// A terminal's foreground process: the one its interrupt key (`^C`) sends
+    /// `SIGINT`, like `tcsetpgrp` (0: none). Reply `[]`; `ENOTTY` on other files.
+    SetForeground {
+        pid: Word,
+    },
 }
 
 mod label {
@@ -391,6 +398,7 @@ mod label {
     pub const RETAIN: u64 = 11;
     pub const OPEN_PEER: u64 = 12;
     pub const SUBSCRIBE: u64 = 13;
+    pub const SET_FOREGROUND: u64 = 14;
 }
 
 fn mode_from(word: Word) -> Result<u32, Errno> {
@@ -478,6 +486,7 @@ impl FileRequest {
             FileRequest::Retain => Message::new(RETAIN, &[]),
             FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
             FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
+            FileRequest::SetForeground { pid } => Message::new(SET_FOREGROUND, &[pid]),
         }
     }
 
@@ -526,6 +535,10 @@ impl FileRequest {
             RETAIN => no_words(words, FileRequest::Retain)?,
             OPEN_PEER => no_words(words, FileRequest::OpenPeer)?,
             SUBSCRIBE => no_words(words, FileRequest::Subscribe)?,
+            SET_FOREGROUND => {
+                let [pid] = exact(words)?;
+                FileRequest::SetForeground { pid }
+            }
             _ => return Err(Errno::ENOSYS),
         })
     }

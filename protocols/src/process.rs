@@ -83,6 +83,65 @@ pub enum Request {
     /// caller's empty slots `slot..slot + count` (to attach to its queue and hand to file
     /// servers). Reply: `[]`; `EEXIST` if a slot is taken. Charged to the caller.
     NewNotifications { slot: Word, count: Word },
+    /// Run a command of the root server's monitor (`info`, `test NAME`, `bench`, ...; see
+    /// `root-server/src/monitor.rs`), the text at `command`. It prints on the system
+    /// console itself; the caller waits until the command ends. Reply: `[status]`, or
+    /// `EBUSY` while another monitor command runs.
+    Monitor { command: UserBuffer },
+    /// The first process whose pid is at least `from`. Reply: [`ProcessInfo::encode`];
+    /// `ESRCH` when there is none.
+    ProcessInfo { from: Pid },
+}
+
+/// One row of the process table (what `ps` shows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub pid: Pid,
+    pub parent: Pid,
+    /// Bytes of memory it holds.
+    pub memory: Word,
+    /// Its program's name, cut at [`ProcessInfo::NAME_MAX`] bytes, NUL-padded.
+    pub name: [u8; ProcessInfo::NAME_MAX],
+}
+
+impl ProcessInfo {
+    /// Bytes of the name that travel (five message registers).
+    pub const NAME_MAX: usize = 40;
+
+    pub fn new(pid: Pid, parent: Pid, memory: Word, name: &str) -> ProcessInfo {
+        let mut bytes = [0; Self::NAME_MAX];
+        let length = name.len().min(Self::NAME_MAX);
+        bytes[..length].copy_from_slice(&name.as_bytes()[..length]);
+        ProcessInfo { pid, parent, memory, name: bytes }
+    }
+
+    /// The name, up to its first NUL (bytes that are not UTF-8 end it too).
+    pub fn name(&self) -> &str {
+        let end = self.name.iter().position(|&b| b == 0).unwrap_or(Self::NAME_MAX);
+        match core::str::from_utf8(&self.name[..end]) {
+            Ok(name) => name,
+            Err(error) => core::str::from_utf8(&self.name[..error.valid_up_to()]).unwrap_or(""),
+        }
+    }
+
+    pub fn encode(&self) -> [Word; 8] {
+        let mut words = [self.pid as Word, self.parent as Word, self.memory, 0, 0, 0, 0, 0];
+        for (word, chunk) in words[3..].iter_mut().zip(self.name.chunks(8)) {
+            *word = Word::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        }
+        words
+    }
+
+    /// Reads a reply's words; `EIO` for a pid out of range.
+    pub fn decode(words: [Word; 8]) -> Result<ProcessInfo, Errno> {
+        let pid = pid_from(words[0]).map_err(|_| Errno::EIO)?;
+        let parent = pid_from(words[1]).map_err(|_| Errno::EIO)?;
+        let mut name = [0; Self::NAME_MAX];
+        for (chunk, word) in name.chunks_mut(8).zip(&words[3..]) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        Ok(ProcessInfo { pid, parent, memory: words[2], name })
+    }
 }
 
 /// Most notifications one `NewNotifications` makes.
@@ -139,6 +198,8 @@ mod label {
     pub const NEW_QUEUE: u64 = 14;
     pub const ALARM: u64 = 15;
     pub const NEW_NOTIFICATIONS: u64 = 16;
+    pub const MONITOR: u64 = 17;
+    pub const PROCESS_INFO: u64 = 18;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -182,6 +243,8 @@ impl Request {
             Request::NewQueue { sources } => Message::new(NEW_QUEUE, &[sources]),
             Request::Alarm { deadline } => Message::new(ALARM, &[deadline]),
             Request::NewNotifications { slot, count } => Message::new(NEW_NOTIFICATIONS, &[slot, count]),
+            Request::Monitor { command } => Message::new(MONITOR, &[command.address, command.length]),
+            Request::ProcessInfo { from } => Message::new(PROCESS_INFO, &[from as Word]),
         }
     }
 
@@ -260,6 +323,14 @@ impl Request {
                 }
                 Request::NewNotifications { slot, count }
             }
+            MONITOR => {
+                let [address, length] = exact(words)?;
+                Request::Monitor { command: UserBuffer::new(address, length) }
+            }
+            PROCESS_INFO => {
+                let [from] = exact(words)?;
+                Request::ProcessInfo { from: pid_from(from)? }
+            }
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -319,6 +390,8 @@ mod tests {
             (0..=LARGE_QUEUE).prop_map(|sources| Request::NewQueue { sources }),
             any::<u64>().prop_map(|deadline| Request::Alarm { deadline }),
             (any::<u64>(), 1..=MAX_NOTIFICATIONS).prop_map(|(slot, count)| Request::NewNotifications { slot, count }),
+            buffer().prop_map(|command| Request::Monitor { command }),
+            pid().prop_map(|from| Request::ProcessInfo { from }),
         ]
     }
 
@@ -332,7 +405,7 @@ mod tests {
         /// The server's decoder on arbitrary input: an error or a request, never a panic,
         /// and whatever it accepts encodes back to the same message.
         #[test]
-        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..20, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..24, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
             crate::message::decodes_canonically(label, &words, Request::decode, Request::encode)?;
         }
     }
@@ -349,6 +422,23 @@ mod tests {
         assert_eq!(Request::decode(label::SPAWN, &[0; 6]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::SHARE, &[1 << 40, 4096]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::NEW_QUEUE, &[LARGE_QUEUE + 1]), Err(Errno::EINVAL));
+    }
+
+    proptest! {
+        #[test]
+        fn process_rows_round_trip(pid in pid(), parent in pid(), memory in any::<u64>(), name in "[a-z0-9/._-]{0,50}") {
+            let row = ProcessInfo::new(pid, parent, memory, &name);
+            let back = ProcessInfo::decode(row.encode()).unwrap();
+            prop_assert_eq!(back, row);
+            prop_assert_eq!(back.name(), &name[..name.len().min(ProcessInfo::NAME_MAX)]);
+        }
+    }
+
+    #[test]
+    fn process_rows_with_bad_pids_are_refused() {
+        let mut words = ProcessInfo::new(1, 0, 4096, "sh").encode();
+        words[1] = 1 << 40;
+        assert_eq!(ProcessInfo::decode(words), Err(Errno::EIO));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! uxrt's root server: the initial task. It owns every capability the kernel hands out at
 //! boot, keeps the books of untyped memory and CSpace slots, starts and serves processes
-//! (`process/`), and runs the console monitor and the in-image test suite.
+//! (`process/`), starts the servers and the console session (the shell), and runs the
+//! monitor's commands (the in-image test suite among them) for the `uxrt` tool.
 #![no_std]
 #![no_main]
 
@@ -18,13 +19,13 @@ mod process;
 mod programs;
 mod resources;
 mod servers;
+mod session;
 mod tests;
 mod thread;
 mod timer;
 mod vspace;
 
 use bootinfo::BootInfo;
-use console::Input;
 use process::Processes;
 use resources::{ResourceError, Resources};
 use vspace::VSpace;
@@ -48,7 +49,6 @@ pub struct Env {
     pub resources: Resources,
     pub vspace: VSpace,
     pub processes: Processes,
-    pub console: Input,
     /// TSC ticks per microsecond.
     pub tsc_mhz: u64,
     /// Seed of the randomized tests (the `seed` command sets it).
@@ -83,7 +83,7 @@ fn main(boot_info: usize) -> ! {
     if let Err(error) = vspace.prepare_scratch_window(&mut resources) {
         println!("root server: cannot map the scratch window: {error:?}");
     }
-    let (endpoint, console, timer) = match make_endpoint(&mut resources, tsc_mhz) {
+    let (endpoint, timer) = match make_endpoint(&mut resources, tsc_mhz) {
         Ok(made) => made,
         Err(error) => {
             println!("root server: cannot make its endpoint: {error:?}");
@@ -92,18 +92,15 @@ fn main(boot_info: usize) -> ! {
     };
     let mut processes = Processes::new(endpoint, boot_tsc, tsc_mhz);
     processes.timer = timer;
-    let mut env = Env { resources, vspace, processes, console, tsc_mhz, seed: 1 };
+    let mut env = Env { resources, vspace, processes, tsc_mhz, seed: 1 };
     servers::start(&mut env);
-    monitor::run(&mut env)
+    session::run(&mut env)
 }
 
-/// The endpoint processes call, the console input and the alarm timer: their interrupts
-/// signal a notification bound to this thread, so a `Recv` on the endpoint also wakes on
-/// them (badged `process::badge::NOTIFICATION`, and `TIMER` for the timer).
-fn make_endpoint(
-    resources: &mut Resources,
-    tsc_mhz: u64,
-) -> Result<(sel4::CPtr, Input, Option<timer::Timer>), ResourceError> {
+/// The endpoint processes call, and the alarm timer: its interrupt signals a
+/// notification bound to this thread, so a `Recv` on the endpoint also wakes on it
+/// (badged `process::badge::NOTIFICATION | TIMER`).
+fn make_endpoint(resources: &mut Resources, tsc_mhz: u64) -> Result<(sel4::CPtr, Option<timer::Timer>), ResourceError> {
     use sel4::invocations::tcb_bind_notification;
     use sel4::{CapData, CapRights, ObjectType};
     let endpoint = resources.alloc_object(ObjectType::EndpointObject, 0)?;
@@ -116,10 +113,9 @@ fn make_endpoint(
             .map_err(ResourceError::Kernel)?;
         Ok(slot)
     };
-    let console = badged(process::badge::NOTIFICATION)?;
     let timer = badged(process::badge::NOTIFICATION | process::badge::TIMER)?;
-    let handlers = (resources.alloc_slot()?, resources.alloc_slot()?);
-    Ok((endpoint.cap, Input::enable(handlers.0, console), timer::Timer::enable(handlers.1, timer, tsc_mhz)))
+    let handler = resources.alloc_slot()?;
+    Ok((endpoint.cap, timer::Timer::enable(handler, timer, tsc_mhz)))
 }
 
 #[panic_handler]

@@ -1,146 +1,129 @@
-//! The console monitor: the root server's command line until the shell exists.
+//! The monitor: the root server's own commands (memory, the in-image tests, the
+//! benchmarks), which the `uxrt` tool asks for with `Request::Monitor`. They run in the
+//! root server, serving every other process meanwhile, and print on the console
+//! themselves; the caller waits for the status.
 
-use crate::console;
 use crate::process::{server, ROOT};
 use crate::{print, println, programs, tests, Env};
-use alloc::string::String;
-use alloc::vec::Vec;
 use uxrt_protocols::args::{packed, StringList};
-use uxrt_protocols::{Errno, Pid, WaitStatus};
+use uxrt_protocols::process::UserBuffer;
+use uxrt_protocols::{Errno, Pid, Reply, WaitStatus};
 
 const HELP: &str = "\
-commands:
-  help          this text
-  info          memory, slots and untyped blocks
-  tests         list the in-image tests
-  test [NAME]   run every test, or the one named
-  seed N        seed of the randomized tests
-  bench         notification-queue microbenchmarks
+uxrt COMMAND: the root server's monitor
+  help             this text
+  info             memory, slots and untyped blocks
+  tests            list the in-image tests
+  test [NAME]      run every test, or the one named
+  seed N           seed of the randomized tests
+  bench            notification-queue microbenchmarks
   bench-processes  boot to first process, and spawn+exit+wait (run it first after boot)
-  bench-files   1-byte read, 64 KiB reads, pipe ping-pong
-  run PATH ARGS start a program and wait for it (NAME=value words become its
-                environment), e.g. run /bin/proctest serial 10
-  ps            processes
-  programs      the programs the image carries
-  echo WORDS    print WORDS
-  exit [CODE]   stop the machine (default: the status of the last command)";
+  bench-files      1-byte read, 64 KiB reads, pipe ping-pong
+  programs         the programs the image carries";
 
-/// The next line typed, serving processes meanwhile.
-fn read_line(env: &mut Env) -> String {
-    loop {
-        if let Some(line) = env.console.take_line() {
-            return line;
-        }
-        if env.console.is_polled() {
-            env.console.interrupt();
-            sel4::yield_now();
-        } else {
-            server::serve_one(env);
-        }
+/// Longest command line the monitor reads.
+const COMMAND_MAX: usize = 256;
+
+/// Whether a monitor command is running (they do not nest: one may serve the requests of
+/// other processes for a long time, but not another command).
+static RUNNING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// `Request::Monitor` from `pid`: runs the command, then answers `[status]` through the
+/// caller's saved reply capability (`None`: nothing to answer now).
+pub fn request(env: &mut Env, pid: Pid, command: UserBuffer) -> Option<Reply> {
+    use core::sync::atomic::Ordering;
+    let text = match read_command(env, pid, command) {
+        Ok(text) => text,
+        Err(errno) => return Some(Reply::error(errno)),
+    };
+    if RUNNING.swap(true, Ordering::Acquire) {
+        return Some(Reply::error(Errno::EBUSY));
     }
+    let caller = match crate::process::save_caller(&mut env.resources) {
+        Ok(slot) => slot,
+        Err(errno) => {
+            RUNNING.store(false, Ordering::Release);
+            return Some(Reply::error(errno));
+        }
+    };
+    let status = execute(env, &text);
+    RUNNING.store(false, Ordering::Release);
+    crate::process::answer_saved(&mut env.resources, caller, Reply::ok(&[status as sel4::Word]));
+    None
 }
 
-pub fn run(env: &mut Env) -> ! {
-    let mut status = 0u8;
-    loop {
-        print!("{}", crate::monitor::PROMPT);
-        let line = read_line(env);
-        let text = line.as_str();
-        let mut words = text.split_whitespace();
-        let Some(command) = words.next() else { continue };
-        let argument = words.next();
-        status = match command {
-            "help" => {
-                println!("{HELP}");
+fn read_command(env: &mut Env, pid: Pid, command: UserBuffer) -> Result<alloc::string::String, Errno> {
+    let length = usize::try_from(command.length).ok().filter(|&l| l <= COMMAND_MAX).ok_or(Errno::E2BIG)?;
+    let process = env.processes.get(pid).ok_or(Errno::ESRCH)?;
+    let bytes = process.read_memory(&mut env.resources, &mut env.vspace, command.address, length)?;
+    alloc::string::String::from_utf8(bytes).map_err(|_| Errno::EILSEQ)
+}
+
+/// Runs one command line; its status (0 for success, 2 for bad usage, 127 unknown).
+pub fn execute(env: &mut Env, text: &str) -> u8 {
+    let mut words = text.split_whitespace();
+    let Some(command) = words.next() else {
+        println!("{HELP}");
+        return 2;
+    };
+    let argument = words.next();
+    match command {
+        "help" => {
+            println!("{HELP}");
+            0
+        }
+        "info" => {
+            info(env);
+            0
+        }
+        "tests" => {
+            tests::list();
+            0
+        }
+        "test" => {
+            if tests::run(env, argument) {
+                0
+            } else {
+                1
+            }
+        }
+        "seed" => match argument.map(str::parse::<u64>) {
+            Some(Ok(seed)) => {
+                env.seed = seed;
                 0
             }
-            "info" => {
-                info(env);
-                0
-            }
-            "tests" => {
-                tests::list();
-                0
-            }
-            "test" => {
-                if tests::run(env, argument) {
-                    0
-                } else {
-                    1
-                }
-            }
-            "seed" => match argument.map(str::parse::<u64>) {
-                Some(Ok(seed)) => {
-                    env.seed = seed;
-                    0
-                }
-                _ => {
-                    println!("seed: give a number (now {})", env.seed);
-                    2
-                }
-            },
-            "bench-processes" => bench_processes(env),
-            "bench-files" => match spawn_and_wait(env, &["/bin/fstest", "bench", "1000"], &[]) {
-                Ok(WaitStatus::Exited(0)) => 0,
-                other => {
-                    println!("bench-files: {other:?}");
-                    1
-                }
-            },
-            #[cfg(notification_queues)]
-            "bench" => match crate::bench::run(env) {
-                Ok(()) => 0,
-                Err(error) => {
-                    println!("bench: {error:?}");
-                    1
-                }
-            },
-            "run" => match words_after(text, 1) {
-                Some(rest) => run_program(env, rest),
-                None => {
-                    println!("run: give a program path, e.g. run /bin/proctest exit 3");
-                    2
-                }
-            },
-            "ps" => {
-                ps(env);
-                0
-            }
-            "programs" => {
-                for (path, size) in programs::list() {
-                    println!("/{path} ({size} bytes)");
-                }
-                0
-            }
-            "echo" => {
-                println!("{}", text.trim_start()[4..].trim_start());
-                0
-            }
-            "exit" => match argument.map(str::parse::<u8>) {
-                None => console::exit(status),
-                Some(Ok(code)) => console::exit(code),
-                Some(Err(_)) => {
-                    println!("exit: not a number: {}", argument.unwrap_or(""));
-                    2
-                }
-            },
             _ => {
-                println!("{command}: unknown command (try help)");
-                127
+                println!("seed: give a number (now {})", env.seed);
+                2
             }
-        };
+        },
+        "bench-processes" => bench_processes(env),
+        "bench-files" => match spawn_and_wait(env, &["/bin/fstest", "bench", "1000"], &[]) {
+            Ok(WaitStatus::Exited(0)) => 0,
+            other => {
+                println!("bench-files: {other:?}");
+                1
+            }
+        },
+        #[cfg(notification_queues)]
+        "bench" => match crate::bench::run(env) {
+            Ok(()) => 0,
+            Err(error) => {
+                println!("bench: {error:?}");
+                1
+            }
+        },
+        "programs" => {
+            for (path, size) in programs::list() {
+                println!("/{path} ({size} bytes)");
+            }
+            0
+        }
+        _ => {
+            println!("uxrt: {command}: unknown command (try uxrt help)");
+            127
+        }
     }
-}
-
-pub const PROMPT: &str = "uxrt> ";
-
-/// The text after the first `skip` words, if any.
-fn words_after(text: &str, skip: usize) -> Option<&str> {
-    let mut rest = text.trim_start();
-    for _ in 0..skip {
-        rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim_start();
-    }
-    (!rest.is_empty()).then_some(rest)
 }
 
 /// Starts `args[0]` as a child of the root server and serves until it ends.
@@ -164,22 +147,6 @@ pub fn spawn(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<Pid, Err
     env.processes.spawn(&mut env.resources, &mut env.vspace, request)
 }
 
-/// `run`: a shell-like status (128 + the signal if killed).
-fn run_program(env: &mut Env, command: &str) -> u8 {
-    let (vars, args): (Vec<&str>, Vec<&str>) = command.split_whitespace().partition(|a| a.contains('='));
-    match spawn_and_wait(env, &args, &vars) {
-        Ok(WaitStatus::Exited(code)) => code,
-        Ok(WaitStatus::Signaled(signal)) => {
-            println!("{}: killed by {signal}", args[0]);
-            128 + signal.0
-        }
-        Err(errno) => {
-            println!("run: {}: {errno}", args[0]);
-            127
-        }
-    }
-}
-
 /// Start-up and process-lifecycle figures (TSC ticks; microseconds at the TSC rate).
 fn bench_processes(env: &mut Env) -> u8 {
     let status = spawn_and_wait(env, &["/bin/proctest", "bench", "100"], &[]);
@@ -201,19 +168,6 @@ fn bench_processes(env: &mut Env) -> u8 {
             1
         }
     }
-}
-
-fn ps(env: &Env) {
-    println!("  PID  PPID  MEMORY  NAME");
-    for p in env.processes.iter() {
-        println!("{:5} {:5} {:6}K  {}", p.pid, p.parent, p.memory() >> 10, p.name);
-    }
-    println!(
-        "{} started, {} ended since boot; {} ended and not yet waited for",
-        env.processes.started,
-        env.processes.ended,
-        env.processes.zombie_count()
-    );
 }
 
 fn info(env: &Env) {

@@ -4,7 +4,9 @@
 //!
 //! The root server never calls a server: a server may need the root server (a page of
 //! stack, more heap) while handling the call, and the root server would be waiting. So
-//! the devices server gives it the console (`SetConsole`) instead of being asked.
+//! the devices server gives it the console (`SetConsole`) instead of being asked. The
+//! devices server drives COM1: it gets the I/O ports and the UART's interrupt, which
+//! signals a notification bound to its thread.
 
 use crate::process::{ServerCaps, Spawn, ROOT};
 use crate::resources::{ResourceError, Resources};
@@ -15,7 +17,7 @@ use alloc::vec::Vec;
 use sel4::invocations::cnode_mint;
 use sel4::{CPtr, CapData, CapRights, ObjectType};
 use uxrt_protocols::args::{packed, StringList};
-use uxrt_protocols::file::CONTROL_BADGE;
+use uxrt_protocols::file::{CONTROL_BADGE, NOTIFIED_BADGE};
 use uxrt_protocols::{Errno, Pid};
 
 /// A file server: its program, where the VFS mounts it, and what else it needs.
@@ -23,13 +25,14 @@ struct FileServer {
     path: &'static str,
     mount: &'static str,
     archive: bool,
-    io_ports: bool,
+    /// It drives the serial console.
+    console: bool,
 }
 
 const FILE_SERVERS: [FileServer; 3] = [
-    FileServer { path: "/bin/ramfs", mount: "/", archive: true, io_ports: false },
-    FileServer { path: "/bin/devices", mount: "/dev", archive: false, io_ports: true },
-    FileServer { path: "/bin/pipes", mount: "pipe:", archive: false, io_ports: false },
+    FileServer { path: "/bin/ramfs", mount: "/", archive: true, console: false },
+    FileServer { path: "/bin/devices", mount: "/dev", archive: false, console: true },
+    FileServer { path: "/bin/pipes", mount: "pipe:", archive: false, console: false },
 ];
 
 /// Starts the file servers and the VFS; says what failed, if anything (the system then
@@ -45,9 +48,15 @@ fn start_all(env: &mut Env) -> Result<(), Errno> {
     let mut mount_points: Vec<String> = Vec::new();
     for server in &FILE_SERVERS {
         let endpoint = new_endpoint(&mut env.resources)?;
-        let io_port = [caps::IO_PORT];
-        let extra: &[CPtr] = if server.io_ports { &io_port } else { &[] };
-        let pid = spawn_server(env, &[server.path], endpoint, extra, server.archive)?;
+        let pid = if server.console {
+            let interrupt = console_interrupt(&mut env.resources)?;
+            let pid = spawn_server(env, &[server.path], endpoint, &[caps::IO_PORT, interrupt.handler], false)?;
+            let process = env.processes.get(pid).ok_or(Errno::ESRCH)?;
+            process.bind_notification(interrupt.notification)?;
+            pid
+        } else {
+            spawn_server(env, &[server.path], endpoint, &[], server.archive)?
+        };
 
         let control = badged(&mut env.resources, endpoint, CONTROL_BADGE)?;
         mounts.push(control);
@@ -69,6 +78,34 @@ fn start_all(env: &mut Env) -> Result<(), Errno> {
     Err(Errno::ETIMEDOUT)
 }
 
+/// COM1's interrupt: its handler, and the notification it signals (badged as a file
+/// server's interrupt, `NOTIFIED_BADGE`).
+struct Interrupt {
+    handler: CPtr,
+    notification: CPtr,
+}
+
+fn console_interrupt(resources: &mut Resources) -> Result<Interrupt, Errno> {
+    let notification =
+        resources.alloc_object(ObjectType::NotificationObject, 0).map_err(crate::process::space_errno)?;
+    let badged = badged(resources, notification.cap, NOTIFIED_BADGE)?;
+    let handler = resources.alloc_slot().map_err(crate::process::space_errno)?;
+    sel4::invocations::irq_control_get_ioapic(
+        caps::IRQ_CONTROL,
+        caps::CNODE,
+        handler,
+        caps::CNODE_DEPTH,
+        0,
+        crate::console::COM1_IOAPIC_PIN,
+        0,
+        0,
+        0,
+    )
+    .and_then(|()| sel4::invocations::irq_handler_set_notification(handler, badged))
+    .map_err(kernel)?;
+    Ok(Interrupt { handler, notification: notification.cap })
+}
+
 fn kernel(error: sel4::Error) -> Errno {
     crate::process::space_errno(ResourceError::Kernel(error))
 }
@@ -77,7 +114,7 @@ fn new_endpoint(resources: &mut Resources) -> Result<CPtr, Errno> {
     resources.alloc_object(ObjectType::EndpointObject, 0).map(|o| o.cap).map_err(crate::process::space_errno)
 }
 
-/// A copy of `endpoint` carrying `badge`.
+/// A copy of `endpoint` (or notification) carrying `badge`.
 fn badged(resources: &mut Resources, endpoint: CPtr, badge: sel4::Word) -> Result<CPtr, Errno> {
     let slot = resources.alloc_slot().map_err(crate::process::space_errno)?;
     let data = CapData::badge(badge).ok_or(Errno::EINVAL)?;

@@ -7,7 +7,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use sel4::Word;
 use uxrt_protocols::events::Readiness;
-use uxrt_protocols::file::{FileRequest, PathRequest, Span, CONTROL_BADGE, FILE_BUFFER, MAX_BADGE};
+use uxrt_protocols::file::{FileRequest, PathRequest, Span, CONTROL_BADGE, FILE_BUFFER, MAX_BADGE, NOTIFIED_BADGE};
 use uxrt_protocols::{Errno, Pid, Reply};
 
 /// What a file server knows of its files.
@@ -22,6 +22,13 @@ pub trait FileServer {
 
     /// The last reference to `file` went.
     fn closed(&mut self, files: &mut OpenFiles<Self::File>, file: Self::File);
+
+    /// The server's bound notification was signalled with `bits` (a device's
+    /// interrupt: the root server binds it for servers that drive hardware). Nothing
+    /// waits for an answer.
+    fn notified(&mut self, files: &mut OpenFiles<Self::File>, bits: Word) {
+        let _ = (files, bits);
+    }
 
     /// A client gave `notification` to be signalled when open file `badge` becomes
     /// ready; the answer is `[readiness now, what a plain signal means]`. By default the
@@ -179,6 +186,10 @@ fn handle<S: FileServer>(
     paths: &mut &'static [u8],
     incoming: &mut Incoming,
 ) -> Answer {
+    if incoming.badge & NOTIFIED_BADGE != 0 {
+        server.notified(files, incoming.badge & !NOTIFIED_BADGE);
+        return Answer::Later;
+    }
     if incoming.badge == CONTROL_BADGE {
         return match PathRequest::decode(incoming.label, incoming.words()) {
             Ok(PathRequest::UseBuffer { address, length }) => {

@@ -50,6 +50,7 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         Just(FileRequest::Retain),
         Just(FileRequest::OpenPeer),
         Just(FileRequest::Subscribe),
+        any::<u64>().prop_map(|pid| FileRequest::SetForeground { pid }),
     ]
 }
 

@@ -83,9 +83,27 @@ struct Share {
 }
 
 impl Process {
-    /// Whether the root server started it at boot as a server.
-    pub fn is_server(&self) -> bool {
-        self.server
+    /// Copies `length` bytes of its memory at `address` (EFAULT unless all mapped).
+    pub fn read_memory(
+        &self,
+        resources: &mut Resources,
+        vspace: &mut crate::vspace::VSpace,
+        address: Word,
+        length: usize,
+    ) -> Result<Vec<u8>, Errno> {
+        self.space.read(resources, vspace, address, length)
+    }
+
+    /// Binds `notification` to its thread, so that its `Recv` also wakes on signals (a
+    /// device server's interrupts).
+    pub fn bind_notification(&self, notification: CPtr) -> Result<(), Errno> {
+        let tcb = self.tcb.as_ref().ok_or(Errno::ESRCH)?;
+        sel4::invocations::tcb_bind_notification(tcb.cap, notification).map_err(|_| Errno::EINVAL)
+    }
+
+    /// Its row of the process table.
+    pub fn info(&self) -> uxrt_protocols::process::ProcessInfo {
+        uxrt_protocols::process::ProcessInfo::new(self.pid, self.parent, self.memory(), &self.name)
     }
 
     /// Memory held, in bytes (frames, paging structures, CNode, TCB, queue,
@@ -194,6 +212,11 @@ impl Processes {
         self.table.values()
     }
 
+    /// The first process whose pid is at least `from`.
+    pub fn first_from(&self, from: Pid) -> Option<&Process> {
+        self.table.range(from..).next().map(|(_, p)| p)
+    }
+
     /// Memory and slots the servers hold now (what they keep after a client ends, such
     /// as a cache or a grown heap, is theirs, not a leak of the client's).
     pub fn server_holdings(&self) -> (u64, usize) {
@@ -264,16 +287,7 @@ impl Processes {
         if no_hang {
             return Some(Reply::ok(&[0, 0]));
         }
-        let saved = resources.alloc_slot().map_err(space::errno).and_then(|slot| {
-            match sel4::invocations::cnode_save_caller(crate::caps::CNODE, slot, 64) {
-                Ok(()) => Ok(slot),
-                Err(_) => {
-                    resources.free_slot(slot);
-                    Err(Errno::EIO)
-                }
-            }
-        });
-        match saved {
+        match save_caller(resources) {
             Ok(reply) => {
                 let process = self.table.get_mut(&caller)?;
                 process.pending_wait = Some(PendingWait { reply, target });
@@ -323,6 +337,25 @@ fn reply_with_cap(reply: Reply, cap: CPtr) {
     let info = load(&message);
     sel4::ipc_buffer::set_cap(0, cap);
     sel4::reply(MessageInfo::new(info.label(), 0, 1, info.length()));
+}
+
+/// Saves the caller of the request being handled (to answer it later), in a new slot.
+pub fn save_caller(resources: &mut Resources) -> Result<CPtr, Errno> {
+    let slot = resources.alloc_slot().map_err(space::errno)?;
+    match sel4::invocations::cnode_save_caller(crate::caps::CNODE, slot, 64) {
+        Ok(()) => Ok(slot),
+        Err(_) => {
+            resources.free_slot(slot);
+            Err(Errno::EIO)
+        }
+    }
+}
+
+/// Answers a caller saved by [`save_caller`] and frees the slot. A caller that has ended
+/// since took its reply capability with it: the non-blocking send then does nothing.
+pub fn answer_saved(resources: &mut Resources, slot: CPtr, reply: Reply) {
+    sel4::nb_send(slot, load(&reply.encode()));
+    resources.free_slot(slot);
 }
 
 /// Answers through a reply cap saved earlier (the send consumes it).

@@ -1,5 +1,5 @@
 //! The root server's endpoint: process requests, process faults, and the signals of its
-//! bound notification (the console's interrupt), one message at a time.
+//! bound notification (the alarm timer's interrupt), one message at a time.
 
 use super::fault::{judge, Verdict};
 use super::layout::{self, PAGE};
@@ -36,7 +36,6 @@ pub fn serve_one(env: &mut Env) {
         if badge & badge::TIMER != 0 {
             ring_alarms(&mut env.processes, true);
         }
-        env.console.interrupt();
         return;
     }
     let pid = (badge & badge::PID_MASK) as Pid;
@@ -61,6 +60,8 @@ pub fn serve_one(env: &mut Env) {
             *word = ipc_buffer::mr(i);
         }
         let answer = match Request::decode(info.label(), &words[..length]) {
+            // The monitor needs all of the root server (it runs tests that spawn).
+            Ok(Request::Monitor { command }) => crate::monitor::request(env, pid, command),
             Ok(request) => handle(env, pid, request),
             Err(errno) => Some(Reply::error(errno)),
         };
@@ -224,6 +225,11 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         Request::NewQueue { .. } | Request::Alarm { .. } | Request::NewNotifications { .. } => {
             answer::<0>(Err(Errno::ENOSYS))
         }
+        Request::ProcessInfo { from } => match processes.first_from(from) {
+            Some(process) => answer(Ok(process.info().encode())),
+            None => answer::<0>(Err(Errno::ESRCH)),
+        },
+        Request::Monitor { .. } => answer::<0>(Err(Errno::EINVAL)), // (handled before)
         Request::DebugWrite { text } => {
             let process = processes.table.get(&pid)?;
             let length = (text.length as usize).min(DEBUG_WRITE_MAX);

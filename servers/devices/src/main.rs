@@ -1,14 +1,16 @@
-//! The devices at `/dev`: `console` (COM1, through the I/O port capability the root
-//! server gives this server), `null` and `zero`.
+//! The devices at `/dev`: `console` (COM1, through the I/O port capability and the IRQ
+//! handler the root server gives this server), `null` and `zero`.
 #![no_std]
 #![no_main]
 
 extern crate alloc;
 
+mod console;
+
+use console::{Console, Read};
 use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, INLINE_MAX};
 use uxrt::protocols::process::Request;
-use uxrt::protocols::startup::FIRST_MOUNT;
-use uxrt::protocols::{Errno, Reply, Word};
+use uxrt::protocols::{Errno, Pid, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
 use uxrt::server::{answer, Answer};
 
@@ -16,10 +18,11 @@ uxrt::main!(main);
 
 fn main() -> i32 {
     let mut files = OpenFiles::default();
+    let console = Console::start();
     if let Err(errno) = give_console(&mut files) {
         uxrt::eprintln!("devices: cannot give the root server the console: {errno}");
     }
-    files::run(&mut Devices, files)
+    files::run(&mut Devices { console }, files)
 }
 
 /// Opens the console for good and gives it to the root server, which passes it as fds 0
@@ -34,7 +37,9 @@ fn give_console(files: &mut OpenFiles<OpenFile>) -> Result<(), Errno> {
     Reply::decode(reply.info.label(), &[]).results::<0>().map(drop)
 }
 
-struct Devices;
+struct Devices {
+    console: Console,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Device {
@@ -48,6 +53,7 @@ enum Device {
 /// Names in `/dev`, in order (as `readdir` lists them).
 const DEVICES: [(&str, Device); 3] = [("console", Device::Console), ("null", Device::Null), ("zero", Device::Zero)];
 
+#[derive(Clone, Copy)]
 struct OpenFile {
     device: Device,
     flags: OpenFlags,
@@ -72,8 +78,8 @@ impl Device {
         FileStat { ino, kind, size, links: 1 }
     }
 
-    /// Reads into `into`: zeros from `zero`, end of file from `null` (and, until input
-    /// moves from the root server here, from `console`).
+    /// Reads into `into` (the console's reads go to [`Console::read`]): zeros from
+    /// `zero`, end of file from `null`.
     fn read(self, into: &mut [u8]) -> Result<usize, Errno> {
         match self {
             Device::Directory => Err(Errno::EISDIR),
@@ -89,37 +95,11 @@ impl Device {
         match self {
             Device::Directory => Err(Errno::EISDIR),
             Device::Console => {
-                serial::write(bytes);
+                console::write(bytes);
                 Ok(bytes.len())
             }
             Device::Null | Device::Zero => Ok(bytes.len()),
         }
-    }
-}
-
-mod serial {
-    //! COM1 output, a byte at a time once the transmitter is ready.
-    use super::FIRST_MOUNT;
-    use sel4::invocations::{x86_io_port_in8, x86_io_port_out8};
-
-    /// The I/O port capability.
-    const PORTS: sel4::CPtr = FIRST_MOUNT;
-    const DATA: u16 = 0x3f8;
-    const LINE_STATUS: u16 = 0x3f8 + 5;
-    const TRANSMITTER_EMPTY: u8 = 0x20;
-
-    pub fn write(bytes: &[u8]) {
-        for &byte in bytes {
-            if byte == b'\n' {
-                put(b'\r');
-            }
-            put(byte);
-        }
-    }
-
-    fn put(byte: u8) {
-        while x86_io_port_in8(PORTS, LINE_STATUS).map_or(false, |status| status & TRANSMITTER_EMPTY == 0) {}
-        let _ = x86_io_port_out8(PORTS, DATA as u64, byte as u64);
     }
 }
 
@@ -163,8 +143,25 @@ impl FileServer for Devices {
     }
 
     fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
-        let Some(file) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
+        let Some(&open) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
+        let file = &open;
+        let console_read = match request {
+            FileRequest::Read { length } => Some(Read::Inline { length: length as usize }),
+            FileRequest::ReadShared { pid, span } => Some(Read::Shared { badge, pid, span }),
+            _ => None,
+        };
+        if let Some(read) = console_read.filter(|_| file.device == Device::Console) {
+            return match check(file, false) {
+                Ok(_) => self.console.read(files, read),
+                Err(errno) => Reply::error(errno).into(),
+            };
+        }
         let result = match request {
+            FileRequest::SetForeground { pid } if file.device == Device::Console => {
+                self.console.set_foreground(Pid::try_from(pid).ok().filter(|&p| p != 0));
+                Ok(0)
+            }
+            FileRequest::SetForeground { .. } => Err(Errno::ENOTTY),
             FileRequest::Read { length } => {
                 let mut bytes = [0; INLINE_MAX];
                 return match check(file, false).and_then(|d| d.read(&mut bytes[..length as usize])) {
@@ -192,7 +189,22 @@ impl FileServer for Devices {
             }
             _ => Err(Errno::EINVAL),
         };
-        answer(result.map(|n| [n as Word]))
+        match request {
+            FileRequest::SetForeground { .. } => answer(result.map(|_| [])),
+            _ => answer(result.map(|n| [n as Word])),
+        }
+    }
+
+    fn notified(&mut self, files: &mut OpenFiles<OpenFile>, _bits: Word) {
+        self.console.interrupt(files);
+    }
+
+    fn subscribe(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, notification: sel4::CPtr) -> Answer {
+        if files.get(badge).is_some_and(|f| f.device == Device::Console) {
+            return self.console.subscribe(notification);
+        }
+        uxrt::caps::free(notification);
+        answer(Ok([uxrt::protocols::events::Readiness::ALWAYS.0 as Word, 0]))
     }
 
     fn closed(&mut self, _files: &mut OpenFiles<OpenFile>, _file: OpenFile) {}

@@ -1,0 +1,9 @@
+//! `true`: succeeds.
+#![no_std]
+#![no_main]
+
+coreutils::main!(main);
+
+fn main() -> i32 {
+    0
+}

@@ -1,0 +1,90 @@
+//! What the shell does itself, because a child could not do it for the shell (change its
+//! directory, end it, wait for its jobs, set its variables).
+
+use crate::exec::Shell;
+use alloc::string::String;
+use uxrt::fs::{self, Fd};
+
+const BUILTINS: [&str; 7] = ["cd", "pwd", "exit", "wait", "export", "unset", ":"];
+
+pub fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+/// Runs builtin `words[0]` with its output on `out`; its status.
+pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
+    let Some(name) = words.first() else { return 0 };
+    let args = &words[1..];
+    match name.as_str() {
+        "cd" => {
+            let home = shell.vars.get("HOME").cloned().unwrap_or_else(|| "/".into());
+            let target = args.first().unwrap_or(&home);
+            match fs::chdir(target) {
+                Ok(()) => {
+                    if let Ok(cwd) = fs::getcwd() {
+                        shell.vars.insert("PWD".into(), cwd);
+                    }
+                    0
+                }
+                Err(errno) => {
+                    uxrt::eprintln!("sh: cd: {target}: {errno}");
+                    1
+                }
+            }
+        }
+        "pwd" => match fs::getcwd() {
+            Ok(cwd) => {
+                uxrt::io::print_to(out, format_args!("{cwd}\n"));
+                0
+            }
+            Err(errno) => {
+                uxrt::eprintln!("sh: pwd: {errno}");
+                1
+            }
+        },
+        "exit" => match args.first().map(|a| a.parse::<i32>()) {
+            None => {
+                let status = shell.last_status();
+                shell.set_exit(status);
+                status
+            }
+            Some(Ok(code)) => {
+                shell.set_exit(code as u8);
+                code as u8
+            }
+            Some(Err(_)) => {
+                uxrt::eprintln!("sh: exit: {}: not a number", args[0]);
+                shell.set_exit(2);
+                2
+            }
+        },
+        "wait" => match args.first().map(|a| a.parse::<uxrt::Pid>()) {
+            None => shell.wait_jobs(None),
+            Some(Ok(pid)) => shell.wait_jobs(Some(pid)),
+            Some(Err(_)) => {
+                uxrt::eprintln!("sh: wait: {}: not a pid", args[0]);
+                2
+            }
+        },
+        "export" => {
+            for arg in args {
+                if let Some((name, value)) = arg.split_once('=') {
+                    shell.vars.insert(name.into(), value.into());
+                }
+            }
+            if args.is_empty() {
+                for (name, value) in &shell.vars {
+                    uxrt::io::print_to(out, format_args!("export {name}={value}\n"));
+                }
+            }
+            0
+        }
+        "unset" => {
+            for arg in args {
+                shell.vars.remove(arg.as_str());
+            }
+            0
+        }
+        _ => 0, // `:`
+    }
+}

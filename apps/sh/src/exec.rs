@@ -1,0 +1,380 @@
+//! Running parsed command lines: and-or lists, pipelines of spawned programs with
+//! their redirections, background jobs.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use uxrt::fs::{self, Fd};
+use uxrt::protocols::file::OpenFlags;
+use uxrt::{Errno, Pid, Signal, WaitStatus};
+use uxrt_shell_syntax::{parse, Command, Connector, Mode, Pipeline, RedirectKind, Variables};
+
+/// Status of a command that was not found, and of one that could not start.
+const NOT_FOUND: u8 = 127;
+const CANNOT_RUN: u8 = 126;
+
+/// A pipeline left running in the background.
+struct Job {
+    number: usize,
+    pids: Vec<Pid>,
+    /// Pids that have ended.
+    ended: usize,
+    text: String,
+}
+
+pub struct Shell {
+    pub vars: BTreeMap<String, String>,
+    status: u8,
+    pid: Pid,
+    jobs: Vec<Job>,
+    exit: Option<u8>,
+    /// A foreground program was interrupted (`^C`): the rest of the line is dropped, as
+    /// a shell interrupted with it would.
+    interrupted: bool,
+    pub interactive: bool,
+}
+
+impl Variables for Shell {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+    fn status(&self) -> u8 {
+        self.status
+    }
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+}
+
+/// A program to start: its words and fds (fd in the child, fd here), and the fds to
+/// close here once it started (files its redirections opened).
+struct Prepared {
+    words: Vec<String>,
+    fds: BTreeMap<u32, Fd>,
+    opened: Vec<Fd>,
+    env: Vec<String>,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        for &fd in &self.opened {
+            let _ = fs::close(fd);
+        }
+    }
+}
+
+/// A shell-like status: the exit code, or 128 + the signal.
+fn status_of(status: WaitStatus) -> u8 {
+    match status {
+        WaitStatus::Exited(code) => code,
+        WaitStatus::Signaled(signal) => 128u8.saturating_add(signal.0),
+    }
+}
+
+impl Shell {
+    pub fn new(vars: BTreeMap<String, String>) -> Shell {
+        Shell {
+            vars,
+            status: 0,
+            pid: uxrt::process::getpid(),
+            jobs: Vec::new(),
+            exit: None,
+            interrupted: false,
+            interactive: false,
+        }
+    }
+
+    pub fn exiting(&self) -> bool {
+        self.exit.is_some()
+    }
+
+    pub fn exit_status(&self) -> u8 {
+        self.exit.unwrap_or(self.status)
+    }
+
+    pub(crate) fn set_exit(&mut self, code: u8) {
+        self.exit = Some(code);
+    }
+
+    pub(crate) fn last_status(&self) -> u8 {
+        self.status
+    }
+
+    /// Parses and runs one line.
+    pub fn run_line(&mut self, line: &str) {
+        let list = match parse(line) {
+            Ok(list) => list,
+            Err(error) => {
+                uxrt::eprintln!("sh: {error}");
+                self.status = 2;
+                return;
+            }
+        };
+        self.interrupted = false;
+        for (and_or, mode) in &list.0 {
+            if self.exiting() || self.interrupted {
+                return;
+            }
+            match mode {
+                Mode::Background => {
+                    self.background(&and_or.first, line);
+                    if !and_or.rest.is_empty() {
+                        uxrt::eprintln!("sh: only a single pipeline can run in the background");
+                    }
+                }
+                Mode::Foreground => {
+                    self.status = self.foreground(&and_or.first);
+                    for (connector, pipeline) in &and_or.rest {
+                        let run = match connector {
+                            Connector::And => self.status == 0,
+                            Connector::Or => self.status != 0,
+                        };
+                        if run && !self.exiting() && !self.interrupted {
+                            self.status = self.foreground(pipeline);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a pipeline and waits for it; its status (the last command's).
+    fn foreground(&mut self, pipeline: &Pipeline) -> u8 {
+        let status = match self.single_builtin(pipeline) {
+            Some(status) => status,
+            None => {
+                let started = self.start(pipeline);
+                let last = started.last().copied();
+                if let Some(Ok(pid)) = last {
+                    // (A console; on other files this does nothing.)
+                    let _ = fs::set_foreground(fs::STDIN, Some(pid));
+                }
+                let mut status = 0;
+                for (command, started) in pipeline.commands.iter().zip(started) {
+                    status = match started {
+                        Ok(pid) => self.wait_reported(pid, command),
+                        Err(status) => status,
+                    };
+                }
+                if last.is_some_and(|l| l.is_ok()) {
+                    let _ = fs::set_foreground(fs::STDIN, None);
+                }
+                status
+            }
+        };
+        if pipeline.negated {
+            (status == 0) as u8
+        } else {
+            status
+        }
+    }
+
+    /// A pipeline of one builtin runs in the shell itself.
+    fn single_builtin(&mut self, pipeline: &Pipeline) -> Option<u8> {
+        let [command] = pipeline.commands.as_slice() else { return None };
+        // (Assignments or redirections alone are the shell's own business too.)
+        let builtin = command.words.first().is_none_or(|w| crate::builtins::is_builtin(&w.expand(self)));
+        if !builtin {
+            return None;
+        }
+        let prepared = match self.prepare(command, fs::STDIN, fs::STDOUT) {
+            Ok(prepared) => prepared,
+            Err(status) => return Some(status),
+        };
+        let out = prepared.fds.get(&1).copied().unwrap_or(fs::STDOUT);
+        Some(crate::builtins::run(self, &prepared.words, out))
+    }
+
+    fn wait_reported(&mut self, pid: Pid, command: &Command) -> u8 {
+        match uxrt::process::wait_pid(pid) {
+            Ok(status) => {
+                if let WaitStatus::Signaled(signal) = status {
+                    self.interrupted |= signal == Signal::SIGINT;
+                    if signal != Signal::SIGINT && signal != Signal::SIGPIPE {
+                        let name = command.words.first().map(|w| w.expand(self)).unwrap_or_default();
+                        uxrt::eprintln!("sh: {name}: killed by {signal}");
+                    }
+                }
+                status_of(status)
+            }
+            Err(errno) => {
+                uxrt::eprintln!("sh: wait: {errno}");
+                CANNOT_RUN
+            }
+        }
+    }
+
+    /// Starts every command of `pipeline`, each reading the one before through a pipe:
+    /// the pid of each, or the status of one that could not start.
+    fn start(&mut self, pipeline: &Pipeline) -> Vec<Result<Pid, u8>> {
+        let mut started = Vec::new();
+        let mut input: Option<Fd> = None;
+        let count = pipeline.commands.len();
+        for (i, command) in pipeline.commands.iter().enumerate() {
+            let pipe = if i + 1 < count {
+                match fs::pipe() {
+                    Ok(pipe) => Some(pipe),
+                    Err(errno) => {
+                        uxrt::eprintln!("sh: pipe: {errno}");
+                        started.push(Err(CANNOT_RUN));
+                        break;
+                    }
+                }
+            } else {
+                None
+            };
+            let stdin = input.unwrap_or(fs::STDIN);
+            let stdout = pipe.map_or(fs::STDOUT, |(_, write)| write);
+            started.push(self.spawn(command, stdin, stdout));
+            // The children hold their copies: the shell's go, so readers see the end.
+            if let Some(fd) = input.take() {
+                let _ = fs::close(fd);
+            }
+            if let Some((read, write)) = pipe {
+                let _ = fs::close(write);
+                input = Some(read);
+            }
+        }
+        if let Some(fd) = input {
+            let _ = fs::close(fd);
+        }
+        started
+    }
+
+    fn spawn(&mut self, command: &Command, stdin: Fd, stdout: Fd) -> Result<Pid, u8> {
+        let prepared = self.prepare(command, stdin, stdout)?;
+        let Some(name) = prepared.words.first() else { return Err(0) };
+        let path = self.resolve(name);
+        let fds: Vec<(u32, u32)> = prepared.fds.iter().map(|(&child, &here)| (child, here)).collect();
+        match uxrt::process::spawn_with_fds(&path, &prepared.words, &prepared.env, &fds) {
+            Ok(pid) => Ok(pid),
+            Err(Errno::ENOENT) => {
+                uxrt::eprintln!("sh: {name}: not found");
+                Err(NOT_FOUND)
+            }
+            Err(errno) => {
+                uxrt::eprintln!("sh: {name}: {errno}");
+                Err(CANNOT_RUN)
+            }
+        }
+    }
+
+    /// Expands a command's words and applies its redirections to the fds it starts with.
+    fn prepare(&mut self, command: &Command, stdin: Fd, stdout: Fd) -> Result<Prepared, u8> {
+        let words: Vec<String> = command.words.iter().map(|w| w.expand(self)).collect();
+        let mut prepared = Prepared {
+            words,
+            fds: BTreeMap::from([(0, stdin), (1, stdout), (2, fs::STDERR)]),
+            opened: Vec::new(),
+            env: Vec::new(),
+        };
+        for redirect in &command.redirects {
+            let target = redirect.target.expand(self);
+            let flags = match redirect.kind {
+                RedirectKind::Input => OpenFlags::READ_ONLY,
+                RedirectKind::Output => OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::TRUNCATE,
+                RedirectKind::Append => OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::APPEND,
+                RedirectKind::Duplicate(source) => {
+                    let Some(&fd) = prepared.fds.get(&source) else {
+                        uxrt::eprintln!("sh: {source}: bad file descriptor");
+                        return Err(1);
+                    };
+                    prepared.fds.insert(redirect.fd, fd);
+                    continue;
+                }
+            };
+            match fs::open(&target, flags, 0o644) {
+                Ok(fd) => {
+                    prepared.opened.push(fd);
+                    prepared.fds.insert(redirect.fd, fd);
+                }
+                Err(errno) => {
+                    uxrt::eprintln!("sh: {target}: {errno}");
+                    return Err(1);
+                }
+            }
+        }
+        let mut env = self.vars.clone();
+        for (name, value) in &command.assignments {
+            env.insert(name.clone(), value.expand(self));
+        }
+        if command.words.is_empty() {
+            // Assignments alone set the shell's variables.
+            self.vars = env;
+        } else {
+            prepared.env = env.iter().map(|(name, value)| alloc::format!("{name}={value}")).collect();
+        }
+        Ok(prepared)
+    }
+
+    /// Where a command's program is: as given when it has a `/`, otherwise in `$PATH`'s
+    /// first directory that has it (`/bin` when none does).
+    fn resolve(&self, name: &str) -> String {
+        if name.contains('/') {
+            return name.into();
+        }
+        let path = self.vars.get("PATH").map_or("/bin", String::as_str);
+        for dir in path.split(':').filter(|d| !d.is_empty()) {
+            let candidate = alloc::format!("{dir}/{name}");
+            if fs::stat(&candidate).is_ok() {
+                return candidate;
+            }
+        }
+        alloc::format!("/bin/{name}")
+    }
+
+    fn background(&mut self, pipeline: &Pipeline, line: &str) {
+        let pids: Vec<Pid> = self.start(pipeline).into_iter().filter_map(Result::ok).collect();
+        let Some(&last) = pids.last() else {
+            self.status = NOT_FOUND;
+            return;
+        };
+        let number = self.jobs.iter().map(|j| j.number).max().unwrap_or(0) + 1;
+        if self.interactive {
+            uxrt::eprintln!("[{number}] {last}");
+        }
+        let text = String::from(line.split('&').next().unwrap_or(line).trim());
+        self.jobs.push(Job { number, pids, ended: 0, text });
+        self.vars.insert("!".into(), alloc::format!("{last}"));
+        self.status = 0;
+    }
+
+    /// Reaps background jobs that have ended (an interactive shell says so).
+    pub fn report_jobs(&mut self) {
+        let interactive = self.interactive;
+        self.jobs.retain_mut(|job| {
+            while job.ended < job.pids.len() {
+                match uxrt::process::try_wait(Some(job.pids[job.ended])) {
+                    Ok(None) => return true,
+                    Ok(Some(_)) | Err(_) => job.ended += 1,
+                }
+            }
+            if interactive {
+                uxrt::eprintln!("[{}] Done {}", job.number, job.text);
+            }
+            false
+        });
+    }
+
+    /// `wait`: every background job (or the one whose pid is given); the status of the
+    /// last one waited for.
+    pub(crate) fn wait_jobs(&mut self, only: Option<Pid>) -> u8 {
+        let mut status = 0;
+        let mut found = only.is_none();
+        for job in core::mem::take(&mut self.jobs) {
+            if only.is_some_and(|pid| !job.pids.contains(&pid)) {
+                self.jobs.push(job);
+                continue;
+            }
+            found = true;
+            for &pid in &job.pids[job.ended..] {
+                status = uxrt::process::wait_pid(pid).map_or(NOT_FOUND, status_of);
+            }
+        }
+        if !found {
+            uxrt::eprintln!("sh: wait: pid {} is not a child of this shell", only.unwrap_or(0));
+            return NOT_FOUND;
+        }
+        status
+    }
+}

@@ -1,0 +1,84 @@
+//! uxrt's shell: reads command lines (from the console, a script, or `-c`), and runs
+//! them: pipelines, redirections, `;` `&&` `||` lists, background jobs, and the
+//! builtins `cd`, `pwd`, `exit`, `wait`, `export`, `unset`, `:`. The language is parsed
+//! by `uxrt-shell-syntax` (host-tested); this program expands and executes it.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod builtins;
+mod exec;
+mod input;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use exec::Shell;
+use input::LineReader;
+use uxrt::fs;
+use uxrt::protocols::file::FileKind;
+
+uxrt::main!(main);
+
+const USAGE: &str = "usage: sh [-c COMMAND [NAME ARG...] | FILE]";
+
+fn main() -> i32 {
+    let mut args = uxrt::env::args().skip(1);
+    let mut shell = Shell::new(environment());
+    match args.next() {
+        Some("-c") => {
+            let Some(command) = args.next() else {
+                uxrt::eprintln!("{USAGE}");
+                return 2;
+            };
+            shell.run_line(command);
+        }
+        Some(flag) if flag.starts_with('-') => {
+            uxrt::eprintln!("sh: unknown option {flag}\n{USAGE}");
+            return 2;
+        }
+        Some(script) => match fs::open(script, 0, 0) {
+            Ok(fd) => {
+                run_lines(&mut shell, &mut LineReader::new(fd), None);
+                let _ = fs::close(fd);
+            }
+            Err(errno) => {
+                uxrt::eprintln!("sh: {script}: {errno}");
+                return 127;
+            }
+        },
+        None => {
+            // On a terminal the shell prompts and reports background jobs.
+            let interactive = fs::fstat(fs::STDIN).is_ok_and(|s| s.kind == FileKind::CharacterDevice);
+            shell.interactive = interactive;
+            let prompt = interactive.then(|| String::from(uxrt::env::var("PS1").unwrap_or("$ ")));
+            run_lines(&mut shell, &mut LineReader::new(fs::STDIN), prompt.as_deref());
+        }
+    }
+    shell.exit_status() as i32
+}
+
+fn run_lines(shell: &mut Shell, reader: &mut LineReader, prompt: Option<&str>) {
+    while !shell.exiting() {
+        shell.report_jobs();
+        if let Some(prompt) = prompt {
+            uxrt::eprint!("{prompt}");
+        }
+        match reader.next_line() {
+            Some(line) => shell.run_line(&line),
+            None => break,
+        }
+    }
+}
+
+/// The variables the shell starts with: its environment.
+fn environment() -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    for pair in uxrt::env::vars() {
+        let text = String::from_utf8_lossy(pair);
+        if let Some((name, value)) = text.split_once('=') {
+            vars.insert(String::from(name), String::from(value));
+        }
+    }
+    vars
+}

@@ -1,0 +1,216 @@
+//! Splits a line into words and operators, decoding quotes and escapes as it goes.
+
+use crate::{Part, SyntaxError, Word};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Token {
+    Word(Word),
+    Pipe,
+    And,
+    Or,
+    Semicolon,
+    Ampersand,
+    Bang,
+    /// `[fd]<`, `[fd]>`, `[fd]>>`, `[fd]>&N`.
+    Less(Option<u32>),
+    Greater(Option<u32>),
+    DoubleGreater(Option<u32>),
+    GreaterAmpersand(Option<u32>, u32),
+}
+
+/// Characters that end an unquoted word.
+fn is_operator(c: char) -> bool {
+    matches!(c, '|' | '&' | ';' | '<' | '>')
+}
+
+struct Lexer<'a> {
+    chars: core::iter::Peekable<core::str::Chars<'a>>,
+    tokens: Vec<Token>,
+}
+
+pub fn tokens(line: &str) -> Result<Vec<Token>, SyntaxError> {
+    let mut lexer = Lexer { chars: line.chars().peekable(), tokens: Vec::new() };
+    lexer.run()?;
+    Ok(lexer.tokens)
+}
+
+fn error<T>(message: &str) -> Result<T, SyntaxError> {
+    Err(SyntaxError(message.into()))
+}
+
+impl Lexer<'_> {
+    fn run(&mut self) -> Result<(), SyntaxError> {
+        while let Some(&c) = self.chars.peek() {
+            match c {
+                ' ' | '\t' | '\r' | '\n' => {
+                    self.chars.next();
+                }
+                '#' => break,
+                '|' => {
+                    self.chars.next();
+                    let token = if self.eat('|') { Token::Or } else { Token::Pipe };
+                    self.tokens.push(token);
+                }
+                '&' => {
+                    self.chars.next();
+                    let token = if self.eat('&') { Token::And } else { Token::Ampersand };
+                    self.tokens.push(token);
+                }
+                ';' => {
+                    self.chars.next();
+                    self.tokens.push(Token::Semicolon);
+                }
+                '<' | '>' => self.redirect(None)?,
+                '!' if self.lone_bang() => {
+                    self.chars.next();
+                    self.tokens.push(Token::Bang);
+                }
+                _ => self.word()?,
+            }
+        }
+        Ok(())
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.chars.next_if_eq(&c).is_some()
+    }
+
+    /// `!` alone (followed by a blank or the end) where a pipeline starts is the
+    /// negation operator; anywhere else it is a word.
+    fn lone_bang(&self) -> bool {
+        let mut ahead = self.chars.clone();
+        ahead.next();
+        let alone = ahead.peek().is_none_or(|c| c.is_whitespace());
+        let starts_pipeline =
+            matches!(self.tokens.last(), None | Some(Token::Semicolon | Token::Ampersand | Token::And | Token::Or));
+        alone && starts_pipeline
+    }
+
+    fn redirect(&mut self, fd: Option<u32>) -> Result<(), SyntaxError> {
+        let token = match self.chars.next() {
+            Some('<') => Token::Less(fd),
+            Some('>') if self.eat('>') => Token::DoubleGreater(fd),
+            Some('>') if self.eat('&') => {
+                let mut digits = String::new();
+                while let Some(d) = self.chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                match digits.parse() {
+                    Ok(target) => Token::GreaterAmpersand(fd, target),
+                    Err(_) => return error(">& needs a file descriptor number"),
+                }
+            }
+            _ => Token::Greater(fd),
+        };
+        self.tokens.push(token);
+        Ok(())
+    }
+
+    fn word(&mut self) -> Result<(), SyntaxError> {
+        let mut parts: Vec<Part> = Vec::new();
+        let mut literal = String::new();
+        let mut all_digits = true;
+        while let Some(&c) = self.chars.peek() {
+            if c.is_whitespace() || is_operator(c) {
+                break;
+            }
+            self.chars.next();
+            if !c.is_ascii_digit() {
+                all_digits = false;
+            }
+            match c {
+                '\'' => loop {
+                    match self.chars.next() {
+                        Some('\'') => break,
+                        Some(q) => literal.push(q),
+                        None => return error("unterminated '"),
+                    }
+                },
+                '"' => self.double_quoted(&mut parts, &mut literal)?,
+                '\\' => match self.chars.next() {
+                    Some(escaped) => literal.push(escaped),
+                    None => return error("\\ at the end of the line"),
+                },
+                '$' => self.dollar(&mut parts, &mut literal)?,
+                _ => literal.push(c),
+            }
+        }
+        // `2>file`: digits right before a redirection are its fd.
+        if all_digits && parts.is_empty() && matches!(self.chars.peek(), Some('<' | '>')) {
+            if let Ok(fd) = literal.parse() {
+                return self.redirect(Some(fd));
+            }
+        }
+        if !literal.is_empty() || parts.is_empty() {
+            parts.push(Part::Literal(literal));
+        }
+        self.tokens.push(Token::Word(Word(parts)));
+        Ok(())
+    }
+
+    fn double_quoted(&mut self, parts: &mut Vec<Part>, literal: &mut String) -> Result<(), SyntaxError> {
+        loop {
+            match self.chars.next() {
+                Some('"') => return Ok(()),
+                Some('\\') => match self.chars.next() {
+                    Some(c @ ('"' | '\\' | '$' | '`')) => literal.push(c),
+                    Some(c) => {
+                        literal.push('\\');
+                        literal.push(c);
+                    }
+                    None => return error("unterminated \""),
+                },
+                Some('$') => self.dollar(parts, literal)?,
+                Some(c) => literal.push(c),
+                None => return error("unterminated \""),
+            }
+        }
+    }
+
+    /// After a `$`: a variable, `$?`, `$$`, or (followed by nothing it knows) a plain `$`.
+    fn dollar(&mut self, parts: &mut Vec<Part>, literal: &mut String) -> Result<(), SyntaxError> {
+        let part = match self.chars.peek() {
+            Some('?') => {
+                self.chars.next();
+                Part::Status
+            }
+            Some('$') => {
+                self.chars.next();
+                Part::ShellPid
+            }
+            Some('{') => {
+                self.chars.next();
+                let mut name = String::new();
+                loop {
+                    match self.chars.next() {
+                        Some('}') => break,
+                        Some(c) if c.is_ascii_alphanumeric() || c == '_' => name.push(c),
+                        _ => return error("bad ${...}"),
+                    }
+                }
+                if name.is_empty() {
+                    return error("bad ${...}");
+                }
+                Part::Variable(name)
+            }
+            Some(&c) if c.is_ascii_alphabetic() || c == '_' => {
+                let mut name = String::new();
+                while let Some(c) = self.chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                    name.push(c);
+                }
+                Part::Variable(name)
+            }
+            _ => {
+                literal.push('$');
+                return Ok(());
+            }
+        };
+        if !literal.is_empty() {
+            parts.push(Part::Literal(core::mem::take(literal)));
+        }
+        parts.push(part);
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! The language of uxrt's `sh`, a small POSIX-like subset, as pure logic (host-tested):
+//!
+//! ```text
+//! list     := and_or ((';' | '&') and_or)* [';' | '&']
+//! and_or   := pipeline (('&&' | '||') pipeline)*
+//! pipeline := ['!'] command ('|' command)*
+//! command  := (NAME=word)* (word | redirect)+
+//! redirect := [digit] ('<' | '>' | '>>') word  |  [digit] '>&' digit
+//! word     := (plain | 'single' | "double with $x" | \c | $NAME | ${NAME} | $? | $$)+
+//! ```
+//!
+//! `#` starts a comment where a word could start. Expansions are not split into fields
+//! and there is no globbing: `$x` is always one word.
+#![no_std]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+mod lexer;
+mod parser;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub use parser::parse;
+
+/// A piece of a word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    Literal(String),
+    /// `$NAME` or `${NAME}`.
+    Variable(String),
+    /// `$?`: the status of the last command.
+    Status,
+    /// `$$`: the shell's pid.
+    ShellPid,
+}
+
+/// A word before expansion.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Word(pub Vec<Part>);
+
+/// What expansion needs from the shell.
+pub trait Variables {
+    fn get(&self, name: &str) -> Option<&str>;
+    fn status(&self) -> u8;
+    fn pid(&self) -> u32;
+}
+
+impl Word {
+    pub fn literal(text: &str) -> Word {
+        Word(alloc::vec![Part::Literal(text.into())])
+    }
+
+    /// The word with its variables replaced (an unset one is empty).
+    pub fn expand(&self, variables: &impl Variables) -> String {
+        let mut out = String::new();
+        for part in &self.0 {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Variable(name) => out.push_str(variables.get(name).unwrap_or("")),
+                Part::Status => out.push_str(&alloc::format!("{}", variables.status())),
+                Part::ShellPid => out.push_str(&alloc::format!("{}", variables.pid())),
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectKind {
+    /// `<`: open for reading.
+    Input,
+    /// `>`: create or truncate.
+    Output,
+    /// `>>`: create or append.
+    Append,
+    /// `>&N`: a copy of fd N.
+    Duplicate(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    pub fd: u32,
+    pub kind: RedirectKind,
+    /// The file (empty for `Duplicate`).
+    pub target: Word,
+}
+
+/// A simple command: assignments, words (the program and its arguments), redirections
+/// in the order written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Command {
+    pub assignments: Vec<(String, Word)>,
+    pub words: Vec<Word>,
+    pub redirects: Vec<Redirect>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pipeline {
+    /// `!`: the status is inverted.
+    pub negated: bool,
+    pub commands: Vec<Command>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connector {
+    /// `&&`: run the next if this succeeded.
+    And,
+    /// `||`: run the next if this failed.
+    Or,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AndOr {
+    pub first: Pipeline,
+    pub rest: Vec<(Connector, Pipeline)>,
+}
+
+/// Whether the shell waits for an and-or list (`;`, or the end) or not (`&`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Foreground,
+    Background,
+}
+
+/// A command line: and-or lists, each run in the foreground or background.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct List(pub Vec<(AndOr, Mode)>);
+
+/// Why a line does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError(pub String);
+
+impl core::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        write!(f, "syntax error: {}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+use crate::*;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::string::ToString;
+use std::vec;
+
+struct Vars(BTreeMap<String, String>);
+
+impl Variables for Vars {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+    fn status(&self) -> u8 {
+        3
+    }
+    fn pid(&self) -> u32 {
+        42
+    }
+}
+
+fn vars() -> Vars {
+    Vars(BTreeMap::from([("HOME".to_string(), "/home/u".to_string()), ("X".to_string(), "a b".to_string())]))
+}
+
+/// The expanded words of each command of each pipeline, in order.
+fn shape(line: &str) -> Vec<Vec<Vec<String>>> {
+    let list = parse(line).unwrap();
+    let v = vars();
+    let words = |p: &Pipeline| -> Vec<Vec<String>> {
+        p.commands.iter().map(|c| c.words.iter().map(|w| w.expand(&v)).collect()).collect()
+    };
+    list.0
+        .iter()
+        .flat_map(|(a, _)| core::iter::once(&a.first).chain(a.rest.iter().map(|(_, p)| p)))
+        .map(words)
+        .collect()
+}
+
+#[test]
+fn words_split_on_blanks_and_operators() {
+    assert_eq!(shape("ls  -l /bin"), [[vec!["ls", "-l", "/bin"]]]);
+    assert_eq!(shape("ls / | wc -l"), [vec![vec!["ls", "/"], vec!["wc", "-l"]]]);
+    assert_eq!(shape("a;b"), [[vec!["a"]], [vec!["b"]]]);
+    assert_eq!(shape("a&&b||c"), [[vec!["a"]], [vec!["b"]], [vec!["c"]]]);
+}
+
+#[test]
+fn lists_know_their_modes_and_connectors() {
+    let list = parse("sleep 1 & echo x; false || true && echo y").unwrap();
+    let modes: Vec<Mode> = list.0.iter().map(|(_, m)| *m).collect();
+    assert_eq!(modes, [Mode::Background, Mode::Foreground, Mode::Foreground]);
+    let connectors: Vec<Connector> = list.0[2].0.rest.iter().map(|(c, _)| *c).collect();
+    assert_eq!(connectors, [Connector::Or, Connector::And]);
+    assert_eq!(parse("a &").unwrap().0[0].1, Mode::Background);
+    assert!(parse("! false").unwrap().0[0].0.first.negated);
+    assert!(!parse("echo !").unwrap().0[0].0.first.negated);
+}
+
+#[test]
+fn quotes_and_escapes() {
+    assert_eq!(
+        shape(r#"echo 'a  b' "c $X d" e\ f '$X' "\$X" "q\"q""#),
+        [[vec!["echo", "a  b", "c a b d", "e f", "$X", "$X", "q\"q"]]]
+    );
+    assert_eq!(shape(r#"echo "" ''"#), [[vec!["echo", "", ""]]]);
+    assert_eq!(shape("echo a'b'\"c\""), [[vec!["echo", "abc"]]]);
+}
+
+#[test]
+fn variables_status_and_pid_expand() {
+    assert_eq!(
+        shape("echo $HOME/x ${HOME}y $? $$ $NOPE. $ a$"),
+        [[vec!["echo", "/home/u/x", "/home/uy", "3", "42", ".", "$", "a$"]]]
+    );
+    // An expansion stays one word (no field splitting).
+    assert_eq!(shape("echo $X"), [[vec!["echo", "a b"]]]);
+}
+
+#[test]
+fn comments_end_the_line() {
+    assert_eq!(shape("echo a # b c"), [[vec!["echo", "a"]]]);
+    assert_eq!(shape("echo a#b"), [[vec!["echo", "a#b"]]]);
+    assert_eq!(parse("# nothing").unwrap(), List::default());
+    assert_eq!(parse("   ").unwrap(), List::default());
+}
+
+#[test]
+fn redirections_take_fds_and_targets() {
+    let list = parse("cat <in >out 2>>err 2>&1 x").unwrap();
+    let command = &list.0[0].0.first.commands[0];
+    let v = vars();
+    let redirects: Vec<(u32, RedirectKind, String)> =
+        command.redirects.iter().map(|r| (r.fd, r.kind, r.target.expand(&v))).collect();
+    assert_eq!(
+        redirects,
+        [
+            (0, RedirectKind::Input, "in".into()),
+            (1, RedirectKind::Output, "out".into()),
+            (2, RedirectKind::Append, "err".into()),
+            (2, RedirectKind::Duplicate(1), "".into()),
+        ]
+    );
+    assert_eq!(command.words.len(), 2);
+    // A number that is an argument stays one.
+    assert_eq!(shape("echo 2 > f"), [[vec!["echo", "2"]]]);
+}
+
+#[test]
+fn assignments_come_before_the_command() {
+    let list = parse("A=1 B=$HOME env C=3").unwrap();
+    let command = &list.0[0].0.first.commands[0];
+    let v = vars();
+    let assigned: Vec<(String, String)> = command.assignments.iter().map(|(n, w)| (n.clone(), w.expand(&v))).collect();
+    assert_eq!(assigned, [("A".into(), "1".into()), ("B".into(), "/home/u".into())]);
+    assert_eq!(command.words.iter().map(|w| w.expand(&v)).collect::<Vec<_>>(), ["env", "C=3"]);
+    let alone = parse("X=y").unwrap();
+    assert!(alone.0[0].0.first.commands[0].words.is_empty());
+    assert_eq!(shape("1A=2"), [[vec!["1A=2"]]]);
+}
+
+#[test]
+fn syntax_errors_are_reported() {
+    for bad in ["| a", "a |", "a && ", "; a", "a >", "a < | b", "echo 'x", "echo \"x", "a \\", "echo ${", "a >& b", "&"]
+    {
+        assert!(parse(bad).is_err(), "{bad:?} parsed");
+    }
+    assert_eq!(parse("a | | b").unwrap_err().to_string(), "syntax error: unexpected `|`");
+}
+
+proptest! {
+    /// Any line: a list or a syntax error, never a panic.
+    #[test]
+    fn arbitrary_lines_parse_or_fail_cleanly(line in "[ -~\t]{0,80}") {
+        let _ = parse(&line);
+    }
+
+    /// Plain words (no special characters) come back exactly as written.
+    #[test]
+    fn plain_words_round_trip(words in proptest::collection::vec("[a-zA-Z0-9_./,:+-]{1,12}", 1..8)) {
+        let line = words.join(" ");
+        let got = shape(&line);
+        prop_assert_eq!(got, vec![vec![words]]);
+    }
+
+    /// Single quotes keep anything but a quote verbatim.
+    #[test]
+    fn single_quotes_are_verbatim(text in "[ -&(-~]{0,40}") {
+        let got = shape(&std::format!("echo '{text}'"));
+        prop_assert_eq!(got, vec![vec![vec!["echo".to_string(), text]]]);
+    }
+}
