@@ -3,6 +3,9 @@
 //! memory shared with a client. `files` builds a file server's main loop on these.
 
 pub mod files;
+mod watchers;
+
+pub use watchers::Watchers;
 
 use crate::{caps, sys};
 use sel4::{ipc_buffer, CPtr, MessageInfo, Word};

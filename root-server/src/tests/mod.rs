@@ -135,6 +135,7 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "poll_timeouts", run: poll::timeouts },
     Test { name: "poll_children_in_the_same_wait", run: poll::children_in_the_same_wait },
     Test { name: "poll_epoll_level_edge_one_shot", run: poll::epoll_level_edge_one_shot },
+    Test { name: "poll_shared_end_wakes_every_watcher", run: poll::shared_end_wakes_every_watcher },
     Test { name: "poll_n_fds_k_ready", run: poll::n_fds_k_ready },
     Test { name: "posix_c_pipes_and_poll_as_on_the_host", run: posix::pipes_and_poll },
     Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },

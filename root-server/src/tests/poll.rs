@@ -21,6 +21,11 @@ pub fn epoll_level_edge_one_shot(env: &mut Env) -> Outcome {
     succeeds(env, &["/bin/polltest", "epoll"])
 }
 
+/// A pipe end watched by two processes and by two fds of one: a write wakes all.
+pub fn shared_end_wakes_every_watcher(env: &mut Env) -> Outcome {
+    succeeds(env, &["/bin/polltest", "shared"])
+}
+
 /// N fds from 1 to 16384 (pipes: twice as many fds held), k = 1 and 16 ready.
 pub fn n_fds_k_ready(env: &mut Env) -> Outcome {
     for n in ["1", "16", "64", "65", "256", "1024", "4096", "16384"] {

@@ -11,7 +11,7 @@ use uxrt::protocols::file::{Inline, Span, INLINE_MAX};
 use uxrt::protocols::startup::FIRST_MOUNT;
 use uxrt::protocols::{Pid, Reply, Signal, Word};
 use uxrt::server::files::OpenFiles;
-use uxrt::server::{answer, signal, Answer, Deferred};
+use uxrt::server::{answer, Answer, Deferred, Watchers};
 use uxrt_line_discipline::{Action, LineDiscipline};
 
 /// The I/O port capability, then COM1's IRQ handler (see `root-server/src/servers.rs`).
@@ -24,10 +24,6 @@ const MODEM_CONTROL: u16 = 0x3f8 + 4;
 const LINE_STATUS: u16 = 0x3f8 + 5;
 const DATA_READY: u8 = 0x01;
 const TRANSMITTER_EMPTY: u8 = 0x20;
-
-/// Readiness subscriptions kept (the console is one open file shared by every process
-/// the root server starts; the oldest subscription goes first).
-const MAX_WATCHERS: usize = 32;
 
 fn in8(port: u16) -> u8 {
     x86_io_port_in8(PORTS, port).unwrap_or(0)
@@ -68,7 +64,7 @@ struct Reader {
 pub struct Console {
     discipline: LineDiscipline,
     readers: VecDeque<Reader>,
-    watchers: VecDeque<sel4::CPtr>,
+    watchers: Watchers,
     /// The process `^C` interrupts (the shell names the job it waits for).
     foreground: Option<Pid>,
 }
@@ -81,7 +77,7 @@ impl Console {
         let mut console = Console {
             discipline: LineDiscipline::default(),
             readers: VecDeque::new(),
-            watchers: VecDeque::new(),
+            watchers: Watchers::default(),
             foreground: None,
         };
         console.drain();
@@ -95,9 +91,7 @@ impl Console {
         // its (edge-triggered) interrupt unseen, and no new edge comes until it is read.
         let _ = irq_handler_ack(IRQ_HANDLER);
         if self.drain() {
-            for &watcher in &self.watchers {
-                signal(watcher);
-            }
+            self.watchers.signal();
         }
         self.answer_readers(files);
     }
@@ -196,12 +190,7 @@ impl Console {
 
     /// Keeps `notification` to signal when input becomes readable.
     pub fn subscribe(&mut self, notification: sel4::CPtr) -> Answer {
-        if self.watchers.len() == MAX_WATCHERS {
-            if let Some(oldest) = self.watchers.pop_front() {
-                uxrt::caps::free(oldest);
-            }
-        }
-        self.watchers.push_back(notification);
+        self.watchers.add(notification);
         let now = if self.discipline.readable() { Readiness::ALWAYS } else { Readiness::WRITABLE };
         answer(Ok([now.0 as Word, Readiness::READABLE.0 as Word]))
     }

@@ -6,7 +6,7 @@ use uxrt::protocols::events::{transferred, Readiness};
 use uxrt::protocols::file::{Inline, INLINE_MAX};
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
-use uxrt::server::{signal, signal_bits, Deferred};
+use uxrt::server::{Deferred, Watchers};
 
 /// Bytes a pipe holds (as Linux's default).
 pub const CAPACITY: usize = 64 * 1024;
@@ -24,8 +24,8 @@ pub struct Pipe {
     writer_pending: bool,
     pub readers_waiting: VecDeque<Waiter>,
     pub writers_waiting: VecDeque<Waiter>,
-    /// The notifications subscribed to each end's readiness (a client's, write-only).
-    watches: [Option<sel4::CPtr>; 2],
+    /// The notifications subscribed to each end's readiness (clients', write-only).
+    watches: [Watchers; 2],
 }
 
 /// Index of an end in `watches`.
@@ -42,7 +42,7 @@ impl Pipe {
             writer_pending: true,
             readers_waiting: VecDeque::new(),
             writers_waiting: VecDeque::new(),
-            watches: [None, None],
+            watches: [Watchers::default(), Watchers::default()],
         }
     }
 
@@ -68,25 +68,21 @@ impl Pipe {
         ready
     }
 
-    /// Signals `notification` when the end becomes ready (replacing any earlier one);
-    /// returns the readiness now.
+    /// Signals `notification` (too) when the end becomes ready; returns the readiness
+    /// now.
     pub fn subscribe(&mut self, write: bool, notification: sel4::CPtr) -> Readiness {
-        self.unsubscribe(write);
-        self.watches[end(write)] = Some(notification);
+        self.watches[end(write)].add(notification);
         self.readiness(write)
     }
 
+    /// The end is closed: its watchers go.
     pub fn unsubscribe(&mut self, write: bool) {
-        if let Some(old) = self.watches[end(write)].take() {
-            uxrt::caps::free(old);
-        }
+        self.watches[end(write)].clear();
     }
 
-    /// The end's subscriber learns of a hang-up or error, with the readiness it has.
+    /// The end's subscribers learn of a hang-up or error, with the readiness it has.
     fn signal_state(&self, write: bool) {
-        if let Some(watch) = self.watches[end(write)] {
-            signal_bits(watch, self.readiness(write).0 as Word);
-        }
+        self.watches[end(write)].signal_bits(self.readiness(write).0 as Word);
     }
 
     pub fn len(&self) -> usize {
@@ -164,7 +160,7 @@ impl Pipe {
             *slot = byte;
         }
         if was_full && n > 0 {
-            self.watches[end(true)].map(signal);
+            self.watches[end(true)].signal();
         }
         n
     }
@@ -176,7 +172,7 @@ impl Pipe {
         let n = bytes.len().min(CAPACITY - self.bytes.len());
         self.bytes.extend(&bytes[..n]);
         if n > 0 {
-            self.watches[end(false)].map(signal);
+            self.watches[end(false)].signal();
         }
         n
     }
