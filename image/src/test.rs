@@ -313,6 +313,8 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
     ("sleep 0.2 & echo started; wait; echo waited $?", &["started", "waited 0"]),
     ("ps | grep -c devices; kill -0 1 && echo ramfs lives", &["1", "ramfs lives"]),
     ("/bin/crash null; echo $?", &["sh: /bin/crash: killed by SIGSEGV", "139"]),
+    // What a crashed program held open is closed for it: the reader sees the end.
+    ("crash null | wc -c", &["0"]),
     // `^C` (typed by the harness while it runs) ends the foreground program and the
     // rest of its line, not the shell.
     ("sleep 60; echo not reached\u{3}", &["^C"]),

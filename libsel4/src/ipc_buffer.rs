@@ -69,6 +69,9 @@ pub fn set_receive_slot(cnode: CPtr, index: CPtr, depth: Word) {
     write(RECEIVE_DEPTH, depth);
 }
 
+/// Byte offset of the `userData` word in an IPC buffer.
+pub const USER_DATA_OFFSET: usize = USER_DATA * 8;
+
 pub fn user_data() -> Word {
     read(USER_DATA)
 }

@@ -87,11 +87,13 @@ impl Table {
             self.limit = fd + 1;
         }
         self.fds.insert(fd, descriptor);
+        open_map::set(fd, true);
     }
 
     fn remove(&mut self, fd: Fd) -> Option<Descriptor> {
         let descriptor = self.fds.remove(&fd)?;
         self.free.insert(fd);
+        open_map::set(fd, false);
         Some(descriptor)
     }
 }
@@ -268,6 +270,27 @@ pub fn close_all() {
     let fds: Vec<Fd> = with_table(|t| t.fds.keys().copied().collect());
     for fd in fds {
         let _ = close(fd);
+    }
+}
+
+mod open_map {
+    //! The map of open fds the root server reads if this process dies without closing
+    //! them (`startup::FD_MAP_IN_USER_DATA`); its address is in the IPC buffer.
+    use super::Fd;
+    use core::sync::atomic::{AtomicU64, Ordering};
+    use uxrt_protocols::startup::FD_MAP_WORDS;
+
+    static MAP: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
+
+    pub fn set(fd: Fd, open: bool) {
+        let Some(word) = MAP.get(fd as usize / 64) else { return };
+        let bit = 1u64 << (fd % 64);
+        if open {
+            word.fetch_or(bit, Ordering::Relaxed);
+            sel4::ipc_buffer::set_user_data(MAP.as_ptr() as sel4::Word);
+        } else {
+            word.fetch_and(!bit, Ordering::Relaxed);
+        }
     }
 }
 

@@ -91,6 +91,12 @@ pub enum Request {
     /// The first process whose pid is at least `from`. Reply: [`ProcessInfo::encode`];
     /// `ESRCH` when there is none.
     ProcessInfo { from: Pid },
+    /// The reaper only (the process the root server starts for it): the next open file
+    /// of a process that ended without closing it (see
+    /// [`startup::FD_MAP_IN_USER_DATA`](crate::startup::FD_MAP_IN_USER_DATA)), to
+    /// close. Reply: `[]` and the file's capability, once there is one; `EPERM` for
+    /// anyone else.
+    TakeOrphanedFile,
 }
 
 /// One row of the process table (what `ps` shows).
@@ -200,6 +206,7 @@ mod label {
     pub const NEW_NOTIFICATIONS: u64 = 16;
     pub const MONITOR: u64 = 17;
     pub const PROCESS_INFO: u64 = 18;
+    pub const TAKE_ORPHANED_FILE: u64 = 19;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -245,6 +252,7 @@ impl Request {
             Request::NewNotifications { slot, count } => Message::new(NEW_NOTIFICATIONS, &[slot, count]),
             Request::Monitor { command } => Message::new(MONITOR, &[command.address, command.length]),
             Request::ProcessInfo { from } => Message::new(PROCESS_INFO, &[from as Word]),
+            Request::TakeOrphanedFile => Message::new(TAKE_ORPHANED_FILE, &[]),
         }
     }
 
@@ -331,6 +339,7 @@ impl Request {
                 let [from] = exact(words)?;
                 Request::ProcessInfo { from: pid_from(from)? }
             }
+            TAKE_ORPHANED_FILE => no_words(words, Request::TakeOrphanedFile)?,
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -392,6 +401,7 @@ mod tests {
             (any::<u64>(), 1..=MAX_NOTIFICATIONS).prop_map(|(slot, count)| Request::NewNotifications { slot, count }),
             buffer().prop_map(|command| Request::Monitor { command }),
             pid().prop_map(|from| Request::ProcessInfo { from }),
+            Just(Request::TakeOrphanedFile),
         ]
     }
 

@@ -36,6 +36,17 @@ pub const MAX_FDS: Word = (1 << 15) + 256;
 /// The pool's second part: the slots after the fds.
 pub const FIRST_SPARE_SLOT: Word = FIRST_FD + MAX_FDS;
 
+/// A process keeps, in its IPC buffer's `userData` word (seL4 leaves it to user level),
+/// the address of a bit map of its open fds: [`FD_MAP_WORDS`] little-endian words, bit
+/// `fd % 64` of word `fd / 64` set while `fd` is open (0: the map does not exist yet, and
+/// the fds it started with are all it has). When a process ends, the root server takes
+/// the capabilities of the fds the map names and hands them to the reaper, which closes
+/// them: the files of a process that crashed are closed too (a pipe's reader then sees
+/// the end). A wrong map only closes, or leaves open, the process's own files.
+pub const FD_MAP_IN_USER_DATA: () = ();
+/// Words of the open-fd map.
+pub const FD_MAP_WORDS: usize = (MAX_FDS as usize).div_ceil(64);
+
 /// Auxiliary vector keys: the System V ones uxrt uses, and its own from 0x7500 up.
 pub mod aux {
     pub const NULL: u64 = 0;

@@ -4,7 +4,8 @@
 //!
 //! The root server never calls a server: a server may need the root server (a page of
 //! stack, more heap) while handling the call, and the root server would be waiting. So
-//! the devices server gives it the console (`SetConsole`) instead of being asked. The
+//! the devices server gives it the console (`SetConsole`) instead of being asked, and the
+//! reaper closes the files of processes that died holding them (`process/orphans.rs`). The
 //! devices server drives COM1: it gets the I/O ports and the UART's interrupt, which
 //! signals a notification bound to its thread.
 
@@ -67,6 +68,9 @@ fn start_all(env: &mut Env) -> Result<(), Errno> {
     args.extend(mount_points.iter().map(String::as_str));
     spawn_server(env, &args, vfs, &mounts, false)?;
     env.processes.vfs = Some(vfs);
+    // (It receives nothing: its endpoint is only there because every server has one.)
+    let reaper_endpoint = new_endpoint(&mut env.resources)?;
+    env.processes.orphans.reaper = Some(spawn_server(env, &["/bin/reaper"], reaper_endpoint, &[], false)?);
     // Serve the servers' start-up until the console arrives: what the root server starts
     // from then on writes to it.
     for _ in 0..10_000 {

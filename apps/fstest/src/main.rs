@@ -35,6 +35,7 @@ fn main() -> i32 {
         (Some("sum"), _) => pipes::sum_stdin(),
         (Some("echo-back"), _) => pipes::echo_back(),
         (Some("killed-while-blocked"), _) => pipes::killed_while_blocked(),
+        (Some("dead-ends"), _) => pipes::dead_ends_close(),
         (Some("remove"), Some(path)) => match fs::unlink(path) {
             Ok(()) => 0,
             Err(errno) => {
@@ -44,7 +45,7 @@ fn main() -> i32 {
         },
         (Some("bench"), _) => bench::run(number(2).unwrap_or(1000)),
         _ => {
-            eprintln!("usage: fstest files | directories | errors | devices | write PATH N | read PATH N | copy [BYTES] | vfs-counter | pipe | pipe-processes [BYTES] | sum | echo-back | killed-while-blocked | remove PATH | bench [N]");
+            eprintln!("usage: fstest files | directories | errors | devices | write PATH N | read PATH N | copy [BYTES] | vfs-counter | pipe | pipe-processes [BYTES] | sum | echo-back | killed-while-blocked | dead-ends | remove PATH | bench [N]");
             2
         }
     }

@@ -108,3 +108,54 @@ pub fn killed_while_blocked() -> i32 {
     println!("fstest: killed-while-blocked: a reader killed in a blocking read; the pipe server serves on");
     pipe_semantics()
 }
+
+/// The ends a process held when it died are closed for it (by the reaper): a pipe whose
+/// only writer crashed reaches end-of-file, and one whose only reader was killed gives
+/// `EPIPE`.
+pub fn dead_ends_close() -> i32 {
+    let (read, write) = must!(fs::pipe());
+    let writer = must!(uxrt::process::spawn_with_fds(
+        "/bin/crash",
+        &["crash", "null"],
+        &[] as &[&str],
+        &[(STDOUT, write), (2, 2)],
+    ));
+    must!(fs::close(write));
+    let mut buffer = [0; 16];
+    ensure!(must!(fs::read(read, &mut buffer)) == 0, "no end of file after the writer crashed");
+    let status = must!(uxrt::process::wait_pid(writer));
+    ensure!(status == WaitStatus::Signaled(uxrt::Signal::SIGSEGV), "the writer ended {status:?}");
+    must!(fs::close(read));
+
+    let (read, write) = must!(fs::pipe());
+    let reader = must!(uxrt::process::spawn_with_fds(
+        "/bin/fstest",
+        &["fstest", "sum"],
+        &[] as &[&str],
+        &[(STDIN, read), (2, 2)],
+    ));
+    must!(fs::close(read));
+    must!(uxrt::process::kill(reader, Some(uxrt::Signal::SIGKILL)));
+    let _ = must!(uxrt::process::wait_pid(reader));
+    // Its end closes soon after (the reaper's work): writes then fail, at the latest
+    // once the pipe is full and the writer waits.
+    let chunk = [0u8; 4096];
+    let mut refused = false;
+    for _ in 0..64 {
+        match fs::write(write, &chunk) {
+            Ok(_) => {}
+            Err(uxrt::Errno::EPIPE) => {
+                refused = true;
+                break;
+            }
+            Err(errno) => {
+                uxrt::eprintln!("fstest: dead-ends: write gave {errno}");
+                return 1;
+            }
+        }
+    }
+    ensure!(refused, "writes to a pipe whose reader was killed never gave EPIPE");
+    must!(fs::close(write));
+    println!("fstest: dead-ends: a crashed writer's end and a killed reader's end were closed for them");
+    0
+}

@@ -5,6 +5,7 @@
 
 mod fault;
 pub mod layout;
+mod orphans;
 #[cfg(notification_queues)]
 mod queue;
 pub mod server;
@@ -15,6 +16,7 @@ mod spawn;
 pub use spawn::{ServerCaps, Spawn};
 
 use crate::resources::{Object, Resources};
+use crate::vspace::VSpace;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -71,6 +73,9 @@ pub struct Process {
     queue: Option<queue::Queue>,
     /// Untyped blocks retyped into notifications in its CSpace (`NewNotifications`).
     notifications: Vec<Object>,
+    /// The fds it started with, a bit each (a process that dies is taken to have these
+    /// open until its own map of open fds says otherwise: `orphans`).
+    inherited_fds: Word,
 }
 
 /// A buffer a server shares with a client.
@@ -183,6 +188,8 @@ pub struct Processes {
     pub ended: u64,
     /// The clock that rings processes' alarms (none if its interrupt could not be had).
     pub timer: Option<crate::timer::Timer>,
+    /// Open files of processes that ended without closing them, for the reaper.
+    pub orphans: orphans::Orphans,
 }
 
 impl Processes {
@@ -201,6 +208,7 @@ impl Processes {
             started: 0,
             ended: 0,
             timer: None,
+            orphans: orphans::Orphans::default(),
         }
     }
 
@@ -221,7 +229,8 @@ impl Processes {
     /// as a cache or a grown heap, is theirs, not a leak of the client's).
     pub fn server_holdings(&self) -> (u64, usize) {
         let servers = self.table.values().filter(|p| p.server);
-        servers.fold((0, 0), |(bytes, slots), p| (bytes + p.memory(), slots + p.slots()))
+        // (The files on their way to the reaper are the reaper's.)
+        servers.fold((0, self.orphans.slots()), |(bytes, slots), p| (bytes + p.memory(), slots + p.slots()))
     }
 
     pub fn zombie_count(&self) -> usize {
@@ -240,7 +249,7 @@ impl Processes {
     }
 
     /// Ends `pid` with `status` and returns all it had; its parent is told.
-    pub fn terminate(&mut self, resources: &mut Resources, pid: Pid, status: WaitStatus) {
+    pub fn terminate(&mut self, resources: &mut Resources, vspace: &mut VSpace, pid: Pid, status: WaitStatus) {
         let Some(process) = self.table.remove(&pid) else { return };
         let (parent, orphan) = (process.parent, process.orphan);
         // What it shared leaves its peers; what was shared with it stays with the owner.
@@ -251,7 +260,9 @@ impl Processes {
         for share in self.table.values_mut().flat_map(|p| p.shares.iter_mut()).filter(|s| s.peer == Some(pid)) {
             share.peer = None;
         }
+        self.orphans.collect(resources, vspace, &process);
         process.destroy(resources);
+        self.orphans.feed_reaper(resources);
         self.ended += 1;
         // Its children now belong to the root server, which reaps them; its zombies go.
         for child in self.table.values_mut().filter(|p| p.parent == pid) {
@@ -331,7 +342,6 @@ fn reply(reply: Reply) {
 }
 
 /// Answers the caller with `reply` and a copy of the capability `cap`.
-#[cfg(notification_queues)]
 fn reply_with_cap(reply: Reply, cap: CPtr) {
     let message = reply.encode();
     let info = load(&message);

@@ -105,6 +105,16 @@ pub fn wait_for(env: &mut Env, pid: Pid) -> Result<WaitStatus, Errno> {
     }
 }
 
+/// Serves until the reaper has taken every file that ended processes left open (when
+/// a test ends: they are the test's to close, not a leak).
+pub fn serve_until_orphans_taken(env: &mut Env) {
+    while env.processes.orphans.pending() > 0
+        && env.processes.orphans.reaper.is_some_and(|r| env.processes.get(r).is_some())
+    {
+        serve_one(env);
+    }
+}
+
 /// Keeps the capability in `slot` as the console if a server sent it with `SetConsole`
 /// (the request itself is then answered as usual).
 fn keep_console(env: &mut Env, pid: Pid, info: MessageInfo, slot: sel4::CPtr) -> bool {
@@ -132,7 +142,7 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
         }
         Verdict::Kill { signal, reason, at } => (signal, reason, at),
     };
-    kill_reported(processes, resources, pid, signal, &reason, Some(at));
+    kill_reported(processes, resources, vspace, pid, signal, &reason, Some(at));
 }
 
 /// Ends `pid` with `signal` and says so on the console:
@@ -140,6 +150,7 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
 fn kill_reported(
     processes: &mut Processes,
     resources: &mut Resources,
+    vspace: &mut VSpace,
     pid: Pid,
     signal: Signal,
     reason: &str,
@@ -150,7 +161,7 @@ fn kill_reported(
         Some(at) => println!("pid {pid} ({name}) killed: {signal} ({reason}) at {at:#x}"),
         None => println!("pid {pid} ({name}) killed: {signal} ({reason})"),
     }
-    processes.terminate(resources, pid, WaitStatus::Signaled(signal));
+    processes.terminate(resources, vspace, pid, WaitStatus::Signaled(signal));
 }
 
 /// A reply of `N` result words, or of the error.
@@ -169,18 +180,18 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             answer(spawn(processes, resources, vspace, pid, [path, argv, envp, fds]).map(|child| [child as Word]))
         }
         Request::Exit { status } => {
-            processes.terminate(resources, pid, WaitStatus::Exited(status));
+            processes.terminate(resources, vspace, pid, WaitStatus::Exited(status));
             None
         }
         Request::Abort => {
-            kill_reported(processes, resources, pid, Signal::SIGABRT, "abort", None);
+            kill_reported(processes, resources, vspace, pid, Signal::SIGABRT, "abort", None);
             None
         }
         Request::Wait { target, no_hang } => processes.wait(resources, pid, target, no_hang),
         Request::GetPid => answer(Ok([pid as Word])),
         // (An orphan's parent is the root server already.)
         Request::GetParentPid => answer(Ok([processes.get(pid).map_or(ROOT, |p| p.parent) as Word])),
-        Request::Kill { pid: target, signal } => kill(processes, resources, pid, target, signal),
+        Request::Kill { pid: target, signal } => kill(processes, resources, vspace, pid, target, signal),
         Request::Sbrk { increment } => {
             let process = processes.table.get_mut(&pid)?;
             answer(sbrk(process, resources, vspace, increment).map(|old| [old]))
@@ -230,6 +241,7 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             None => answer::<0>(Err(Errno::ESRCH)),
         },
         Request::Monitor { .. } => answer::<0>(Err(Errno::EINVAL)), // (handled before)
+        Request::TakeOrphanedFile => processes.orphans.take(resources, pid),
         Request::DebugWrite { text } => {
             let process = processes.table.get(&pid)?;
             let length = (text.length as usize).min(DEBUG_WRITE_MAX);
@@ -283,7 +295,14 @@ fn spawn(
     processes.spawn(resources, vspace, request)
 }
 
-fn kill(processes: &mut Processes, resources: &mut Resources, caller: Pid, target: Pid, signal: u8) -> Option<Reply> {
+fn kill(
+    processes: &mut Processes,
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    caller: Pid,
+    target: Pid,
+    signal: u8,
+) -> Option<Reply> {
     if target == ROOT {
         return answer::<0>(Err(Errno::EPERM));
     }
@@ -293,7 +312,7 @@ fn kill(processes: &mut Processes, resources: &mut Resources, caller: Pid, targe
     if signal == 0 {
         return answer(Ok([]));
     }
-    processes.terminate(resources, target, WaitStatus::Signaled(Signal(signal)));
+    processes.terminate(resources, vspace, target, WaitStatus::Signaled(Signal(signal)));
     // A process that killed itself gets no answer.
     (target != caller).then(|| Reply::ok(&[]))
 }

@@ -62,7 +62,8 @@ impl Processes {
         let mut aux = Vec::from(aux_vector(pid, program.entry, self.tsc_mhz));
         // What the root server starts writes to the console, as a shell's children do.
         let console = self.console.filter(|_| request.parent == super::ROOT && request.server.is_none());
-        aux.push((aux::FDS, inherited_fds(&request, console.is_some())?));
+        let inherited = inherited_fds(&request, console.is_some())?;
+        aux.push((aux::FDS, inherited));
         let archive = programs::archive();
         if request.server.as_ref().is_some_and(|s| s.archive) {
             aux.extend([(aux::ARCHIVE, layout::ANONYMOUS_BASE), (aux::ARCHIVE_LENGTH, archive.len() as Word)]);
@@ -90,6 +91,7 @@ impl Processes {
             #[cfg(notification_queues)]
             queue: None,
             notifications: Vec::new(),
+            inherited_fds: inherited,
         };
         let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cnode).map(|c| c.cap);
         let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };

@@ -61,3 +61,8 @@ pub fn pipe_between_processes(env: &mut Env) -> Outcome {
 pub fn client_killed_in_a_blocking_read(env: &mut Env) -> Outcome {
     fstest(env, &["killed-while-blocked"])
 }
+
+/// What a crashed or killed process held open is closed for it.
+pub fn dead_processes_files_are_closed(env: &mut Env) -> Outcome {
+    fstest(env, &["dead-ends"])
+}

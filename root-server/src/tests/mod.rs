@@ -116,6 +116,7 @@ const SUITE: &[Test] = &[
     Test { name: "files_read_write_bypass_the_vfs", run: files::read_and_write_bypass_the_vfs },
     Test { name: "files_pipe_between_processes", run: files::pipe_between_processes },
     Test { name: "files_client_killed_in_blocking_read", run: files::client_killed_in_a_blocking_read },
+    Test { name: "files_of_dead_processes_are_closed", run: files::dead_processes_files_are_closed },
     Test { name: "posix_c_files_and_stdio_as_on_the_host", run: posix::files_and_stdio },
 ];
 
@@ -195,6 +196,7 @@ pub fn run(env: &mut Env, name: Option<&str>) -> bool {
         let started = rdtsc();
         let outcome = (test.run)(env);
         let cycles = rdtsc() - started;
+        crate::process::server::serve_until_orphans_taken(env);
         let after = holdings(env);
         set_current(None);
         let outcome = outcome.and_then(|()| {

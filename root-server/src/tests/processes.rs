@@ -101,7 +101,7 @@ pub fn kill_wait_and_ids(env: &mut Env) -> Outcome {
     proctest_passes(env, &["ids", "0"])?;
     // The root server kills a child of its own, as a parent would.
     let pid = ok!(spawn(env, &[PROCTEST, "spin"], &[]));
-    env.processes.terminate(&mut env.resources, pid, WaitStatus::Signaled(Signal::SIGKILL));
+    env.processes.terminate(&mut env.resources, &mut env.vspace, pid, WaitStatus::Signaled(Signal::SIGKILL));
     check_eq!(ok!(server::wait_for(env, pid)), WaitStatus::Signaled(Signal::SIGKILL));
     Ok(())
 }
