@@ -1,0 +1,425 @@
+/* waitbench: the cost of waiting on many fds, and of the basic I/O paths, written against
+ * POSIX so that the same source runs on uxrt (posix-shim) and on Linux (in a guest booted
+ * by the same QEMU command line, see image/src/bench.rs).
+ *
+ *   waitbench [quick]      every measurement (quick: small sizes, few rounds: a test)
+ *   waitbench scale N K [ROUNDS]   one wait-at-scale measurement
+ *   waitbench producer GO W...   (started by itself) per byte read on fd GO, writes a
+ *                          byte to each fd W
+ *   waitbench exit         (started by itself) exits at once: the spawn measurement
+ *
+ * Wait at scale: N pipes, k of them made ready per round (spread evenly among the N).
+ *   wait: one wait call (poll, select, epoll_wait) with the k already ready, then draining;
+ *   wake: a producer process is told to write the k bytes; the consumer waits until it
+ *         has drained all k (the wake-ups, context switches and the producer's writes).
+ * Times are time-stamp counter ticks: under QEMU -icount, guest instructions.
+ * Each result is one line, `waitbench NAME key=value ...`, for the tool to read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifndef __uxrt__
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#endif
+
+#define MAX_READY 16
+#define MAX_ROUNDS 200
+
+static unsigned long ticks(void) {
+    unsigned lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((unsigned long)hi << 32) | lo;
+}
+
+static void fail(const char *what) {
+    printf("waitbench: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static const char *self_path = "/bin/waitbench";
+
+/* Keeps `fd` from the children (a child holding a pipe's write end would keep its reader
+ * from ever seeing the end). */
+static int private_fd(int fd) {
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail("fcntl");
+    return fd;
+}
+
+/* --- statistics ------------------------------------------------------------------- */
+
+static void sort(unsigned long *values, int count) {
+    for (int i = 1; i < count; i++) {
+        unsigned long v = values[i];
+        int j = i - 1;
+        while (j >= 0 && values[j] > v) {
+            values[j + 1] = values[j];
+            j--;
+        }
+        values[j + 1] = v;
+    }
+}
+
+/* Sorts `samples`; the median and the 99th percentile. */
+static void summary(unsigned long *samples, int count, unsigned long *median, unsigned long *p99) {
+    sort(samples, count);
+    *median = samples[count / 2];
+    int at = (count * 99 + 99) / 100 - 1;
+    *p99 = samples[at < 0 ? 0 : at];
+}
+
+/* --- processes -------------------------------------------------------------------- */
+
+/* Starts `waitbench ARGS...` (argv[0] is added), the child holding this one's fds. */
+static pid_t start_self(char **args) {
+    char *argv[MAX_READY + 4];
+    int n = 0;
+    argv[n++] = (char *)self_path;
+    while (*args && n < MAX_READY + 3) {
+        argv[n++] = *args++;
+    }
+    argv[n] = NULL;
+#ifdef __uxrt__
+    pid_t pid = uxrt_spawn(self_path, argv);
+#else
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(self_path, argv);
+        _exit(127);
+    }
+#endif
+    if (pid < 0) {
+        fail("spawn");
+    }
+    return pid;
+}
+
+static int ended_well(pid_t pid) {
+    int status = 0;
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int producer(int go, int *writers, int count) {
+    char byte;
+    while (read(go, &byte, 1) == 1) {
+        for (int i = 0; i < count; i++) {
+            if (write(writers[i], "x", 1) != 1) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* --- wait at scale ---------------------------------------------------------------- */
+
+enum mechanism { POLL, SELECT, EPOLL, EPOLL_EDGE, MECHANISMS };
+static const char *mechanism_names[] = {"poll", "select", "epoll", "epoll-edge"};
+
+struct scale {
+    int n, k;
+    int *readers;               /* read ends, in poll order */
+    int *writers;               /* their write ends (idle ones stay open: no hang-up) */
+    int ready_write[MAX_READY]; /* write ends of the k pipes made ready */
+    struct pollfd *pollfds;
+    int epoll;                  /* -1 when not made */
+    int max_fd;
+};
+
+/* The k ready pipes are made first (so their write ends have low fds: a uxrt child
+ * inherits fds below 64 only), then the others; position i * n / k of the poll order is
+ * ready. */
+static void scale_open(struct scale *s, int n, int k) {
+    s->n = n;
+    s->k = k;
+    s->readers = calloc(n, sizeof(int));
+    s->writers = calloc(n, sizeof(int));
+    s->pollfds = calloc(n, sizeof(struct pollfd));
+    if (!s->readers || !s->writers || !s->pollfds) fail("calloc");
+    s->epoll = -1;
+    s->max_fd = 0;
+    for (int i = 0; i < k; i++) {
+        int fds[2];
+        if (pipe(fds) != 0) fail("pipe");
+        s->readers[i * n / k] = private_fd(fds[0]);
+        s->writers[i * n / k] = fds[1];
+        s->ready_write[i] = fds[1];
+    }
+    int next_ready = 0;
+    for (int i = 0; i < n; i++) {
+        if (next_ready < k && i == next_ready * n / k) {
+            next_ready++;
+            continue;
+        }
+        int fds[2];
+        if (pipe(fds) != 0) fail("pipe");
+        s->readers[i] = private_fd(fds[0]);
+        s->writers[i] = private_fd(fds[1]);
+    }
+    for (int i = 0; i < n; i++) {
+        s->pollfds[i].fd = s->readers[i];
+        s->pollfds[i].events = POLLIN;
+        if (s->readers[i] > s->max_fd) s->max_fd = s->readers[i];
+    }
+}
+
+static void scale_close(struct scale *s) {
+    for (int i = 0; i < s->n; i++) {
+        close(s->readers[i]);
+        close(s->writers[i]);
+    }
+    if (s->epoll >= 0) close(s->epoll);
+    free(s->readers);
+    free(s->writers);
+    free(s->pollfds);
+}
+
+static void epoll_prepare(struct scale *s, int edge) {
+    if (s->epoll >= 0) close(s->epoll);
+    s->epoll = epoll_create1(0);
+    if (s->epoll < 0) fail("epoll_create1");
+    for (int i = 0; i < s->n; i++) {
+        struct epoll_event event;
+        event.events = EPOLLIN | (edge ? EPOLLET : 0);
+        event.data.u64 = (unsigned long)i;
+        if (epoll_ctl(s->epoll, EPOLL_CTL_ADD, s->readers[i], &event) != 0) fail("epoll_ctl");
+    }
+}
+
+static void drain(int fd) {
+    char byte;
+    if (read(fd, &byte, 1) != 1) fail("read");
+}
+
+/* One wait (blocking); drains what it found: how many fds that was. */
+static int wait_once(struct scale *s, enum mechanism m) {
+    int found = 0;
+    switch (m) {
+    case POLL: {
+        int ready = poll(s->pollfds, s->n, -1);
+        if (ready < 0) fail("poll");
+        for (int i = 0; i < s->n && found < ready; i++) {
+            if (s->pollfds[i].revents & POLLIN) {
+                drain(s->readers[i]);
+                found++;
+            }
+        }
+        break;
+    }
+    case SELECT: {
+        fd_set set;
+        FD_ZERO(&set);
+        for (int i = 0; i < s->n; i++) FD_SET(s->readers[i], &set);
+        int ready = select(s->max_fd + 1, &set, NULL, NULL, NULL);
+        if (ready < 0) fail("select");
+        for (int i = 0; i < s->n && found < ready; i++) {
+            if (FD_ISSET(s->readers[i], &set)) {
+                drain(s->readers[i]);
+                found++;
+            }
+        }
+        break;
+    }
+    case EPOLL:
+    case EPOLL_EDGE: {
+        struct epoll_event events[MAX_READY];
+        int ready = epoll_wait(s->epoll, events, MAX_READY, -1);
+        if (ready < 0) fail("epoll_wait");
+        for (int i = 0; i < ready; i++) {
+            drain(s->readers[events[i].data.u64]);
+            found++;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return found;
+}
+
+static void wait_at_scale(int n, int k, int rounds) {
+    /* (First, like the ready pipes: a uxrt child inherits fds below 64 only.) */
+    int go[2];
+    if (pipe(go) != 0) fail("pipe");
+    struct scale s;
+    scale_open(&s, n, k);
+    unsigned long wait[MAX_ROUNDS], wake[MAX_ROUNDS];
+    char *args[MAX_READY + 3];
+    char numbers[MAX_READY + 1][12];
+    int a = 0;
+    args[a++] = "producer";
+    snprintf(numbers[0], sizeof numbers[0], "%d", go[0]);
+    args[a++] = numbers[0];
+    for (int i = 0; i < k; i++) {
+        snprintf(numbers[i + 1], sizeof numbers[i + 1], "%d", s.ready_write[i]);
+        args[a++] = numbers[i + 1];
+    }
+    args[a] = NULL;
+    private_fd(go[1]);
+    pid_t child = start_self(args);
+    close(go[0]);
+    for (int m = 0; m < MECHANISMS; m++) {
+        if (m == SELECT && s.max_fd >= FD_SETSIZE) continue;
+        if (m == EPOLL || m == EPOLL_EDGE) epoll_prepare(&s, m == EPOLL_EDGE);
+        for (int r = 0; r < rounds; r++) {
+            /* wait: the k are ready before the call. */
+            for (int i = 0; i < k; i++) {
+                if (write(s.ready_write[i], "x", 1) != 1) fail("write");
+            }
+            unsigned long start = ticks();
+            int got = 0;
+            while (got < k) got += wait_once(&s, (enum mechanism)m);
+            wait[r] = ticks() - start;
+            /* wake: another process makes them ready while this one waits. */
+            start = ticks();
+            if (write(go[1], "g", 1) != 1) fail("write");
+            got = 0;
+            while (got < k) got += wait_once(&s, (enum mechanism)m);
+            wake[r] = ticks() - start;
+        }
+        unsigned long wait_median, wait_p99, wake_median, wake_p99;
+        summary(wait, rounds, &wait_median, &wait_p99);
+        summary(wake, rounds, &wake_median, &wake_p99);
+        printf("waitbench scale mechanism=%s n=%d k=%d rounds=%d wait_median=%lu wait_p99=%lu "
+               "wait_per_event=%lu wake_median=%lu wake_p99=%lu\n",
+               mechanism_names[m], n, k, rounds, wait_median, wait_p99, wait_median / k, wake_median, wake_p99);
+        fflush(stdout);
+    }
+    close(go[1]);
+    if (!ended_well(child)) {
+        printf("waitbench: the producer failed\n");
+        exit(1);
+    }
+    scale_close(&s);
+}
+
+/* --- the basic paths ---------------------------------------------------------------- */
+
+static void report(const char *name, unsigned long *samples, int count, const char *unit) {
+    unsigned long median, p99;
+    summary(samples, count, &median, &p99);
+    printf("waitbench %s rounds=%d median=%lu p99=%lu unit=%s\n", name, count, median, p99, unit);
+    fflush(stdout);
+}
+
+/* A byte to another process and back, through two pipes. */
+static void pipe_ping_pong(int rounds) {
+    int there[2], back[2];
+    if (pipe(there) != 0 || pipe(back) != 0) fail("pipe");
+    char go[12], reply[12];
+    snprintf(go, sizeof go, "%d", there[0]);
+    snprintf(reply, sizeof reply, "%d", back[1]);
+    char *args[] = {"producer", go, reply, NULL};
+    private_fd(there[1]);
+    private_fd(back[0]);
+    pid_t child = start_self(args);
+    close(there[0]);
+    close(back[1]);
+    unsigned long samples[MAX_ROUNDS];
+    for (int r = 0; r < rounds; r++) {
+        unsigned long start = ticks();
+        if (write(there[1], "p", 1) != 1) fail("write");
+        drain(back[0]);
+        samples[r] = ticks() - start;
+    }
+    close(there[1]);
+    close(back[0]);
+    if (!ended_well(child)) fail("ping-pong partner");
+    report("pipe-ping-pong", samples, rounds, "ticks");
+}
+
+static void reads(int rounds) {
+    unsigned long samples[MAX_ROUNDS];
+    int zero = open("/dev/zero", O_RDONLY);
+    if (zero < 0) fail("open /dev/zero");
+    char byte;
+    for (int r = 0; r < rounds; r++) {
+        unsigned long start = ticks();
+        if (read(zero, &byte, 1) != 1) fail("read");
+        samples[r] = ticks() - start;
+    }
+    close(zero);
+    report("read-1-byte", samples, rounds, "ticks");
+
+    enum { CHUNK = 64 * 1024, CHUNKS = 16 };
+    char *buffer = malloc(CHUNK);
+    if (!buffer) fail("malloc");
+    memset(buffer, 'b', CHUNK);
+    int file = open("/tmp/waitbench.data", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (file < 0) fail("open /tmp/waitbench.data");
+    for (int i = 0; i < CHUNKS; i++) {
+        if (write(file, buffer, CHUNK) != CHUNK) fail("write");
+    }
+    for (int r = 0; r < rounds; r++) {
+        if (lseek(file, (off_t)(r % CHUNKS) * CHUNK, SEEK_SET) < 0) fail("lseek");
+        unsigned long start = ticks();
+        if (read(file, buffer, CHUNK) != CHUNK) fail("read");
+        samples[r] = ticks() - start;
+    }
+    close(file);
+    unlink("/tmp/waitbench.data");
+    free(buffer);
+    report("read-64-KiB", samples, rounds, "ticks");
+}
+
+static void spawns(int rounds) {
+    unsigned long samples[MAX_ROUNDS];
+    char *args[] = {"exit", NULL};
+    for (int r = 0; r < rounds; r++) {
+        unsigned long start = ticks();
+        pid_t child = start_self(args);
+        if (!ended_well(child)) fail("spawned child");
+        samples[r] = ticks() - start;
+    }
+    report("spawn-exit-wait", samples, rounds, "ticks");
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "producer") == 0) {
+        int writers[MAX_READY];
+        int count = 0;
+        for (int i = 3; i < argc && count < MAX_READY; i++) writers[count++] = atoi(argv[i]);
+        return producer(atoi(argv[2]), writers, count);
+    }
+    if (argc >= 2 && strcmp(argv[1], "exit") == 0) {
+        return 0;
+    }
+    if (argc >= 4 && strcmp(argv[1], "scale") == 0) {
+        wait_at_scale(atoi(argv[2]), atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 20);
+        return 0;
+    }
+    int quick = argc >= 2 && strcmp(argv[1], "quick") == 0;
+#ifndef __uxrt__
+    /* 16384 pipes hold 32768 fds: more than Linux's default limit. */
+    struct rlimit files = {40000, 40000};
+    setrlimit(RLIMIT_NOFILE, &files);
+    if (getpid() == 1) self_path = "/init"; /* the Linux guest's init */
+    else if (argv[0][0] == '/') self_path = argv[0];
+    else self_path = "/proc/self/exe";
+#endif
+    static const int sizes[] = {1, 16, 64, 65, 256, 1024, 4096, 16384};
+    static const int quick_sizes[] = {1, 16, 65};
+    const int *n = quick ? quick_sizes : sizes;
+    int count = quick ? 3 : 8;
+    int rounds = quick ? 5 : 50;
+    for (int i = 0; i < count; i++) {
+        wait_at_scale(n[i], 1, rounds);
+        if (n[i] >= 16) wait_at_scale(n[i], 16, rounds);
+    }
+    pipe_ping_pong(quick ? 5 : 100);
+    reads(quick ? 5 : 100);
+    spawns(quick ? 3 : 20);
+    printf("waitbench done\n");
+    fflush(stdout);
+#ifndef __uxrt__
+    if (getpid() == 1) reboot(RB_AUTOBOOT);
+#endif
+    return 0;
+}
