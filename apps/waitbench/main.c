@@ -26,8 +26,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #ifndef __uxrt__
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #endif
 
 #define MAX_READY 16
@@ -268,7 +270,9 @@ static void wait_at_scale(int n, int k, int rounds) {
     for (int m = 0; m < MECHANISMS; m++) {
         if (m == SELECT && s.max_fd >= FD_SETSIZE) continue;
         if (m == EPOLL || m == EPOLL_EDGE) epoll_prepare(&s, m == EPOLL_EDGE);
-        for (int r = 0; r < rounds; r++) {
+        /* Round -1 is not counted: the first wait on an fd sets up its watch (on uxrt,
+         * the fd's notification and subscription; on Linux, poll's tables). */
+        for (int r = -1; r < rounds; r++) {
             /* wait: the k are ready before the call. */
             for (int i = 0; i < k; i++) {
                 if (write(s.ready_write[i], "x", 1) != 1) fail("write");
@@ -276,13 +280,13 @@ static void wait_at_scale(int n, int k, int rounds) {
             unsigned long start = ticks();
             int got = 0;
             while (got < k) got += wait_once(&s, (enum mechanism)m);
-            wait[r] = ticks() - start;
+            if (r >= 0) wait[r] = ticks() - start;
             /* wake: another process makes them ready while this one waits. */
             start = ticks();
             if (write(go[1], "g", 1) != 1) fail("write");
             got = 0;
             while (got < k) got += wait_once(&s, (enum mechanism)m);
-            wake[r] = ticks() - start;
+            if (r >= 0) wake[r] = ticks() - start;
         }
         unsigned long wait_median, wait_p99, wake_median, wake_p99;
         summary(wait, rounds, &wait_median, &wait_p99);
@@ -400,7 +404,14 @@ int main(int argc, char **argv) {
     /* 16384 pipes hold 32768 fds: more than Linux's default limit. */
     struct rlimit files = {40000, 40000};
     setrlimit(RLIMIT_NOFILE, &files);
-    if (getpid() == 1) self_path = "/init"; /* the Linux guest's init */
+    if (getpid() == 1) {
+        /* The Linux guest's init: /dev/zero and /tmp as uxrt has them. */
+        self_path = "/init";
+        mkdir("/dev", 0755);
+        mkdir("/tmp", 01777);
+        if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0) fail("mount /dev");
+        if (mount("tmpfs", "/tmp", "tmpfs", 0, NULL) != 0) fail("mount /tmp");
+    }
     else if (argv[0][0] == '/') self_path = argv[0];
     else self_path = "/proc/self/exe";
 #endif

@@ -18,6 +18,11 @@ commands:
         [--icount]               QEMU -icount shift=0,align=off: in-guest timings become
                                  exact instruction counts, the same every run
   test  [--no-host]              host unit tests, then boot tests in QEMU
+  bench [--quick] [--no-wall]    the benchmarks on uxrt (bench kernel) and on Linux guests
+                                 (Debian's kernel, mitigations=off and on) with the same
+                                 QEMU command line: a table, and CSV and SVG under
+                                 target/uxrt/bench (--quick: small sizes; --no-wall: the
+                                 -icount runs only)
   help                           this text
 
 CONFIG is debug (the default), bench, or debug-noqueues (notification queues off).
@@ -27,6 +32,7 @@ pub enum Command {
     Build { config: KernelConfig },
     Run { config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration>, icount: bool },
     Test { host: bool },
+    Bench { quick: bool, wall: bool },
     Help,
 }
 
@@ -37,6 +43,8 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
     let mut timeout = None;
     let mut host = true;
     let mut icount = false;
+    let mut quick = false;
+    let mut wall = true;
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| crate::Error(format!("{arg} needs a value")));
@@ -50,6 +58,8 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
             }
             "--no-host" => host = false,
             "--icount" => icount = true,
+            "--quick" => quick = true,
+            "--no-wall" => wall = false,
             _ => bail!("unknown option {arg}"),
         }
     }
@@ -57,6 +67,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
         "build" => Command::Build { config },
         "run" => Command::Run { config, commands, timeout, icount },
         "test" => Command::Test { host },
+        "bench" => Command::Bench { quick, wall },
         "help" | "--help" | "-h" => Command::Help,
         _ => bail!("unknown command {name}"),
     })
@@ -73,6 +84,7 @@ impl Command {
             Command::Build { config } => crate::userland::build_image(config).map(|_| ()),
             Command::Run { config, commands, timeout, icount } => crate::qemu::run(config, commands, timeout, icount),
             Command::Test { host } => crate::test::run_all(host),
+            Command::Bench { quick, wall } => crate::bench::run(quick, wall),
             Command::Help => {
                 println!("{USAGE}");
                 Ok(())

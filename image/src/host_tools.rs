@@ -62,7 +62,7 @@ fn on_path(program: &str) -> bool {
 }
 
 /// `apt-get ARGS`, through sudo when we are not root.
-fn apt_get(args: &[&str]) -> Command {
+pub fn apt_get(args: &[&str]) -> Command {
     let mut command = if is_root() {
         Command::new("apt-get")
     } else {

@@ -4,12 +4,15 @@
 //! kernel and the `no_std` userland, boots the image in QEMU (TCG) and runs the tests.
 
 mod archive;
+mod bench;
 mod c_programs;
 mod cli;
 mod harness;
 mod host_tools;
 mod kernel;
+mod linux;
 mod paths;
+mod plot;
 mod qemu;
 mod stamp;
 mod test;

@@ -63,6 +63,8 @@ pub struct Boot<'a> {
     /// `-icount shift=0,align=off`: the guest TSC counts instructions, so timings
     /// repeat exactly (instruction path length, not cache or TLB effects).
     pub icount: bool,
+    /// The kernel command line (a Linux guest's).
+    pub append: Option<String>,
 }
 
 impl Boot<'_> {
@@ -75,6 +77,9 @@ impl Boot<'_> {
             .arg(&self.image.kernel)
             .arg("-initrd")
             .arg(&self.image.root_server);
+        if let Some(append) = &self.append {
+            qemu.arg("-append").arg(append);
+        }
         if !interactive {
             qemu.args(["-monitor", "none"]);
         }
@@ -228,7 +233,7 @@ pub fn run(config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<
     if interactive {
         println!("xtask: booting; the console is this terminal (Ctrl-A X quits QEMU)");
     }
-    let boot = Boot { image: &image, commands, timeout, echo: true, icount };
+    let boot = Boot { image: &image, commands, timeout, echo: true, icount, append: None };
     let outcome = boot.run(interactive, |_, _| Control::Continue)?;
     println!();
     if let Some(banner) = outcome.banner_after {

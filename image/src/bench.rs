@@ -1,0 +1,286 @@
+//! `cargo xtask bench`: the benchmark program (`apps/waitbench`, POSIX C) on uxrt (the
+//! benchmark kernel) and on Linux guests booted by the same QEMU command line (Debian's
+//! kernel, with `mitigations=off`, which matches seL4 5.0.0's lack of page-table
+//! isolation, and with its defaults); each under `-icount` (exact instruction counts) and,
+//! for uxrt and Linux without mitigations, in wall-clock TSC ticks too. Prints a table of
+//! medians and ratios measured in this one run, and writes CSV and SVG plots under
+//! `target/uxrt/bench`.
+
+use crate::kernel::KernelConfig;
+use crate::plot::{line_chart, Series};
+use crate::qemu::{Boot, Control, End};
+use crate::userland::Image;
+use crate::{bail, linux, paths, userland, Result};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+/// One boot's benchmarks must end within this.
+const RUN_LIMIT: Duration = Duration::from_secs(2400);
+
+/// One result line of waitbench: `waitbench NAME key=value ...`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    pub name: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Measurement {
+    pub fn parse(line: &str) -> Option<Measurement> {
+        let rest = &line[line.find("waitbench ")? + "waitbench ".len()..];
+        let mut words = rest.split_whitespace();
+        let name = words.next()?.to_string();
+        let fields: BTreeMap<String, String> =
+            words.filter_map(|w| w.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        (!fields.is_empty() || name == "done").then_some(Measurement { name, fields })
+    }
+
+    pub fn number(&self, key: &str) -> Option<u64> {
+        self.fields.get(key)?.parse().ok()
+    }
+
+    /// The row it belongs to: `scale epoll n=16384 k=1`, or the benchmark's name.
+    pub fn key(&self) -> String {
+        match (self.fields.get("mechanism"), self.fields.get("n"), self.fields.get("k")) {
+            (Some(m), Some(n), Some(k)) => format!("{} {m} n={n} k={k}", self.name),
+            _ => self.name.clone(),
+        }
+    }
+
+    /// The figure compared: a wait's median for the scale runs, the median otherwise.
+    pub fn median(&self) -> Option<u64> {
+        self.number("wait_median").or_else(|| self.number("median"))
+    }
+}
+
+/// One boot's results.
+struct Run {
+    label: String,
+    /// What the ticks are: "instructions" under -icount, otherwise "TSC ticks".
+    clock: &'static str,
+    results: Vec<Measurement>,
+    seconds: f64,
+}
+
+impl Run {
+    fn find(&self, key: &str) -> Option<&Measurement> {
+        self.results.iter().find(|m| m.key() == key)
+    }
+}
+
+fn boot(label: &str, image: &Image, commands: Vec<String>, append: Option<String>, icount: bool) -> Result<Run> {
+    let clock = if icount { "instructions" } else { "TSC ticks" };
+    println!("xtask: bench: {label} ({clock})");
+    let started = Instant::now();
+    let mut results = Vec::new();
+    let mut complaints = Vec::new();
+    let boot = Boot { image, commands, timeout: Some(RUN_LIMIT), echo: false, icount, append };
+    let outcome = boot.run(false, |line, _| {
+        if let Some(line) = line {
+            if let Some(measurement) = Measurement::parse(line) {
+                println!("  {label}: {}", line.trim());
+                results.push(measurement);
+            } else if line.contains("waitbench:") {
+                println!("  {label}: {}", line.trim());
+                complaints.push(line.to_string());
+            }
+        }
+        Control::Continue
+    })?;
+    let finished = results.iter().any(|m| m.name == "done");
+    if !finished {
+        bail!("{label}: the benchmark did not finish ({:?}): {}", outcome.end, complaints.join("; "));
+    }
+    if matches!(outcome.end, End::Stopped) {
+        bail!("{label}: timed out");
+    }
+    results.retain(|m| m.name != "done");
+    Ok(Run { label: label.into(), clock, results, seconds: started.elapsed().as_secs_f64() })
+}
+
+pub fn run(quick: bool, wall: bool) -> Result {
+    let image = userland::build_image(KernelConfig::Bench)?;
+    let program = if quick { "waitbench quick" } else { "waitbench" };
+    let uxrt_commands = || vec![program.to_string(), "exit".to_string()];
+    let mut runs = vec![boot("uxrt", &image, uxrt_commands(), None, true)?];
+    if wall {
+        runs.push(boot("uxrt", &image, uxrt_commands(), None, false)?);
+    }
+    let kernel = linux::kernel()?;
+    println!("xtask: bench: Linux guest kernel {} (sha256 {})", kernel.package, kernel.sha256);
+    let source = paths::workspace().join("apps").join("waitbench").join("main.c");
+    let initramfs = linux::initramfs(&source, "waitbench")?;
+    let linux_image = linux::image(&kernel, &initramfs);
+    let init_args = if quick { " -- quick" } else { "" };
+    for (label, options) in [("linux-nomitigations", "mitigations=off"), ("linux", "")] {
+        let append = format!("console=ttyS0 quiet panic=-1 {options}{init_args}");
+        runs.push(boot(label, &linux_image, vec![], Some(append.clone()), true)?);
+        if wall && options == "mitigations=off" {
+            runs.push(boot(label, &linux_image, vec![], Some(append), false)?);
+        }
+    }
+    let out = paths::build_root().join("bench");
+    std::fs::create_dir_all(&out)?;
+    let table = table(&runs);
+    println!("\n{table}");
+    std::fs::write(out.join("results.txt"), &table)?;
+    std::fs::write(out.join("results.csv"), csv(&runs))?;
+    for k in [1, 16] {
+        let svg = plot(&runs, k);
+        std::fs::write(out.join(format!("wait-k{k}.svg")), svg)?;
+    }
+    println!("xtask: bench: wrote {}/results.{{txt,csv}} and wait-k1.svg, wait-k16.svg", out.display());
+    Ok(())
+}
+
+/// The rows of every run, in the order the first run printed them.
+fn keys(runs: &[Run]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for run in runs {
+        for m in &run.results {
+            if !keys.contains(&m.key()) {
+                keys.push(m.key());
+            }
+        }
+    }
+    keys
+}
+
+fn table(runs: &[Run]) -> String {
+    let mut out = String::new();
+    let heads: Vec<String> = runs.iter().map(|r| format!("{} ({})", r.label, short(r.clock))).collect();
+    let _ = writeln!(out, "medians: a wait with k ready (scale rows), or one operation; ratio = uxrt / Linux (no mitigations), both in instructions");
+    let _ = write!(out, "{:<34}", "benchmark");
+    for head in &heads {
+        let _ = write!(out, " {head:>24}");
+    }
+    let _ = writeln!(out, " {:>8}", "ratio");
+    let uxrt = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions");
+    let linux = runs.iter().find(|r| r.label == "linux-nomitigations" && r.clock == "instructions");
+    for key in keys(runs) {
+        let _ = write!(out, "{key:<34}");
+        for run in runs {
+            match run.find(&key).and_then(Measurement::median) {
+                Some(v) => {
+                    let _ = write!(out, " {v:>24}");
+                }
+                None => {
+                    let _ = write!(out, " {:>24}", "-");
+                }
+            }
+        }
+        let ratio = uxrt
+            .and_then(|u| u.find(&key))
+            .and_then(Measurement::median)
+            .zip(linux.and_then(|l| l.find(&key)).and_then(Measurement::median));
+        match ratio {
+            Some((u, l)) if l > 0 => {
+                let _ = writeln!(out, " {:>8.2}", u as f64 / l as f64);
+            }
+            _ => {
+                let _ = writeln!(out, " {:>8}", "-");
+            }
+        }
+    }
+    let _ = writeln!(out, "\nscaling: median wait at N = 16384 over N = 16 (same k), in instructions");
+    for run in runs.iter().filter(|r| r.clock == "instructions") {
+        for mechanism in ["epoll", "epoll-edge", "poll"] {
+            for k in [1, 16] {
+                let at = |n: u32| run.find(&format!("scale {mechanism} n={n} k={k}")).and_then(Measurement::median);
+                if let (Some(big), Some(small)) = (at(16384), at(16)) {
+                    let _ = writeln!(
+                        out,
+                        "  {:<22} {mechanism:<10} k={k:<2}  {:>12} / {:>10} = {:.2}",
+                        run.label,
+                        big,
+                        small,
+                        big as f64 / small as f64
+                    );
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "\nruns:");
+    for run in runs {
+        let _ = writeln!(out, "  {} ({}): {} results in {:.0} s", run.label, run.clock, run.results.len(), run.seconds);
+    }
+    out
+}
+
+fn short(clock: &str) -> &str {
+    if clock == "instructions" {
+        "instr."
+    } else {
+        "TSC"
+    }
+}
+
+fn csv(runs: &[Run]) -> String {
+    let mut out = String::from("system,clock,benchmark,mechanism,n,k,metric,value\n");
+    for run in runs {
+        for m in &run.results {
+            let field = |k: &str| m.fields.get(k).cloned().unwrap_or_default();
+            for (metric, value) in &m.fields {
+                if value.parse::<u64>().is_err() || ["n", "k", "rounds"].contains(&metric.as_str()) {
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{},{},{metric},{value}",
+                    run.label,
+                    run.clock,
+                    m.name,
+                    field("mechanism"),
+                    field("n"),
+                    field("k")
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Median wait against N for `k` ready: each system's epoll and poll (instructions).
+fn plot(runs: &[Run], k: u32) -> String {
+    const COLORS: [&str; 3] = ["#1f77b4", "#d62728", "#2ca02c"];
+    let mut series = Vec::new();
+    for (i, run) in runs.iter().filter(|r| r.clock == "instructions").enumerate() {
+        for (mechanism, dashed) in [("epoll", false), ("poll", true)] {
+            let points: Vec<(f64, f64)> = run
+                .results
+                .iter()
+                .filter(|m| m.name == "scale" && m.fields.get("mechanism").is_some_and(|x| x == mechanism))
+                .filter(|m| m.number("k") == Some(k as u64))
+                .filter_map(|m| Some((m.number("n")? as f64, m.median()? as f64)))
+                .collect();
+            if !points.is_empty() {
+                let name = format!("{} {mechanism}", run.label);
+                series.push(Series { name, color: COLORS[i % COLORS.len()], dashed, points });
+            }
+        }
+    }
+    line_chart(
+        &format!("one wait with k = {k} of N pipes ready (QEMU -icount)"),
+        "N (fds waited on)",
+        "instructions (median)",
+        &series,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines_parse() {
+        let line = "  waitbench scale mechanism=epoll n=16384 k=16 rounds=50 wait_median=94204 wait_p99=7585061";
+        let m = Measurement::parse(line).unwrap();
+        assert_eq!(m.key(), "scale epoll n=16384 k=16");
+        assert_eq!(m.median(), Some(94204));
+        let m = Measurement::parse("waitbench read-1-byte rounds=100 median=3183 p99=3183 unit=ticks").unwrap();
+        assert_eq!((m.key().as_str(), m.median()), ("read-1-byte", Some(3183)));
+        assert_eq!(Measurement::parse("waitbench done").unwrap().name, "done");
+        assert_eq!(Measurement::parse("waitbench: write: Broken pipe"), None);
+        assert_eq!(Measurement::parse("uxrt$ waitbench quick"), None);
+    }
+}
