@@ -100,8 +100,12 @@ fn boot(label: &str, image: &Image, commands: Vec<String>, append: Option<String
 
 pub fn run(quick: bool, wall: bool) -> Result {
     let image = userland::build_image(KernelConfig::Bench)?;
-    let program = if quick { "waitbench quick" } else { "waitbench" };
-    let uxrt_commands = || vec![program.to_string(), "exit".to_string()];
+    let (program, workarounds) = if quick {
+        ("waitbench quick", "uxrt bench-workarounds quick")
+    } else {
+        ("waitbench", "uxrt bench-workarounds")
+    };
+    let uxrt_commands = || vec![workarounds.to_string(), program.to_string(), "exit".to_string()];
     let mut runs = vec![boot("uxrt", &image, uxrt_commands(), None, true)?];
     if wall {
         runs.push(boot("uxrt", &image, uxrt_commands(), None, false)?);
@@ -126,10 +130,13 @@ pub fn run(quick: bool, wall: bool) -> Result {
     std::fs::write(out.join("results.txt"), &table)?;
     std::fs::write(out.join("results.csv"), csv(&runs))?;
     for k in [1, 16] {
-        let svg = plot(&runs, k);
-        std::fs::write(out.join(format!("wait-k{k}.svg")), svg)?;
+        std::fs::write(out.join(format!("wait-k{k}.svg")), plot_waits(&runs, k))?;
+        std::fs::write(out.join(format!("workarounds-k{k}.svg")), plot_workarounds(&runs, k))?;
     }
-    println!("xtask: bench: wrote {}/results.{{txt,csv}} and wait-k1.svg, wait-k16.svg", out.display());
+    println!(
+        "xtask: bench: wrote {}/results.{{txt,csv}}, wait-k{{1,16}}.svg, workarounds-k{{1,16}}.svg",
+        out.display()
+    );
     Ok(())
 }
 
@@ -240,19 +247,24 @@ fn csv(runs: &[Run]) -> String {
     out
 }
 
+const COLORS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+
+/// The (N, median) points of `run`'s results named `name` for `mechanism` and `k`.
+fn points(run: &Run, name: &str, mechanism: &str, k: u32) -> Vec<(f64, f64)> {
+    run.results
+        .iter()
+        .filter(|m| m.name == name && m.fields.get("mechanism").is_some_and(|x| x == mechanism))
+        .filter(|m| m.number("k") == Some(k as u64))
+        .filter_map(|m| Some((m.number("n")? as f64, m.median()? as f64)))
+        .collect()
+}
+
 /// Median wait against N for `k` ready: each system's epoll and poll (instructions).
-fn plot(runs: &[Run], k: u32) -> String {
-    const COLORS: [&str; 3] = ["#1f77b4", "#d62728", "#2ca02c"];
+fn plot_waits(runs: &[Run], k: u32) -> String {
     let mut series = Vec::new();
     for (i, run) in runs.iter().filter(|r| r.clock == "instructions").enumerate() {
         for (mechanism, dashed) in [("epoll", false), ("poll", true)] {
-            let points: Vec<(f64, f64)> = run
-                .results
-                .iter()
-                .filter(|m| m.name == "scale" && m.fields.get("mechanism").is_some_and(|x| x == mechanism))
-                .filter(|m| m.number("k") == Some(k as u64))
-                .filter_map(|m| Some((m.number("n")? as f64, m.median()? as f64)))
-                .collect();
+            let points = points(run, "scale", mechanism, k);
             if !points.is_empty() {
                 let name = format!("{} {mechanism}", run.label);
                 series.push(Series { name, color: COLORS[i % COLORS.len()], dashed, points });
@@ -262,6 +274,25 @@ fn plot(runs: &[Run], k: u32) -> String {
     line_chart(
         &format!("one wait with k = {k} of N pipes ready (QEMU -icount)"),
         "N (fds waited on)",
+        "instructions (median)",
+        &series,
+    )
+}
+
+/// uxrt's ways to learn which k of N sources fired, signal to knowing (instructions).
+fn plot_workarounds(runs: &[Run], k: u32) -> String {
+    let mut series = Vec::new();
+    if let Some(run) = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions") {
+        for (i, mechanism) in ["queue", "badge-bits", "helper-threads", "broker"].into_iter().enumerate() {
+            let points = points(run, "workaround", mechanism, k);
+            if !points.is_empty() {
+                series.push(Series { name: mechanism.into(), color: COLORS[i], dashed: i > 0, points });
+            }
+        }
+    }
+    line_chart(
+        &format!("seL4: k = {k} of N sources signalled until the waiter knows them (QEMU -icount)"),
+        "N (sources)",
         "instructions (median)",
         &series,
     )

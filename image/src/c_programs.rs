@@ -108,16 +108,20 @@ pub fn build(shim_library: &Path, out: &Path) -> Result<Vec<Packed>> {
     Ok(packed)
 }
 
+/// Builds `source` against the host's libc (statically linked with `static_link`, for a
+/// Linux guest's initramfs).
+pub fn build_for_host(source: &Path, binary: &Path, static_link: bool) -> Result {
+    let mut gcc = Command::new("gcc");
+    gcc.args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"]);
+    if static_link {
+        gcc.arg("-static");
+    }
+    run(gcc.arg(source).arg("-o").arg(binary), &format!("building {} for the host", source.display()))
+}
+
 /// Builds `source` against the host's libc and runs it: what it prints.
 fn host_output(source: &Path, binary: &Path) -> Result<Vec<u8>> {
-    run(
-        Command::new("gcc")
-            .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"])
-            .arg(source)
-            .arg("-o")
-            .arg(binary),
-        &format!("building {} for the host", source.display()),
-    )?;
+    build_for_host(source, binary, false)?;
     let output = Command::new(binary).output()?;
     if !output.status.success() {
         bail!("{} on the host: {}\n{}", binary.display(), output.status, String::from_utf8_lossy(&output.stderr));

@@ -82,13 +82,7 @@ pub fn initramfs(source: &Path, name: &str) -> Result<PathBuf> {
     let dir = folder();
     std::fs::create_dir_all(&dir)?;
     let binary = dir.join(name);
-    run_quiet(
-        Command::new("gcc")
-            .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-static"])
-            .arg(source)
-            .arg("-o")
-            .arg(&binary),
-    )?;
+    crate::c_programs::build_for_host(source, &binary, true)?;
     let init = std::fs::read(&binary)?;
     let cpio = archive::write(&[Entry { path: "init", data: &init, mode: archive::EXECUTABLE }]);
     let out = dir.join(format!("{name}.cpio"));

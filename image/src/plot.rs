@@ -62,9 +62,8 @@ pub fn line_chart(title: &str, x_title: &str, y_title: &str, series: &[Series]) 
         if e % 2 == 0 || x1 - x0 <= 8 {
             let _ = writeln!(
                 svg,
-                r#"<text x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                r#"<text x="{px:.1}" y="{:.1}" text-anchor="middle">{value}</text>"#,
                 TOP + plot_h + 18.0,
-                label(value)
             );
         }
     }

@@ -261,13 +261,14 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     println!("xtask: process, notification-queue and file microbenchmarks (QEMU -icount)");
     let mut lines = Vec::new();
-    let outcome =
-        boot(image, &["uxrt bench-processes", "uxrt bench", "uxrt bench-files"], SUITE_LIMIT, true, |line, _| {
-            if let Some(line) = line.filter(|l| l.starts_with("bench")) {
-                lines.push(line.to_string());
-            }
-            Control::Continue
-        })?;
+    let commands =
+        ["uxrt bench-processes", "uxrt bench", "uxrt bench-files", "uxrt bench-workarounds quick", "waitbench quick"];
+    let outcome = boot(image, &commands, SUITE_LIMIT, true, |line, _| {
+        if let Some(line) = line.filter(|l| l.starts_with("bench") || l.starts_with("waitbench")) {
+            lines.push(line.to_string());
+        }
+        Control::Continue
+    })?;
     let mut problems = vec![];
     if outcome.end != End::Exited(0) {
         problems.push(format!("the benchmark ended with {:?}", outcome.end));
@@ -290,7 +291,45 @@ fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
             problems.push(format!("no `{figure}` line"));
         }
     }
-    tally.check("the notification-queue, process and file benchmarks run", problems);
+    problems.extend(waitbench_problems(&lines));
+    tally.check("the notification-queue, process, file and wait benchmarks run", problems);
+    let host = host_waitbench();
+    tally.check("waitbench (quick) runs on the host's libc", host.err().map(|e| vec![e.0]).unwrap_or_default());
+    Ok(())
+}
+
+/// `waitbench quick` and `uxrt bench-workarounds quick` printed every result, each right.
+fn waitbench_problems(lines: &[String]) -> Vec<String> {
+    let mut problems = vec![];
+    let count = |prefix: &str| lines.iter().filter(|l| l.starts_with(prefix)).count();
+    // N = 1, 16, 65 with k = 1 (and 16 where N >= 16): 5 sizes; badge bits for N <= 28.
+    let expected = [("waitbench workaround ", 5 * 3 + 3), ("waitbench scale ", 5 * 4), ("waitbench done", 1)];
+    for (prefix, want) in expected {
+        if count(prefix) != want {
+            problems.push(format!("{} `{prefix}` lines, not {want}", count(prefix)));
+        }
+    }
+    for name in ["pipe-ping-pong", "read-1-byte", "read-64-KiB", "spawn-exit-wait"] {
+        if count(&format!("waitbench {name} ")) != 1 {
+            problems.push(format!("no `waitbench {name}` line"));
+        }
+    }
+    if lines.iter().any(|l| l.contains("WRONG") || l.starts_with("waitbench:")) {
+        problems.push("a wait benchmark failed or delivered the wrong sources".into());
+    }
+    problems
+}
+
+/// The same benchmark source on the host's libc, small sizes: it must finish.
+fn host_waitbench() -> Result {
+    let source = paths::workspace().join("apps").join("waitbench").join("main.c");
+    let binary = paths::build_root().join("waitbench-host");
+    crate::c_programs::build_for_host(&source, &binary, false)?;
+    let output = Command::new(&binary).arg("quick").output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || !text.contains("waitbench done") {
+        bail!("{} quick: {}\n{text}", binary.display(), output.status);
+    }
     Ok(())
 }
 

@@ -17,6 +17,8 @@ uxrt COMMAND: the root server's monitor
   test [NAME]      run every test, or the one named
   seed N           seed of the randomized tests
   bench            notification-queue microbenchmarks
+  bench-workarounds [quick]  N sources, k ready: the notification queue against badge
+                   bits, helper threads and a broker (seL4's workarounds)
   bench-processes  boot to first process, and spawn+exit+wait (run it first after boot)
   bench-files      1-byte read, 64 KiB reads, pipe ping-pong
   programs         the programs the image carries";
@@ -102,6 +104,14 @@ pub fn execute(env: &mut Env, text: &str) -> u8 {
             Ok(WaitStatus::Exited(0)) => 0,
             other => {
                 println!("bench-files: {other:?}");
+                1
+            }
+        },
+        #[cfg(notification_queues)]
+        "bench-workarounds" => match crate::bench::workarounds::run(env, argument == Some("quick")) {
+            Ok(()) => 0,
+            Err(error) => {
+                println!("bench-workarounds: {error:?}");
                 1
             }
         },

@@ -71,6 +71,14 @@ pub fn serve_one(env: &mut Env) {
     }
 }
 
+/// Handles a signal of the root server's bound notification that a receive of another
+/// endpoint took (a benchmark's or a test's): `badge` is what that receive returned.
+pub fn notified(env: &mut Env, badge: Word) {
+    if badge & badge::NOTIFICATION != 0 && badge & badge::TIMER != 0 {
+        ring_alarms(&mut env.processes, true);
+    }
+}
+
 /// Signals the alarms that are due and sets the timer for the next one; `fired` when
 /// the timer's interrupt is why.
 fn ring_alarms(processes: &mut Processes, fired: bool) {

@@ -2,6 +2,8 @@
 //! QEMU TCG they follow host time unless QEMU runs with `-icount` (`cargo xtask run
 //! --icount`), when one cycle is one guest instruction and the figures repeat exactly.
 
+pub mod workarounds;
+
 use crate::nq::{bits_for, TestQueue};
 use crate::rdtsc;
 use crate::resources::ResourceError;
