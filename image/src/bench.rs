@@ -98,7 +98,7 @@ fn boot(label: &str, image: &Image, commands: Vec<String>, append: Option<String
     Ok(Run { label: label.into(), clock, results, seconds: started.elapsed().as_secs_f64() })
 }
 
-pub fn run(quick: bool, wall: bool) -> Result {
+pub fn run(quick: bool, wall: bool, publish: bool) -> Result {
     let image = userland::build_image(KernelConfig::Bench)?;
     let (program, workarounds) = if quick {
         ("waitbench quick", "uxrt bench-workarounds quick")
@@ -137,6 +137,16 @@ pub fn run(quick: bool, wall: bool) -> Result {
         "xtask: bench: wrote {}/results.{{txt,csv}}, wait-k{{1,16}}.svg, workarounds-k{{1,16}}.svg",
         out.display()
     );
+    if publish {
+        let results = paths::workspace().join("image").join("results");
+        std::fs::create_dir_all(&results)?;
+        for file in
+            ["results.txt", "results.csv", "wait-k1.svg", "wait-k16.svg", "workarounds-k1.svg", "workarounds-k16.svg"]
+        {
+            std::fs::copy(out.join(file), results.join(file))?;
+        }
+        println!("xtask: bench: copied them to {}", results.display());
+    }
     Ok(())
 }
 
@@ -164,7 +174,7 @@ fn table(runs: &[Run]) -> String {
     let _ = writeln!(out, " {:>8}", "ratio");
     let uxrt = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions");
     let linux = runs.iter().find(|r| r.label == "linux-nomitigations" && r.clock == "instructions");
-    for key in keys(runs) {
+    for key in keys(runs).into_iter().filter(|k| !k.starts_with("workaround")) {
         let _ = write!(out, "{key:<34}");
         for run in runs {
             match run.find(&key).and_then(Measurement::median) {
@@ -205,6 +215,21 @@ fn table(runs: &[Run]) -> String {
                     );
                 }
             }
+        }
+    }
+    let _ = writeln!(out, "\nworkarounds on uxrt: k of N sources signalled until the waiter knows them (instructions)");
+    if let Some(run) = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions") {
+        for m in run.results.iter().filter(|m| m.name == "workaround") {
+            let field = |k: &str| m.fields.get(k).map_or("", String::as_str);
+            let _ = writeln!(
+                out,
+                "  {:<16} n={:<6} k={:<3} median {:>9}  p99 {:>9}",
+                field("mechanism"),
+                field("n"),
+                field("k"),
+                field("median"),
+                field("p99")
+            );
         }
     }
     let _ = writeln!(out, "\nruns:");

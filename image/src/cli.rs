@@ -19,10 +19,11 @@ commands:
                                  exact instruction counts, the same every run
   test  [--no-host]              host unit tests, then boot tests in QEMU
   bench [--quick] [--no-wall]    the benchmarks on uxrt (bench kernel) and on Linux guests
-                                 (Debian's kernel, mitigations=off and on) with the same
+        [--publish]              (Debian's kernel, mitigations=off and on) with the same
                                  QEMU command line: a table, and CSV and SVG under
                                  target/uxrt/bench (--quick: small sizes; --no-wall: the
-                                 -icount runs only)
+                                 -icount runs only; --publish: copy them to image/results,
+                                 which the README shows)
   help                           this text
 
 CONFIG is debug (the default), bench, or debug-noqueues (notification queues off).
@@ -32,7 +33,7 @@ pub enum Command {
     Build { config: KernelConfig },
     Run { config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration>, icount: bool },
     Test { host: bool },
-    Bench { quick: bool, wall: bool },
+    Bench { quick: bool, wall: bool, publish: bool },
     Help,
 }
 
@@ -45,6 +46,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
     let mut icount = false;
     let mut quick = false;
     let mut wall = true;
+    let mut publish = false;
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| crate::Error(format!("{arg} needs a value")));
@@ -60,6 +62,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
             "--icount" => icount = true,
             "--quick" => quick = true,
             "--no-wall" => wall = false,
+            "--publish" => publish = true,
             _ => bail!("unknown option {arg}"),
         }
     }
@@ -67,7 +70,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
         "build" => Command::Build { config },
         "run" => Command::Run { config, commands, timeout, icount },
         "test" => Command::Test { host },
-        "bench" => Command::Bench { quick, wall },
+        "bench" => Command::Bench { quick, wall, publish },
         "help" | "--help" | "-h" => Command::Help,
         _ => bail!("unknown command {name}"),
     })
@@ -84,7 +87,7 @@ impl Command {
             Command::Build { config } => crate::userland::build_image(config).map(|_| ()),
             Command::Run { config, commands, timeout, icount } => crate::qemu::run(config, commands, timeout, icount),
             Command::Test { host } => crate::test::run_all(host),
-            Command::Bench { quick, wall } => crate::bench::run(quick, wall),
+            Command::Bench { quick, wall, publish } => crate::bench::run(quick, wall, publish),
             Command::Help => {
                 println!("{USAGE}");
                 Ok(())

@@ -41,7 +41,7 @@ impl Descriptor {
 }
 
 struct Table {
-    fds: alloc::collections::BTreeMap<Fd, Descriptor>,
+    fds: crate::fd_map::FdMap<Descriptor>,
     /// Free fds below `limit`; every fd from `limit` up is free (so the lowest free fd
     /// is found in O(log n), not by a scan).
     free: alloc::collections::BTreeSet<Fd>,
@@ -267,7 +267,7 @@ pub fn close(fd: Fd) -> Result<(), Errno> {
 
 /// Closes every fd (at exit, so that servers drop their references).
 pub fn close_all() {
-    let fds: Vec<Fd> = with_table(|t| t.fds.keys().copied().collect());
+    let fds: Vec<Fd> = with_table(|t| t.fds.keys().collect());
     for fd in fds {
         let _ = close(fd);
     }
@@ -493,7 +493,7 @@ pub fn list_dir(path: &str) -> Result<Vec<String>, Errno> {
 /// The open fds below 64 that a child gets by default (those not close-on-exec), as
 /// (child fd, parent fd) pairs.
 pub(crate) fn inheritable() -> Vec<(u32, u32)> {
-    with_table(|t| t.fds.iter().filter(|(&fd, d)| fd < 64 && !d.close_on_exec).map(|(&fd, _)| (fd, fd)).collect())
+    with_table(|t| t.fds.iter().filter(|(fd, d)| *fd < 64 && !d.close_on_exec).map(|(fd, _)| (fd, fd)).collect())
 }
 
 /// One more reference on each parent fd of `pairs` (the child's copies); on failure the

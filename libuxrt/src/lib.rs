@@ -17,6 +17,7 @@ pub mod caps;
 pub mod check;
 pub mod env;
 pub mod events;
+mod fd_map;
 pub mod fs;
 pub mod io;
 pub mod memory;

@@ -4,8 +4,9 @@
 //! triggered) those it reported last time. A wait looks only at them.
 
 use super::{block, deadline, poll_bits, with_state, Timeout};
+use crate::fd_map::FdMap;
 use crate::fs::Fd;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use uxrt_protocols::Errno;
 
@@ -44,7 +45,7 @@ struct Interest {
 
 #[derive(Default)]
 struct Set {
-    interests: BTreeMap<Fd, Interest>,
+    interests: FdMap<Interest>,
     candidates: VecDeque<Fd>,
 }
 

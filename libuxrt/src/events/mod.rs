@@ -25,9 +25,9 @@ pub use epoll_set::{
     EPOLLONESHOT, EPOLLOUT,
 };
 
+use crate::fd_map::FdMap;
 use crate::fs::Fd;
 use crate::{caps, env, sys};
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use epoll_set::EpollSets;
 use queue::Queue;
@@ -95,7 +95,7 @@ struct Watch {
 #[derive(Default)]
 struct State {
     queue: Option<Queue>,
-    watches: BTreeMap<Fd, Watch>,
+    watches: FdMap<Watch>,
     /// Notifications made and not in use (each detached and cleared).
     spare: Vec<CPtr>,
     /// A child may have ended since the last look (its thread's entry came, or the queue
@@ -153,7 +153,7 @@ impl State {
         let size = if needed <= SMALL_QUEUE as usize { needed } else { LARGE_QUEUE as usize };
         self.harvest(false)?;
         let queue = Queue::new(size, self.queue.take())?;
-        for (&fd, watch) in &self.watches {
+        for (fd, watch) in self.watches.iter() {
             if let Some(notification) = watch.notification {
                 queue.attach(notification, fd as Word)?;
             }

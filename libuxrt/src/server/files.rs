@@ -3,8 +3,8 @@
 //! that knows its own files.
 
 use super::{answer, answer_and_receive, badged_endpoint, receive, share, unshare, Answer, Incoming};
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use hashbrown::HashMap;
 use sel4::Word;
 use uxrt_protocols::events::Readiness;
 use uxrt_protocols::file::{FileRequest, PathRequest, Span, CONTROL_BADGE, FILE_BUFFER, MAX_BADGE, NOTIFIED_BADGE};
@@ -50,9 +50,10 @@ struct Entry<T> {
     buffers: Vec<(Pid, &'static mut [u8], Word)>,
 }
 
-/// Open files by badge.
+/// Open files by badge (a hash map: every request looks its file up, and a server may
+/// hold tens of thousands).
 pub struct OpenFiles<T> {
-    entries: BTreeMap<Word, Entry<T>>,
+    entries: HashMap<Word, Entry<T>>,
     next_badge: Word,
     /// Buffers shared so far (every `SWEEP_EVERY`, those of ended processes go).
     shared: u64,
@@ -63,7 +64,7 @@ const SWEEP_EVERY: u64 = 16;
 
 impl<T> Default for OpenFiles<T> {
     fn default() -> Self {
-        OpenFiles { entries: BTreeMap::new(), next_badge: CONTROL_BADGE + 1, shared: 0 }
+        OpenFiles { entries: HashMap::new(), next_badge: CONTROL_BADGE + 1, shared: 0 }
     }
 }
 

@@ -10,7 +10,7 @@ extern crate alloc;
 
 mod pipe;
 
-use alloc::collections::BTreeMap;
+use hashbrown::HashMap;
 use pipe::{Pipe, Waiter};
 use uxrt::protocols::events::Readiness;
 use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, PathRequest, Span};
@@ -21,11 +21,11 @@ use uxrt::server::{answer, Answer, Deferred};
 uxrt::main!(main);
 
 fn main() -> i32 {
-    files::run(&mut Pipes { pipes: BTreeMap::new(), next_id: 1 }, OpenFiles::default())
+    files::run(&mut Pipes { pipes: HashMap::new(), next_id: 1 }, OpenFiles::default())
 }
 
 struct Pipes {
-    pipes: BTreeMap<u64, Pipe>,
+    pipes: HashMap<u64, Pipe>,
     next_id: u64,
 }
 
