@@ -4,6 +4,7 @@
  *
  *   waitbench [quick]      every measurement (quick: small sizes, few rounds: a test)
  *   waitbench scale N K [ROUNDS]   one wait-at-scale measurement
+ *   waitbench basic        the basic paths only (pipe ping-pong, reads, spawn)
  *   waitbench producer GO W...   (started by itself) per byte read on fd GO, writes a
  *                          byte to each fd W
  *   waitbench exit         (started by itself) exits at once: the spawn measurement
@@ -393,6 +394,12 @@ int main(int argc, char **argv) {
         return producer(atoi(argv[2]), writers, count);
     }
     if (argc >= 2 && strcmp(argv[1], "exit") == 0) {
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "basic") == 0) {
+        pipe_ping_pong(100);
+        reads(100);
+        spawns(20);
         return 0;
     }
     if (argc >= 4 && strcmp(argv[1], "scale") == 0) {

@@ -75,12 +75,7 @@ pub fn run(count: usize) -> i32 {
         let (read, write) = must!(fs::pipe());
         (write, read)
     };
-    let child = must!(uxrt::process::spawn_with_fds(
-        "/bin/fstest",
-        &["fstest", "echo-back"],
-        &[] as &[&str],
-        &[(STDIN, child_in), (STDOUT, child_out), (2, 2)],
-    ));
+    let child = must!(crate::start(&["fstest", "echo-back"], &[(STDIN, child_in), (STDOUT, child_out), (2, 2)]));
     must!(fs::close(child_in));
     must!(fs::close(child_out));
     let mut samples = Vec::with_capacity(count);

@@ -79,3 +79,9 @@ pub fn read_all(fd: Fd) -> Result<Vec<u8>, Errno> {
 }
 
 pub const CREATE_RW: u32 = Flags::READ_WRITE | Flags::CREATE | Flags::TRUNCATE;
+
+/// Starts `/bin/ARGS[0]` with `args`, no environment, and exactly the fds `fds` names.
+pub fn start(args: &[&str], fds: &[(u32, u32)]) -> Result<uxrt::Pid, uxrt::Errno> {
+    let path = alloc::format!("/bin/{}", args[0]);
+    uxrt::process::spawn_with_fds(&path, args, &[] as &[&str], fds)
+}

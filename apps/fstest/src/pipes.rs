@@ -39,12 +39,7 @@ pub fn pipe_semantics() -> i32 {
 pub fn between_processes(length: usize) -> i32 {
     let (read, write) = must!(fs::pipe());
     let (result_read, result_write) = must!(fs::pipe());
-    let child = must!(uxrt::process::spawn_with_fds(
-        "/bin/fstest",
-        &["fstest", "sum"],
-        &[] as &[&str],
-        &[(STDIN, read), (STDOUT, result_write), (2, 2)],
-    ));
+    let child = must!(crate::start(&["fstest", "sum"], &[(STDIN, read), (STDOUT, result_write), (2, 2)]));
     must!(fs::close(read));
     must!(fs::close(result_write));
     let data: Vec<u8> = (0..length).map(pattern).collect();
@@ -86,12 +81,7 @@ pub fn echo_back() -> i32 {
 /// A child blocked reading a pipe is killed; the pipe server goes on serving.
 pub fn killed_while_blocked() -> i32 {
     let (read, write) = must!(fs::pipe());
-    let child = must!(uxrt::process::spawn_with_fds(
-        "/bin/fstest",
-        &["fstest", "sum"],
-        &[] as &[&str],
-        &[(STDIN, read), (2, 2)],
-    ));
+    let child = must!(crate::start(&["fstest", "sum"], &[(STDIN, read), (2, 2)]));
     // Let it reach its read and block there (its first read needs a shared buffer).
     for _ in 0..50 {
         sel4::yield_now();
@@ -114,12 +104,7 @@ pub fn killed_while_blocked() -> i32 {
 /// `EPIPE`.
 pub fn dead_ends_close() -> i32 {
     let (read, write) = must!(fs::pipe());
-    let writer = must!(uxrt::process::spawn_with_fds(
-        "/bin/crash",
-        &["crash", "null"],
-        &[] as &[&str],
-        &[(STDOUT, write), (2, 2)],
-    ));
+    let writer = must!(crate::start(&["crash", "null"], &[(STDOUT, write), (2, 2)]));
     must!(fs::close(write));
     let mut buffer = [0; 16];
     ensure!(must!(fs::read(read, &mut buffer)) == 0, "no end of file after the writer crashed");
@@ -128,12 +113,7 @@ pub fn dead_ends_close() -> i32 {
     must!(fs::close(read));
 
     let (read, write) = must!(fs::pipe());
-    let reader = must!(uxrt::process::spawn_with_fds(
-        "/bin/fstest",
-        &["fstest", "sum"],
-        &[] as &[&str],
-        &[(STDIN, read), (2, 2)],
-    ));
+    let reader = must!(crate::start(&["fstest", "sum"], &[(STDIN, read), (2, 2)]));
     must!(fs::close(read));
     must!(uxrt::process::kill(reader, Some(uxrt::Signal::SIGKILL)));
     let _ = must!(uxrt::process::wait_pid(reader));

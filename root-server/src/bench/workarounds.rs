@@ -69,6 +69,7 @@ fn ready(n: usize, k: usize) -> impl Iterator<Item = usize> {
 
 pub fn run(env: &mut Env, quick: bool) -> Result<(), ResourceError> {
     let (sources, rounds): (&[usize], usize) = if quick { (&QUICK_SOURCES, 5) } else { (&SOURCES, 100) };
+    call_reply(env, rounds)?;
     for &n in sources {
         for k in READY.into_iter().filter(|&k| k <= n) {
             let size = Size { n, k, rounds };
@@ -81,6 +82,40 @@ pub fn run(env: &mut Env, quick: bool) -> Result<(), ResourceError> {
         }
     }
     Ok(())
+}
+
+/// The seL4 IPC round trip every uxrt request costs: Call to a thread that answers with
+/// ReplyRecv (a one-word message each way).
+fn call_reply(env: &mut Env, rounds: usize) -> Result<(), ResourceError> {
+    let endpoint = env.resources.alloc_object(ObjectType::EndpointObject, 0)?;
+    let thread = Thread::spawn(&mut env.resources, &mut env.vspace, responder, endpoint.cap, PRIORITY)?;
+    let mut samples = Vec::with_capacity(rounds);
+    let mut right = true;
+    for round in 0..=rounds {
+        let start = rdtsc();
+        let (_, reply) = sel4::call_with_mrs(endpoint.cap, MessageInfo::new(0, 0, 0, 1), [round as Word, 0, 0, 0]);
+        let elapsed = rdtsc() - start;
+        right &= reply[0] == round as Word + 1;
+        if round > 0 {
+            samples.push(elapsed); // (round 0 starts the responder)
+        }
+    }
+    thread.destroy(&mut env.resources, &mut env.vspace);
+    env.resources.free_object(endpoint);
+    let (median, p99) = summary(&mut samples);
+    let wrong = if right { "" } else { " WRONG" };
+    println!("waitbench ipc-call-reply rounds={rounds} median={median} p99={p99} unit=ticks{wrong}");
+    Ok(())
+}
+
+/// Answers each message with its first word plus one.
+fn responder(endpoint: Word) -> ! {
+    let (_, _) = sel4::recv(endpoint);
+    loop {
+        let answer = sel4::ipc_buffer::mr(0) + 1;
+        sel4::ipc_buffer::set_mr(0, answer);
+        let _ = sel4::reply_recv(endpoint, MessageInfo::new(0, 0, 0, 1));
+    }
 }
 
 /// One measurement's sources, ready ones and rounds.
