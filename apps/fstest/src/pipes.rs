@@ -99,6 +99,9 @@ pub fn killed_while_blocked() -> i32 {
     pipe_semantics()
 }
 
+/// Writers that crash together in `dead_ends_close`.
+const WRITERS: usize = 8;
+
 /// The ends a process held when it died are closed for it (by the reaper): a pipe whose
 /// only writer crashed reaches end-of-file, and one whose only reader was killed gives
 /// `EPIPE`.
@@ -110,6 +113,21 @@ pub fn dead_ends_close() -> i32 {
     ensure!(must!(fs::read(read, &mut buffer)) == 0, "no end of file after the writer crashed");
     let status = must!(uxrt::process::wait_pid(writer));
     ensure!(status == WaitStatus::Signaled(uxrt::Signal::SIGSEGV), "the writer ended {status:?}");
+    must!(fs::close(read));
+
+    // Several writers crash at once: the reaper is still closing one's file when the
+    // next dies, and none may be lost (the reader sees the end only after all).
+    let (read, write) = must!(fs::pipe());
+    let mut writers = Vec::new();
+    for _ in 0..WRITERS {
+        writers.push(must!(crate::start(&["crash", "null"], &[(STDOUT, write), (2, 2)])));
+    }
+    must!(fs::close(write));
+    ensure!(must!(fs::read(read, &mut buffer)) == 0, "no end of file after {WRITERS} writers crashed");
+    for writer in writers {
+        let status = must!(uxrt::process::wait_pid(writer));
+        ensure!(status == WaitStatus::Signaled(uxrt::Signal::SIGSEGV), "a writer ended {status:?}");
+    }
     must!(fs::close(read));
 
     let (read, write) = must!(fs::pipe());

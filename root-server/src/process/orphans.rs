@@ -47,10 +47,12 @@ impl Orphans {
 
     /// Gives the reaper the next file if it waits for one.
     pub fn feed_reaper(&mut self, resources: &mut Resources) {
-        if self.files.is_empty() {
+        // (The reaper first: a file taken while it is busy would be lost.)
+        let Some(waiting) = self.waiting.take() else { return };
+        let Some(file) = self.files.pop_front() else {
+            self.waiting = Some(waiting);
             return;
-        }
-        let (Some(waiting), Some(file)) = (self.waiting.take(), self.files.pop_front()) else { return };
+        };
         let reply = Reply::ok(&[]).encode();
         sel4::ipc_buffer::set_cap(0, file);
         sel4::nb_send(waiting, MessageInfo::new(reply.label, 0, 1, 0));
