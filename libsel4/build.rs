@@ -15,9 +15,15 @@ fn main() {
         println!("cargo:rerun-if-changed={}", file.display());
     }
     println!("cargo::rustc-check-cfg=cfg(sel4_debug_build)");
+    println!("cargo::rustc-check-cfg=cfg(sel4_kernel_entries)");
     let autoconf = std::fs::read_to_string(sel4_gen::KernelFiles::new(&source).autoconf()).unwrap_or_default();
-    if autoconf.lines().any(|line| line.split_whitespace().nth(1) == Some("CONFIG_DEBUG_BUILD")) {
+    let configured = |name: &str| autoconf.lines().any(|line| line.split_whitespace().nth(1) == Some(name));
+    if configured("CONFIG_DEBUG_BUILD") {
         println!("cargo:rustc-cfg=sel4_debug_build");
+    }
+    // (Kernel patch 0008 counts kernel entries with the utilisation counters.)
+    if configured("CONFIG_BENCHMARK_TRACK_UTILISATION") {
+        println!("cargo:rustc-cfg=sel4_kernel_entries");
     }
     let bindings = sel4_gen::generate(&source).unwrap_or_else(|e| panic!("generating the seL4 bindings: {e}"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("bindings.rs");

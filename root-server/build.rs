@@ -4,13 +4,18 @@
 fn main() {
     // Tests of kernel features that are configured out are left out too.
     println!("cargo::rustc-check-cfg=cfg(notification_queues)");
+    println!("cargo::rustc-check-cfg=cfg(debug_kernel)");
     println!("cargo:rerun-if-env-changed=UXRT_KERNEL_SOURCE");
     if let Some(source) = std::env::var_os("UXRT_KERNEL_SOURCE") {
         let autoconf = std::path::Path::new(&source).join("include/plat/pc99/autoconf.h");
         println!("cargo:rerun-if-changed={}", autoconf.display());
         let text = std::fs::read_to_string(&autoconf).unwrap_or_default();
-        if text.lines().any(|line| line.split_whitespace().nth(1) == Some("CONFIG_NOTIFICATION_QUEUES")) {
+        let configured = |name: &str| text.lines().any(|line| line.split_whitespace().nth(1) == Some(name));
+        if configured("CONFIG_NOTIFICATION_QUEUES") {
             println!("cargo:rustc-cfg=notification_queues");
+        }
+        if configured("CONFIG_DEBUG_BUILD") {
+            println!("cargo:rustc-cfg=debug_kernel");
         }
     }
     // The archive of programs the root server starts (made by `cargo xtask`); without

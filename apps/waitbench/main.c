@@ -292,9 +292,26 @@ static void wait_at_scale(int n, int k, int rounds) {
         unsigned long wait_median, wait_p99, wake_median, wake_p99;
         summary(wait, rounds, &wait_median, &wait_p99);
         summary(wake, rounds, &wake_median, &wake_p99);
+        char entries[64] = "";
+#ifdef __uxrt__
+        /* One more round of each, counting kernel entries (the benchmark kernel does). */
+        if (uxrt_kernel_entries_reset() == 0) {
+            for (int i = 0; i < k; i++) {
+                if (write(s.ready_write[i], "x", 1) != 1) fail("write");
+            }
+            int got = 0;
+            while (got < k) got += wait_once(&s, (enum mechanism)m);
+            long wait_entries = uxrt_kernel_entries();
+            uxrt_kernel_entries_reset();
+            if (write(go[1], "g", 1) != 1) fail("write");
+            got = 0;
+            while (got < k) got += wait_once(&s, (enum mechanism)m);
+            snprintf(entries, sizeof entries, " wait_entries=%ld wake_entries=%ld", wait_entries, uxrt_kernel_entries());
+        }
+#endif
         printf("waitbench scale mechanism=%s n=%d k=%d rounds=%d wait_median=%lu wait_p99=%lu "
-               "wait_per_event=%lu wake_median=%lu wake_p99=%lu\n",
-               mechanism_names[m], n, k, rounds, wait_median, wait_p99, wait_median / k, wake_median, wake_p99);
+               "wait_per_event=%lu wake_median=%lu wake_p99=%lu%s\n",
+               mechanism_names[m], n, k, rounds, wait_median, wait_p99, wait_median / k, wake_median, wake_p99, entries);
         fflush(stdout);
     }
     close(go[1]);

@@ -219,20 +219,34 @@ fn table(runs: &[Run]) -> String {
             }
         }
     }
+    let uxrt = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions");
+    let _ = writeln!(out, "\nkernel entries on uxrt (all threads; kernel patch 0008): one wait, and one wake-up");
+    for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| m.name == "scale" && m.fields.contains_key("wait_entries"))
+    {
+        let field = |k: &str| m.fields.get(k).map_or("", String::as_str);
+        let _ = writeln!(
+            out,
+            "  {:<10} n={:<6} k={:<3} wait {:>5}  wake {:>5}",
+            field("mechanism"),
+            field("n"),
+            field("k"),
+            field("wait_entries"),
+            field("wake_entries")
+        );
+    }
     let _ = writeln!(out, "\nworkarounds on uxrt: k of N sources signalled until the waiter knows them (instructions)");
-    if let Some(run) = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions") {
-        for m in run.results.iter().filter(|m| m.name == "workaround") {
-            let field = |k: &str| m.fields.get(k).map_or("", String::as_str);
-            let _ = writeln!(
-                out,
-                "  {:<16} n={:<6} k={:<3} median {:>9}  p99 {:>9}",
-                field("mechanism"),
-                field("n"),
-                field("k"),
-                field("median"),
-                field("p99")
-            );
-        }
+    for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| m.name == "workaround") {
+        let field = |k: &str| m.fields.get(k).map_or("", String::as_str);
+        let _ = writeln!(
+            out,
+            "  {:<16} n={:<6} k={:<3} median {:>9}  p99 {:>9}  kernel entries {:>4}",
+            field("mechanism"),
+            field("n"),
+            field("k"),
+            field("median"),
+            field("p99"),
+            field("entries")
+        );
     }
     let _ = writeln!(out, "\nruns:");
     for run in runs {

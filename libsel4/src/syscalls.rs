@@ -144,3 +144,31 @@ mod debug {
 
 #[cfg(sel4_debug_build)]
 pub use debug::*;
+
+/// Counting kernel entries (uxrt's kernel patch 0008, on kernels with the utilisation
+/// counters: the benchmark configuration).
+pub mod kernel_entries {
+    /// Starts counting from 0 (`seL4_BenchmarkResetLog`); false without the counters.
+    pub fn reset() -> bool {
+        #[cfg(sel4_kernel_entries)]
+        {
+            super::raw(crate::Syscall::BenchmarkResetLog, 0, 0, &mut [0; super::REGISTER_MRS]);
+            true
+        }
+        #[cfg(not(sel4_kernel_entries))]
+        false
+    }
+
+    /// Kernel entries since [`reset`], this call's own not counted; `None` without the
+    /// counters.
+    pub fn count() -> Option<crate::Word> {
+        #[cfg(sel4_kernel_entries)]
+        {
+            super::raw(crate::Syscall::BenchmarkGetThreadUtilisation, 0, 0, &mut [0; super::REGISTER_MRS]);
+            // The fourth word the kernel writes (BENCHMARK_KERNEL_ENTRIES).
+            Some(crate::ipc_buffer::mr(3).saturating_sub(1))
+        }
+        #[cfg(not(sel4_kernel_entries))]
+        None
+    }
+}

@@ -27,4 +27,8 @@ int usleep(unsigned int us);
 void _exit(int status) __attribute__((noreturn));
 /* uxrt has no fork: start `path` with `argv` (NULL-ended); the child gets the fds. */
 pid_t uxrt_spawn(const char *path, char *const argv[]);
+/* Kernel entries (all threads) since uxrt_kernel_entries_reset, or -1 where the kernel
+ * does not count them (only the benchmark kernel does). */
+int uxrt_kernel_entries_reset(void);
+long uxrt_kernel_entries(void);
 #endif

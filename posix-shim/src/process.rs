@@ -109,6 +109,22 @@ pub unsafe extern "C" fn uxrt_spawn(path: *const c_char, argv: *const *const c_c
     ret_int(collected.and_then(|path| process::spawn(path, &args, &[] as &[&str]).map(|pid| pid as c_int)))
 }
 
+/// Starts counting kernel entries: 0, or -1 where the kernel does not count them.
+#[no_mangle]
+pub extern "C" fn uxrt_kernel_entries_reset() -> c_int {
+    if sel4::kernel_entries::reset() {
+        0
+    } else {
+        -1
+    }
+}
+
+/// Kernel entries since `uxrt_kernel_entries_reset`, or -1.
+#[no_mangle]
+pub extern "C" fn uxrt_kernel_entries() -> core::ffi::c_long {
+    sel4::kernel_entries::count().map_or(-1, |count| count as core::ffi::c_long)
+}
+
 #[no_mangle]
 pub extern "C" fn usleep(us: c_uint) -> c_int {
     ret_int(uxrt::events::sleep_us(us as u64).map(|()| 0))

@@ -71,6 +71,24 @@ impl SlotAllocator {
     pub fn capacity(&self) -> usize {
         (self.end - self.start) as usize
     }
+
+    /// Which slots are free now (to compare with later: [`SlotAllocator::taken_since`]).
+    pub fn snapshot(&self) -> Vec<u64> {
+        self.free.clone()
+    }
+
+    /// The slots allocated now that were free at `snapshot`.
+    pub fn taken_since(&self, snapshot: &[u64]) -> Vec<Slot> {
+        let mut taken = Vec::new();
+        for (i, (&then, &now)) in snapshot.iter().zip(&self.free).enumerate() {
+            let mut bits = then & !now;
+            while bits != 0 {
+                taken.push(self.start + (i * 64 + bits.trailing_zeros() as usize) as Slot);
+                bits &= bits - 1;
+            }
+        }
+        taken
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use crate::rdtsc;
 use crate::resources::ResourceError;
 use crate::thread::Thread;
 use crate::{println, Env};
+use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::invocations::{cnode_mint, notification_queue_attach as attach, notification_queue_wait as wait};
 use sel4::{CPtr, CapData, CapRights, MessageInfo, ObjectType, Word};
@@ -46,8 +47,18 @@ fn measure(name: &str, n: usize, k: usize, rounds: usize, mut round: impl FnMut(
         samples.push(rdtsc() - start);
     }
     let (median, p99) = summary(&mut samples);
+    // One more round, counting kernel entries (where the kernel counts them).
+    let entries = match sel4::kernel_entries::reset() {
+        true => {
+            right &= round();
+            sel4::kernel_entries::count().map_or(String::new(), |e| alloc::format!(" entries={e}"))
+        }
+        false => String::new(),
+    };
     let wrong = if right { "" } else { " WRONG" };
-    println!("waitbench workaround mechanism={name} n={n} k={k} rounds={rounds} median={median} p99={p99}{wrong}");
+    println!(
+        "waitbench workaround mechanism={name} n={n} k={k} rounds={rounds} median={median} p99={p99}{entries}{wrong}"
+    );
 }
 
 /// A receive on `endpoint` that is a message: its badge and first word. Signals of the

@@ -106,6 +106,11 @@ impl Process {
         sel4::invocations::tcb_bind_notification(tcb.cap, notification).map_err(|_| Errno::EINVAL)
     }
 
+    /// The slot of its saved reply capability while it waits for a child.
+    pub fn pending_wait_slot(&self) -> Option<CPtr> {
+        self.pending_wait.as_ref().map(|w| w.reply)
+    }
+
     /// Its row of the process table.
     pub fn info(&self) -> uxrt_protocols::process::ProcessInfo {
         uxrt_protocols::process::ProcessInfo::new(self.pid, self.parent, self.memory(), &self.name)

@@ -79,9 +79,9 @@ impl Orphans {
         }
     }
 
-    /// Files not yet handed to the reaper.
-    pub fn pending(&self) -> usize {
-        self.files.len()
+    /// Whether the reaper has nothing to do and waits for work.
+    pub fn idle(&self) -> bool {
+        self.files.is_empty() && self.waiting.is_some()
     }
 
     /// Slots it holds (the files and the reaper's reply capability).

@@ -73,6 +73,7 @@ pub fn serve_one(env: &mut Env) {
 
 /// Handles a signal of the root server's bound notification that a receive of another
 /// endpoint took (a benchmark's or a test's): `badge` is what that receive returned.
+#[cfg(notification_queues)]
 pub fn notified(env: &mut Env, badge: Word) {
     if badge & badge::NOTIFICATION != 0 && badge & badge::TIMER != 0 {
         ring_alarms(&mut env.processes, true);
@@ -113,12 +114,11 @@ pub fn wait_for(env: &mut Env, pid: Pid) -> Result<WaitStatus, Errno> {
     }
 }
 
-/// Serves until the reaper has taken every file that ended processes left open (when
-/// a test ends: they are the test's to close, not a leak).
+/// Serves until the reaper has closed every file that ended processes left open and
+/// waits again (when a test ends: the files are the test's to close, not a leak).
 pub fn serve_until_orphans_taken(env: &mut Env) {
-    while env.processes.orphans.pending() > 0
-        && env.processes.orphans.reaper.is_some_and(|r| env.processes.get(r).is_some())
-    {
+    let reaper_runs = |env: &Env| env.processes.orphans.reaper.is_some_and(|r| env.processes.get(r).is_some());
+    while !env.processes.orphans.idle() && reaper_runs(env) {
         serve_one(env);
     }
 }

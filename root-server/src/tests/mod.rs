@@ -193,12 +193,18 @@ pub fn run(env: &mut Env, name: Option<&str>) -> bool {
         println!("[test] start {}", test.name);
         set_current(Some(test.name));
         let before = holdings(env);
+        let slots_before = env.resources.slots.snapshot();
+        let parts_before = slot_parts(env);
         let started = rdtsc();
         let outcome = (test.run)(env);
         let cycles = rdtsc() - started;
         crate::process::server::serve_until_orphans_taken(env);
         let after = holdings(env);
         set_current(None);
+        if after.1 < before.1 {
+            describe_taken_slots(env, &slots_before);
+            println!("[leak] (free, servers', books) slots: {parts_before:?} before, {:?} after", slot_parts(env));
+        }
         let outcome = outcome.and_then(|()| {
             if after != before {
                 Err(Failure(alloc::format!(
@@ -223,18 +229,62 @@ pub fn run(env: &mut Env, name: Option<&str>) -> bool {
     failed == 0
 }
 
+/// The slot counts `holdings` adds up: free, the servers', the books'
+/// (untyped, spare, paging).
+fn slot_parts(env: &Env) -> (usize, usize, usize, usize, usize) {
+    (
+        env.resources.slots.free_count(),
+        env.processes.server_holdings().1,
+        env.resources.untyped.slots_held(),
+        env.processes.spare_slot.is_some() as usize,
+        env.vspace.paging.tables.len(),
+    )
+}
+
+/// Says which slots a leaking test left taken, and what each holds (the debug kernel
+/// can tell), to find who took them.
+fn describe_taken_slots(env: &Env, before: &[u64]) {
+    for slot in env.resources.slots.taken_since(before) {
+        let kind = cap_kind(slot);
+        let waiter = env.processes.iter().find(|p| p.pending_wait_slot() == Some(slot));
+        match waiter {
+            Some(p) => println!("[leak] slot {slot}: cap type {kind}, the wait of pid {} ({})", p.pid, p.name),
+            None if kind != 1 && kind != 2 => println!("[leak] slot {slot}: cap type {kind}"),
+            None => {}
+        }
+    }
+}
+
+/// The kernel's type tag of the cap in `slot` (0 where the kernel cannot say).
+fn cap_kind(slot: sel4::CPtr) -> sel4::Word {
+    #[cfg(debug_kernel)]
+    {
+        sel4::debug_cap_identify(slot)
+    }
+    #[cfg(not(debug_kernel))]
+    {
+        let _ = slot;
+        0
+    }
+}
+
 /// Free memory and slots, counting as free what the servers hold (theirs to keep), the
-/// root server's paging structures, and the slots of the untyped books (splitting blocks
-/// for what a server allocates takes slots that merging gives back).
+/// reply capabilities of waiting processes, the root server's paging structures, and the
+/// slots of the untyped books (splitting blocks for what a server allocates takes slots
+/// that merging gives back).
 fn holdings(env: &Env) -> (u64, usize) {
     let (server_bytes, server_slots) = env.processes.server_holdings();
     // (The root server's spare receive slot is taken on the first request after boot.)
     let books = env.resources.untyped.slots_held()
         + env.processes.spare_slot.is_some() as usize
         + env.vspace.paging.tables.len();
+    // A process outside the test may start waiting for its child while the test runs
+    // (the shell, which waits for the `uxrt test` that runs the suite): its saved reply
+    // capability is its own until it is answered or ends, not the test's.
+    let waits = env.processes.iter().filter(|p| p.pending_wait_slot().is_some()).count();
     (
         env.resources.untyped.free_bytes() + paging_bytes(env) + server_bytes,
-        env.resources.slots.free_count() + server_slots + books,
+        env.resources.slots.free_count() + server_slots + books + waits,
     )
 }
 
