@@ -105,9 +105,9 @@ pub fn run(quick: bool, wall: bool, publish: bool) -> Result {
     } else {
         ("waitbench", "uxrt bench-workarounds")
     };
-    // (waitbench first: the workarounds make and free hundreds of threads, and a spawn
-    // after that churn of untyped memory costs more.)
-    let uxrt_commands = || vec![program.to_string(), workarounds.to_string(), "exit".to_string()];
+    // (The workarounds first: run after waitbench, their N = 16384 round did not finish
+    // in one run; the cause is not examined yet.)
+    let uxrt_commands = || vec![workarounds.to_string(), program.to_string(), "exit".to_string()];
     let mut runs = vec![boot("uxrt", &image, uxrt_commands(), None, true)?];
     if wall {
         runs.push(boot("uxrt", &image, uxrt_commands(), None, false)?);
