@@ -35,6 +35,11 @@ impl Measurement {
         (!fields.is_empty() || name == "done").then_some(Measurement { name, fields })
     }
 
+    /// A field's text ("" when it is missing).
+    pub fn field(&self, key: &str) -> &str {
+        self.fields.get(key).map_or("", String::as_str)
+    }
+
     pub fn number(&self, key: &str) -> Option<u64> {
         self.fields.get(key)?.parse().ok()
     }
@@ -223,29 +228,27 @@ fn table(runs: &[Run]) -> String {
     let _ = writeln!(out, "\nkernel entries on uxrt (all threads; kernel patch 0008): one wait, and one wake-up");
     for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| m.name == "scale" && m.fields.contains_key("wait_entries"))
     {
-        let field = |k: &str| m.fields.get(k).map_or("", String::as_str);
         let _ = writeln!(
             out,
             "  {:<10} n={:<6} k={:<3} wait {:>5}  wake {:>5}",
-            field("mechanism"),
-            field("n"),
-            field("k"),
-            field("wait_entries"),
-            field("wake_entries")
+            m.field("mechanism"),
+            m.field("n"),
+            m.field("k"),
+            m.field("wait_entries"),
+            m.field("wake_entries")
         );
     }
     let _ = writeln!(out, "\nworkarounds on uxrt: k of N sources signalled until the waiter knows them (instructions)");
     for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| m.name == "workaround") {
-        let field = |k: &str| m.fields.get(k).map_or("", String::as_str);
         let _ = writeln!(
             out,
             "  {:<16} n={:<6} k={:<3} median {:>9}  p99 {:>9}  kernel entries {:>4}",
-            field("mechanism"),
-            field("n"),
-            field("k"),
-            field("median"),
-            field("p99"),
-            field("entries")
+            m.field("mechanism"),
+            m.field("n"),
+            m.field("k"),
+            m.field("median"),
+            m.field("p99"),
+            m.field("entries")
         );
     }
     let _ = writeln!(out, "\nruns:");
@@ -267,7 +270,6 @@ fn csv(runs: &[Run]) -> String {
     let mut out = String::from("system,clock,benchmark,mechanism,n,k,metric,value\n");
     for run in runs {
         for m in &run.results {
-            let field = |k: &str| m.fields.get(k).cloned().unwrap_or_default();
             for (metric, value) in &m.fields {
                 if value.parse::<u64>().is_err() || ["n", "k", "rounds"].contains(&metric.as_str()) {
                     continue;
@@ -278,9 +280,9 @@ fn csv(runs: &[Run]) -> String {
                     run.label,
                     run.clock,
                     m.name,
-                    field("mechanism"),
-                    field("n"),
-                    field("k")
+                    m.field("mechanism"),
+                    m.field("n"),
+                    m.field("k")
                 );
             }
         }

@@ -163,6 +163,24 @@ fn boot(
     Boot { image, commands, timeout: Some(limit), echo: true, icount, append: None }.run(false, watch)
 }
 
+/// Boots, runs `commands`, and returns how it ended with the console lines `keep` wants.
+fn boot_keeping(
+    image: &Image,
+    commands: &[&str],
+    limit: Duration,
+    icount: bool,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(crate::qemu::Outcome, Vec<String>)> {
+    let mut lines = Vec::new();
+    let outcome = boot(image, commands, limit, icount, |line, _| {
+        if let Some(line) = line.filter(|l| keep(l)) {
+            lines.push(line.to_string());
+        }
+        Control::Continue
+    })?;
+    Ok((outcome, lines))
+}
+
 /// What a test boot printed besides the test protocol: the root server's reports of
 /// killed processes.
 #[derive(Default)]
@@ -260,15 +278,10 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 /// is asserted).
 fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     println!("xtask: process, notification-queue and file microbenchmarks (QEMU -icount)");
-    let mut lines = Vec::new();
     let commands =
         ["uxrt bench-processes", "uxrt bench", "uxrt bench-files", "uxrt bench-workarounds quick", "waitbench quick"];
-    let outcome = boot(image, &commands, SUITE_LIMIT, true, |line, _| {
-        if let Some(line) = line.filter(|l| l.starts_with("bench") || l.starts_with("waitbench")) {
-            lines.push(line.to_string());
-        }
-        Control::Continue
-    })?;
+    let (outcome, lines) =
+        boot_keeping(image, &commands, SUITE_LIMIT, true, |l| l.starts_with("bench") || l.starts_with("waitbench"))?;
     let mut problems = vec![];
     if outcome.end != End::Exited(0) {
         problems.push(format!("the benchmark ended with {:?}", outcome.end));
@@ -368,13 +381,7 @@ const SHELL_SESSION_NEVER: &[&str] = &["no", "not reached"];
 fn shell_session(image: &Image, tally: &mut Tally) -> Result {
     println!("xtask: a scripted shell session");
     let commands: Vec<&str> = SHELL_SESSION.iter().map(|(command, _)| *command).collect();
-    let mut lines: Vec<String> = Vec::new();
-    let outcome = boot(image, &commands, Duration::from_secs(120), false, |line, _| {
-        if let Some(line) = line {
-            lines.push(line.to_string());
-        }
-        Control::Continue
-    })?;
+    let (outcome, lines) = boot_keeping(image, &commands, Duration::from_secs(120), false, |_| true)?;
     let mut problems = vec![];
     if outcome.end != End::Exited(0) {
         problems.push(format!("the session ended with {:?}", outcome.end));

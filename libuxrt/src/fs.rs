@@ -195,20 +195,19 @@ pub fn unlink(path: &str) -> Result<(), Errno> {
 
 pub fn chdir(path: &str) -> Result<(), Errno> {
     path_op(path, |path| PathRequest::Chdir { path })?;
-    MOVED.store(true, core::sync::atomic::Ordering::Relaxed);
+    // Learnt once here rather than at every spawn (a shell spawns far more than it
+    // changes directory).
+    *WORKING_DIRECTORY.lock() = getcwd().ok().filter(|cwd| cwd != "/");
     Ok(())
 }
 
-/// Whether this process changed its working directory (until then it is the one it
-/// started in, which its children share without being told).
-static MOVED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+/// The working directory when this process changed it to other than `/`, where every
+/// process starts (its children are told: see `process::spawn_with_fds`).
+static WORKING_DIRECTORY: Mutex<Option<String>> = Mutex::new(None);
 
 /// The working directory to tell a child, when it is not the start-up one (`/`).
 pub(crate) fn working_directory_for_child() -> Option<String> {
-    if !MOVED.load(core::sync::atomic::Ordering::Relaxed) {
-        return None;
-    }
-    getcwd().ok().filter(|cwd| cwd != "/")
+    WORKING_DIRECTORY.lock().clone()
 }
 
 pub fn rename(from: &str, to: &str) -> Result<(), Errno> {

@@ -106,14 +106,11 @@ fn make_endpoint(resources: &mut Resources, tsc_mhz: u64) -> Result<(sel4::CPtr,
     let endpoint = resources.alloc_object(ObjectType::EndpointObject, 0)?;
     let notification = resources.alloc_object(ObjectType::NotificationObject, 0)?;
     tcb_bind_notification(caps::TCB, notification.cap).map_err(ResourceError::Kernel)?;
-    let mut badged = |bits| -> Result<sel4::CPtr, ResourceError> {
-        let slot = resources.alloc_slot()?;
-        let badge = CapData::badge(bits).ok_or(ResourceError::BadSize(0))?;
-        sel4::invocations::cnode_mint(caps::CNODE, slot, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, badge)
-            .map_err(ResourceError::Kernel)?;
-        Ok(slot)
-    };
-    let timer = badged(process::badge::NOTIFICATION | process::badge::TIMER)?;
+    let timer = resources.alloc_slot()?;
+    let badge =
+        CapData::badge(process::badge::NOTIFICATION | process::badge::TIMER).ok_or(ResourceError::BadSize(0))?;
+    sel4::invocations::cnode_mint(caps::CNODE, timer, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, badge)
+        .map_err(ResourceError::Kernel)?;
     let handler = resources.alloc_slot()?;
     Ok((endpoint.cap, timer::Timer::enable(handler, timer, tsc_mhz)))
 }

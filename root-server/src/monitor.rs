@@ -55,9 +55,8 @@ pub fn request(env: &mut Env, pid: Pid, command: UserBuffer) -> Option<Reply> {
 }
 
 fn read_command(env: &mut Env, pid: Pid, command: UserBuffer) -> Result<alloc::string::String, Errno> {
-    let length = usize::try_from(command.length).ok().filter(|&l| l <= COMMAND_MAX).ok_or(Errno::E2BIG)?;
-    let process = env.processes.get(pid).ok_or(Errno::ESRCH)?;
-    let bytes = process.read_memory(&mut env.resources, &mut env.vspace, command.address, length)?;
+    let Env { processes, resources, vspace, .. } = env;
+    let bytes = server::read_user(processes, resources, vspace, pid, command, COMMAND_MAX, Errno::E2BIG)?;
     alloc::string::String::from_utf8(bytes).map_err(|_| Errno::EILSEQ)
 }
 

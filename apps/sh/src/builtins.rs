@@ -4,6 +4,7 @@
 use crate::exec::Shell;
 use alloc::string::String;
 use uxrt::fs::{self, Fd};
+use uxrt_shell_syntax::Variables;
 
 const BUILTINS: [&str; 7] = ["cd", "pwd", "exit", "wait", "export", "unset", ":"];
 
@@ -44,7 +45,7 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
         },
         "exit" => match args.first().map(|a| a.parse::<i32>()) {
             None => {
-                let status = shell.last_status();
+                let status = shell.status();
                 shell.set_exit(status);
                 status
             }

@@ -96,10 +96,6 @@ impl Shell {
         self.exit = Some(code);
     }
 
-    pub(crate) fn last_status(&self) -> u8 {
-        self.status
-    }
-
     /// Parses and runs one line.
     pub fn run_line(&mut self, line: &str) {
         let list = match parse(line) {

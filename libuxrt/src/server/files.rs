@@ -35,9 +35,15 @@ pub trait FileServer {
     /// file never blocks: the notification is not kept.
     fn subscribe(&mut self, files: &mut OpenFiles<Self::File>, badge: Word, notification: sel4::CPtr) -> Answer {
         let _ = (files, badge);
-        crate::caps::free(notification);
-        answer(Ok([Readiness::ALWAYS.0 as Word, 0]))
+        never_blocks(notification)
     }
+}
+
+/// The answer to `Subscribe` for a file that never blocks: always ready, and the
+/// notification is not kept.
+pub fn never_blocks(notification: sel4::CPtr) -> Answer {
+    crate::caps::free(notification);
+    answer(Ok([Readiness::ALWAYS.0 as Word, 0]))
 }
 
 struct Entry<T> {

@@ -56,14 +56,6 @@ impl Watchers {
         }
         self.prune_at = 0;
     }
-
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
 }
 
 /// Whether `slot` still holds a capability: copying from an empty slot fails.

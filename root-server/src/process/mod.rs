@@ -88,17 +88,6 @@ struct Share {
 }
 
 impl Process {
-    /// Copies `length` bytes of its memory at `address` (EFAULT unless all mapped).
-    pub fn read_memory(
-        &self,
-        resources: &mut Resources,
-        vspace: &mut crate::vspace::VSpace,
-        address: Word,
-        length: usize,
-    ) -> Result<Vec<u8>, Errno> {
-        self.space.read(resources, vspace, address, length)
-    }
-
     /// Binds `notification` to its thread, so that its `Recv` also wakes on signals (a
     /// device server's interrupts).
     pub fn bind_notification(&self, notification: CPtr) -> Result<(), Errno> {

@@ -262,7 +262,7 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
 }
 
 /// Reads a string argument of at most `max` bytes from `pid`'s memory.
-fn read_user(
+pub(crate) fn read_user(
     processes: &Processes,
     resources: &mut Resources,
     vspace: &mut VSpace,

@@ -156,12 +156,14 @@ impl FileServer for Devices {
                 Err(errno) => Reply::error(errno).into(),
             };
         }
-        let result = match request {
-            FileRequest::SetForeground { pid } if file.device == Device::Console => {
-                self.console.set_foreground(Pid::try_from(pid).ok().filter(|&p| p != 0));
-                Ok(0)
+        if let FileRequest::SetForeground { pid } = request {
+            if file.device != Device::Console {
+                return Reply::error(Errno::ENOTTY).into();
             }
-            FileRequest::SetForeground { .. } => Err(Errno::ENOTTY),
+            self.console.set_foreground(Pid::try_from(pid).ok().filter(|&p| p != 0));
+            return answer(Ok([]));
+        }
+        let result = match request {
             FileRequest::Read { length } => {
                 let mut bytes = [0; INLINE_MAX];
                 return match check(file, false).and_then(|d| d.read(&mut bytes[..length as usize])) {
@@ -189,10 +191,7 @@ impl FileServer for Devices {
             }
             _ => Err(Errno::EINVAL),
         };
-        match request {
-            FileRequest::SetForeground { .. } => answer(result.map(|_| [])),
-            _ => answer(result.map(|n| [n as Word])),
-        }
+        answer(result.map(|n| [n as Word]))
     }
 
     fn notified(&mut self, files: &mut OpenFiles<OpenFile>, _bits: Word) {
@@ -203,8 +202,7 @@ impl FileServer for Devices {
         if files.get(badge).is_some_and(|f| f.device == Device::Console) {
             return self.console.subscribe(notification);
         }
-        uxrt::caps::free(notification);
-        answer(Ok([uxrt::protocols::events::Readiness::ALWAYS.0 as Word, 0]))
+        files::never_blocks(notification)
     }
 
     fn closed(&mut self, _files: &mut OpenFiles<OpenFile>, _file: OpenFile) {}
