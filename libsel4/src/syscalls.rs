@@ -145,6 +145,19 @@ mod debug {
 #[cfg(sel4_debug_build)]
 pub use debug::*;
 
+/// `seL4_DebugHalt`, on a kernel that has it (a debug build): the machine stops if the
+/// caller may stop it (with kernel patch 0009, the root task only; for anyone else it
+/// is an unknown system call, a fault). `None` on a kernel without debug calls.
+pub fn try_debug_halt() -> Option<()> {
+    #[cfg(sel4_debug_build)]
+    {
+        debug::debug_halt();
+        Some(())
+    }
+    #[cfg(not(sel4_debug_build))]
+    None
+}
+
 /// Counting kernel entries (uxrt's kernel patch 0008, on kernels with the utilisation
 /// counters: the benchmark configuration).
 pub mod kernel_entries {

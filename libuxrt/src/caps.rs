@@ -30,9 +30,10 @@ pub fn alloc() -> Result<CPtr, Errno> {
 /// `count` consecutive empty slots, never used before (for objects made in a batch).
 pub fn alloc_range(count: CPtr) -> Result<CPtr, Errno> {
     let mut pool = POOL.lock();
-    if pool.next < FIRST_FD && pool.next + count > FIRST_FD {
+    // (The fd slots, `FIRST_FD` to `FIRST_SPARE_SLOT`, are never handed out.)
+    if pool.next < FIRST_SPARE_SLOT && pool.next + count > FIRST_FD {
         // What is left of the first part stays for single slots.
-        let rest = pool.next..FIRST_FD;
+        let rest = pool.next.min(FIRST_FD)..FIRST_FD;
         pool.freed.extend(rest);
         pool.next = FIRST_SPARE_SLOT;
     }
@@ -77,4 +78,40 @@ pub fn copy_with_rights(from: CPtr, to: CPtr, rights: sel4::CapRights) -> Result
 /// Deletes every capability derived from the one in `slot` (copies sent to others).
 pub fn revoke(slot: CPtr) {
     let _ = sel4::invocations::cnode_revoke(CNODE, slot, DEPTH);
+}
+
+/// Whether `slot` holds a capability (one that can be copied: not a reply capability):
+/// copying from an empty slot fails. The copy goes to a scratch slot, empty again after.
+pub fn holds(slot: CPtr) -> bool {
+    let Ok(scratch) = alloc() else { return true }; // cannot tell: say it does
+    let copied = copy_with_rights(slot, scratch, sel4::CapRights::WRITE).is_ok();
+    free(scratch);
+    copied
+}
+
+/// Saves the reply capability of the caller being served in a new slot; `EINVAL` when
+/// there is none (a request sent with `seL4_Send`: nobody waits for an answer).
+/// SaveCaller succeeds even then, leaving its slot empty; the move to the slot returned
+/// fails from an empty one (reply capabilities move but cannot be copied).
+pub fn save_caller() -> Result<CPtr, Errno> {
+    let saved = alloc()?;
+    let kept = match alloc() {
+        Ok(kept) => kept,
+        Err(errno) => {
+            free(saved);
+            return Err(errno);
+        }
+    };
+    let result = match sel4::invocations::cnode_save_caller(CNODE, saved, DEPTH) {
+        Ok(()) => move_to(saved, kept).map_err(|_| Errno::EINVAL),
+        Err(_) => Err(Errno::EIO),
+    };
+    free(saved);
+    match result {
+        Ok(()) => Ok(kept),
+        Err(errno) => {
+            free(kept);
+            Err(errno)
+        }
+    }
 }

@@ -148,7 +148,7 @@ impl<T> OpenFiles<T> {
         for entry in self.entries.values_mut() {
             let mut i = 0;
             while i < entry.buffers.len() {
-                if crate::process::kill(entry.buffers[i].0, None).is_err() {
+                if crate::process::kill(entry.buffers[i].0, None) == Err(Errno::ESRCH) {
                     let (_, view, _) = entry.buffers.swap_remove(i);
                     unshare(view);
                 } else {

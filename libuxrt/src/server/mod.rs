@@ -128,16 +128,11 @@ pub fn answer_and_receive(answer: Answer) -> Incoming {
 pub struct Deferred(CPtr);
 
 impl Deferred {
-    /// Saves the caller of the request being handled.
+    /// Saves the caller of the request being handled. `EINVAL` for a request sent
+    /// without a reply capability (`seL4_Send`): nobody waits for its answer, so nothing
+    /// is kept for it (a request that would wait must be a call).
     pub fn save() -> Result<Deferred, Errno> {
-        let slot = caps::alloc()?;
-        match sel4::invocations::cnode_save_caller(uxrt_protocols::startup::CNODE, slot, caps::DEPTH) {
-            Ok(()) => Ok(Deferred(slot)),
-            Err(_) => {
-                caps::free(slot);
-                Err(Errno::EIO)
-            }
-        }
+        caps::save_caller().map(Deferred)
     }
 
     /// Whether the caller still waits. One that has ended took its reply capability with

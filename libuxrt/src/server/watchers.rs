@@ -24,7 +24,7 @@ impl Watchers {
     pub fn add(&mut self, notification: CPtr) {
         if self.slots.len() >= self.prune_at.max(PRUNE_FROM) {
             self.slots.retain(|&slot| {
-                let alive = holds_capability(slot);
+                let alive = caps::holds(slot);
                 if !alive {
                     caps::free(slot);
                 }
@@ -56,12 +56,4 @@ impl Watchers {
         }
         self.prune_at = 0;
     }
-}
-
-/// Whether `slot` still holds a capability: copying from an empty slot fails.
-fn holds_capability(slot: CPtr) -> bool {
-    let Ok(scratch) = caps::alloc() else { return true };
-    let alive = caps::copy_with_rights(slot, scratch, sel4::CapRights::WRITE).is_ok();
-    caps::free(scratch);
-    alive
 }

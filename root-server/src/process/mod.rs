@@ -51,6 +51,10 @@ struct PendingWait {
 pub struct Process {
     pub pid: Pid,
     pub parent: Pid,
+    /// Its session: the pid of the process the root server started it under (the
+    /// console's shell, a test, a server), inherited by every child. Who may signal
+    /// whom follows it (`Processes::may_signal`).
+    pub session: Pid,
     pub name: String,
     space: AddressSpace,
     cnode: Option<Object>,
@@ -224,7 +228,63 @@ impl Processes {
     pub fn server_holdings(&self) -> (u64, usize) {
         let servers = self.table.values().filter(|p| p.server);
         // (The files on their way to the reaper are the reaper's.)
-        servers.fold((0, self.orphans.slots()), |(bytes, slots), p| (bytes + p.memory(), slots + p.slots()))
+        // (Buffers they lend to clients are charged to the clients, but held by the
+        // servers until they unshare them.)
+        let held = |p: &Process| p.memory() + p.space.held() - p.space.used();
+        servers.fold((0, self.orphans.slots()), |(bytes, slots), p| (bytes + held(p), slots + p.slots()))
+    }
+
+    /// Whether `caller` may signal `target` (the rule the README's security section
+    /// states): itself; otherwise never a server, and only a process of its own session
+    /// or one of its descendants. A server (the console's `^C`) may signal any process
+    /// that is not a server. A process's session and ancestry come from the root server's
+    /// table, keyed by the badge the request came with: nothing in the message counts.
+    pub fn may_signal(&self, caller: Pid, target: &Process) -> bool {
+        if caller == target.pid {
+            return true;
+        }
+        let Some(signaller) = self.get(caller) else { return false };
+        if target.server {
+            return false;
+        }
+        signaller.server || signaller.session == target.session || self.is_ancestor(caller, target)
+    }
+
+    /// Whether `ancestor` is `process`'s parent, or its parent's, and so on.
+    fn is_ancestor(&self, ancestor: Pid, process: &Process) -> bool {
+        let mut parent = process.parent;
+        // (Parents are always older than their children: no cycle, and at most the
+        // table's length of steps.)
+        for _ in 0..self.table.len() {
+            if parent == ancestor {
+                return true;
+            }
+            match self.get(parent) {
+                Some(p) => parent = p.parent,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// `ENOMEM` unless `bytes` more fit in the memory of `pid`'s session (as a user's
+    /// limit: a session of many processes, each within its own quota, cannot take all
+    /// memory from the servers and the other sessions). Servers have their quota alone.
+    pub fn session_room(&self, pid: Pid, bytes: u64) -> Result<(), Errno> {
+        let process = self.get(pid).ok_or(Errno::ESRCH)?;
+        if process.server {
+            return Ok(());
+        }
+        let held: u64 = self.table.values().filter(|p| p.session == process.session).map(Process::memory).sum();
+        match held.checked_add(bytes) {
+            Some(total) if total <= spawn::SESSION_MEMORY => Ok(()),
+            _ => Err(Errno::ENOMEM),
+        }
+    }
+
+    /// Processes in `session` now.
+    pub fn session_size(&self, session: Pid) -> usize {
+        self.table.values().filter(|p| p.session == session).count()
     }
 
     pub fn zombie_count(&self) -> usize {
@@ -295,7 +355,11 @@ impl Processes {
         match save_caller(resources) {
             Ok(reply) => {
                 let process = self.table.get_mut(&caller)?;
-                process.pending_wait = Some(PendingWait { reply, target });
+                // At most one wait per process (its one thread can block in only one):
+                // a second replaces the first, whose caller cannot be waiting any more.
+                if let Some(old) = process.pending_wait.replace(PendingWait { reply, target }) {
+                    resources.free_slot(old.reply);
+                }
                 None
             }
             Err(errno) => Some(Reply::error(errno)),
@@ -344,13 +408,30 @@ fn reply_with_cap(reply: Reply, cap: CPtr) {
 }
 
 /// Saves the caller of the request being handled (to answer it later), in a new slot.
+/// `EINVAL` for a request sent without a reply capability (`seL4_Send`, not
+/// `seL4_Call`): there is nobody to answer later, and nothing is kept for it.
+/// (SaveCaller succeeds with nothing to save, leaving its slot empty: the move to the
+/// slot kept fails from an empty one. Reply capabilities move but cannot be copied.)
 pub fn save_caller(resources: &mut Resources) -> Result<CPtr, Errno> {
-    let slot = resources.alloc_slot().map_err(space::errno)?;
-    match sel4::invocations::cnode_save_caller(crate::caps::CNODE, slot, 64) {
-        Ok(()) => Ok(slot),
-        Err(_) => {
-            resources.free_slot(slot);
-            Err(Errno::EIO)
+    let saved = resources.alloc_slot().map_err(space::errno)?;
+    let kept = match resources.alloc_slot() {
+        Ok(kept) => kept,
+        Err(error) => {
+            resources.free_slot(saved);
+            return Err(space::errno(error));
+        }
+    };
+    let cnode = crate::caps::CNODE;
+    let result = match sel4::invocations::cnode_save_caller(cnode, saved, 64) {
+        Ok(()) => sel4::invocations::cnode_move(cnode, kept, 64, cnode, saved, 64).map_err(|_| Errno::EINVAL),
+        Err(_) => Err(Errno::EIO),
+    };
+    resources.free_slot(saved);
+    match result {
+        Ok(()) => Ok(kept),
+        Err(errno) => {
+            resources.free_slot(kept);
+            Err(errno)
         }
     }
 }

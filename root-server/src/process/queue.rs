@@ -170,7 +170,8 @@ impl Processes {
         count: Word,
     ) -> Result<(), Errno> {
         use uxrt_protocols::startup::{CNODE_BITS, FIRST_FREE_SLOT};
-        if count == 0 || count > MAX_NOTIFICATIONS || first < FIRST_FREE_SLOT || first + count > 1 << CNODE_BITS {
+        let end = first.checked_add(count).ok_or(Errno::EINVAL)?;
+        if count == 0 || count > MAX_NOTIFICATIONS || first < FIRST_FREE_SLOT || end > 1 << CNODE_BITS {
             return Err(Errno::EINVAL);
         }
         let process = self.table.get_mut(&pid).ok_or(Errno::ESRCH)?;

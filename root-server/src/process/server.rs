@@ -21,6 +21,8 @@ const DEBUG_WRITE_MAX: usize = 4096;
 
 /// Waits for one message on the endpoint and handles it.
 pub fn serve_one(env: &mut Env) {
+    // Room for this request's bookkeeping, whatever processes have made it keep so far.
+    crate::heap::grow(&mut env.resources, &mut env.vspace);
     // A capability that comes with a message lands in the spare slot.
     let spare = match env.processes.spare_slot {
         Some(slot) => slot,
@@ -45,7 +47,12 @@ pub fn serve_one(env: &mut Env) {
         }
     }
     if env.processes.table.get(&pid).is_none() {
-        // No such process (any more): nobody to answer.
+        // No such process any more: a fault has nobody to resume, but a request may come
+        // from another holder of a dead process's endpoint (the reaper, handed it as an
+        // "open file"): it gets an error, never a silence that blocks it for ever.
+        if badge & badge::FAULT == 0 {
+            reply(Reply::error(Errno::ESRCH));
+        }
         return;
     }
     if env.processes.first_request_tsc.is_none() {
@@ -59,7 +66,14 @@ pub fn serve_one(env: &mut Env) {
         for (i, word) in words.iter_mut().enumerate().take(length) {
             *word = ipc_buffer::mr(i);
         }
-        let answer = match Request::decode(info.label(), &words[..length]) {
+        // No request is longer than MAX_WORDS: an overlong one is refused, not read cut
+        // short (as the servers do).
+        let decoded = if info.length() as usize > MAX_WORDS {
+            Err(Errno::EINVAL)
+        } else {
+            Request::decode(info.label(), &words[..length])
+        };
+        let answer = match decoded {
             // The monitor needs all of the root server (it runs tests that spawn).
             Ok(Request::Monitor { command }) => crate::monitor::request(env, pid, command),
             Ok(request) => handle(env, pid, request),
@@ -201,10 +215,16 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         Request::GetParentPid => answer(Ok([processes.get(pid).map_or(ROOT, |p| p.parent) as Word])),
         Request::Kill { pid: target, signal } => kill(processes, resources, vspace, pid, target, signal),
         Request::Sbrk { increment } => {
+            if let Err(errno) = processes.session_room(pid, increment.max(0) as u64) {
+                return answer::<0>(Err(errno));
+            }
             let process = processes.table.get_mut(&pid)?;
             answer(sbrk(process, resources, vspace, increment).map(|old| [old]))
         }
         Request::MapAnonymous { length } => {
+            if let Err(errno) = processes.session_room(pid, length) {
+                return answer::<0>(Err(errno));
+            }
             let process = processes.table.get_mut(&pid)?;
             answer(map_anonymous(process, resources, vspace, length).map(|address| [address]))
         }
@@ -314,8 +334,9 @@ fn kill(
     if target == ROOT {
         return answer::<0>(Err(Errno::EPERM));
     }
-    if processes.get(target).is_none() {
-        return answer::<0>(Err(Errno::ESRCH));
+    let Some(victim) = processes.get(target) else { return answer::<0>(Err(Errno::ESRCH)) };
+    if !processes.may_signal(caller, victim) {
+        return answer::<0>(Err(Errno::EPERM));
     }
     if signal == 0 {
         return answer(Ok([]));

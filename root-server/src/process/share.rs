@@ -1,5 +1,6 @@
-//! Memory a server shares with a client: pages the server owns (and is charged for),
-//! mapped in both address spaces. The VFS shares a path buffer with each client; a file
+//! Memory a server shares with a client: pages the server owns and lends, mapped in
+//! both address spaces, charged to the client (its quota pays for them: a client that
+//! asks for many buffers exhausts only itself, never the server). The VFS shares a path buffer with each client; a file
 //! server shares a transfer buffer per open file and client.
 
 use super::layout::{self, PAGE};
@@ -30,6 +31,8 @@ impl Processes {
             return Err(Errno::ESRCH);
         }
         let pages = layout::pages_for(length).filter(|&p| p > 0 && p <= MAX_PAGES).ok_or(Errno::EINVAL)?;
+        // (The peer pays: its quota, page by page below, and its session's memory.)
+        self.session_room(peer, pages * PAGE)?;
         let start = self.table.get(&owner).ok_or(Errno::ESRCH)?.next_anonymous;
         let peer_start = self.table.get(&peer).ok_or(Errno::ESRCH)?.next_anonymous;
         // A guard page after each mapping.
@@ -67,7 +70,7 @@ impl Processes {
     ) -> Result<(), Errno> {
         let page = share.start + i * PAGE;
         let process = self.table.get_mut(&owner).ok_or(Errno::ESRCH)?;
-        process.space.map_new(resources, vspace, page, true, None)?;
+        process.space.map_new_lent(resources, vspace, page)?;
         let frame = process.space.frame_at(page).ok_or(Errno::EIO)?;
         let peer = share.peer.and_then(|pid| self.table.get_mut(&pid)).ok_or(Errno::ESRCH)?;
         match peer.space.map_borrowed(resources, share.peer_start + i * PAGE, frame, true) {

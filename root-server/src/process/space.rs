@@ -11,24 +11,42 @@ use sel4::invocations::{cnode_copy, x86_asid_pool_assign, x86_page_unmap};
 use sel4::{CapRights, ObjectType, Word};
 use uxrt_protocols::Errno;
 
-/// A mapped frame: one this space owns, or a copy of another space's frame cap (a
-/// shared buffer, charged to its owner).
+/// A mapped frame: one this space owns; one it owns but lends to another space, which
+/// is charged for it (a buffer a server shares with a client: the client pays); or a
+/// copy of another space's frame cap (the client's side of that buffer).
 enum Page {
     Owned(Object),
+    Lent(Object),
     Borrowed(sel4::CPtr),
 }
 
 impl Page {
     fn cap(&self) -> sel4::CPtr {
         match self {
-            Page::Owned(frame) => frame.cap,
+            Page::Owned(frame) | Page::Lent(frame) => frame.cap,
             Page::Borrowed(copy) => *copy,
+        }
+    }
+
+    /// Bytes this page costs the space it is mapped in.
+    fn charge(&self) -> u64 {
+        match self {
+            Page::Owned(frame) => 1u64 << crate::resources::object_bits(frame.kind, 0),
+            Page::Lent(_) => 0,
+            Page::Borrowed(_) => PAGE,
+        }
+    }
+
+    fn lent(&self) -> u64 {
+        match self {
+            Page::Lent(_) => PAGE,
+            _ => 0,
         }
     }
 
     fn free(self, resources: &mut Resources) {
         match self {
-            Page::Owned(frame) => resources.free_object(frame),
+            Page::Owned(frame) | Page::Lent(frame) => resources.free_object(frame),
             Page::Borrowed(copy) => {
                 // Deleting the copy unmaps it.
                 let _ = sel4::invocations::cnode_delete(caps::CNODE, copy, 64);
@@ -42,6 +60,10 @@ pub struct AddressSpace {
     pml4: Object,
     paging: Paging,
     pages: BTreeMap<Word, Page>,
+    /// What its pages cost it (`Page::charge`), kept as they come and go.
+    charged: u64,
+    /// Bytes of the frames it lends (charged to their borrowers).
+    lent: u64,
     /// Bytes of memory this space may hold (frames and paging structures).
     quota: u64,
 }
@@ -66,24 +88,29 @@ impl AddressSpace {
             return Err(errno(ResourceError::Kernel(error)));
         }
         let paging = Paging::new(pml4.cap);
-        Ok(AddressSpace { pml4, paging, pages: BTreeMap::new(), quota })
+        Ok(AddressSpace { pml4, paging, pages: BTreeMap::new(), charged: 0, lent: 0, quota })
     }
 
     pub fn root(&self) -> sel4::CPtr {
         self.pml4.cap
     }
 
-    /// Bytes held now: owned frames, paging structures and the PML4.
+    /// Bytes charged to it now: its own frames and those lent to it, paging structures
+    /// and the PML4.
     pub fn used(&self) -> u64 {
-        let owned: u64 = self
-            .pages
-            .values()
-            .filter_map(|p| match p {
-                Page::Owned(frame) => Some(1u64 << crate::resources::object_bits(frame.kind, 0)),
-                Page::Borrowed(_) => None,
-            })
-            .sum();
-        owned + PAGE + self.paging.bytes()
+        self.charged + PAGE + self.paging.bytes()
+    }
+
+    /// Bytes of memory it holds, whoever is charged for them (what it returns when it
+    /// ends).
+    pub fn held(&self) -> u64 {
+        self.used() + self.lent
+    }
+
+    fn insert(&mut self, at: Word, page: Page) {
+        self.charged += page.charge();
+        self.lent += page.lent();
+        self.pages.insert(at, page);
     }
 
     /// Whether `bytes` more fit in the quota.
@@ -110,7 +137,7 @@ impl AddressSpace {
         };
         match mapped {
             Ok(()) => {
-                self.pages.insert(page, Page::Owned(frame));
+                self.insert(page, Page::Owned(frame));
                 Ok(())
             }
             Err(errno) => {
@@ -141,6 +168,10 @@ impl AddressSpace {
         if self.pages.contains_key(&page) {
             return Err(Errno::EEXIST);
         }
+        // (The borrower pays for a shared page: a server's clients cannot exhaust it.)
+        if self.used() + (1 + WORST_CASE_TABLES) * PAGE > self.quota {
+            return Err(Errno::ENOMEM);
+        }
         let copy = resources.alloc_slot().map_err(errno)?;
         let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
         let mapped = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, rights)
@@ -148,7 +179,7 @@ impl AddressSpace {
             .and_then(|()| self.paging.map(resources, copy, page, rights));
         match mapped {
             Ok(()) => {
-                self.pages.insert(page, Page::Borrowed(copy));
+                self.insert(page, Page::Borrowed(copy));
                 Ok(())
             }
             Err(error) => {
@@ -168,10 +199,29 @@ impl AddressSpace {
         writable: bool,
         contents: Option<(usize, &[u8])>,
     ) -> Result<(), Errno> {
+        self.map_new_page(resources, vspace, page, writable, contents, false)
+    }
+
+    /// Maps a new zeroed frame at `page` that another space will borrow and be charged
+    /// for (`map_borrowed`): it does not count against this space's quota.
+    pub fn map_new_lent(&mut self, resources: &mut Resources, vspace: &mut VSpace, page: Word) -> Result<(), Errno> {
+        self.map_new_page(resources, vspace, page, true, None, true)
+    }
+
+    fn map_new_page(
+        &mut self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        page: Word,
+        writable: bool,
+        contents: Option<(usize, &[u8])>,
+        lent: bool,
+    ) -> Result<(), Errno> {
         if self.pages.contains_key(&page) {
             return Err(Errno::EEXIST);
         }
-        if self.used() + (1 + WORST_CASE_TABLES) * PAGE > self.quota {
+        let cost = if lent { WORST_CASE_TABLES * PAGE } else { (1 + WORST_CASE_TABLES) * PAGE };
+        if self.used() + cost > self.quota {
             return Err(Errno::ENOMEM);
         }
         let frame = resources.alloc_object(ObjectType::X86_4K, 0).map_err(errno)?;
@@ -187,7 +237,7 @@ impl AddressSpace {
         let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
         match filled.and_then(|()| self.paging.map(resources, frame.cap, page, rights)) {
             Ok(()) => {
-                self.pages.insert(page, Page::Owned(frame));
+                self.insert(page, if lent { Page::Lent(frame) } else { Page::Owned(frame) });
                 Ok(())
             }
             Err(error) => {
@@ -200,6 +250,8 @@ impl AddressSpace {
     /// Unmaps and frees the frame at `page`.
     pub fn unmap(&mut self, resources: &mut Resources, page: Word) -> Result<(), Errno> {
         let page = self.pages.remove(&page).ok_or(Errno::EINVAL)?;
+        self.charged -= page.charge();
+        self.lent -= page.lent();
         let _ = x86_page_unmap(page.cap());
         page.free(resources);
         Ok(())

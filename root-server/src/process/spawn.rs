@@ -20,6 +20,17 @@ use uxrt_protocols::{Errno, Pid};
 pub const QUOTA: u64 = 16 << 20;
 /// A server's quota: ramfs holds files, and each server the buffers it shares.
 pub const SERVER_QUOTA: u64 = 96 << 20;
+/// Most processes one session may have at once (as `RLIMIT_NPROC`): a fork bomb in
+/// the console's session stops there, with `EAGAIN`, and the servers, the root server
+/// and other sessions never see it.
+pub const SESSION_PROCESSES: usize = 64;
+/// Memory the processes of one session may hold together.
+pub const SESSION_MEMORY: u64 = 192 << 20;
+/// What a new process takes at least (its CNode, stack, IPC buffer, tables, segments),
+/// checked against its session's memory before it is made.
+pub const SPAWN_MEMORY: u64 = 4 << 20;
+/// Most processes in all.
+pub const MAX_PROCESSES: usize = 1024;
 /// Processes run below the root server, which so answers them at once.
 const PRIORITY: Word = 100;
 /// Servers run above the processes they serve: a call to them switches straight to them.
@@ -56,6 +67,17 @@ impl Processes {
         if request.argv.is_empty() {
             return Err(Errno::EINVAL);
         }
+        let session = match request.parent {
+            super::ROOT => None,
+            parent => Some(self.get(parent).ok_or(Errno::ESRCH)?.session),
+        };
+        let crowded = session.is_some_and(|s| self.session_size(s) >= SESSION_PROCESSES);
+        if crowded || self.table.len() >= MAX_PROCESSES {
+            return Err(Errno::EAGAIN);
+        }
+        if request.parent != super::ROOT {
+            self.session_room(request.parent, SPAWN_MEMORY)?;
+        }
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
         let pid = self.allocate_pid()?;
@@ -76,6 +98,8 @@ impl Processes {
         let mut process = Process {
             pid,
             parent: request.parent,
+            // (What the root server starts leads a session of its own.)
+            session: session.unwrap_or(pid),
             name: String::from(name),
             space: AddressSpace::new(resources, quota)?,
             cnode: None,

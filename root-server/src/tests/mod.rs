@@ -5,6 +5,7 @@
 
 mod files;
 mod harness_selftest;
+mod hostile;
 mod ipc;
 mod memory;
 mod notifications;
@@ -118,6 +119,14 @@ const SUITE: &[Test] = &[
     Test { name: "files_client_killed_in_blocking_read", run: files::client_killed_in_a_blocking_read },
     Test { name: "files_of_dead_processes_are_closed", run: files::dead_processes_files_are_closed },
     Test { name: "posix_c_files_and_stdio_as_on_the_host", run: posix::files_and_stdio },
+    Test { name: "hostile_kill_servers", run: hostile::kill_servers },
+    Test { name: "hostile_wait_without_reply", run: hostile::wait_without_reply },
+    Test { name: "hostile_reads_without_reply", run: hostile::reads_without_reply },
+    Test { name: "hostile_reaper_given_root_endpoint", run: hostile::reaper_given_root_endpoint },
+    Test { name: "hostile_debug_halt", run: hostile::debug_halt },
+    Test { name: "hostile_spawn_bomb", run: hostile::spawn_bomb },
+    Test { name: "hostile_many_shared_buffers", run: hostile::many_shared_buffers },
+    Test { name: "hostile_overlong_requests", run: hostile::overlong_requests },
 ];
 
 /// Notification-queue tests: only for a kernel with the option.
@@ -138,6 +147,8 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "poll_epoll_level_edge_one_shot", run: poll::epoll_level_edge_one_shot },
     Test { name: "poll_shared_end_wakes_every_watcher", run: poll::shared_end_wakes_every_watcher },
     Test { name: "poll_n_fds_k_ready", run: poll::n_fds_k_ready },
+    // (The attacker waits for each hog's report or its end with poll.)
+    Test { name: "hostile_memory_hogs", run: hostile::memory_hogs },
     Test { name: "posix_c_pipes_and_poll_as_on_the_host", run: posix::pipes_and_poll },
     Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },
 ];
@@ -275,15 +286,18 @@ fn cap_kind(slot: sel4::CPtr) -> sel4::Word {
 fn holdings(env: &Env) -> (u64, usize) {
     let (server_bytes, server_slots) = env.processes.server_holdings();
     // (The root server's spare receive slot is taken on the first request after boot.)
+    // (So are the root server's heap's pages, kept once it has grown.)
+    let heap_pages = (crate::heap::grown_bytes() / crate::vspace::LARGE_PAGE_SIZE) as usize;
     let books = env.resources.untyped.slots_held()
         + env.processes.spare_slot.is_some() as usize
-        + env.vspace.paging.tables.len();
+        + env.vspace.paging.tables.len()
+        + heap_pages;
     // A process outside the test may start waiting for its child while the test runs
     // (the shell, which waits for the `uxrt test` that runs the suite): its saved reply
     // capability is its own until it is answered or ends, not the test's.
     let waits = env.processes.iter().filter(|p| p.pending_wait_slot().is_some()).count();
     (
-        env.resources.untyped.free_bytes() + paging_bytes(env) + server_bytes,
+        env.resources.untyped.free_bytes() + paging_bytes(env) + crate::heap::grown_bytes() + server_bytes,
         env.resources.slots.free_count() + server_slots + books + waits,
     )
 }

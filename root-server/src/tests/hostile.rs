@@ -1,0 +1,59 @@
+//! A hostile process cannot stop the system (issue 16): each attack of `apps/hostile`
+//! runs as an ordinary process and must find itself refused or limited; then the health
+//! check must find paths, a pipeline, spawn, the console and the reaper working for
+//! everyone. The suite's leak check then requires every byte and slot the attack made
+//! anyone keep to be back.
+
+use super::files::succeeds;
+use super::Outcome;
+use crate::Env;
+
+/// Runs `hostile ATTACK`, then `hostile health`.
+fn survives(env: &mut Env, attack: &str) -> Outcome {
+    succeeds(env, &["/bin/hostile", attack])?;
+    succeeds(env, &["/bin/hostile", "health"])
+}
+
+pub fn kill_servers(env: &mut Env) -> Outcome {
+    survives(env, "kill-servers")
+}
+
+pub fn wait_without_reply(env: &mut Env) -> Outcome {
+    survives(env, "wait-without-reply")
+}
+
+pub fn reads_without_reply(env: &mut Env) -> Outcome {
+    survives(env, "reads-without-reply")
+}
+
+pub fn reaper_given_root_endpoint(env: &mut Env) -> Outcome {
+    survives(env, "reaper-given-root-endpoint")
+}
+
+pub fn debug_halt(env: &mut Env) -> Outcome {
+    survives(env, "debug-halt")
+}
+
+pub fn spawn_bomb(env: &mut Env) -> Outcome {
+    survives(env, "spawn-bomb")
+}
+
+pub fn memory_hogs(env: &mut Env) -> Outcome {
+    survives(env, "memory-hogs")
+}
+
+pub fn many_shared_buffers(env: &mut Env) -> Outcome {
+    survives(env, "many-shared-buffers")
+}
+
+pub fn subscribe_flood(env: &mut Env) -> Outcome {
+    survives(env, "subscribe-flood")
+}
+
+pub fn close_inherited_twice(env: &mut Env) -> Outcome {
+    survives(env, "close-inherited-twice")
+}
+
+pub fn overlong_requests(env: &mut Env) -> Outcome {
+    survives(env, "overlong-requests")
+}
