@@ -80,15 +80,6 @@ pub fn revoke(slot: CPtr) {
     let _ = sel4::invocations::cnode_revoke(CNODE, slot, DEPTH);
 }
 
-/// Whether `slot` holds a capability (one that can be copied: not a reply capability):
-/// copying from an empty slot fails. The copy goes to a scratch slot, empty again after.
-pub fn holds(slot: CPtr) -> bool {
-    let Ok(scratch) = alloc() else { return true }; // cannot tell: say it does
-    let copied = copy_with_rights(slot, scratch, sel4::CapRights::WRITE).is_ok();
-    free(scratch);
-    copied
-}
-
 /// Saves the reply capability of the caller being served in a new slot; `EINVAL` when
 /// there is none (a request sent with `seL4_Send`: nobody waits for an answer).
 /// SaveCaller succeeds even then, leaving its slot empty; the move to the slot returned

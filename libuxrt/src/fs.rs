@@ -444,15 +444,24 @@ pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
     dup_to(old, new)
 }
 
+/// `new` gets a handle of its own on `old`'s open file (so that each fd's subscription
+/// and close are its own).
 fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
     check(old)?;
-    let [] = file_call(old, FileRequest::Retain).results()?;
-    if let Err(errno) = caps::copy_to(slot(old), slot(new)) {
-        let _ = file_call(old, FileRequest::Close);
-        return Err(errno);
-    }
+    duplicate_into(old, slot(new))?;
     with_table(|t| t.insert(new, Descriptor::new(false, false)));
     Ok(new)
+}
+
+/// A new handle on `fd`'s open file, into the empty slot `into`.
+fn duplicate_into(fd: Fd, into: CPtr) -> Result<(), Errno> {
+    let (reply, caps) = call(slot(fd), FileRequest::Duplicate.encode(), Some(into));
+    reply.results::<0>()?;
+    if caps == 1 {
+        Ok(())
+    } else {
+        Err(Errno::EIO) // (a server always sends the handle with its answer)
+    }
 }
 
 /// The names in directory `fd`, from `cookie` on: (names, next cookie); no names at
@@ -495,23 +504,46 @@ pub(crate) fn inheritable() -> Vec<(u32, u32)> {
     with_table(|t| t.fds.iter().filter(|(fd, d)| *fd < 64 && !d.close_on_exec).map(|(fd, _)| (fd, fd)).collect())
 }
 
-/// One more reference on each parent fd of `pairs` (the child's copies); on failure the
-/// ones taken are dropped again.
-pub(crate) fn retain_for_child(pairs: &[(u32, u32)]) -> Result<(), Errno> {
-    for (i, &(_, fd)) in pairs.iter().enumerate() {
-        let retained = check(fd).and_then(|()| file_call(fd, FileRequest::Retain).results::<0>());
-        if let Err(errno) = retained {
-            release_for_child(&pairs[..i]);
-            return Err(errno);
+/// Handles of their own for a child, on each parent fd of `pairs` (child fd, parent
+/// fd): the pairs (child fd, slot of the child's handle here) that `Spawn` takes. On
+/// failure the handles made are closed again.
+pub(crate) fn duplicate_for_child(pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32)>, Errno> {
+    let mut handles = Vec::with_capacity(pairs.len());
+    for &(child, fd) in pairs {
+        let made = check(fd).and_then(|()| {
+            let into = caps::alloc()?;
+            match duplicate_into(fd, into) {
+                Ok(()) => Ok(into),
+                Err(errno) => {
+                    caps::free(into);
+                    Err(errno)
+                }
+            }
+        });
+        match made {
+            Ok(into) => handles.push((child, into as u32)),
+            Err(errno) => {
+                close_for_child(&handles);
+                return Err(errno);
+            }
         }
     }
-    Ok(())
+    Ok(handles)
 }
 
-/// Drops the references `retain_for_child` took (the child did not start).
-pub(crate) fn release_for_child(pairs: &[(u32, u32)]) {
-    for &(_, fd) in pairs {
-        let _ = file_call(fd, FileRequest::Close);
+/// Closes the handles `duplicate_for_child` made (the child did not start).
+pub(crate) fn close_for_child(handles: &[(u32, u32)]) {
+    for &(_, handle) in handles {
+        let _ = sys::call_endpoint(handle as CPtr, FileRequest::Close.encode());
+    }
+    forget_for_child(handles);
+}
+
+/// Deletes this process's copies of the handles `duplicate_for_child` made (the child
+/// has its own now).
+pub(crate) fn forget_for_child(handles: &[(u32, u32)]) {
+    for &(_, handle) in handles {
+        caps::free(handle as CPtr);
     }
 }
 

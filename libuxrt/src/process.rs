@@ -46,21 +46,24 @@ pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
             packed(&entries)?
         }
     };
-    let (argv, fd_map) = (packed(args)?, FdMap::pack(fds));
+    let argv = packed(args)?;
+    // The child gets handles of its own (its closes are its own), not this process's.
+    let handles = crate::fs::duplicate_for_child(fds)?;
+    let fd_map = FdMap::pack(&handles);
     let request = Request::Spawn {
         path: UserBuffer::of(path.as_bytes()),
         argv: UserBuffer::of(&argv),
         envp: UserBuffer::of(&envp),
         fds: UserBuffer::of(&fd_map),
     };
-    crate::fs::retain_for_child(fds)?;
     match sys::call(request).results() {
         Ok([pid]) => {
+            crate::fs::forget_for_child(&handles);
             LIVE_CHILDREN.fetch_add(1, Ordering::Relaxed);
             Ok(pid as Pid)
         }
         Err(errno) => {
-            crate::fs::release_for_child(fds);
+            crate::fs::close_for_child(&handles);
             Err(errno)
         }
     }

@@ -344,8 +344,9 @@ pub enum FileRequest {
         pid: Word,
         cookie: Word,
     },
-    /// Drop one reference to the open file (the badge stops working after the last).
-    /// Reply: `[]`.
+    /// Drop this handle on the open file (its badge stops working; the open file
+    /// itself ends with its last handle). Each holder has handles of its own
+    /// ([`FileRequest::Duplicate`]), so a close drops only the sender's. Reply: `[]`.
     Close,
     /// Share a [`FILE_BUFFER`] with process `pid` (the caller) for bulk transfers;
     /// reply `[address, length]` in the caller's memory. Shared and ReadDir requests
@@ -353,19 +354,23 @@ pub enum FileRequest {
     MapBuffer {
         pid: Word,
     },
-    /// One more reference to the open file (`dup`, or a child inheriting it). Reply: `[]`.
-    Retain,
+    /// A new handle on the same open file (same offset, flags and buffers), for `dup`
+    /// or for a child to inherit: reply `[]` and the handle's capability, a badge of
+    /// its own. Its holder's `Close`, `Subscribe` and foreground rights are its own.
+    Duplicate,
     /// The other end of a pipe just made: reply `[]` and the write end's capability
     /// (once per pipe).
     OpenPeer,
     /// Carries a notification capability: the server signals it when the file becomes
-    /// ready (replacing any earlier one for this open file). Reply `[now, plain]`: the
+    /// ready (replacing any earlier one for this handle: a server keeps one per handle). Reply `[now, plain]`: the
     /// readiness now, and what a signal without badge bits means (the file's direction);
     /// a hang-up or error is signalled with its own bit. A file that never blocks keeps
     /// no notification and answers [`Readiness::ALWAYS`].
     Subscribe,
     /// A terminal's foreground process: the one its interrupt key (`^C`) sends
-    /// `SIGINT`, like `tcsetpgrp` (0: none). Reply `[]`; `ENOTTY` on other files.
+    /// `SIGINT`, like `tcsetpgrp` (0: none). Reply `[]`; `ENOTTY` on other files,
+    /// `EPERM` on any handle but the session's own (the one the root server gives the
+    /// console session: handles duplicated from it may not).
     SetForeground {
         pid: Word,
     },
@@ -395,7 +400,7 @@ mod label {
     pub const READ_DIR: u64 = 8;
     pub const CLOSE: u64 = 9;
     pub const MAP_BUFFER: u64 = 10;
-    pub const RETAIN: u64 = 11;
+    pub const DUPLICATE: u64 = 11;
     pub const OPEN_PEER: u64 = 12;
     pub const SUBSCRIBE: u64 = 13;
     pub const SET_FOREGROUND: u64 = 14;
@@ -483,7 +488,7 @@ impl FileRequest {
             FileRequest::ReadDir { pid, cookie } => Message::new(READ_DIR, &[pid, cookie]),
             FileRequest::Close => Message::new(CLOSE, &[]),
             FileRequest::MapBuffer { pid } => Message::new(MAP_BUFFER, &[pid]),
-            FileRequest::Retain => Message::new(RETAIN, &[]),
+            FileRequest::Duplicate => Message::new(DUPLICATE, &[]),
             FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
             FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
             FileRequest::SetForeground { pid } => Message::new(SET_FOREGROUND, &[pid]),
@@ -532,7 +537,7 @@ impl FileRequest {
                 let [pid] = exact(words)?;
                 FileRequest::MapBuffer { pid }
             }
-            RETAIN => no_words(words, FileRequest::Retain)?,
+            DUPLICATE => no_words(words, FileRequest::Duplicate)?,
             OPEN_PEER => no_words(words, FileRequest::OpenPeer)?,
             SUBSCRIBE => no_words(words, FileRequest::Subscribe)?,
             SET_FOREGROUND => {

@@ -62,7 +62,8 @@ pub enum Request {
     DebugWrite { text: UserBuffer },
     /// Servers only: map `length` bytes (whole pages) of new memory both in the caller and
     /// in process `peer` (a client). Reply: `[address in the caller, address in the peer]`.
-    /// The caller is charged; `Unmap` in the caller takes it from both.
+    /// The peer is charged (its quota and its session's memory: `ENOMEM` beyond them);
+    /// `Unmap` in the caller takes it from both.
     Share { peer: Pid, length: Word },
     /// Servers only (the devices server, at start): the console, open, as the message's
     /// one capability. What the root server starts gets it as fds 0, 1 and 2. Reply: `[]`.
@@ -158,8 +159,9 @@ pub const SMALL_QUEUE: Word = 80;
 /// Sources a large queue takes (its ring fits one 2 MiB page).
 pub const LARGE_QUEUE: Word = 21_000;
 
-/// Which open files a child gets: pairs of (fd in the child, fd in the parent), packed as
-/// little-endian `u32`s.
+/// Which open files a child gets: pairs of (fd in the child, slot in the parent's CSpace
+/// holding the capability it gets there), packed as little-endian `u32`s. (A parent
+/// passes handles duplicated for the child, `FileRequest::Duplicate`, not its own.)
 pub struct FdMap;
 
 impl FdMap {

@@ -1,6 +1,6 @@
-//! A file server's main loop: the open-file table (badges, references, the buffers shared
-//! per client) and the requests every file server answers alike, around a [`FileServer`]
-//! that knows its own files.
+//! A file server's main loop: the open-file table (open files, each holder's handles on
+//! them as badges, the buffers shared per client) and the requests every file server
+//! answers alike, around a [`FileServer`] that knows its own files.
 
 use super::{answer, answer_and_receive, badged_endpoint, receive, share, unshare, Answer, Incoming};
 use alloc::vec::Vec;
@@ -20,8 +20,13 @@ pub trait FileServer {
     /// A request on open file `badge` (not one [`run`] answers itself).
     fn file(&mut self, files: &mut OpenFiles<Self::File>, badge: Word, request: FileRequest) -> Answer;
 
-    /// The last reference to `file` went.
+    /// The last handle on `file` went.
     fn closed(&mut self, files: &mut OpenFiles<Self::File>, file: Self::File);
+
+    /// Handle `badge` is being closed (its holder's subscription, if any, goes with it).
+    fn handle_closed(&mut self, files: &mut OpenFiles<Self::File>, badge: Word) {
+        let _ = (files, badge);
+    }
 
     /// The server's bound notification was signalled with `bits` (a device's
     /// interrupt: the root server binds it for servers that drive hardware). Nothing
@@ -30,9 +35,10 @@ pub trait FileServer {
         let _ = (files, bits);
     }
 
-    /// A client gave `notification` to be signalled when open file `badge` becomes
-    /// ready; the answer is `[readiness now, what a plain signal means]`. By default the
-    /// file never blocks: the notification is not kept.
+    /// A client gave `notification` to be signalled when the open file of handle
+    /// `badge` becomes ready, replacing what that handle gave before (one per handle);
+    /// the answer is `[readiness now, what a plain signal means]`. By default the file
+    /// never blocks: the notification is not kept.
     fn subscribe(&mut self, files: &mut OpenFiles<Self::File>, badge: Word, notification: sel4::CPtr) -> Answer {
         let _ = (files, badge);
         never_blocks(notification)
@@ -46,21 +52,37 @@ pub fn never_blocks(notification: sel4::CPtr) -> Answer {
     answer(Ok([Readiness::ALWAYS.0 as Word, 0]))
 }
 
-struct Entry<T> {
+/// An open file (what POSIX calls an open file description): the server's state of it,
+/// and the buffers shared with the processes using it.
+struct Description<T> {
     file: T,
-    /// `None` for a file that never closes (the boot console, shared by every process
-    /// the root server starts without references being counted).
-    references: Option<u32>,
+    /// Handles on it (it ends with the last).
+    handles: u32,
+    /// It never ends (the boot console, whose one handle every process the root server
+    /// starts shares).
+    permanent: bool,
     /// Buffers shared with the processes using this open file: (pid, server's view,
     /// where the process sees it).
     buffers: Vec<(Pid, &'static mut [u8], Word)>,
 }
 
-/// Open files by badge (a hash map: every request looks its file up, and a server may
-/// hold tens of thousands).
+/// A handle: a badge, held by one process. Each holder gets its own (`Duplicate`), so
+/// what a holder does with its handle (close it, subscribe through it) never touches
+/// another holder's.
+struct Handle {
+    description: Word,
+    /// The permanent handle of a permanent open file (closing it does nothing; the
+    /// console session's own: the foreground may be set through it alone).
+    permanent: bool,
+}
+
+/// Open files and their handles, by badge (hash maps: every request looks its handle
+/// up, and a server may hold tens of thousands).
 pub struct OpenFiles<T> {
-    entries: HashMap<Word, Entry<T>>,
+    handles: HashMap<Word, Handle>,
+    descriptions: HashMap<Word, Description<T>>,
     next_badge: Word,
+    next_description: Word,
     /// Buffers shared so far (every `SWEEP_EVERY`, those of ended processes go).
     shared: u64,
 }
@@ -70,25 +92,43 @@ const SWEEP_EVERY: u64 = 16;
 
 impl<T> Default for OpenFiles<T> {
     fn default() -> Self {
-        OpenFiles { entries: HashMap::new(), next_badge: CONTROL_BADGE + 1, shared: 0 }
+        OpenFiles {
+            handles: HashMap::new(),
+            descriptions: HashMap::new(),
+            next_badge: CONTROL_BADGE + 1,
+            next_description: 0,
+            shared: 0,
+        }
     }
 }
 
 impl<T> OpenFiles<T> {
-    /// Opens `file`: its badge, and a capability to the server carrying it (to send).
+    /// Opens `file`: its first handle's badge, and a capability to the server carrying
+    /// it (to send).
     pub fn open(&mut self, file: T) -> Result<(Word, sel4::CPtr), Errno> {
-        self.insert(file, Some(1))
+        self.insert(file, false)
     }
 
-    /// Opens `file` for good: closes do not end it.
+    /// Opens `file` for good: its one handle is shared and closes do not end it.
     pub fn open_permanent(&mut self, file: T) -> Result<(Word, sel4::CPtr), Errno> {
-        self.insert(file, None)
+        self.insert(file, true)
     }
 
-    fn insert(&mut self, file: T, references: Option<u32>) -> Result<(Word, sel4::CPtr), Errno> {
+    fn insert(&mut self, file: T, permanent: bool) -> Result<(Word, sel4::CPtr), Errno> {
+        let description = self.next_description;
+        self.next_description += 1;
+        self.handles.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        self.descriptions.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        let (badge, cap) = self.new_handle(description, permanent)?;
+        self.descriptions.insert(description, Description { file, handles: 1, permanent, buffers: Vec::new() });
+        Ok((badge, cap))
+    }
+
+    /// A new handle on `description` (kept by the caller of this function).
+    fn new_handle(&mut self, description: Word, permanent: bool) -> Result<(Word, sel4::CPtr), Errno> {
         let badge = self.free_badge()?;
         let cap = badged_endpoint(badge)?;
-        self.entries.insert(badge, Entry { file, references, buffers: Vec::new() });
+        self.handles.insert(badge, Handle { description, permanent });
         Ok((badge, cap))
     }
 
@@ -97,45 +137,74 @@ impl<T> OpenFiles<T> {
         for _ in 0..MAX_BADGE {
             let badge = self.next_badge;
             self.next_badge = if badge >= MAX_BADGE { CONTROL_BADGE + 1 } else { badge + 1 };
-            if !self.entries.contains_key(&badge) {
+            if !self.handles.contains_key(&badge) {
                 return Ok(badge);
             }
         }
         Err(Errno::ENFILE)
     }
 
+    fn description(&self, badge: Word) -> Option<&Description<T>> {
+        self.handles.get(&badge).and_then(|h| self.descriptions.get(&h.description))
+    }
+
+    fn description_mut(&mut self, badge: Word) -> Option<&mut Description<T>> {
+        let description = self.handles.get(&badge)?.description;
+        self.descriptions.get_mut(&description)
+    }
+
     pub fn get(&self, badge: Word) -> Option<&T> {
-        self.entries.get(&badge).map(|e| &e.file)
+        self.description(badge).map(|d| &d.file)
     }
 
     pub fn get_mut(&mut self, badge: Word) -> Option<&mut T> {
-        self.entries.get_mut(&badge).map(|e| &mut e.file)
+        self.description_mut(badge).map(|d| &mut d.file)
+    }
+
+    /// Whether `badge` is the permanent handle of a permanent open file (the console
+    /// the root server gives the session).
+    pub fn is_permanent_handle(&self, badge: Word) -> bool {
+        self.handles.get(&badge).is_some_and(|h| h.permanent)
     }
 
     /// The file and `pid`'s buffer, for a shared transfer of `span`.
     pub fn with_buffer(&mut self, badge: Word, pid: Word, span: Span) -> Result<(&mut T, &mut [u8]), Errno> {
-        let entry = self.entries.get_mut(&badge).ok_or(Errno::EBADF)?;
+        let entry = self.description_mut(badge).ok_or(Errno::EBADF)?;
         let buffer = entry.buffers.iter_mut().find(|(p, _, _)| *p as Word == pid).ok_or(Errno::EFAULT)?;
         Ok((&mut entry.file, span.of_mut(buffer.1)?))
     }
 
-    fn retain(&mut self, badge: Word) -> Result<(), Errno> {
-        let entry = self.entries.get_mut(&badge).ok_or(Errno::EBADF)?;
-        if let Some(references) = &mut entry.references {
-            *references = references.checked_add(1).ok_or(Errno::EMFILE)?;
+    /// `Duplicate`: a new handle on the open file of `badge`.
+    fn duplicate(&mut self, badge: Word) -> Result<sel4::CPtr, Errno> {
+        let description = self.handles.get(&badge).ok_or(Errno::EBADF)?.description;
+        let entry = self.descriptions.get_mut(&description).ok_or(Errno::EBADF)?;
+        entry.handles = entry.handles.checked_add(1).ok_or(Errno::EMFILE)?;
+        self.handles.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        match self.new_handle(description, false) {
+            Ok((_, cap)) => Ok(cap),
+            Err(errno) => {
+                if let Some(entry) = self.descriptions.get_mut(&description) {
+                    entry.handles -= 1;
+                }
+                Err(errno)
+            }
         }
-        Ok(())
     }
 
-    /// Drops a reference; the file when it was the last.
+    /// Drops the handle `badge`; the file when it was the last.
     fn release(&mut self, badge: Word) -> Result<Option<T>, Errno> {
-        let entry = self.entries.get_mut(&badge).ok_or(Errno::EBADF)?;
-        let Some(references) = &mut entry.references else { return Ok(None) };
-        *references -= 1;
-        if *references > 0 {
+        let handle = self.handles.get(&badge).ok_or(Errno::EBADF)?;
+        if handle.permanent {
             return Ok(None);
         }
-        let entry = self.entries.remove(&badge).ok_or(Errno::EBADF)?;
+        let description = handle.description;
+        self.handles.remove(&badge);
+        let entry = self.descriptions.get_mut(&description).ok_or(Errno::EBADF)?;
+        entry.handles -= 1;
+        if entry.handles > 0 || entry.permanent {
+            return Ok(None);
+        }
+        let entry = self.descriptions.remove(&description).ok_or(Errno::EBADF)?;
         for (_, view, _) in entry.buffers {
             unshare(view);
         }
@@ -145,7 +214,7 @@ impl<T> OpenFiles<T> {
     /// Unmaps the buffers of processes that have ended (a process that crashed never
     /// closed its files; one that lives on, sharing them, keeps its own buffer).
     fn sweep(&mut self) {
-        for entry in self.entries.values_mut() {
+        for entry in self.descriptions.values_mut() {
             let mut i = 0;
             while i < entry.buffers.len() {
                 if crate::process::kill(entry.buffers[i].0, None) == Err(Errno::ESRCH) {
@@ -164,7 +233,7 @@ impl<T> OpenFiles<T> {
         if self.shared % SWEEP_EVERY == 0 {
             self.sweep();
         }
-        let entry = self.entries.get_mut(&badge).ok_or(Errno::EBADF)?;
+        let entry = self.description_mut(badge).ok_or(Errno::EBADF)?;
         // Another fd of the process for the same open file (a dup) uses the same buffer.
         if let Some(&(_, _, theirs)) = entry.buffers.iter().find(|(p, _, _)| *p == pid) {
             return Ok([theirs, FILE_BUFFER as Word]);
@@ -215,15 +284,22 @@ fn handle<S: FileServer>(
         return Reply::error(Errno::EBADF).into();
     }
     match FileRequest::decode(incoming.label, incoming.words()) {
-        Ok(FileRequest::Retain) => answer(files.retain(badge).map(|()| [])),
-        Ok(FileRequest::Close) => match files.release(badge) {
-            Ok(Some(file)) => {
-                server.closed(files, file);
-                answer(Ok([]))
-            }
-            Ok(None) => answer(Ok([])),
-            Err(errno) => answer::<0>(Err(errno)),
+        Ok(FileRequest::Duplicate) => match files.duplicate(badge) {
+            Ok(cap) => Answer::WithCap(Reply::ok(&[]), cap),
+            Err(errno) => Reply::error(errno).into(),
         },
+        Ok(FileRequest::Close) => {
+            // (The handle's own state, such as its subscription, goes first.)
+            server.handle_closed(files, badge);
+            match files.release(badge) {
+                Ok(Some(file)) => {
+                    server.closed(files, file);
+                    answer(Ok([]))
+                }
+                Ok(None) => answer(Ok([])),
+                Err(errno) => answer::<0>(Err(errno)),
+            }
+        }
         Ok(FileRequest::MapBuffer { pid }) => answer(files.map_buffer(badge, pid)),
         Ok(FileRequest::Subscribe) => match incoming.take_cap() {
             Some(notification) => server.subscribe(files, badge, notification),

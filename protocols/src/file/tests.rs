@@ -47,7 +47,7 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         (any::<u64>(), any::<u64>()).prop_map(|(pid, cookie)| FileRequest::ReadDir { pid, cookie }),
         Just(FileRequest::Close),
         any::<u64>().prop_map(|pid| FileRequest::MapBuffer { pid }),
-        Just(FileRequest::Retain),
+        Just(FileRequest::Duplicate),
         Just(FileRequest::OpenPeer),
         Just(FileRequest::Subscribe),
         any::<u64>().prop_map(|pid| FileRequest::SetForeground { pid }),

@@ -281,17 +281,20 @@ fn make_cspace(
     inherit_fds(cnode.cap, endpoints.parent_cnode, request.fds)
 }
 
-/// Copies the parent's open files the child gets (`EBADF` for an fd it does not have).
+/// Copies the open files the child gets from the parent's slots (the handles it made
+/// for the child: `FdMap`) to the child's fd slots (`EBADF` for an empty or bad slot).
 fn inherit_fds(child: CPtr, parent: Option<CPtr>, fds: &[(u32, u32)]) -> Result<(), Errno> {
     if fds.is_empty() {
         return Ok(());
     }
     let parent = parent.ok_or(Errno::EBADF)?;
-    for &(child_fd, parent_fd) in fds {
-        let slot = |fd: u32| {
-            Some(fd as Word).filter(|&fd| fd < startup::MAX_FDS).map(|fd| startup::FIRST_FD + fd).ok_or(Errno::EBADF)
-        };
-        cnode_copy(child, slot(child_fd)?, CNODE_BITS, parent, slot(parent_fd)?, CNODE_BITS, CapRights::ALL)
+    for &(child_fd, parent_slot) in fds {
+        let child_slot = Some(child_fd as Word)
+            .filter(|&fd| fd < startup::MAX_FDS)
+            .map(|fd| startup::FIRST_FD + fd)
+            .ok_or(Errno::EBADF)?;
+        let parent_slot = Some(parent_slot as Word).filter(|&s| s < 1 << CNODE_BITS).ok_or(Errno::EBADF)?;
+        cnode_copy(child, child_slot, CNODE_BITS, parent, parent_slot, CNODE_BITS, CapRights::ALL)
             .map_err(|_| Errno::EBADF)?;
     }
     Ok(())

@@ -127,6 +127,7 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_spawn_bomb", run: hostile::spawn_bomb },
     Test { name: "hostile_many_shared_buffers", run: hostile::many_shared_buffers },
     Test { name: "hostile_overlong_requests", run: hostile::overlong_requests },
+    Test { name: "hostile_close_inherited_twice", run: hostile::close_inherited_twice },
 ];
 
 /// Notification-queue tests: only for a kernel with the option.
@@ -147,6 +148,7 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "poll_epoll_level_edge_one_shot", run: poll::epoll_level_edge_one_shot },
     Test { name: "poll_shared_end_wakes_every_watcher", run: poll::shared_end_wakes_every_watcher },
     Test { name: "poll_n_fds_k_ready", run: poll::n_fds_k_ready },
+    Test { name: "hostile_subscribe_flood", run: hostile::subscribe_flood },
     // (The attacker waits for each hog's report or its end with poll.)
     Test { name: "hostile_memory_hogs", run: hostile::memory_hogs },
     Test { name: "posix_c_pipes_and_poll_as_on_the_host", run: posix::pipes_and_poll },

@@ -119,6 +119,11 @@ impl Console {
         }
     }
 
+    /// `handle` closed: its subscription goes.
+    pub fn handle_closed(&mut self, handle: Word) {
+        self.watchers.remove(handle);
+    }
+
     pub fn set_foreground(&mut self, pid: Option<Pid>) {
         self.foreground = pid;
     }
@@ -188,9 +193,10 @@ impl Console {
         }
     }
 
-    /// Keeps `notification` to signal when input becomes readable.
-    pub fn subscribe(&mut self, notification: sel4::CPtr) -> Answer {
-        self.watchers.add(notification);
+    /// Keeps `notification` to signal when input becomes readable (in place of the one
+    /// `handle` gave before).
+    pub fn subscribe(&mut self, handle: Word, notification: sel4::CPtr) -> Answer {
+        self.watchers.add(handle, notification);
         let now = if self.discipline.readable() { Readiness::ALWAYS } else { Readiness::WRITABLE };
         answer(Ok([now.0 as Word, Readiness::READABLE.0 as Word]))
     }

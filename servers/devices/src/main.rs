@@ -160,6 +160,11 @@ impl FileServer for Devices {
             if file.device != Device::Console {
                 return Reply::error(Errno::ENOTTY).into();
             }
+            // Only the session's own handle (the root server's, which the console shell
+            // holds): not one duplicated from it for the shell's children.
+            if !files.is_permanent_handle(badge) {
+                return Reply::error(Errno::EPERM).into();
+            }
             self.console.set_foreground(Pid::try_from(pid).ok().filter(|&p| p != 0));
             return answer(Ok([]));
         }
@@ -200,9 +205,15 @@ impl FileServer for Devices {
 
     fn subscribe(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, notification: sel4::CPtr) -> Answer {
         if files.get(badge).is_some_and(|f| f.device == Device::Console) {
-            return self.console.subscribe(notification);
+            return self.console.subscribe(badge, notification);
         }
         files::never_blocks(notification)
+    }
+
+    fn handle_closed(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word) {
+        if files.get(badge).is_some_and(|f| f.device == Device::Console) {
+            self.console.handle_closed(badge);
+        }
     }
 
     fn closed(&mut self, _files: &mut OpenFiles<OpenFile>, _file: OpenFile) {}

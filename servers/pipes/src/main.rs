@@ -147,9 +147,16 @@ impl FileServer for Pipes {
             uxrt::caps::free(notification);
             return Reply::error(Errno::EBADF).into();
         };
-        let now = pipe.subscribe(write, notification);
+        let now = pipe.subscribe(write, badge, notification);
         let plain = if write { Readiness::WRITABLE } else { Readiness::READABLE };
         answer(Ok([now.0 as Word, plain.0 as Word]))
+    }
+
+    fn handle_closed(&mut self, files: &mut OpenFiles<End>, badge: Word) {
+        let end = files.get(badge).and_then(|e| self.pipes.get_mut(&e.pipe).map(|p| (p, e.write)));
+        if let Some((pipe, write)) = end {
+            pipe.handle_closed(write, badge);
+        }
     }
 
     fn closed(&mut self, files: &mut OpenFiles<End>, end: End) {

@@ -68,11 +68,16 @@ impl Pipe {
         ready
     }
 
-    /// Signals `notification` (too) when the end becomes ready; returns the readiness
-    /// now.
-    pub fn subscribe(&mut self, write: bool, notification: sel4::CPtr) -> Readiness {
-        self.watches[end(write)].add(notification);
+    /// Signals `notification` (too, in place of the one `handle` gave before) when the
+    /// end becomes ready; returns the readiness now.
+    pub fn subscribe(&mut self, write: bool, handle: Word, notification: sel4::CPtr) -> Readiness {
+        self.watches[end(write)].add(handle, notification);
         self.readiness(write)
+    }
+
+    /// `handle` on one end closed: its subscription goes.
+    pub fn handle_closed(&mut self, write: bool, handle: Word) {
+        self.watches[end(write)].remove(handle);
     }
 
     /// The end is closed: its watchers go.
