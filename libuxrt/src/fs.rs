@@ -144,9 +144,17 @@ fn path_call<const N: usize>(
     Ok(call(VFS, request(spans).encode(), receive))
 }
 
+/// The token with which a server may share one buffer with this process (and charge
+/// it for the buffer): passed to the server that is asked for one.
+fn consent_to_share() -> Result<Word, Errno> {
+    let [token] = sys::call(uxrt_protocols::process::Request::AcceptShare).results()?;
+    Ok(token)
+}
+
 fn path_buffer(table: &mut Table) -> Result<&mut [u8], Errno> {
     if table.paths.is_none() {
-        let [address, length] = call(VFS, PathRequest::Attach.encode(), None).0.results()?;
+        let token = consent_to_share()?;
+        let [address, length] = call(VFS, PathRequest::Attach { token }.encode(), None).0.results()?;
         if (length as usize) < PATH_BUFFER {
             return Err(Errno::EIO);
         }
@@ -385,7 +393,8 @@ fn with_shared<R>(fd: Fd, f: impl FnOnce(&mut [u8], Word) -> Result<R, Errno>) -
     let pid = env::aux(aux::PID).ok_or(Errno::EIO)?;
     let mut buffer = with_table(|t| t.fds.get_mut(&fd).map(|d| d.buffer.take())).ok_or(Errno::EBADF)?;
     if buffer.is_none() {
-        let [address, length] = file_call(fd, FileRequest::MapBuffer { pid }).results()?;
+        let token = consent_to_share()?;
+        let [address, length] = file_call(fd, FileRequest::MapBuffer { pid, token }).results()?;
         // SAFETY: the file's server had the root server map `length` bytes at `address`
         // for this process; the server touches them only while handling this process's
         // requests on the file, and nothing else here uses that range.

@@ -293,7 +293,11 @@ pub enum PathRequest {
     /// `[length]`.
     GetCwd,
     /// Sets up the caller's path buffer; reply `[address, length]` in the caller's memory.
-    Attach,
+    /// `token` is the caller's consent to it, from the root server
+    /// (`process::Request::AcceptShare`).
+    Attach {
+        token: Word,
+    },
     /// The VFS tells a file server where their shared path buffer is in the server's
     /// memory. Reply: `[]`.
     UseBuffer {
@@ -349,10 +353,13 @@ pub enum FileRequest {
     /// ([`FileRequest::Duplicate`]), so a close drops only the sender's. Reply: `[]`.
     Close,
     /// Share a [`FILE_BUFFER`] with process `pid` (the caller) for bulk transfers;
-    /// reply `[address, length]` in the caller's memory. Shared and ReadDir requests
+    /// reply `[address, length]` in the caller's memory. `token` is the caller's consent,
+    /// from the root server (`process::Request::AcceptShare`): the server passes it on
+    /// with `Share`, which is refused for any other process. Shared and ReadDir requests
     /// name the buffer by that pid.
     MapBuffer {
         pid: Word,
+        token: Word,
     },
     /// A new handle on the same open file (same offset, flags and buffers), for `dup`
     /// or for a child to inherit: reply `[]` and the handle's capability, a badge of
@@ -424,7 +431,7 @@ impl PathRequest {
             PathRequest::Stat { path } => Message::new(STAT_PATH, &[path.offset, path.length]),
             PathRequest::Chdir { path } => Message::new(CHDIR, &[path.offset, path.length]),
             PathRequest::GetCwd => Message::new(GETCWD, &[]),
-            PathRequest::Attach => Message::new(ATTACH, &[]),
+            PathRequest::Attach { token } => Message::new(ATTACH, &[token]),
             PathRequest::UseBuffer { address, length } => Message::new(USE_BUFFER, &[address, length]),
             PathRequest::Pipe => Message::new(PIPE, &[]),
             PathRequest::Statistics => Message::new(STATISTICS, &[]),
@@ -461,7 +468,10 @@ impl PathRequest {
             STAT_PATH => PathRequest::Stat { path: path(words)? },
             CHDIR => PathRequest::Chdir { path: path(words)? },
             GETCWD => no_words(words, PathRequest::GetCwd)?,
-            ATTACH => no_words(words, PathRequest::Attach)?,
+            ATTACH => {
+                let [token] = exact(words)?;
+                PathRequest::Attach { token }
+            }
             USE_BUFFER => {
                 let [address, length] = exact(words)?;
                 PathRequest::UseBuffer { address, length }
@@ -487,7 +497,7 @@ impl FileRequest {
             FileRequest::Truncate { length } => Message::new(TRUNCATE, &[length]),
             FileRequest::ReadDir { pid, cookie } => Message::new(READ_DIR, &[pid, cookie]),
             FileRequest::Close => Message::new(CLOSE, &[]),
-            FileRequest::MapBuffer { pid } => Message::new(MAP_BUFFER, &[pid]),
+            FileRequest::MapBuffer { pid, token } => Message::new(MAP_BUFFER, &[pid, token]),
             FileRequest::Duplicate => Message::new(DUPLICATE, &[]),
             FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
             FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
@@ -534,8 +544,8 @@ impl FileRequest {
             }
             CLOSE => no_words(words, FileRequest::Close)?,
             MAP_BUFFER => {
-                let [pid] = exact(words)?;
-                FileRequest::MapBuffer { pid }
+                let [pid, token] = exact(words)?;
+                FileRequest::MapBuffer { pid, token }
             }
             DUPLICATE => no_words(words, FileRequest::Duplicate)?,
             OPEN_PEER => no_words(words, FileRequest::OpenPeer)?,

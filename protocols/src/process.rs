@@ -64,7 +64,8 @@ pub enum Request {
     /// in process `peer` (a client). Reply: `[address in the caller, address in the peer]`.
     /// The peer is charged (its quota and its session's memory: `ENOMEM` beyond them);
     /// `Unmap` in the caller takes it from both.
-    Share { peer: Pid, length: Word },
+    /// `token` is the one the peer got from `AcceptShare` (servers need none).
+    Share { peer: Pid, length: Word, token: Word },
     /// Servers only (the devices server, at start): the console, open, as the message's
     /// one capability. What the root server starts gets it as fds 0, 1 and 2. Reply: `[]`.
     SetConsole,
@@ -98,6 +99,13 @@ pub enum Request {
     /// close. Reply: `[]` and the file's capability, once there is one; `EPERM` for
     /// anyone else.
     TakeOrphanedFile,
+    /// The caller consents to one buffer a server shares with it, about to ask a file
+    /// server for one (`FileRequest::MapBuffer`) or the VFS for its path buffer. Reply:
+    /// `[token]`, a secret the caller passes to that server, which passes it on in
+    /// `Share`; a `Share` naming a process without its current token is refused
+    /// (`EPERM`), so nobody can have a server charge another process for buffers. Each
+    /// token serves once; a new `AcceptShare` replaces it.
+    AcceptShare,
 }
 
 /// One row of the process table (what `ps` shows).
@@ -209,6 +217,7 @@ mod label {
     pub const MONITOR: u64 = 17;
     pub const PROCESS_INFO: u64 = 18;
     pub const TAKE_ORPHANED_FILE: u64 = 19;
+    pub const ACCEPT_SHARE: u64 = 20;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -247,7 +256,7 @@ impl Request {
             Request::MapAnonymous { length } => Message::new(MAP_ANONYMOUS, &[length]),
             Request::Unmap { address, length } => Message::new(UNMAP, &[address, length]),
             Request::DebugWrite { text } => Message::new(DEBUG_WRITE, &[text.address, text.length]),
-            Request::Share { peer, length } => Message::new(SHARE, &[peer as Word, length]),
+            Request::Share { peer, length, token } => Message::new(SHARE, &[peer as Word, length, token]),
             Request::SetConsole => Message::new(SET_CONSOLE, &[]),
             Request::NewQueue { sources } => Message::new(NEW_QUEUE, &[sources]),
             Request::Alarm { deadline } => Message::new(ALARM, &[deadline]),
@@ -255,6 +264,7 @@ impl Request {
             Request::Monitor { command } => Message::new(MONITOR, &[command.address, command.length]),
             Request::ProcessInfo { from } => Message::new(PROCESS_INFO, &[from as Word]),
             Request::TakeOrphanedFile => Message::new(TAKE_ORPHANED_FILE, &[]),
+            Request::AcceptShare => Message::new(ACCEPT_SHARE, &[]),
         }
     }
 
@@ -311,8 +321,8 @@ impl Request {
                 Request::DebugWrite { text: UserBuffer::new(address, length) }
             }
             SHARE => {
-                let [peer, length] = exact(words)?;
-                Request::Share { peer: pid_from(peer)?, length }
+                let [peer, length, token] = exact(words)?;
+                Request::Share { peer: pid_from(peer)?, length, token }
             }
             SET_CONSOLE => no_words(words, Request::SetConsole)?,
             NEW_QUEUE => {
@@ -342,6 +352,7 @@ impl Request {
                 Request::ProcessInfo { from: pid_from(from)? }
             }
             TAKE_ORPHANED_FILE => no_words(words, Request::TakeOrphanedFile)?,
+            ACCEPT_SHARE => no_words(words, Request::AcceptShare)?,
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -396,7 +407,7 @@ mod tests {
             any::<u64>().prop_map(|length| Request::MapAnonymous { length }),
             (any::<u64>(), any::<u64>()).prop_map(|(address, length)| Request::Unmap { address, length }),
             buffer().prop_map(|text| Request::DebugWrite { text }),
-            (pid(), any::<u64>()).prop_map(|(peer, length)| Request::Share { peer, length }),
+            (pid(), any::<u64>(), any::<u64>()).prop_map(|(peer, length, token)| Request::Share { peer, length, token }),
             Just(Request::SetConsole),
             (0..=LARGE_QUEUE).prop_map(|sources| Request::NewQueue { sources }),
             any::<u64>().prop_map(|deadline| Request::Alarm { deadline }),
@@ -404,6 +415,7 @@ mod tests {
             buffer().prop_map(|command| Request::Monitor { command }),
             pid().prop_map(|from| Request::ProcessInfo { from }),
             Just(Request::TakeOrphanedFile),
+            Just(Request::AcceptShare),
         ]
     }
 

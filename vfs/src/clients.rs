@@ -26,7 +26,7 @@ const SWEEP_EVERY: u64 = 32;
 
 impl Clients {
     /// The client's path buffer (made on its first request): `[address, length]`.
-    pub fn attach(&mut self, pid: Pid) -> Result<[Word; 2], Errno> {
+    pub fn attach(&mut self, pid: Pid, token: Word) -> Result<[Word; 2], Errno> {
         if let Some(client) = self.table.get(&pid) {
             return Ok([client.address, client.buffer.len() as Word]);
         }
@@ -34,7 +34,7 @@ impl Clients {
         if self.attached % SWEEP_EVERY == 0 {
             self.sweep();
         }
-        let (buffer, address) = server::share(pid, PATH_BUFFER)?;
+        let (buffer, address) = server::share(pid, PATH_BUFFER, token)?;
         self.table.insert(pid, Client { cwd: Path::root(), buffer, address });
         Ok([address, PATH_BUFFER as Word])
     }
@@ -42,7 +42,7 @@ impl Clients {
     /// Forgets processes that have ended.
     fn sweep(&mut self) {
         let ended: alloc::vec::Vec<Pid> =
-            self.table.keys().copied().filter(|&pid| uxrt::process::kill(pid, None).is_err()).collect();
+            self.table.keys().copied().filter(|&pid| uxrt::process::kill(pid, None) == Err(uxrt::Errno::ESRCH)).collect();
         for pid in ended {
             if let Some(client) = self.table.remove(&pid) {
                 server::unshare(client.buffer);

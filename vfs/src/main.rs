@@ -57,7 +57,7 @@ impl Vfs {
             Err(errno) => return Reply::error(errno).into(),
         };
         match request {
-            PathRequest::Attach => answer(self.clients.attach(pid)),
+            PathRequest::Attach { token } => answer(self.clients.attach(pid, token)),
             PathRequest::Statistics => answer(Ok([self.handled])),
             PathRequest::Pipe => self.mounts.pipe(),
             PathRequest::GetCwd => answer(self.clients.getcwd(pid).map(|length| [length])),

@@ -41,7 +41,8 @@ impl Mounts {
                 continue;
             }
             let point = uxrt_namespace::path::resolve(&Path::root(), point.as_bytes())?;
-            let (buffer, theirs) = server::share(pid, PATH_BUFFER)?;
+            // (A file server needs no token: the root server lets servers share.)
+            let (buffer, theirs) = server::share(pid, PATH_BUFFER, 0)?;
             let request = PathRequest::UseBuffer { address: theirs, length: PATH_BUFFER as Word };
             let [] = uxrt::sys::call_endpoint(server, request.encode()).0.results()?;
             mounts.list.push(Mount { point, server, buffer });

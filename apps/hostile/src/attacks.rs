@@ -17,13 +17,13 @@ const SELF: &str = "/bin/hostile";
 const NO_ENV: &[&str] = &[];
 
 /// The slot of `fd`'s capability.
-fn slot(fd: Fd) -> CPtr {
+pub fn slot(fd: Fd) -> CPtr {
     FIRST_FD + fd as Word
 }
 
 /// Sends `message` to `cap` with `seL4_Send`: no reply capability goes with it, so the
 /// receiver has nobody to answer, and must not keep anything for it.
-fn send_only(cap: CPtr, message: &Message) {
+pub fn send_only(cap: CPtr, message: &Message) {
     for (i, &word) in message.words().iter().enumerate() {
         sel4::ipc_buffer::set_mr(i, word);
     }
@@ -37,7 +37,7 @@ pub fn start(helper: &str, input: Fd) -> Result<Pid, Errno> {
 
 /// A child that blocks reading a pipe until this process closes the write end it
 /// returns.
-fn blocked_child() -> Result<(Pid, Fd), Errno> {
+pub fn blocked_child() -> Result<(Pid, Fd), Errno> {
     let (read, write) = fs::pipe()?;
     let child = start("block", read);
     fs::close(read)?;
@@ -170,7 +170,7 @@ pub fn halt() -> i32 {
 
 /// Starts children that block on `input` until spawning fails; their pids, and why it
 /// failed.
-fn spawn_until_refused(helper: &str, input: Fd, most: usize) -> (Vec<Pid>, Option<Errno>) {
+pub fn spawn_until_refused(helper: &str, input: Fd, most: usize) -> (Vec<Pid>, Option<Errno>) {
     let mut children = Vec::new();
     while children.len() < most {
         match start(helper, input) {
@@ -182,7 +182,7 @@ fn spawn_until_refused(helper: &str, input: Fd, most: usize) -> (Vec<Pid>, Optio
 }
 
 /// Ends the children blocked on the pipe whose write end is `write`, and reaps them.
-fn release(children: &[Pid], write: Fd) -> Result<(), WaitStatus> {
+pub fn release(children: &[Pid], write: Fd) -> Result<(), WaitStatus> {
     let _ = fs::close(write);
     for &child in children {
         match process::wait_pid(child) {
@@ -222,12 +222,15 @@ pub fn memory_hogs() -> i32 {
     const HOGS: usize = 24;
     let (read, write) = must!(fs::pipe());
     let (ready_read, ready_write) = must!(fs::pipe());
-    let (mut live, mut ended, mut taken) = (Vec::new(), 0, 0);
+    let (mut live, mut ended, mut taken, mut refused) = (Vec::new(), 0, 0, None);
     for _ in 0..HOGS {
         let fds = [(0, read as u32), (1, ready_write as u32), (2, 2)];
         match process::spawn_with_fds(SELF, &["hostile", "hog"], NO_ENV, &fds) {
             Ok(pid) => live.push(pid),
-            Err(Errno::EAGAIN | Errno::ENOMEM) => break,
+            Err(errno @ (Errno::EAGAIN | Errno::ENOMEM)) => {
+                refused = Some(errno);
+                break;
+            }
             Err(errno) => {
                 uxrt::eprintln!("hostile: spawning a hog: {errno}");
                 return 1;
@@ -252,7 +255,8 @@ pub fn memory_hogs() -> i32 {
     must!(fs::close(ready_read));
     let released = release(&live, write);
     ensure!(released.is_ok(), "a hog ended {released:?}");
-    println!("hostile: {} memory hogs held {taken} MiB, each refused at its limit ({ended} could not start)", live.len());
+    let why = refused.map_or(alloc::string::String::from("all started"), |e| alloc::format!("the next refused: {e}"));
+    println!("hostile: {} memory hogs held {taken} MiB, each refused at its limit ({ended} could not start; {why})", live.len());
     0
 }
 
@@ -300,6 +304,28 @@ pub fn many_shared_buffers() -> i32 {
     ensure!(fs::read(fd, &mut bytes) == Ok(bytes.len()), "no buffer after closing the others");
     must!(fs::close(fd));
     println!("hostile: shared buffers refused at the client's own quota after {count} files");
+    0
+}
+
+/// Finding 10: `MapBuffer` names a pid, and a server shares the buffer with (and
+/// charges) that process. Naming another process is refused: the root server lets a
+/// server share only with a process that has just consented (`AcceptShare`).
+pub fn charge_another() -> i32 {
+    const FILES: usize = 50;
+    let (victim, input) = must!(blocked_child());
+    let mut refused = 0;
+    for _ in 0..FILES {
+        let fd = must!(fs::open("/dev/zero", Flags::READ_ONLY, 0));
+        let (reply, _) = sys::call_endpoint(slot(fd), FileRequest::MapBuffer { pid: victim as Word, token: 0 }.encode());
+        let result = reply.results::<2>();
+        must!(fs::close(fd));
+        ensure!(result == Err(Errno::EPERM), "a buffer for pid {victim} asked by another got {result:?}");
+        refused += 1;
+    }
+    must!(fs::close(input));
+    let status = process::wait_pid(victim);
+    ensure!(status == Ok(WaitStatus::Exited(0)), "the victim ended {status:?}");
+    println!("hostile: {refused} buffers asked for another process refused (EPERM)");
     0
 }
 

@@ -13,7 +13,7 @@ fn pattern(i: usize) -> u8 {
 }
 
 /// Reads `fd` to its end.
-fn read_all(fd: Fd) -> Result<Vec<u8>, Errno> {
+pub fn read_all(fd: Fd) -> Result<Vec<u8>, Errno> {
     let mut all = Vec::new();
     let mut buffer = [0; 4096];
     loop {
@@ -25,7 +25,7 @@ fn read_all(fd: Fd) -> Result<Vec<u8>, Errno> {
 }
 
 /// Writes all of `bytes` to `fd`.
-fn write_all(fd: Fd, mut bytes: &[u8]) -> Result<(), Errno> {
+pub fn write_all(fd: Fd, mut bytes: &[u8]) -> Result<(), Errno> {
     while !bytes.is_empty() {
         let n = fs::write(fd, bytes)?;
         bytes = &bytes[n..];

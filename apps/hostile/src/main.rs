@@ -12,6 +12,7 @@ extern crate alloc;
 
 mod attacks;
 mod health;
+mod soak;
 
 use uxrt::{eprintln, println};
 
@@ -28,9 +29,11 @@ const ATTACKS: &[(&str, fn() -> i32)] = &[
     ("spawn-bomb", attacks::spawn_bomb),
     ("memory-hogs", attacks::memory_hogs),
     ("many-shared-buffers", attacks::many_shared_buffers),
+    ("charge-another", attacks::charge_another),
     ("subscribe-flood", attacks::subscribe_flood),
     ("close-inherited-twice", attacks::close_inherited_twice),
     ("overlong-requests", attacks::overlong_requests),
+    ("soak", soak::soak),
     ("health", health::check),
 ];
 
@@ -42,6 +45,7 @@ const HELPERS: &[(&str, fn() -> i32)] = &[
     ("halt", attacks::halt),
     ("close-fd-0-twice", attacks::close_fd_0_twice),
     ("crash-holding", health::crash_holding),
+    ("soak-attacker", soak::attacker),
 ];
 
 fn main() -> i32 {

@@ -227,7 +227,7 @@ impl<T> OpenFiles<T> {
         }
     }
 
-    fn map_buffer(&mut self, badge: Word, pid: Word) -> Result<[Word; 2], Errno> {
+    fn map_buffer(&mut self, badge: Word, pid: Word, token: Word) -> Result<[Word; 2], Errno> {
         let pid = Pid::try_from(pid).map_err(|_| Errno::ESRCH)?;
         self.shared += 1;
         if self.shared % SWEEP_EVERY == 0 {
@@ -238,7 +238,7 @@ impl<T> OpenFiles<T> {
         if let Some(&(_, _, theirs)) = entry.buffers.iter().find(|(p, _, _)| *p == pid) {
             return Ok([theirs, FILE_BUFFER as Word]);
         }
-        let (view, theirs) = share(pid, FILE_BUFFER)?;
+        let (view, theirs) = share(pid, FILE_BUFFER, token)?;
         entry.buffers.push((pid, view, theirs));
         Ok([theirs, FILE_BUFFER as Word])
     }
@@ -300,7 +300,7 @@ fn handle<S: FileServer>(
                 Err(errno) => answer::<0>(Err(errno)),
             }
         }
-        Ok(FileRequest::MapBuffer { pid }) => answer(files.map_buffer(badge, pid)),
+        Ok(FileRequest::MapBuffer { pid, token }) => answer(files.map_buffer(badge, pid, token)),
         Ok(FileRequest::Subscribe) => match incoming.take_cap() {
             Some(notification) => server.subscribe(files, badge, notification),
             None => answer::<0>(Err(Errno::EINVAL)),

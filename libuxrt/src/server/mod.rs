@@ -216,10 +216,11 @@ pub fn badged_endpoint(badge: Word) -> Result<CPtr, Errno> {
     }
 }
 
-/// `length` bytes of new memory shared with process `peer`: the server's view, and the
+/// `length` bytes of new memory shared with process `peer`, which consented with
+/// `token` (from its `AcceptShare`; servers need none): the server's view, and the
 /// address where the peer sees it.
-pub fn share(peer: Pid, length: usize) -> Result<(&'static mut [u8], Word), Errno> {
-    let [own, theirs] = sys::call(Request::Share { peer, length: length as Word }).results()?;
+pub fn share(peer: Pid, length: usize, token: Word) -> Result<(&'static mut [u8], Word), Errno> {
+    let [own, theirs] = sys::call(Request::Share { peer, length: length as Word, token }).results()?;
     // SAFETY: the root server mapped `length` bytes of fresh memory at `own` for this
     // process alone to use through this slice (the peer reads and writes its own mapping
     // of the same pages, which Rust does not see); it stays mapped until `unshare`.

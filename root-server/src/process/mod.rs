@@ -77,6 +77,8 @@ pub struct Process {
     queue: Option<queue::Queue>,
     /// Untyped blocks retyped into notifications in its CSpace (`NewNotifications`).
     notifications: Vec<Object>,
+    /// The token of its consent to one shared buffer (`AcceptShare`), until used.
+    pub share_token: Option<Word>,
     /// The fds it started with, a bit each (a process that dies is taken to have these
     /// open until its own map of open fds says otherwise: `orphans`).
     inherited_fds: Word,
@@ -188,6 +190,8 @@ pub struct Processes {
     pub timer: Option<crate::timer::Timer>,
     /// Open files of processes that ended without closing them, for the reaper.
     pub orphans: orphans::Orphans,
+    /// Makes the secret tokens of `AcceptShare`.
+    pub tokens: share::Tokens,
 }
 
 impl Processes {
@@ -207,6 +211,7 @@ impl Processes {
             ended: 0,
             timer: None,
             orphans: orphans::Orphans::default(),
+            tokens: share::Tokens::new(),
         }
     }
 

@@ -239,8 +239,8 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             let given = processes.console.is_some() && processes.get(pid).is_some_and(|p| p.server);
             answer::<0>(if given { Ok([]) } else { Err(Errno::EPERM) })
         }
-        Request::Share { peer, length } => {
-            answer(processes.share(resources, vspace, pid, peer, length).map(|(own, theirs)| [own, theirs]))
+        Request::Share { peer, length, token } => {
+            answer(processes.share(resources, vspace, pid, peer, length, token).map(|(own, theirs)| [own, theirs]))
         }
         #[cfg(notification_queues)]
         Request::NewQueue { sources } => match processes.new_queue(resources, pid, sources) {
@@ -270,6 +270,11 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         },
         Request::Monitor { .. } => answer::<0>(Err(Errno::EINVAL)), // (handled before)
         Request::TakeOrphanedFile => processes.orphans.take(resources, pid),
+        Request::AcceptShare => {
+            let token = processes.tokens.next();
+            processes.table.get_mut(&pid)?.share_token = Some(token);
+            answer(Ok([token]))
+        }
         Request::DebugWrite { text } => {
             let process = processes.table.get(&pid)?;
             let length = (text.length as usize).min(DEBUG_WRITE_MAX);

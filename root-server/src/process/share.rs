@@ -23,12 +23,23 @@ impl Processes {
         owner: Pid,
         peer: Pid,
         length: Word,
+        token: Word,
     ) -> Result<(Word, Word), Errno> {
         if !self.get(owner).is_some_and(|p| p.server) {
             return Err(Errno::EPERM);
         }
         if owner == peer || self.get(peer).is_none() {
             return Err(Errno::ESRCH);
+        }
+        // Only a peer that asked for it, with the secret it got (or a server: the VFS
+        // shares path buffers with the file servers at boot): a server cannot be made
+        // to charge a process that did not (a client naming another's pid in
+        // `MapBuffer`). The token serves once.
+        let consented = self.table.get_mut(&peer).is_some_and(|p| {
+            p.server || p.share_token.take_if(|&mut t| t == token).is_some()
+        });
+        if !consented {
+            return Err(Errno::EPERM);
         }
         let pages = layout::pages_for(length).filter(|&p| p > 0 && p <= MAX_PAGES).ok_or(Errno::EINVAL)?;
         // (The peer pays: its quota, page by page below, and its session's memory.)
@@ -117,5 +128,49 @@ impl Processes {
         self.unmap_peer(resources, &share);
         self.unmap_own(resources, owner, &share);
         Some(Ok(()))
+    }
+}
+
+/// Secret tokens for `AcceptShare`: SipHash-2-4 of a counter under a key drawn at boot
+/// from the CPU's random number generator (the time-stamp counter where it has none).
+/// A process sees only its own tokens, and cannot work out another's from them.
+pub struct Tokens {
+    key: (u64, u64),
+    counter: u64,
+}
+
+impl Tokens {
+    pub fn new() -> Tokens {
+        Tokens { key: (random_word(), random_word()), counter: 0 }
+    }
+
+    pub fn next(&mut self) -> Word {
+        use core::hash::Hasher;
+        self.counter += 1;
+        #[allow(deprecated)] // (SipHasher is SipHash-2-4: what a keyed secret needs here)
+        let mut hasher = core::hash::SipHasher::new_with_keys(self.key.0, self.key.1);
+        hasher.write_u64(self.counter);
+        hasher.finish()
+    }
+}
+
+/// A random word: RDRAND where the CPU has it, else the time-stamp counter.
+fn random_word() -> u64 {
+    use core::arch::x86_64::{__cpuid, _rdrand64_step};
+    let has_rdrand = __cpuid(1).ecx & (1 << 30) != 0;
+    if has_rdrand {
+        let mut word = 0;
+        for _ in 0..10 {
+            // SAFETY: the CPU has RDRAND (cpuid above); it may fail, and is retried.
+            if unsafe { rdrand(&mut word) } {
+                return word;
+            }
+        }
+    }
+    return crate::rdtsc();
+
+    #[target_feature(enable = "rdrand")]
+    fn rdrand(word: &mut u64) -> bool {
+        _rdrand64_step(word) == 1
     }
 }

@@ -115,6 +115,7 @@ impl Processes {
             #[cfg(notification_queues)]
             queue: None,
             notifications: Vec::new(),
+            share_token: None,
             inherited_fds: inherited,
         };
         let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cnode).map(|c| c.cap);

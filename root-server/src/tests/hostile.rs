@@ -57,3 +57,13 @@ pub fn close_inherited_twice(env: &mut Env) -> Outcome {
 pub fn overlong_requests(env: &mut Env) -> Outcome {
     survives(env, "overlong-requests")
 }
+
+pub fn charge_another(env: &mut Env) -> Outcome {
+    survives(env, "charge-another")
+}
+
+/// Three attackers, 40 random attacks each, while files and a pipeline move checked data.
+pub fn soak(env: &mut Env) -> Outcome {
+    succeeds(env, &["/bin/hostile", "soak", "40"])?;
+    succeeds(env, &["/bin/hostile", "health"])
+}

@@ -126,8 +126,10 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_debug_halt", run: hostile::debug_halt },
     Test { name: "hostile_spawn_bomb", run: hostile::spawn_bomb },
     Test { name: "hostile_many_shared_buffers", run: hostile::many_shared_buffers },
+    Test { name: "hostile_charge_another", run: hostile::charge_another },
     Test { name: "hostile_overlong_requests", run: hostile::overlong_requests },
     Test { name: "hostile_close_inherited_twice", run: hostile::close_inherited_twice },
+    Test { name: "hostile_soak", run: hostile::soak },
 ];
 
 /// Notification-queue tests: only for a kernel with the option.

@@ -16,11 +16,14 @@ use uxrt_namespace::tree::{self, Ino, Kind, Tree};
 
 /// Bytes of file data ramfs holds at most.
 const CAPACITY: u64 = 64 << 20;
+/// Files and directories it holds at most: with names of up to 255 bytes, at most
+/// about 13 MiB of its memory (beyond: `ENOSPC`, never a failed allocation).
+const MAX_INODES: usize = 32_768;
 
 uxrt::main!(main);
 
 fn main() -> i32 {
-    let mut ramfs = Ramfs { tree: Tree::new(CAPACITY) };
+    let mut ramfs = Ramfs { tree: Tree::new(CAPACITY, MAX_INODES) };
     if let Err(errno) = ramfs.fill() {
         uxrt::eprintln!("ramfs: cannot load the image's files: {errno}");
     }

@@ -55,14 +55,18 @@ pub struct Tree {
     /// File bytes held, and how many may be.
     bytes: u64,
     capacity: u64,
+    /// Most inodes (files and directories, the root included). Each has one name of at
+    /// most `NAME_MAX` bytes, so this bounds the memory names take too.
+    max_inodes: usize,
 }
 
 impl Tree {
-    /// An empty tree (just `/`) that holds at most `capacity` bytes of file contents.
-    pub fn new(capacity: u64) -> Tree {
+    /// An empty tree (just `/`) that holds at most `capacity` bytes of file contents
+    /// and `max_inodes` files and directories (beyond either: `ENOSPC`).
+    pub fn new(capacity: u64, max_inodes: usize) -> Tree {
         let mut nodes = BTreeMap::new();
         nodes.insert(ROOT, Node { contents: Contents::Directory(BTreeMap::new()), links: 1, opens: 0 });
-        Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity }
+        Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity, max_inodes }
     }
 
     pub fn bytes_used(&self) -> u64 {
@@ -138,7 +142,7 @@ impl Tree {
             }
             Err(Errno::ENOENT) if flags.has(OpenFlags::CREATE) => {
                 let (dir, name) = self.parent_of(path)?;
-                self.insert(dir, name, Contents::File(Vec::new()))
+                self.insert(dir, name, Contents::File(Vec::new()))?
             }
             Err(errno) => return Err(errno),
         };
@@ -165,12 +169,15 @@ impl Tree {
         }
     }
 
-    fn insert(&mut self, dir: Ino, name: &str, contents: Contents) -> Ino {
+    fn insert(&mut self, dir: Ino, name: &str, contents: Contents) -> Result<Ino, Errno> {
+        if self.nodes.len() >= self.max_inodes {
+            return Err(Errno::ENOSPC);
+        }
         let ino = self.next_ino;
         self.next_ino += 1;
         self.nodes.insert(ino, Node { contents, links: 1, opens: 0 });
         self.entries_mut(dir).insert(String::from(name), ino);
-        ino
+        Ok(ino)
     }
 
     /// Up to `length` bytes of file `ino` from `offset` (fewer at the end of the file).
@@ -216,8 +223,10 @@ impl Tree {
             return Err(Errno::ENOSPC);
         }
         if let Some(Contents::File(data)) = self.nodes.get_mut(&ino).map(|n| &mut n.contents) {
+            // (Amortized growth: appending in small writes must not copy the file each
+            // time. What the allocator cannot give is ENOSPC, not a crash.)
             if length > old {
-                data.try_reserve_exact((length - old) as usize).map_err(|_| Errno::ENOSPC)?;
+                data.try_reserve((length - old) as usize).map_err(|_| Errno::ENOSPC)?;
             }
             data.resize(length as usize, 0);
             if length < old {
@@ -233,7 +242,7 @@ impl Tree {
             return Err(Errno::EEXIST);
         }
         let (dir, name) = self.parent_of(path)?;
-        Ok(self.insert(dir, name, Contents::Directory(BTreeMap::new())))
+        self.insert(dir, name, Contents::Directory(BTreeMap::new()))
     }
 
     pub fn rmdir(&mut self, path: &Path) -> Result<(), Errno> {

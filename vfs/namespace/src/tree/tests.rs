@@ -32,7 +32,7 @@ fn read_file(tree: &mut Tree, path: &str) -> Result<Vec<u8>, Errno> {
 
 #[test]
 fn files_and_directories() {
-    let mut tree = Tree::new(1 << 20);
+    let mut tree = Tree::new(1 << 20, 1000);
     tree.mkdir(&p("/etc")).unwrap();
     write_file(&mut tree, "/etc/motd", b"hello").unwrap();
     assert_eq!(read_file(&mut tree, "/etc/motd").unwrap(), b"hello");
@@ -53,7 +53,7 @@ fn files_and_directories() {
 
 #[test]
 fn open_flags() {
-    let mut tree = Tree::new(1 << 20);
+    let mut tree = Tree::new(1 << 20, 1000);
     assert_eq!(tree.open(&p("/f"), READ), Err(Errno::ENOENT));
     let ino = tree.open(&p("/f"), with(CREATE, OpenFlags::EXCLUSIVE)).unwrap();
     tree.close(ino).unwrap();
@@ -69,7 +69,7 @@ fn open_flags() {
 
 #[test]
 fn offsets_gaps_and_limits() {
-    let mut tree = Tree::new(100);
+    let mut tree = Tree::new(100, 1000);
     let ino = tree.open(&p("/f"), CREATE).unwrap();
     assert_eq!(tree.write(ino, 10, b"ab"), Ok(2));
     assert_eq!(tree.read(ino, 0, 100).unwrap(), &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b'a', b'b']);
@@ -85,7 +85,7 @@ fn offsets_gaps_and_limits() {
 
 #[test]
 fn an_unlinked_file_lives_until_closed() {
-    let mut tree = Tree::new(1 << 20);
+    let mut tree = Tree::new(1 << 20, 1000);
     write_file(&mut tree, "/f", b"data").unwrap();
     let ino = tree.open(&p("/f"), READ).unwrap();
     tree.unlink(&p("/f")).unwrap();
@@ -98,7 +98,7 @@ fn an_unlinked_file_lives_until_closed() {
 
 #[test]
 fn rename_rules() {
-    let mut tree = Tree::new(1 << 20);
+    let mut tree = Tree::new(1 << 20, 1000);
     tree.mkdir(&p("/a")).unwrap();
     tree.mkdir(&p("/a/b")).unwrap();
     tree.mkdir(&p("/c")).unwrap();
@@ -266,7 +266,7 @@ proptest! {
     /// ends holding exactly the model's entries, with no inode or byte left over.
     #[test]
     fn the_tree_agrees_with_a_flat_model(ops in proptest::collection::vec(op(), 1..40)) {
-        let mut tree = Tree::new(1 << 20);
+        let mut tree = Tree::new(1 << 20, 1000);
         let mut model = Model::new();
         for op in &ops {
             let expected = apply_model(&mut model, op);
@@ -283,4 +283,36 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn inodes_are_limited_and_come_back() {
+    let mut tree = Tree::new(1 << 20, 4); // the root and three more
+    let create = OpenFlags(OpenFlags::WRITE_ONLY | OpenFlags::CREATE);
+    for name in ["/a", "/b"] {
+        let ino = tree.open(&p(name), create).unwrap();
+        tree.close(ino).unwrap();
+    }
+    tree.mkdir(&p("/d")).unwrap();
+    assert_eq!(tree.open(&p("/c"), create), Err(Errno::ENOSPC));
+    assert_eq!(tree.mkdir(&p("/e")), Err(Errno::ENOSPC));
+    assert_eq!(tree.lookup(&p("/c")), Err(Errno::ENOENT), "a refused create leaves no name");
+    // Rename makes no inode: it still works when full.
+    tree.rename(&p("/a"), &p("/a2")).unwrap();
+    tree.unlink(&p("/b")).unwrap();
+    let ino = tree.open(&p("/c"), create).unwrap();
+    tree.close(ino).unwrap();
+    assert_eq!(tree.inodes(), 4);
+}
+
+#[test]
+fn small_appends_grow_the_file_in_amortized_steps() {
+    let mut tree = Tree::new(1 << 20, 10);
+    let ino = tree.open(&p("/log"), OpenFlags(OpenFlags::READ_WRITE | OpenFlags::CREATE)).unwrap();
+    for i in 0..10_000u64 {
+        tree.write(ino, i, b"x").unwrap();
+    }
+    assert_eq!(tree.read(ino, 0, 20_000).unwrap().len(), 10_000);
+    assert_eq!(tree.bytes_used(), 10_000);
+    tree.close(ino).unwrap();
 }
