@@ -4,6 +4,7 @@
 use crate::sys;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use linked_list_allocator::Heap;
 use spin::Mutex;
 use uxrt_protocols::process::Request;
@@ -12,6 +13,22 @@ use uxrt_protocols::{Errno, Word};
 pub const PAGE_SIZE: usize = 4096;
 /// The heap grows by at least this much at a time (fewer calls to the root server).
 const GROWTH: usize = 64 * 1024;
+/// Blocks of at least this size are mappings of their own, given back to the root
+/// server when freed (as malloc's mmap threshold, 128 KiB as glibc's): the heap itself
+/// never shrinks, so a server whose clients once made it hold large tables, files or
+/// pipe buffers would stay grown. Servers lower it (`give_back_from`).
+static OWN_MAPPING: AtomicUsize = AtomicUsize::new(128 * 1024);
+
+/// Makes blocks of `bytes` or more mappings of their own, returned when freed (a server
+/// calls it at start: what its clients make it hold comes back when they let go).
+pub fn give_back_from(bytes: usize) {
+    OWN_MAPPING.store(bytes.max(PAGE_SIZE), Ordering::Relaxed);
+}
+
+/// Whether a block of `layout` is a mapping of its own.
+fn is_own_mapping(layout: Layout) -> bool {
+    layout.size() >= OWN_MAPPING.load(Ordering::Relaxed) && layout.align() <= PAGE_SIZE
+}
 
 /// Moves the end of the heap by `increment` bytes; returns the old end. (The allocator
 /// grows the heap this way; a program that moves the break itself stops it growing.)
@@ -53,10 +70,14 @@ impl GrowingHeap {
     }
 }
 
-// SAFETY: allocations come from a linked-list heap behind a lock; memory it is given
-// comes from sbrk and is never handed out twice.
+// SAFETY: allocations come from a linked-list heap behind a lock, whose memory comes
+// from sbrk and is never handed out twice, or (large ones) are fresh mappings of their
+// own, unmapped only when that block is freed.
 unsafe impl GlobalAlloc for GrowingHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if is_own_mapping(layout) {
+            return map_anonymous(layout.size()).map_or(core::ptr::null_mut(), NonNull::as_ptr);
+        }
         let mut heap = self.0.lock();
         loop {
             if let Some(block) = heap.as_mut().and_then(|h| h.allocate_first_fit(layout).ok()) {
@@ -69,6 +90,12 @@ unsafe impl GlobalAlloc for GrowingHeap {
     }
 
     unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        if is_own_mapping(layout) {
+            if let Some(pointer) = NonNull::new(pointer) {
+                let _ = unmap(pointer, layout.size());
+            }
+            return;
+        }
         if let (Some(heap), Some(pointer)) = (self.0.lock().as_mut(), NonNull::new(pointer)) {
             // SAFETY: the caller gives back a block this heap allocated with `layout`.
             unsafe { heap.deallocate(pointer, layout) }

@@ -84,9 +84,8 @@ pub fn wait_without_reply() -> i32 {
     for _ in 0..SENDS {
         send_only(PROCESS_SERVER, &message);
     }
-    must!(fs::close(input));
-    let status = process::wait_pid(child);
-    ensure!(status == Ok(WaitStatus::Exited(0)), "the real wait got {status:?}");
+    let released = release(&[child], input);
+    ensure!(released.is_ok(), "the real wait: the child ended {released:?}");
     println!("hostile: {SENDS} waits without a reply capability kept nothing; the real one answered");
     0
 }
@@ -181,14 +180,14 @@ pub fn spawn_until_refused(helper: &str, input: Fd, most: usize) -> (Vec<Pid>, O
     (children, None)
 }
 
-/// Ends the children blocked on the pipe whose write end is `write`, and reaps them.
-pub fn release(children: &[Pid], write: Fd) -> Result<(), WaitStatus> {
+/// Ends the children blocked on the pipe whose write end is `write`, and reaps them;
+/// the first wait that did not find a child exited with 0.
+pub fn release(children: &[Pid], write: Fd) -> Result<(), Result<WaitStatus, Errno>> {
     let _ = fs::close(write);
     for &child in children {
         match process::wait_pid(child) {
             Ok(WaitStatus::Exited(0)) => {}
-            Ok(status) => return Err(status),
-            Err(_) => return Err(WaitStatus::Exited(255)),
+            other => return Err(other),
         }
     }
     Ok(())
@@ -322,9 +321,8 @@ pub fn charge_another() -> i32 {
         ensure!(result == Err(Errno::EPERM), "a buffer for pid {victim} asked by another got {result:?}");
         refused += 1;
     }
-    must!(fs::close(input));
-    let status = process::wait_pid(victim);
-    ensure!(status == Ok(WaitStatus::Exited(0)), "the victim ended {status:?}");
+    let released = release(&[victim], input);
+    ensure!(released.is_ok(), "the victim ended {released:?}");
     println!("hostile: {refused} buffers asked for another process refused (EPERM)");
     0
 }
@@ -405,5 +403,122 @@ pub fn overlong_requests() -> i32 {
     let wrapping = sys::call(Request::NewNotifications { slot: Word::MAX - 1, count: 2 }).results::<0>();
     ensure!(matches!(wrapping, Err(Errno::EINVAL | Errno::ENOSYS)), "a wrapping slot range got {wrapping:?}");
     println!("hostile: an overlong request and a wrapping slot range refused (EINVAL)");
+    0
+}
+
+/// Finding 5: empty files with long names until the file system says no. It must say
+/// `ENOSPC` (its inode limit), never fail an allocation; once they are removed, files
+/// can be made again.
+pub fn many_names() -> i32 {
+    const MOST: usize = 40_000;
+    let long = "n".repeat(200);
+    let name = |i: usize| alloc::format!("/tmp/{i}-{long}");
+    let (mut made, mut refused) = (0, None);
+    while made < MOST {
+        match fs::open(&name(made), Flags::WRITE_ONLY | Flags::CREATE, 0o644) {
+            Ok(fd) => {
+                must!(fs::close(fd));
+                made += 1;
+            }
+            Err(errno) => {
+                refused = Some(errno);
+                break;
+            }
+        }
+    }
+    for i in 0..made {
+        must!(fs::unlink(&name(i)));
+    }
+    ensure!(refused == Some(Errno::ENOSPC), "{made} names, then {refused:?}");
+    let fd = must!(fs::open("/tmp/after-names", Flags::WRITE_ONLY | Flags::CREATE, 0o644));
+    must!(fs::close(fd));
+    must!(fs::unlink("/tmp/after-names"));
+    println!("hostile: {made} files with 200-byte names, then ENOSPC; all removed, files can be made again");
+    0
+}
+
+/// The memory a server holds now, by its name (`ps`'s figure).
+fn server_memory(name: &str) -> Option<u64> {
+    process::processes().find(|p| p.name() == name).map(|p| p.memory)
+}
+
+/// Findings 1 and 12: thousands of pipes (fds held by the thousand), hundreds of them
+/// full, then all closed. Filling is refused at the attacker's own quota (the buffer a
+/// write goes through is charged to it); no write crashes the server; and the pipes
+/// server gives the memory back once they are closed (large tables and buffers are
+/// mappings of their own, returned when freed).
+pub fn many_full_pipes() -> i32 {
+    const PIPES: usize = 15_000;
+    const FULL: usize = 400;
+    let before = must!(server_memory("pipes").ok_or(Errno::ESRCH));
+    let mut ends = Vec::with_capacity(2 * PIPES);
+    for _ in 0..PIPES {
+        let (read, write) = must!(fs::pipe());
+        ends.push((read, write));
+    }
+    let block = [0x5a; 65536];
+    let (mut full, mut refused) = (0, None);
+    for &(_, write) in ends.iter().take(FULL) {
+        match fs::write(write, &block) {
+            Ok(65536) => full += 1,
+            Ok(n) => {
+                uxrt::eprintln!("hostile: a 64 KiB write to an empty pipe took {n}");
+                return 1;
+            }
+            Err(errno) => {
+                refused = Some(errno);
+                break;
+            }
+        }
+    }
+    let during = must!(server_memory("pipes").ok_or(Errno::ESRCH));
+    for (read, write) in ends {
+        must!(fs::close(read));
+        must!(fs::close(write));
+    }
+    let after = must!(server_memory("pipes").ok_or(Errno::ESRCH));
+    ensure!(matches!(refused, None | Some(Errno::ENOMEM)), "filling pipes: {refused:?} after {full}");
+    let kept = after.saturating_sub(before);
+    ensure!(kept <= 4 << 20, "the pipes server kept {} KiB of the {} KiB it grew by", kept >> 10, (during - before) >> 10);
+    println!(
+        "hostile: {PIPES} pipes, {full} full ({refused:?} then); the pipes server grew by {} KiB and kept {} KiB",
+        (during - before) >> 10,
+        kept >> 10
+    );
+    0
+}
+
+/// Finding 8: only the session's own console handle may set the foreground: a child's
+/// handle, duplicated from it, may not.
+pub fn set_foreground() -> i32 {
+    let me = process::getpid();
+    let child = must!(process::spawn_with_fds(SELF, &["hostile", "foreground-from-child"], NO_ENV, &[(0, 0), (2, 2)]));
+    let status = process::wait_pid(child);
+    ensure!(status == Ok(WaitStatus::Exited(0)), "the child ended {status:?}");
+    // (What the root server started holds the session's handle itself: it may.)
+    must!(fs::set_foreground(fs::STDIN, Some(me)));
+    must!(fs::set_foreground(fs::STDIN, None));
+    println!("hostile: a duplicated console handle cannot set the foreground (EPERM)");
+    0
+}
+
+/// Helper: tries to make ramfs (pid 1) the console's foreground through its fd 0.
+pub fn foreground_from_child() -> i32 {
+    fails_with!(fs::set_foreground(fs::STDIN, Some(1)), Errno::EPERM);
+    0
+}
+
+/// Also in the issue: 300 single slots from libuxrt's allocator, none of them an fd's
+/// (it used to hand out fd slots after 240).
+pub fn slot_allocator() -> i32 {
+    use uxrt::protocols::startup::FIRST_SPARE_SLOT;
+    let slots: Vec<CPtr> = (0..300).map(|_| caps::alloc()).collect::<Result<_, _>>().unwrap_or_default();
+    ensure!(slots.len() == 300, "300 slots could not be had");
+    let in_fds = slots.iter().filter(|&&s| (FIRST_FD..FIRST_SPARE_SLOT).contains(&s)).count();
+    for slot in slots {
+        caps::free(slot);
+    }
+    ensure!(in_fds == 0, "{in_fds} of 300 slots were fd slots");
+    println!("hostile: 300 slots, none an fd's");
     0
 }

@@ -33,6 +33,10 @@ const ATTACKS: &[(&str, fn() -> i32)] = &[
     ("subscribe-flood", attacks::subscribe_flood),
     ("close-inherited-twice", attacks::close_inherited_twice),
     ("overlong-requests", attacks::overlong_requests),
+    ("many-names", attacks::many_names),
+    ("many-full-pipes", attacks::many_full_pipes),
+    ("set-foreground", attacks::set_foreground),
+    ("slot-allocator", attacks::slot_allocator),
     ("soak", soak::soak),
     ("health", health::check),
 ];
@@ -44,6 +48,7 @@ const HELPERS: &[(&str, fn() -> i32)] = &[
     ("plant-endpoint", attacks::plant_endpoint),
     ("halt", attacks::halt),
     ("close-fd-0-twice", attacks::close_fd_0_twice),
+    ("foreground-from-child", attacks::foreground_from_child),
     ("crash-holding", health::crash_holding),
     ("soak-attacker", soak::attacker),
 ];

@@ -208,6 +208,10 @@ impl<T> OpenFiles<T> {
         for (_, view, _) in entry.buffers {
             unshare(view);
         }
+        // Tables that tens of thousands of files once filled are given back as they
+        // empty (large tables are memory of their own: `memory`).
+        shrink_when_sparse(&mut self.handles);
+        shrink_when_sparse(&mut self.descriptions);
         Ok(Some(entry.file))
     }
 
@@ -244,10 +248,21 @@ impl<T> OpenFiles<T> {
     }
 }
 
+/// Halves a map's table once it is less than a quarter full (and not small): what a
+/// server's clients made it hold is given back as they let go.
+pub fn shrink_when_sparse<K: Eq + core::hash::Hash, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > 1024 && map.len() < map.capacity() / 4 {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
 /// Serves forever: the VFS's requests with the path buffer it sets up, and requests on
 /// open files. A malformed request, a wrong badge or an unknown operation gets an error
 /// reply; nothing a client sends stops the server.
 pub fn run<S: FileServer>(server: &mut S, mut files: OpenFiles<S::File>) -> ! {
+    // A pipe's 64 KiB buffer, a large file, a table of thousands of handles: each is
+    // memory of its own, given back when freed.
+    crate::memory::give_back_from(crate::protocols::file::FILE_BUFFER);
     let mut paths: &'static [u8] = &[];
     let mut incoming = receive();
     loop {

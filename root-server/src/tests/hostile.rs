@@ -67,3 +67,19 @@ pub fn soak(env: &mut Env) -> Outcome {
     succeeds(env, &["/bin/hostile", "soak", "40"])?;
     succeeds(env, &["/bin/hostile", "health"])
 }
+
+pub fn many_names(env: &mut Env) -> Outcome {
+    survives(env, "many-names")
+}
+
+pub fn many_full_pipes(env: &mut Env) -> Outcome {
+    survives(env, "many-full-pipes")
+}
+
+pub fn set_foreground(env: &mut Env) -> Outcome {
+    survives(env, "set-foreground")
+}
+
+pub fn slot_allocator(env: &mut Env) -> Outcome {
+    survives(env, "slot-allocator")
+}

@@ -129,6 +129,10 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_charge_another", run: hostile::charge_another },
     Test { name: "hostile_overlong_requests", run: hostile::overlong_requests },
     Test { name: "hostile_close_inherited_twice", run: hostile::close_inherited_twice },
+    Test { name: "hostile_many_names", run: hostile::many_names },
+    Test { name: "hostile_many_full_pipes", run: hostile::many_full_pipes },
+    Test { name: "hostile_set_foreground", run: hostile::set_foreground },
+    Test { name: "hostile_slot_allocator", run: hostile::slot_allocator },
     Test { name: "hostile_soak", run: hostile::soak },
 ];
 

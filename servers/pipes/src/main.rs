@@ -170,6 +170,7 @@ impl FileServer for Pipes {
         pipe.wake(files);
         if pipe.is_unused() {
             self.pipes.remove(&end.pipe);
+            files::shrink_when_sparse(&mut self.pipes);
         }
     }
 }

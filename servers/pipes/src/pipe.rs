@@ -10,6 +10,8 @@ use uxrt::server::{Deferred, Watchers};
 
 /// Bytes a pipe holds (as Linux's default).
 pub const CAPACITY: usize = 64 * 1024;
+/// Buffer an empty pipe keeps (more is given back when it empties).
+const KEPT_CAPACITY: usize = 4096;
 
 pub struct Waiter {
     pub caller: Deferred,
@@ -167,19 +169,26 @@ impl Pipe {
         if was_full && n > 0 {
             self.watches[end(true)].signal();
         }
+        // An emptied pipe gives back a large buffer (a server whose clients once filled
+        // many pipes does not stay grown).
+        if self.bytes.is_empty() && self.bytes.capacity() > KEPT_CAPACITY {
+            self.bytes = VecDeque::new();
+        }
         n
     }
 
     /// Appends what fits of `bytes`; how many did. Every write that adds bytes signals
     /// the reader (an edge-triggered waiter hears of each, as on Linux); room freed is
     /// signalled when the pipe was full.
-    fn put(&mut self, bytes: &[u8]) -> usize {
+    /// `ENOMEM` when the server's memory cannot hold them (never a crash).
+    fn put(&mut self, bytes: &[u8]) -> Result<usize, Errno> {
         let n = bytes.len().min(CAPACITY - self.bytes.len());
+        self.bytes.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
         self.bytes.extend(&bytes[..n]);
         if n > 0 {
             self.watches[end(false)].signal();
         }
-        n
+        Ok(n)
     }
 
     /// The answer to a write now (as much as fits), or `None` when the writer must wait
@@ -193,15 +202,15 @@ impl Pipe {
             return None;
         }
         Some(match transfer {
-            Transfer::InlineData(data) => {
-                let n = self.put(data.as_bytes());
-                Reply::ok(&[transferred(n, self.cleared(true))])
-            }
+            Transfer::InlineData(data) => match self.put(data.as_bytes()) {
+                Ok(n) => Reply::ok(&[transferred(n, self.cleared(true))]),
+                Err(errno) => Reply::error(errno),
+            },
             Transfer::Shared { badge, pid, span } => match files.with_buffer(badge, pid, span) {
-                Ok((_, buffer)) => {
-                    let n = self.put(buffer);
-                    Reply::ok(&[transferred(n, self.cleared(true))])
-                }
+                Ok((_, buffer)) => match self.put(buffer) {
+                    Ok(n) => Reply::ok(&[transferred(n, self.cleared(true))]),
+                    Err(errno) => Reply::error(errno),
+                },
                 Err(errno) => Reply::error(errno),
             },
             Transfer::Inline { .. } => Reply::error(Errno::EBADF),
