@@ -53,6 +53,12 @@ struct Table {
 static TABLE: Mutex<Option<Table>> = Mutex::new(None);
 
 /// Runs `f` on the table, made on first use from the fds the process started with.
+/// Whether the fd table is in use right now: only in a panic raised while it was (an
+/// allocation that failed inside an fd call), which must then not wait for it.
+pub(crate) fn table_in_use() -> bool {
+    TABLE.try_lock().is_none()
+}
+
 fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
     let mut table = TABLE.lock();
     let table = table.get_or_insert_with(|| {
@@ -170,7 +176,7 @@ fn path_buffer(table: &mut Table) -> Result<&mut [u8], Errno> {
 pub fn open(path: &str, flags: u32, mode: u32) -> Result<Fd, Errno> {
     let flags = OpenFlags::new(flags as Word)?;
     let fd = with_table(|t| lowest_free(t, 0))?;
-    let (reply, caps) = path_call([path], Some(slot(fd)), |[path]| PathRequest::Open { path, flags, mode })?;
+    let (reply, caps) = path_call([path], Some(slot(fd)), |[path]| PathRequest::Open { path, flags, mode, owner: 0 })?;
     let [_kind] = reply.results()?;
     install(fd, caps, Descriptor::new(flags.has(OpenFlags::CLOSE_ON_EXEC), flags.has(OpenFlags::NONBLOCK)))
 }
@@ -190,7 +196,7 @@ fn path_op(path: &str, request: impl FnOnce(Span) -> PathRequest) -> Result<(), 
 }
 
 pub fn mkdir(path: &str, mode: u32) -> Result<(), Errno> {
-    path_op(path, |path| PathRequest::Mkdir { path, mode })
+    path_op(path, |path| PathRequest::Mkdir { path, mode, owner: 0 })
 }
 
 pub fn rmdir(path: &str) -> Result<(), Errno> {
@@ -246,7 +252,7 @@ pub fn vfs_requests() -> Result<u64, Errno> {
 /// A pipe: (read end, write end).
 pub fn pipe() -> Result<(Fd, Fd), Errno> {
     let read = with_table(|t| lowest_free(t, 0))?;
-    let (reply, caps) = call(VFS, PathRequest::Pipe.encode(), Some(slot(read)));
+    let (reply, caps) = call(VFS, PathRequest::Pipe { owner: 0 }.encode(), Some(slot(read)));
     let [] = reply.results()?;
     install(read, caps, Descriptor::new(false, false))?;
     let write = with_table(|t| lowest_free(t, 0))?;

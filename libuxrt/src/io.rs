@@ -22,7 +22,9 @@ struct Console {
 impl Console {
     fn flush(&mut self) {
         let bytes = &self.buffer[..self.used];
-        if fs::is_open(self.fd) {
+        // (A panic inside an fd call says why through the root server: the fd table is
+        // held, and waiting for it would spin for ever.)
+        if !fs::table_in_use() && fs::is_open(self.fd) {
             let _ = fs::write(self.fd, bytes);
         } else {
             let _ = write_console(bytes);

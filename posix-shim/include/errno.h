@@ -32,4 +32,5 @@ int *__errno_location(void);
 #define ENAMETOOLONG 36
 #define ENOSYS 38
 #define ENOTEMPTY 39
+#define EDQUOT 122
 #endif

@@ -65,6 +65,7 @@ errnos! {
     ELOOP = 40: "Too many levels of symbolic links",
     EILSEQ = 84: "Invalid or incomplete multibyte or wide character",
     ETIMEDOUT = 110: "Connection timed out",
+    EDQUOT = 122: "Disk quota exceeded",
 }
 
 impl fmt::Debug for Errno {

@@ -262,15 +262,20 @@ pub enum Whence {
 /// shared path buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathRequest {
-    /// Reply: `[kind]` and the open file's endpoint capability.
+    /// Reply: `[kind]` and the open file's endpoint capability. `owner` is the session a
+    /// file it creates is charged to: the VFS sets it from the caller's badge (what a
+    /// client sends there is replaced), so a file server can keep quotas per session.
     Open {
         path: Span,
         flags: OpenFlags,
         mode: u32,
+        owner: Word,
     },
+    /// `owner` as for `Open`.
     Mkdir {
         path: Span,
         mode: u32,
+        owner: Word,
     },
     Rmdir {
         path: Span,
@@ -305,8 +310,11 @@ pub enum PathRequest {
         length: Word,
     },
     /// A new pipe. Reply: `[]` and the read end's capability (the write end comes from
-    /// [`FileRequest::OpenPeer`] on it).
-    Pipe,
+    /// [`FileRequest::OpenPeer`] on it). `owner` as for `Open`: the session its buffered
+    /// bytes are charged to.
+    Pipe {
+        owner: Word,
+    },
     /// Reply: `[path requests handled]` (the VFS's message counter).
     Statistics,
 }
@@ -421,10 +429,12 @@ impl PathRequest {
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {
-            PathRequest::Open { path, flags, mode } => {
-                Message::new(OPEN, &[path.offset, path.length, flags.0 as Word, mode as Word])
+            PathRequest::Open { path, flags, mode, owner } => {
+                Message::new(OPEN, &[path.offset, path.length, flags.0 as Word, mode as Word, owner])
             }
-            PathRequest::Mkdir { path, mode } => Message::new(MKDIR, &[path.offset, path.length, mode as Word]),
+            PathRequest::Mkdir { path, mode, owner } => {
+                Message::new(MKDIR, &[path.offset, path.length, mode as Word, owner])
+            }
             PathRequest::Rmdir { path } => Message::new(RMDIR, &[path.offset, path.length]),
             PathRequest::Unlink { path } => Message::new(UNLINK, &[path.offset, path.length]),
             PathRequest::Rename { from, to } => Message::new(RENAME, &[from.offset, from.length, to.offset, to.length]),
@@ -433,7 +443,7 @@ impl PathRequest {
             PathRequest::GetCwd => Message::new(GETCWD, &[]),
             PathRequest::Attach { token } => Message::new(ATTACH, &[token]),
             PathRequest::UseBuffer { address, length } => Message::new(USE_BUFFER, &[address, length]),
-            PathRequest::Pipe => Message::new(PIPE, &[]),
+            PathRequest::Pipe { owner } => Message::new(PIPE, &[owner]),
             PathRequest::Statistics => Message::new(STATISTICS, &[]),
         }
     }
@@ -448,16 +458,17 @@ impl PathRequest {
 
         Ok(match label {
             OPEN => {
-                let [address, length, flags, mode] = exact(words)?;
+                let [address, length, flags, mode, owner] = exact(words)?;
                 PathRequest::Open {
                     path: Span::new(address, length),
                     flags: OpenFlags::new(flags)?,
                     mode: mode_from(mode)?,
+                    owner,
                 }
             }
             MKDIR => {
-                let [address, length, mode] = exact(words)?;
-                PathRequest::Mkdir { path: Span::new(address, length), mode: mode_from(mode)? }
+                let [address, length, mode, owner] = exact(words)?;
+                PathRequest::Mkdir { path: Span::new(address, length), mode: mode_from(mode)?, owner }
             }
             RMDIR => PathRequest::Rmdir { path: path(words)? },
             UNLINK => PathRequest::Unlink { path: path(words)? },
@@ -476,7 +487,10 @@ impl PathRequest {
                 let [address, length] = exact(words)?;
                 PathRequest::UseBuffer { address, length }
             }
-            PIPE => no_words(words, PathRequest::Pipe)?,
+            PIPE => {
+                let [owner] = exact(words)?;
+                PathRequest::Pipe { owner }
+            }
             STATISTICS => no_words(words, PathRequest::Statistics)?,
 
             _ => return Err(Errno::ENOSYS),

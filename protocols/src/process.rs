@@ -106,6 +106,9 @@ pub enum Request {
     /// (`EPERM`), so nobody can have a server charge another process for buffers. Each
     /// token serves once; a new `AcceptShare` replaces it.
     AcceptShare,
+    /// Servers only: the session of process `pid` (the VFS charges what a process
+    /// creates in a file server to its session). Reply: `[session]`; `ESRCH`, `EPERM`.
+    SessionOf { pid: Pid },
 }
 
 /// One row of the process table (what `ps` shows).
@@ -218,6 +221,7 @@ mod label {
     pub const PROCESS_INFO: u64 = 18;
     pub const TAKE_ORPHANED_FILE: u64 = 19;
     pub const ACCEPT_SHARE: u64 = 20;
+    pub const SESSION_OF: u64 = 21;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -265,6 +269,7 @@ impl Request {
             Request::ProcessInfo { from } => Message::new(PROCESS_INFO, &[from as Word]),
             Request::TakeOrphanedFile => Message::new(TAKE_ORPHANED_FILE, &[]),
             Request::AcceptShare => Message::new(ACCEPT_SHARE, &[]),
+            Request::SessionOf { pid } => Message::new(SESSION_OF, &[pid as Word]),
         }
     }
 
@@ -353,6 +358,10 @@ impl Request {
             }
             TAKE_ORPHANED_FILE => no_words(words, Request::TakeOrphanedFile)?,
             ACCEPT_SHARE => no_words(words, Request::AcceptShare)?,
+            SESSION_OF => {
+                let [pid] = exact(words)?;
+                Request::SessionOf { pid: pid_from(pid)? }
+            }
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -416,6 +425,7 @@ mod tests {
             pid().prop_map(|from| Request::ProcessInfo { from }),
             Just(Request::TakeOrphanedFile),
             Just(Request::AcceptShare),
+            pid().prop_map(|pid| Request::SessionOf { pid }),
         ]
     }
 

@@ -10,6 +10,9 @@ use uxrt_namespace::path::{self, Path};
 
 struct Client {
     cwd: Path,
+    /// Its session (what it creates in a file server is charged to), from the root
+    /// server once.
+    session: Pid,
     /// The VFS's view of the path buffer, and the address the client sees it at.
     buffer: &'static mut [u8],
     address: Word,
@@ -34,9 +37,18 @@ impl Clients {
         if self.attached % SWEEP_EVERY == 0 {
             self.sweep();
         }
+        let session = session_of(pid)?;
         let (buffer, address) = server::share(pid, PATH_BUFFER, token)?;
-        self.table.insert(pid, Client { cwd: Path::root(), buffer, address });
+        self.table.insert(pid, Client { cwd: Path::root(), session, buffer, address });
         Ok([address, PATH_BUFFER as Word])
+    }
+
+    /// The session of client `pid`, what a file server charges for what it creates.
+    pub fn session(&self, pid: Pid) -> Result<Pid, Errno> {
+        match self.table.get(&pid) {
+            Some(client) => Ok(client.session),
+            None => session_of(pid),
+        }
     }
 
     /// Forgets processes that have ended.
@@ -72,4 +84,11 @@ impl Clients {
         client.buffer.get_mut(..cwd.len()).ok_or(Errno::ERANGE)?.copy_from_slice(cwd);
         Ok(cwd.len() as Word)
     }
+}
+
+/// The session of process `pid`, as the root server knows it.
+fn session_of(pid: Pid) -> Result<Pid, Errno> {
+    use uxrt::protocols::process::Request;
+    let [session] = uxrt::sys::call(Request::SessionOf { pid }).results()?;
+    Pid::try_from(session).map_err(|_| Errno::EIO)
 }

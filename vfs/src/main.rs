@@ -59,7 +59,10 @@ impl Vfs {
         match request {
             PathRequest::Attach { token } => answer(self.clients.attach(pid, token)),
             PathRequest::Statistics => answer(Ok([self.handled])),
-            PathRequest::Pipe => self.mounts.pipe(),
+            PathRequest::Pipe { .. } => match self.clients.session(pid) {
+                Ok(session) => self.mounts.pipe(session),
+                Err(errno) => Reply::error(errno).into(),
+            },
             PathRequest::GetCwd => answer(self.clients.getcwd(pid).map(|length| [length])),
             PathRequest::Chdir { path } => {
                 let result = self.clients.resolve(pid, [path]).and_then(|[path]| {
@@ -78,10 +81,13 @@ impl Vfs {
             | PathRequest::Mkdir { path, .. }
             | PathRequest::Rmdir { path }
             | PathRequest::Unlink { path }
-            | PathRequest::Stat { path } => match self.clients.resolve(pid, [path]) {
-                Ok([path]) => self.mounts.forward(&path, request),
-                Err(errno) => Reply::error(errno).into(),
-            },
+            | PathRequest::Stat { path } => {
+                let resolved = self.clients.resolve(pid, [path]);
+                match resolved.and_then(|[path]| Ok((path, self.clients.session(pid)?))) {
+                    Ok((path, session)) => self.mounts.forward(&path, request, session),
+                    Err(errno) => Reply::error(errno).into(),
+                }
+            }
         }
     }
 }

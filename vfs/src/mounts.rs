@@ -61,15 +61,18 @@ impl Mounts {
 
     /// Sends `request` on about `path` to its file server; an `Open` passes the open
     /// file's capability on to the client.
-    pub fn forward(&mut self, path: &Path, request: PathRequest) -> Answer {
+    /// Forwards `request` on `path` to the server mounted there; what it creates is
+    /// charged to `session` (the caller's, from its badge: never what the caller said).
+    pub fn forward(&mut self, path: &Path, request: PathRequest, session: Pid) -> Answer {
+        let owner = session as Word;
         let (mount, inner) = match self.find(path) {
             Ok(found) => found,
             Err(errno) => return Reply::error(errno).into(),
         };
         let span = put(mount.buffer, 0, &inner);
         let request = match request {
-            PathRequest::Open { flags, mode, .. } => PathRequest::Open { path: span, flags, mode },
-            PathRequest::Mkdir { mode, .. } => PathRequest::Mkdir { path: span, mode },
+            PathRequest::Open { flags, mode, .. } => PathRequest::Open { path: span, flags, mode, owner },
+            PathRequest::Mkdir { mode, .. } => PathRequest::Mkdir { path: span, mode, owner },
             PathRequest::Rmdir { .. } => PathRequest::Rmdir { path: span },
             PathRequest::Unlink { .. } => PathRequest::Unlink { path: span },
             PathRequest::Stat { .. } => PathRequest::Stat { path: span },
@@ -112,9 +115,10 @@ impl Mounts {
     }
 
     /// A new pipe from the pipe server: its read end goes to the client.
-    pub fn pipe(&mut self) -> Answer {
+    /// A new pipe, its buffer charged to `session`.
+    pub fn pipe(&mut self, session: Pid) -> Answer {
         match self.pipes {
-            Some(pipes) => call(pipes, PathRequest::Pipe, true),
+            Some(pipes) => call(pipes, PathRequest::Pipe { owner: session as Word }, true),
             None => Reply::error(Errno::ENOSYS).into(),
         }
     }

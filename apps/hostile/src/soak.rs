@@ -4,7 +4,7 @@
 //! attackers stop after ROUNDS attacks each; nothing may be lost or corrupted, and the
 //! attackers must have been refused or limited every time.
 
-use crate::attacks::{blocked_child, release, send_only, slot, spawn_until_refused};
+use crate::attacks::{blocked_child, bomb_child_ended_well, release_where, send_only, slot, spawn_until_refused};
 use crate::health::{read_all, write_all};
 use alloc::format;
 use alloc::vec::Vec;
@@ -210,5 +210,5 @@ fn small_bomb() -> Attack {
     let (read, write) = fs::pipe().map_err(|_| "no pipe")?;
     let (children, _) = spawn_until_refused("block", read, 5);
     let _ = fs::close(read);
-    expect(release(&children, write).is_ok(), "a bomb child ended badly")
+    expect(release_where(&children, write, bomb_child_ended_well).is_ok(), "a bomb child ended badly")
 }

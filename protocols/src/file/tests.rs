@@ -19,8 +19,9 @@ fn inline() -> impl Strategy<Value = Inline> {
 fn path_request() -> impl Strategy<Value = PathRequest> {
     let mode = 0u32..=0o7777;
     prop_oneof![
-        (span(), flags(), mode.clone()).prop_map(|(path, flags, mode)| PathRequest::Open { path, flags, mode }),
-        (span(), mode).prop_map(|(path, mode)| PathRequest::Mkdir { path, mode }),
+        (span(), flags(), mode.clone(), any::<u64>())
+            .prop_map(|(path, flags, mode, owner)| PathRequest::Open { path, flags, mode, owner }),
+        (span(), mode, any::<u64>()).prop_map(|(path, mode, owner)| PathRequest::Mkdir { path, mode, owner }),
         span().prop_map(|path| PathRequest::Rmdir { path }),
         span().prop_map(|path| PathRequest::Unlink { path }),
         (span(), span()).prop_map(|(from, to)| PathRequest::Rename { from, to }),
@@ -29,7 +30,7 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
         Just(PathRequest::GetCwd),
         any::<u64>().prop_map(|token| PathRequest::Attach { token }),
         (any::<u64>(), any::<u64>()).prop_map(|(address, length)| PathRequest::UseBuffer { address, length }),
-        Just(PathRequest::Pipe),
+        any::<u64>().prop_map(|owner| PathRequest::Pipe { owner }),
         Just(PathRequest::Statistics),
     ]
 }

@@ -274,11 +274,16 @@ impl Processes {
 
     /// `ENOMEM` unless `bytes` more fit in the memory of `pid`'s session (as a user's
     /// limit: a session of many processes, each within its own quota, cannot take all
-    /// memory from the servers and the other sessions). Servers have their quota alone.
-    pub fn session_room(&self, pid: Pid, bytes: u64) -> Result<(), Errno> {
+    /// memory from the servers and the other sessions), and the root server's CSpace
+    /// keeps its reserve (every mapped page holds root-server slots: they run out before
+    /// memory does). Servers have their quota alone.
+    pub fn session_room(&self, resources: &Resources, pid: Pid, bytes: u64) -> Result<(), Errno> {
         let process = self.get(pid).ok_or(Errno::ESRCH)?;
         if process.server {
             return Ok(());
+        }
+        if resources.slots.free_count() < spawn::SLOT_RESERVE {
+            return Err(Errno::ENOMEM);
         }
         let held: u64 = self.table.values().filter(|p| p.session == process.session).map(Process::memory).sum();
         match held.checked_add(bytes) {

@@ -215,14 +215,14 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         Request::GetParentPid => answer(Ok([processes.get(pid).map_or(ROOT, |p| p.parent) as Word])),
         Request::Kill { pid: target, signal } => kill(processes, resources, vspace, pid, target, signal),
         Request::Sbrk { increment } => {
-            if let Err(errno) = processes.session_room(pid, increment.max(0) as u64) {
+            if let Err(errno) = processes.session_room(resources, pid, increment.max(0) as u64) {
                 return answer::<0>(Err(errno));
             }
             let process = processes.table.get_mut(&pid)?;
             answer(sbrk(process, resources, vspace, increment).map(|old| [old]))
         }
         Request::MapAnonymous { length } => {
-            if let Err(errno) = processes.session_room(pid, length) {
+            if let Err(errno) = processes.session_room(resources, pid, length) {
                 return answer::<0>(Err(errno));
             }
             let process = processes.table.get_mut(&pid)?;
@@ -270,6 +270,14 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         },
         Request::Monitor { .. } => answer::<0>(Err(Errno::EINVAL)), // (handled before)
         Request::TakeOrphanedFile => processes.orphans.take(resources, pid),
+        Request::SessionOf { pid: of } => {
+            let asker_is_server = processes.get(pid).is_some_and(|p| p.server);
+            answer(match processes.get(of) {
+                _ if !asker_is_server => Err(Errno::EPERM),
+                Some(process) => Ok([process.session as Word]),
+                None => Err(Errno::ESRCH),
+            })
+        }
         Request::AcceptShare => {
             let token = processes.tokens.next();
             processes.table.get_mut(&pid)?.share_token = Some(token);

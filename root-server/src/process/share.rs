@@ -43,7 +43,7 @@ impl Processes {
         }
         let pages = layout::pages_for(length).filter(|&p| p > 0 && p <= MAX_PAGES).ok_or(Errno::EINVAL)?;
         // (The peer pays: its quota, page by page below, and its session's memory.)
-        self.session_room(peer, pages * PAGE)?;
+        self.session_room(resources, peer, pages * PAGE)?;
         let start = self.table.get(&owner).ok_or(Errno::ESRCH)?.next_anonymous;
         let peer_start = self.table.get(&peer).ok_or(Errno::ESRCH)?.next_anonymous;
         // A guard page after each mapping.
@@ -81,7 +81,8 @@ impl Processes {
     ) -> Result<(), Errno> {
         let page = share.start + i * PAGE;
         let process = self.table.get_mut(&owner).ok_or(Errno::ESRCH)?;
-        process.space.map_new_lent(resources, vspace, page)?;
+        process.space.map_new(resources, vspace, page, true, None)?;
+        process.space.lend(page)?;
         let frame = process.space.frame_at(page).ok_or(Errno::EIO)?;
         let peer = share.peer.and_then(|pid| self.table.get_mut(&pid)).ok_or(Errno::ESRCH)?;
         match peer.space.map_borrowed(resources, share.peer_start + i * PAGE, frame, true) {

@@ -199,29 +199,10 @@ impl AddressSpace {
         writable: bool,
         contents: Option<(usize, &[u8])>,
     ) -> Result<(), Errno> {
-        self.map_new_page(resources, vspace, page, writable, contents, false)
-    }
-
-    /// Maps a new zeroed frame at `page` that another space will borrow and be charged
-    /// for (`map_borrowed`): it does not count against this space's quota.
-    pub fn map_new_lent(&mut self, resources: &mut Resources, vspace: &mut VSpace, page: Word) -> Result<(), Errno> {
-        self.map_new_page(resources, vspace, page, true, None, true)
-    }
-
-    fn map_new_page(
-        &mut self,
-        resources: &mut Resources,
-        vspace: &mut VSpace,
-        page: Word,
-        writable: bool,
-        contents: Option<(usize, &[u8])>,
-        lent: bool,
-    ) -> Result<(), Errno> {
         if self.pages.contains_key(&page) {
             return Err(Errno::EEXIST);
         }
-        let cost = if lent { WORST_CASE_TABLES * PAGE } else { (1 + WORST_CASE_TABLES) * PAGE };
-        if self.used() + cost > self.quota {
+        if self.used() + (1 + WORST_CASE_TABLES) * PAGE > self.quota {
             return Err(Errno::ENOMEM);
         }
         let frame = resources.alloc_object(ObjectType::X86_4K, 0).map_err(errno)?;
@@ -237,7 +218,7 @@ impl AddressSpace {
         let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
         match filled.and_then(|()| self.paging.map(resources, frame.cap, page, rights)) {
             Ok(()) => {
-                self.insert(page, if lent { Page::Lent(frame) } else { Page::Owned(frame) });
+                self.insert(page, Page::Owned(frame));
                 Ok(())
             }
             Err(error) => {
@@ -245,6 +226,17 @@ impl AddressSpace {
                 Err(errno(error))
             }
         }
+    }
+
+    /// Lends the frame it owns at `page` to another space, which borrows it
+    /// (`map_borrowed`) and is charged for it instead of this one.
+    pub fn lend(&mut self, page: Word) -> Result<(), Errno> {
+        let entry = self.pages.get_mut(&page).ok_or(Errno::EINVAL)?;
+        let &mut Page::Owned(frame) = entry else { return Err(Errno::EINVAL) };
+        self.charged -= entry.charge();
+        *entry = Page::Lent(frame);
+        self.lent += entry.lent();
+        Ok(())
     }
 
     /// Unmaps and frees the frame at `page`.

@@ -24,8 +24,13 @@ pub const SERVER_QUOTA: u64 = 96 << 20;
 /// the console's session stops there, with `EAGAIN`, and the servers, the root server
 /// and other sessions never see it.
 pub const SESSION_PROCESSES: usize = 64;
-/// Memory the processes of one session may hold together.
-pub const SESSION_MEMORY: u64 = 192 << 20;
+/// Memory the processes of one session may hold together. (Each 4 KiB page also holds
+/// about three slots of the root server's 2^18: two sessions at this limit leave the
+/// reserve below free.)
+pub const SESSION_MEMORY: u64 = 128 << 20;
+/// Root-server slots that ordinary processes' memory may never take: what the servers
+/// and the root server itself still have when sessions have taken the rest.
+pub const SLOT_RESERVE: usize = 32 * 1024;
 /// What a new process takes at least (its CNode, stack, IPC buffer, tables, segments),
 /// checked against its session's memory before it is made.
 pub const SPAWN_MEMORY: u64 = 4 << 20;
@@ -76,7 +81,7 @@ impl Processes {
             return Err(Errno::EAGAIN);
         }
         if request.parent != super::ROOT {
-            self.session_room(request.parent, SPAWN_MEMORY)?;
+            self.session_room(resources, request.parent, SPAWN_MEMORY)?;
         }
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;

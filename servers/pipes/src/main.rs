@@ -11,7 +11,7 @@ extern crate alloc;
 mod pipe;
 
 use hashbrown::HashMap;
-use pipe::{Pipe, Waiter};
+use pipe::{Buffered, Pipe, Waiter};
 use uxrt::protocols::events::Readiness;
 use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, PathRequest, Span};
 use uxrt::protocols::{Errno, Reply, Word};
@@ -21,12 +21,14 @@ use uxrt::server::{answer, Answer, Deferred};
 uxrt::main!(main);
 
 fn main() -> i32 {
-    files::run(&mut Pipes { pipes: HashMap::new(), next_id: 1 }, OpenFiles::default())
+    files::run(&mut Pipes { pipes: HashMap::new(), next_id: 1, sessions: HashMap::new() }, OpenFiles::default())
 }
 
 struct Pipes {
     pipes: HashMap<u64, Pipe>,
     next_id: u64,
+    /// What each session's pipes buffer (`pipe::SESSION_QUOTA`), while it has pipes.
+    sessions: HashMap<Word, Buffered>,
 }
 
 /// An open end of a pipe.
@@ -52,12 +54,14 @@ pub enum Transfer {
 }
 
 impl Pipes {
-    fn new_pipe(&mut self, files: &mut OpenFiles<End>) -> Answer {
+    /// A new pipe, its bytes charged to `session`.
+    fn new_pipe(&mut self, files: &mut OpenFiles<End>, session: Word) -> Answer {
         let id = self.next_id;
         match files.open(End { pipe: id, write: false }) {
             Ok((_, cap)) => {
                 self.next_id += 1;
-                self.pipes.insert(id, Pipe::new());
+                let buffered = self.sessions.entry(session).or_default().clone();
+                self.pipes.insert(id, Pipe::new(buffered));
                 Answer::WithCap(Reply::ok(&[]), cap)
             }
             Err(errno) => Reply::error(errno).into(),
@@ -113,7 +117,7 @@ impl FileServer for Pipes {
 
     fn control(&mut self, files: &mut OpenFiles<End>, request: PathRequest, _paths: &[u8]) -> Answer {
         match request {
-            PathRequest::Pipe => self.new_pipe(files),
+            PathRequest::Pipe { owner } => self.new_pipe(files, owner),
             _ => Reply::error(Errno::ENOSYS).into(),
         }
     }
@@ -171,6 +175,8 @@ impl FileServer for Pipes {
         if pipe.is_unused() {
             self.pipes.remove(&end.pipe);
             files::shrink_when_sparse(&mut self.pipes);
+            // (A session's count goes with its last pipe.)
+            self.sessions.retain(|_, buffered| alloc::rc::Rc::strong_count(buffered) > 1);
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use crate::{End, Transfer};
 use alloc::collections::VecDeque;
+use alloc::rc::Rc;
+use core::cell::Cell;
 use uxrt::protocols::events::{transferred, Readiness};
 use uxrt::protocols::file::{Inline, INLINE_MAX};
 use uxrt::protocols::{Errno, Reply, Word};
@@ -12,6 +14,12 @@ use uxrt::server::{Deferred, Watchers};
 pub const CAPACITY: usize = 64 * 1024;
 /// Buffer an empty pipe keeps (more is given back when it empties).
 const KEPT_CAPACITY: usize = 4096;
+/// Bytes the pipes of one session may hold together (128 full pipes): beyond, a write
+/// gets `ENOMEM`, and the other sessions' pipes are untouched.
+pub const SESSION_QUOTA: usize = 8 << 20;
+
+/// Bytes buffered in all the pipes of one session (each of its pipes holds a count).
+pub type Buffered = Rc<Cell<usize>>;
 
 pub struct Waiter {
     pub caller: Deferred,
@@ -28,6 +36,15 @@ pub struct Pipe {
     pub writers_waiting: VecDeque<Waiter>,
     /// The notifications subscribed to each end's readiness (clients', write-only).
     watches: [Watchers; 2],
+    /// What its session (the one that made it) has buffered, its bytes included.
+    session_buffered: Buffered,
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        let held = self.session_buffered.get();
+        self.session_buffered.set(held - self.bytes.len());
+    }
 }
 
 /// Index of an end in `watches`.
@@ -36,7 +53,7 @@ const fn end(write: bool) -> usize {
 }
 
 impl Pipe {
-    pub fn new() -> Pipe {
+    pub fn new(session_buffered: Buffered) -> Pipe {
         Pipe {
             bytes: VecDeque::new(),
             readers: 1,
@@ -45,6 +62,7 @@ impl Pipe {
             readers_waiting: VecDeque::new(),
             writers_waiting: VecDeque::new(),
             watches: [Watchers::default(), Watchers::default()],
+            session_buffered,
         }
     }
 
@@ -166,6 +184,7 @@ impl Pipe {
         for (slot, byte) in into.iter_mut().zip(self.bytes.drain(..n)) {
             *slot = byte;
         }
+        self.session_buffered.set(self.session_buffered.get() - n);
         if was_full && n > 0 {
             self.watches[end(true)].signal();
         }
@@ -180,11 +199,17 @@ impl Pipe {
     /// Appends what fits of `bytes`; how many did. Every write that adds bytes signals
     /// the reader (an edge-triggered waiter hears of each, as on Linux); room freed is
     /// signalled when the pipe was full.
-    /// `ENOMEM` when the server's memory cannot hold them (never a crash).
+    /// `ENOMEM` beyond the session's quota, or when the server's memory cannot hold
+    /// them (never a crash).
     fn put(&mut self, bytes: &[u8]) -> Result<usize, Errno> {
         let n = bytes.len().min(CAPACITY - self.bytes.len());
+        let buffered = self.session_buffered.get() + n;
+        if buffered > SESSION_QUOTA {
+            return Err(Errno::ENOMEM);
+        }
         self.bytes.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
         self.bytes.extend(&bytes[..n]);
+        self.session_buffered.set(buffered);
         if n > 0 {
             self.watches[end(false)].signal();
         }

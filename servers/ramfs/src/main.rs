@@ -12,18 +12,21 @@ use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
 use uxrt::server::{answer, Answer};
 use uxrt_namespace::path::{self, Path};
-use uxrt_namespace::tree::{self, Ino, Kind, Tree};
+use uxrt_namespace::tree::{self, Ino, Kind, Owner, Tree, Usage, SYSTEM};
 
 /// Bytes of file data ramfs holds at most.
 const CAPACITY: u64 = 64 << 20;
 /// Files and directories it holds at most: with names of up to 255 bytes, at most
 /// about 13 MiB of its memory (beyond: `ENOSPC`, never a failed allocation).
 const MAX_INODES: usize = 32_768;
+/// What one session may hold (a quarter of each: one session cannot fill the file
+/// system for the others; beyond it, `EDQUOT`). What the image brings is the system's.
+const SESSION_QUOTA: Usage = Usage { inodes: MAX_INODES / 4, bytes: CAPACITY / 4 };
 
 uxrt::main!(main);
 
 fn main() -> i32 {
-    let mut ramfs = Ramfs { tree: Tree::new(CAPACITY, MAX_INODES) };
+    let mut ramfs = Ramfs { tree: Tree::new(CAPACITY, MAX_INODES, SESSION_QUOTA) };
     if let Err(errno) = ramfs.fill() {
         uxrt::eprintln!("ramfs: cannot load the image's files: {errno}");
     }
@@ -57,7 +60,7 @@ impl Ramfs {
     /// The archive's files, and the directories a Unix system has.
     fn fill(&mut self) -> Result<(), Errno> {
         for dir in ["/dev", "/tmp"] {
-            self.tree.mkdir(&path_at(dir.as_bytes(), Span::new(0, dir.len() as Word))?)?;
+            self.tree.mkdir(&path_at(dir.as_bytes(), Span::new(0, dir.len() as Word))?, SYSTEM)?;
         }
         let (Some(address), Some(length)) = (uxrt::env::aux(aux::ARCHIVE), uxrt::env::aux(aux::ARCHIVE_LENGTH)) else {
             return Ok(());
@@ -69,7 +72,7 @@ impl Ramfs {
             let path = path::resolve(&Path::root(), entry.name().as_bytes())?;
             self.make_parents(&path)?;
             let create = OpenFlags(OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::TRUNCATE);
-            let ino = self.tree.open(&path, create)?;
+            let ino = self.tree.open(&path, create, SYSTEM)?;
             let written = self.tree.write(ino, 0, entry.file());
             self.tree.close(ino)?;
             written?;
@@ -81,7 +84,7 @@ impl Ramfs {
         if let Some((parent, _)) = path.split_last() {
             if self.tree.lookup(&parent) == Err(Errno::ENOENT) {
                 self.make_parents(&parent)?;
-                self.tree.mkdir(&parent)?;
+                self.tree.mkdir(&parent, SYSTEM)?;
             }
         }
         Ok(())
@@ -92,8 +95,8 @@ impl Ramfs {
         Ok(FileStat { ino: stat.ino, kind: kind_of(stat.kind), size: stat.size, links: stat.links })
     }
 
-    fn open(&mut self, files: &mut OpenFiles<OpenFile>, path: &Path, flags: OpenFlags) -> Answer {
-        let ino = match self.tree.open(path, flags) {
+    fn open(&mut self, files: &mut OpenFiles<OpenFile>, path: &Path, flags: OpenFlags, owner: Owner) -> Answer {
+        let ino = match self.tree.open(path, flags, owner) {
             Ok(ino) => ino,
             Err(errno) => return Reply::error(errno).into(),
         };
@@ -163,9 +166,9 @@ impl FileServer for Ramfs {
 
     fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &[u8]) -> Answer {
         let result = match request {
-            PathRequest::Open { path, flags, .. } => {
+            PathRequest::Open { path, flags, owner, .. } => {
                 return match path_at(paths, path) {
-                    Ok(path) => self.open(files, &path, flags),
+                    Ok(path) => self.open(files, &path, flags, owner),
                     Err(errno) => Reply::error(errno).into(),
                 }
             }
@@ -175,7 +178,9 @@ impl FileServer for Ramfs {
                     Err(errno) => Reply::error(errno).into(),
                 }
             }
-            PathRequest::Mkdir { path, .. } => path_at(paths, path).and_then(|p| self.tree.mkdir(&p).map(drop)),
+            PathRequest::Mkdir { path, owner, .. } => {
+                path_at(paths, path).and_then(|p| self.tree.mkdir(&p, owner).map(drop))
+            }
             PathRequest::Rmdir { path } => path_at(paths, path).and_then(|p| self.tree.rmdir(&p)),
             PathRequest::Unlink { path } => path_at(paths, path).and_then(|p| self.tree.unlink(&p)),
             PathRequest::Rename { from, to } => {

@@ -47,6 +47,21 @@ struct Node {
     contents: Contents,
     links: u32,
     opens: u32,
+    /// Who it is charged to.
+    owner: Owner,
+}
+
+/// Who a file or directory is charged to (in uxrt, the session that made it); owners
+/// other than [`SYSTEM`] have the tree's quota each.
+pub type Owner = u64;
+/// The owner without a quota (what the file system holds of its own).
+pub const SYSTEM: Owner = 0;
+
+/// What an owner holds, or may hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub inodes: usize,
+    pub bytes: u64,
 }
 
 pub struct Tree {
@@ -58,15 +73,45 @@ pub struct Tree {
     /// Most inodes (files and directories, the root included). Each has one name of at
     /// most `NAME_MAX` bytes, so this bounds the memory names take too.
     max_inodes: usize,
+    /// What each owner but `SYSTEM` may hold (beyond: `EDQUOT`), and holds.
+    quota: Usage,
+    usage: BTreeMap<Owner, Usage>,
 }
 
 impl Tree {
     /// An empty tree (just `/`) that holds at most `capacity` bytes of file contents
-    /// and `max_inodes` files and directories (beyond either: `ENOSPC`).
-    pub fn new(capacity: u64, max_inodes: usize) -> Tree {
+    /// and `max_inodes` files and directories (beyond either: `ENOSPC`), and at most
+    /// `quota` for each owner but `SYSTEM` (beyond: `EDQUOT`).
+    pub fn new(capacity: u64, max_inodes: usize, quota: Usage) -> Tree {
         let mut nodes = BTreeMap::new();
-        nodes.insert(ROOT, Node { contents: Contents::Directory(BTreeMap::new()), links: 1, opens: 0 });
-        Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity, max_inodes }
+        let root = Node { contents: Contents::Directory(BTreeMap::new()), links: 1, opens: 0, owner: SYSTEM };
+        nodes.insert(ROOT, root);
+        Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity, max_inodes, quota, usage: BTreeMap::new() }
+    }
+
+    /// What `owner` holds now.
+    pub fn usage(&self, owner: Owner) -> Usage {
+        self.usage.get(&owner).copied().unwrap_or_default()
+    }
+
+    /// Charges `owner` `inodes` and `bytes` more (either may be negative), `EDQUOT`
+    /// past its quota when it grows.
+    fn charge(&mut self, owner: Owner, inodes: isize, bytes: i64) -> Result<(), Errno> {
+        let now = self.usage(owner);
+        let after = Usage {
+            inodes: now.inodes.checked_add_signed(inodes).ok_or(Errno::EINVAL)?,
+            bytes: now.bytes.checked_add_signed(bytes).ok_or(Errno::EINVAL)?,
+        };
+        let grows = inodes > 0 || bytes > 0;
+        if owner != SYSTEM && grows && (after.inodes > self.quota.inodes || after.bytes > self.quota.bytes) {
+            return Err(Errno::EDQUOT);
+        }
+        if after == Usage::default() {
+            self.usage.remove(&owner);
+        } else {
+            self.usage.insert(owner, after);
+        }
+        Ok(())
     }
 
     pub fn bytes_used(&self) -> u64 {
@@ -123,9 +168,9 @@ impl Tree {
         Ok(Stat { ino, kind, size, links: node.links })
     }
 
-    /// Opens (and with `create`, makes) the file or directory at `path`; each successful
-    /// open is matched by one `close`.
-    pub fn open(&mut self, path: &Path, flags: OpenFlags) -> Result<Ino, Errno> {
+    /// Opens (and with `create`, makes, charged to `owner`) the file or directory at
+    /// `path`; each successful open is matched by one `close`.
+    pub fn open(&mut self, path: &Path, flags: OpenFlags, owner: Owner) -> Result<Ino, Errno> {
         let ino = match self.lookup(path) {
             Ok(ino) => {
                 if flags.has(OpenFlags::CREATE) && flags.has(OpenFlags::EXCLUSIVE) {
@@ -142,7 +187,7 @@ impl Tree {
             }
             Err(Errno::ENOENT) if flags.has(OpenFlags::CREATE) => {
                 let (dir, name) = self.parent_of(path)?;
-                self.insert(dir, name, Contents::File(Vec::new()))?
+                self.insert(dir, name, Contents::File(Vec::new()), owner)?
             }
             Err(errno) => return Err(errno),
         };
@@ -161,21 +206,26 @@ impl Tree {
     fn release_if_unused(&mut self, ino: Ino) {
         if let Some(node) = self.nodes.get(&ino) {
             if node.links == 0 && node.opens == 0 {
-                if let Contents::File(data) = &node.contents {
-                    self.bytes -= data.len() as u64;
-                }
+                let (owner, length) = match &node.contents {
+                    Contents::File(data) => (node.owner, data.len() as u64),
+                    Contents::Directory(_) => (node.owner, 0),
+                };
+                self.bytes -= length;
+                // (Giving back never fails.)
+                let _ = self.charge(owner, -1, -(length as i64));
                 self.nodes.remove(&ino);
             }
         }
     }
 
-    fn insert(&mut self, dir: Ino, name: &str, contents: Contents) -> Result<Ino, Errno> {
+    fn insert(&mut self, dir: Ino, name: &str, contents: Contents, owner: Owner) -> Result<Ino, Errno> {
         if self.nodes.len() >= self.max_inodes {
             return Err(Errno::ENOSPC);
         }
+        self.charge(owner, 1, 0)?;
         let ino = self.next_ino;
         self.next_ino += 1;
-        self.nodes.insert(ino, Node { contents, links: 1, opens: 0 });
+        self.nodes.insert(ino, Node { contents, links: 1, opens: 0, owner });
         self.entries_mut(dir).insert(String::from(name), ino);
         Ok(ino)
     }
@@ -222,12 +272,16 @@ impl Tree {
         if length > old && bytes > self.capacity {
             return Err(Errno::ENOSPC);
         }
+        let owner = self.node(ino)?.owner;
+        // (Amortized growth: appending in small writes must not copy the file each
+        // time. What the allocator cannot give is ENOSPC, not a crash.)
         if let Some(Contents::File(data)) = self.nodes.get_mut(&ino).map(|n| &mut n.contents) {
-            // (Amortized growth: appending in small writes must not copy the file each
-            // time. What the allocator cannot give is ENOSPC, not a crash.)
-            if length > old {
-                data.try_reserve((length - old) as usize).map_err(|_| Errno::ENOSPC)?;
+            if length > old && data.try_reserve((length - old) as usize).is_err() {
+                return Err(Errno::ENOSPC);
             }
+        }
+        self.charge(owner, 0, length as i64 - old as i64)?;
+        if let Some(Contents::File(data)) = self.nodes.get_mut(&ino).map(|n| &mut n.contents) {
             data.resize(length as usize, 0);
             if length < old {
                 data.shrink_to_fit();
@@ -237,12 +291,13 @@ impl Tree {
         Ok(())
     }
 
-    pub fn mkdir(&mut self, path: &Path) -> Result<Ino, Errno> {
+    /// Makes the directory `path`, charged to `owner`.
+    pub fn mkdir(&mut self, path: &Path, owner: Owner) -> Result<Ino, Errno> {
         if self.lookup(path).is_ok() {
             return Err(Errno::EEXIST);
         }
         let (dir, name) = self.parent_of(path)?;
-        self.insert(dir, name, Contents::Directory(BTreeMap::new()))
+        self.insert(dir, name, Contents::Directory(BTreeMap::new()), owner)
     }
 
     pub fn rmdir(&mut self, path: &Path) -> Result<(), Errno> {

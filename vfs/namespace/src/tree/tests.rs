@@ -5,6 +5,9 @@ use proptest::prelude::*;
 use std::collections::BTreeMap as Map;
 use uxrt_protocols::file::OpenFlags;
 
+/// A quota no test reaches.
+const NO_QUOTA: Usage = Usage { inodes: usize::MAX, bytes: u64::MAX };
+
 fn p(text: &str) -> Path {
     resolve(&Path::root(), text.as_bytes()).unwrap()
 }
@@ -17,14 +20,14 @@ fn with(flags: OpenFlags, more: u32) -> OpenFlags {
 }
 
 fn write_file(tree: &mut Tree, path: &str, bytes: &[u8]) -> Result<(), Errno> {
-    let ino = tree.open(&p(path), with(CREATE, OpenFlags::TRUNCATE))?;
+    let ino = tree.open(&p(path), with(CREATE, OpenFlags::TRUNCATE), SYSTEM)?;
     let written = tree.write(ino, 0, bytes);
     tree.close(ino)?;
     written.map(|_| ())
 }
 
 fn read_file(tree: &mut Tree, path: &str) -> Result<Vec<u8>, Errno> {
-    let ino = tree.open(&p(path), READ)?;
+    let ino = tree.open(&p(path), READ, SYSTEM)?;
     let data = tree.read(ino, 0, usize::MAX).map(<[u8]>::to_vec);
     tree.close(ino)?;
     data
@@ -32,13 +35,13 @@ fn read_file(tree: &mut Tree, path: &str) -> Result<Vec<u8>, Errno> {
 
 #[test]
 fn files_and_directories() {
-    let mut tree = Tree::new(1 << 20, 1000);
-    tree.mkdir(&p("/etc")).unwrap();
+    let mut tree = Tree::new(1 << 20, 1000, NO_QUOTA);
+    tree.mkdir(&p("/etc"), SYSTEM).unwrap();
     write_file(&mut tree, "/etc/motd", b"hello").unwrap();
     assert_eq!(read_file(&mut tree, "/etc/motd").unwrap(), b"hello");
-    assert_eq!(tree.mkdir(&p("/etc")), Err(Errno::EEXIST));
-    assert_eq!(tree.mkdir(&p("/nope/x")), Err(Errno::ENOENT));
-    assert_eq!(tree.mkdir(&p("/etc/motd/x")), Err(Errno::ENOTDIR));
+    assert_eq!(tree.mkdir(&p("/etc"), SYSTEM), Err(Errno::EEXIST));
+    assert_eq!(tree.mkdir(&p("/nope/x"), SYSTEM), Err(Errno::ENOENT));
+    assert_eq!(tree.mkdir(&p("/etc/motd/x"), SYSTEM), Err(Errno::ENOTDIR));
     assert_eq!(tree.rmdir(&p("/etc")), Err(Errno::ENOTEMPTY));
     assert_eq!(tree.rmdir(&p("/etc/motd")), Err(Errno::ENOTDIR));
     assert_eq!(tree.rmdir(&p("/")), Err(Errno::EBUSY));
@@ -53,13 +56,13 @@ fn files_and_directories() {
 
 #[test]
 fn open_flags() {
-    let mut tree = Tree::new(1 << 20, 1000);
-    assert_eq!(tree.open(&p("/f"), READ), Err(Errno::ENOENT));
-    let ino = tree.open(&p("/f"), with(CREATE, OpenFlags::EXCLUSIVE)).unwrap();
+    let mut tree = Tree::new(1 << 20, 1000, NO_QUOTA);
+    assert_eq!(tree.open(&p("/f"), READ, SYSTEM), Err(Errno::ENOENT));
+    let ino = tree.open(&p("/f"), with(CREATE, OpenFlags::EXCLUSIVE), SYSTEM).unwrap();
     tree.close(ino).unwrap();
-    assert_eq!(tree.open(&p("/f"), with(CREATE, OpenFlags::EXCLUSIVE)), Err(Errno::EEXIST));
-    assert_eq!(tree.open(&p("/"), CREATE), Err(Errno::EISDIR));
-    let dir = tree.open(&p("/"), READ).unwrap();
+    assert_eq!(tree.open(&p("/f"), with(CREATE, OpenFlags::EXCLUSIVE), SYSTEM), Err(Errno::EEXIST));
+    assert_eq!(tree.open(&p("/"), CREATE, SYSTEM), Err(Errno::EISDIR));
+    let dir = tree.open(&p("/"), READ, SYSTEM).unwrap();
     assert_eq!(tree.read(dir, 0, 1), Err(Errno::EISDIR));
     assert_eq!(tree.write(dir, 0, b"x"), Err(Errno::EISDIR));
     tree.close(dir).unwrap();
@@ -69,8 +72,8 @@ fn open_flags() {
 
 #[test]
 fn offsets_gaps_and_limits() {
-    let mut tree = Tree::new(100, 1000);
-    let ino = tree.open(&p("/f"), CREATE).unwrap();
+    let mut tree = Tree::new(100, 1000, NO_QUOTA);
+    let ino = tree.open(&p("/f"), CREATE, SYSTEM).unwrap();
     assert_eq!(tree.write(ino, 10, b"ab"), Ok(2));
     assert_eq!(tree.read(ino, 0, 100).unwrap(), &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b'a', b'b']);
     assert_eq!(tree.read(ino, 11, 100).unwrap(), b"b");
@@ -85,9 +88,9 @@ fn offsets_gaps_and_limits() {
 
 #[test]
 fn an_unlinked_file_lives_until_closed() {
-    let mut tree = Tree::new(1 << 20, 1000);
+    let mut tree = Tree::new(1 << 20, 1000, NO_QUOTA);
     write_file(&mut tree, "/f", b"data").unwrap();
-    let ino = tree.open(&p("/f"), READ).unwrap();
+    let ino = tree.open(&p("/f"), READ, SYSTEM).unwrap();
     tree.unlink(&p("/f")).unwrap();
     assert_eq!(tree.lookup(&p("/f")), Err(Errno::ENOENT));
     assert_eq!(tree.read(ino, 0, 10).unwrap(), b"data");
@@ -98,10 +101,10 @@ fn an_unlinked_file_lives_until_closed() {
 
 #[test]
 fn rename_rules() {
-    let mut tree = Tree::new(1 << 20, 1000);
-    tree.mkdir(&p("/a")).unwrap();
-    tree.mkdir(&p("/a/b")).unwrap();
-    tree.mkdir(&p("/c")).unwrap();
+    let mut tree = Tree::new(1 << 20, 1000, NO_QUOTA);
+    tree.mkdir(&p("/a"), SYSTEM).unwrap();
+    tree.mkdir(&p("/a/b"), SYSTEM).unwrap();
+    tree.mkdir(&p("/c"), SYSTEM).unwrap();
     write_file(&mut tree, "/f", b"1").unwrap();
     write_file(&mut tree, "/g", b"2").unwrap();
     assert_eq!(tree.rename(&p("/a"), &p("/a/b/x")), Err(Errno::EINVAL));
@@ -234,7 +237,7 @@ fn apply_model(model: &mut Model, op: &Op) -> Result<Option<Vec<u8>>, Errno> {
 
 fn apply_tree(tree: &mut Tree, op: &Op) -> Result<Option<Vec<u8>>, Errno> {
     match op {
-        Op::Mkdir(path) => tree.mkdir(&p(path)).map(|_| None),
+        Op::Mkdir(path) => tree.mkdir(&p(path), SYSTEM).map(|_| None),
         Op::Rmdir(path) => tree.rmdir(&p(path)).map(|_| None),
         Op::Write(path, bytes) => write_file(tree, path, bytes).map(|_| None),
         Op::Unlink(path) => tree.unlink(&p(path)).map(|_| None),
@@ -266,7 +269,7 @@ proptest! {
     /// ends holding exactly the model's entries, with no inode or byte left over.
     #[test]
     fn the_tree_agrees_with_a_flat_model(ops in proptest::collection::vec(op(), 1..40)) {
-        let mut tree = Tree::new(1 << 20, 1000);
+        let mut tree = Tree::new(1 << 20, 1000, NO_QUOTA);
         let mut model = Model::new();
         for op in &ops {
             let expected = apply_model(&mut model, op);
@@ -287,32 +290,63 @@ proptest! {
 
 #[test]
 fn inodes_are_limited_and_come_back() {
-    let mut tree = Tree::new(1 << 20, 4); // the root and three more
+    let mut tree = Tree::new(1 << 20, 4, NO_QUOTA); // the root and three more
     let create = OpenFlags(OpenFlags::WRITE_ONLY | OpenFlags::CREATE);
     for name in ["/a", "/b"] {
-        let ino = tree.open(&p(name), create).unwrap();
+        let ino = tree.open(&p(name), create, SYSTEM).unwrap();
         tree.close(ino).unwrap();
     }
-    tree.mkdir(&p("/d")).unwrap();
-    assert_eq!(tree.open(&p("/c"), create), Err(Errno::ENOSPC));
-    assert_eq!(tree.mkdir(&p("/e")), Err(Errno::ENOSPC));
+    tree.mkdir(&p("/d"), SYSTEM).unwrap();
+    assert_eq!(tree.open(&p("/c"), create, SYSTEM), Err(Errno::ENOSPC));
+    assert_eq!(tree.mkdir(&p("/e"), SYSTEM), Err(Errno::ENOSPC));
     assert_eq!(tree.lookup(&p("/c")), Err(Errno::ENOENT), "a refused create leaves no name");
     // Rename makes no inode: it still works when full.
     tree.rename(&p("/a"), &p("/a2")).unwrap();
     tree.unlink(&p("/b")).unwrap();
-    let ino = tree.open(&p("/c"), create).unwrap();
+    let ino = tree.open(&p("/c"), create, SYSTEM).unwrap();
     tree.close(ino).unwrap();
     assert_eq!(tree.inodes(), 4);
 }
 
 #[test]
 fn small_appends_grow_the_file_in_amortized_steps() {
-    let mut tree = Tree::new(1 << 20, 10);
-    let ino = tree.open(&p("/log"), OpenFlags(OpenFlags::READ_WRITE | OpenFlags::CREATE)).unwrap();
+    let mut tree = Tree::new(1 << 20, 10, NO_QUOTA);
+    let ino = tree.open(&p("/log"), OpenFlags(OpenFlags::READ_WRITE | OpenFlags::CREATE), SYSTEM).unwrap();
     for i in 0..10_000u64 {
         tree.write(ino, i, b"x").unwrap();
     }
     assert_eq!(tree.read(ino, 0, 20_000).unwrap().len(), 10_000);
     assert_eq!(tree.bytes_used(), 10_000);
     tree.close(ino).unwrap();
+}
+
+#[test]
+fn each_owner_has_its_quota_and_gets_it_back() {
+    let quota = Usage { inodes: 2, bytes: 10 };
+    let mut tree = Tree::new(1 << 20, 1000, quota);
+    let create = OpenFlags(OpenFlags::READ_WRITE | OpenFlags::CREATE);
+    let (alice, bob) = (7, 8);
+    let a = tree.open(&p("/a"), create, alice).unwrap();
+    tree.mkdir(&p("/d"), alice).unwrap();
+    assert_eq!(tree.open(&p("/a2"), create, alice), Err(Errno::EDQUOT));
+    assert_eq!(tree.mkdir(&p("/d/e"), alice), Err(Errno::EDQUOT));
+    assert_eq!(tree.lookup(&p("/a2")), Err(Errno::ENOENT));
+    // Bob's quota is his own; the system has none.
+    let b = tree.open(&p("/b"), create, bob).unwrap();
+    tree.mkdir(&p("/s"), SYSTEM).unwrap();
+    // Bytes are charged to the file's owner, whoever writes them.
+    assert_eq!(tree.write(a, 0, b"0123456789"), Ok(10));
+    assert_eq!(tree.write(a, 10, b"x"), Err(Errno::EDQUOT));
+    assert_eq!(tree.stat(a).unwrap().size, 10, "a refused write leaves the file as it was");
+    assert_eq!(tree.write(b, 0, b"0123456789"), Ok(10));
+    assert_eq!(tree.usage(alice), Usage { inodes: 2, bytes: 10 });
+    // Truncating, unlinking and closing give it all back.
+    tree.set_len(a, 4).unwrap();
+    assert_eq!(tree.usage(alice).bytes, 4);
+    tree.unlink(&p("/a")).unwrap();
+    assert_eq!(tree.usage(alice).inodes, 2, "an unlinked file still open is still held");
+    tree.close(a).unwrap();
+    tree.rmdir(&p("/d")).unwrap();
+    assert_eq!(tree.usage(alice), Usage::default());
+    tree.close(b).unwrap();
 }
