@@ -47,6 +47,11 @@ pub fn alloc_range(count: CPtr) -> Result<CPtr, Errno> {
 /// Empties `slot` and gives it back.
 pub fn free(slot: CPtr) {
     delete(slot);
+    free_empty(slot);
+}
+
+/// Gives back `slot`, known to be empty already (no system call to empty it).
+pub fn free_empty(slot: CPtr) {
     POOL.lock().freed.push(slot);
 }
 
@@ -89,7 +94,7 @@ pub fn save_caller() -> Result<CPtr, Errno> {
     let kept = match alloc() {
         Ok(kept) => kept,
         Err(errno) => {
-            free(saved);
+            free_empty(saved);
             return Err(errno);
         }
     };
@@ -97,11 +102,14 @@ pub fn save_caller() -> Result<CPtr, Errno> {
         Ok(()) => move_to(saved, kept).map_err(|_| Errno::EINVAL),
         Err(_) => Err(Errno::EIO),
     };
-    free(saved);
     match result {
-        Ok(()) => Ok(kept),
+        Ok(()) => {
+            free_empty(saved); // (moved from)
+            Ok(kept)
+        }
         Err(errno) => {
-            free(kept);
+            free(saved);
+            free_empty(kept); // (never filled)
             Err(errno)
         }
     }

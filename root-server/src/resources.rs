@@ -130,6 +130,11 @@ impl Resources {
     pub fn free_slot(&mut self, slot: CPtr) {
         // Deleting an empty slot is a no-op; the slot came from this allocator.
         let _ = cnode_delete(caps::CNODE, slot, caps::CNODE_DEPTH as u8);
+        self.free_empty_slot(slot);
+    }
+
+    /// Gives back `slot`, known to be empty already (no system call to empty it).
+    pub fn free_empty_slot(&mut self, slot: CPtr) {
         let _ = self.slots.free(slot);
     }
 

@@ -141,11 +141,11 @@ impl Deferred {
         let Ok(new) = caps::alloc() else { return true };
         match caps::move_to(self.0, new) {
             Ok(()) => {
-                caps::free(core::mem::replace(&mut self.0, new));
+                caps::free_empty(core::mem::replace(&mut self.0, new)); // (moved from)
                 true
             }
             Err(_) => {
-                caps::free(new);
+                caps::free_empty(new); // (never filled)
                 false
             }
         }
@@ -160,7 +160,9 @@ impl Deferred {
     /// non-blocking send to its (then deleted) reply capability does nothing.
     pub fn answer(self, reply: Reply) {
         sel4::nb_send(self.0, load(&reply.encode(), 0));
-        caps::free(self.0);
+        // (A send through a reply capability uses it up: the slot is empty now, as it is
+        // when the caller ended before.)
+        caps::free_empty(self.0);
     }
 }
 

@@ -341,7 +341,7 @@ impl Processes {
         if let Some(waiting) = self.table.get_mut(&parent) {
             if let Some(wait) = waiting.pending_wait.take_if(|w| matches(w.target, pid)) {
                 send_saved(wait.reply, ended(pid, status));
-                resources.free_slot(wait.reply);
+                resources.free_empty_slot(wait.reply); // (the send used it up)
                 return;
             }
         } else if parent != ROOT || orphan {
@@ -427,7 +427,7 @@ pub fn save_caller(resources: &mut Resources) -> Result<CPtr, Errno> {
     let kept = match resources.alloc_slot() {
         Ok(kept) => kept,
         Err(error) => {
-            resources.free_slot(saved);
+            resources.free_empty_slot(saved);
             return Err(space::errno(error));
         }
     };
@@ -436,11 +436,14 @@ pub fn save_caller(resources: &mut Resources) -> Result<CPtr, Errno> {
         Ok(()) => sel4::invocations::cnode_move(cnode, kept, 64, cnode, saved, 64).map_err(|_| Errno::EINVAL),
         Err(_) => Err(Errno::EIO),
     };
-    resources.free_slot(saved);
     match result {
-        Ok(()) => Ok(kept),
+        Ok(()) => {
+            resources.free_empty_slot(saved); // (moved from)
+            Ok(kept)
+        }
         Err(errno) => {
-            resources.free_slot(kept);
+            resources.free_slot(saved);
+            resources.free_empty_slot(kept); // (never filled)
             Err(errno)
         }
     }
@@ -450,7 +453,7 @@ pub fn save_caller(resources: &mut Resources) -> Result<CPtr, Errno> {
 /// since took its reply capability with it: the non-blocking send then does nothing.
 pub fn answer_saved(resources: &mut Resources, slot: CPtr, reply: Reply) {
     sel4::nb_send(slot, load(&reply.encode()));
-    resources.free_slot(slot);
+    resources.free_empty_slot(slot); // (the send used the reply capability up)
 }
 
 /// Answers through a reply cap saved earlier (the send consumes it).
