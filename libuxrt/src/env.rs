@@ -57,7 +57,17 @@ pub fn aux(key: Word) -> Option<Word> {
     record().and_then(|r| r.aux(key))
 }
 
-/// This process's id, as the root server told it at start-up.
+/// This process's id, as the root server told it at start-up (looked up in the
+/// start-up record once: shared transfers name it on every call).
 pub fn pid_at_start() -> Option<Word> {
-    aux(aux::PID)
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static PID: AtomicU64 = AtomicU64::new(0);
+    match PID.load(Ordering::Relaxed) {
+        0 => {
+            let pid = aux(aux::PID)?;
+            PID.store(pid, Ordering::Relaxed);
+            Some(pid)
+        }
+        pid => Some(pid),
+    }
 }

@@ -396,7 +396,7 @@ pub fn set_close_on_exec(fd: Fd, close_on_exec: bool) -> Result<(), Errno> {
 
 /// Runs `f` on the buffer shared with `fd`'s server (set up on first use).
 fn with_shared<R>(fd: Fd, f: impl FnOnce(&mut [u8], Word) -> Result<R, Errno>) -> Result<R, Errno> {
-    let pid = env::aux(aux::PID).ok_or(Errno::EIO)?;
+    let pid = env::pid_at_start().ok_or(Errno::EIO)?;
     let mut buffer = with_table(|t| t.fds.get_mut(&fd).map(|d| d.buffer.take())).ok_or(Errno::EBADF)?;
     if buffer.is_none() {
         let token = consent_to_share()?;

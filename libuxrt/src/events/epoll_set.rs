@@ -155,8 +155,11 @@ fn collect(state: &mut super::State, id: usize, out: &mut [EpollEvent]) -> Resul
     let watches = &state.watches;
     let set = state.epolls.get(id)?;
     let mut count = 0;
-    let mut keep = VecDeque::new();
-    while count < out.len() {
+    // Each candidate is looked at once; level-triggered ones reported go to the back, to
+    // be looked at again next time, after the others (no allocation per wait).
+    let mut unseen = set.candidates.len();
+    while count < out.len() && unseen > 0 {
+        unseen -= 1;
         let Some(fd) = set.candidates.pop_front() else { break };
         let Some(interest) = set.interests.get_mut(&fd) else { continue };
         let ready = watches.get(&fd).map_or(Default::default(), |w| w.ready);
@@ -173,10 +176,8 @@ fn collect(state: &mut super::State, id: usize, out: &mut [EpollEvent]) -> Resul
         } else if interest.events & EPOLLET != 0 {
             interest.queued = false;
         } else {
-            keep.push_back(fd);
+            set.candidates.push_back(fd);
         }
     }
-    // Level-triggered ones reported are looked at again next time, after the others.
-    set.candidates.extend(keep);
     Ok(count)
 }
