@@ -90,15 +90,19 @@ unsafe impl GlobalAlloc for GrowingHeap {
     }
 
     unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        if is_own_mapping(layout) {
-            if let Some(pointer) = NonNull::new(pointer) {
+        let Some(pointer) = NonNull::new(pointer) else { return };
+        // Where the block lies says where it came from: the threshold may have been
+        // lowered since it was made (`give_back_from`).
+        let mut heap = self.0.lock();
+        match heap.as_mut() {
+            Some(heap) if (heap.bottom()..heap.top()).contains(&pointer.as_ptr()) => {
+                // SAFETY: the caller gives back a block this heap allocated with `layout`.
+                unsafe { heap.deallocate(pointer, layout) }
+            }
+            _ => {
+                drop(heap);
                 let _ = unmap(pointer, layout.size());
             }
-            return;
-        }
-        if let (Some(heap), Some(pointer)) = (self.0.lock().as_mut(), NonNull::new(pointer)) {
-            // SAFETY: the caller gives back a block this heap allocated with `layout`.
-            unsafe { heap.deallocate(pointer, layout) }
         }
     }
 }

@@ -177,9 +177,9 @@ impl<T> OpenFiles<T> {
     /// `Duplicate`: a new handle on the open file of `badge`.
     fn duplicate(&mut self, badge: Word) -> Result<sel4::CPtr, Errno> {
         let description = self.handles.get(&badge).ok_or(Errno::EBADF)?.description;
+        self.handles.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         let entry = self.descriptions.get_mut(&description).ok_or(Errno::EBADF)?;
         entry.handles = entry.handles.checked_add(1).ok_or(Errno::EMFILE)?;
-        self.handles.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
         match self.new_handle(description, false) {
             Ok((_, cap)) => Ok(cap),
             Err(errno) => {

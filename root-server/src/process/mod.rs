@@ -159,6 +159,14 @@ impl Process {
     }
 }
 
+/// What one session holds (its limits are `spawn::SESSION_PROCESSES` and
+/// `spawn::SESSION_MEMORY`).
+#[derive(Clone, Copy, Default)]
+pub struct SessionUsage {
+    pub processes: usize,
+    pub memory: u64,
+}
+
 /// A child that ended and that its parent has not waited for yet.
 struct Zombie {
     pid: Pid,
@@ -285,16 +293,19 @@ impl Processes {
         if resources.slots.free_count() < spawn::SLOT_RESERVE {
             return Err(Errno::ENOMEM);
         }
-        let held: u64 = self.table.values().filter(|p| p.session == process.session).map(Process::memory).sum();
-        match held.checked_add(bytes) {
+        match self.session_usage(process.session).memory.checked_add(bytes) {
             Some(total) if total <= spawn::SESSION_MEMORY => Ok(()),
             _ => Err(Errno::ENOMEM),
         }
     }
 
-    /// Processes in `session` now.
-    pub fn session_size(&self, session: Pid) -> usize {
-        self.table.values().filter(|p| p.session == session).count()
+    /// What the processes of `session` hold now (one pass over the table).
+    pub fn session_usage(&self, session: Pid) -> SessionUsage {
+        let members = self.table.values().filter(|p| p.session == session);
+        members.fold(SessionUsage::default(), |usage, p| SessionUsage {
+            processes: usage.processes + 1,
+            memory: usage.memory + p.memory(),
+        })
     }
 
     pub fn zombie_count(&self) -> usize {

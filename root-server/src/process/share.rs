@@ -1,7 +1,8 @@
 //! Memory a server shares with a client: pages the server owns and lends, mapped in
 //! both address spaces, charged to the client (its quota pays for them: a client that
-//! asks for many buffers exhausts only itself, never the server). The VFS shares a path buffer with each client; a file
-//! server shares a transfer buffer per open file and client.
+//! asks for many buffers exhausts only itself, never the server), and only with its
+//! consent (a secret token from `AcceptShare`). The VFS shares a path buffer with each
+//! client; a file server shares a transfer buffer per open file and client.
 
 use super::layout::{self, PAGE};
 use super::{Pid, Processes, Share};
@@ -155,23 +156,21 @@ impl Tokens {
     }
 }
 
-/// A random word: RDRAND where the CPU has it, else the time-stamp counter.
+/// A random word: RDRAND where the CPU has it (retried, as it may fail), else the
+/// time-stamp counter.
 fn random_word() -> u64 {
-    use core::arch::x86_64::{__cpuid, _rdrand64_step};
-    let has_rdrand = __cpuid(1).ecx & (1 << 30) != 0;
-    if has_rdrand {
-        let mut word = 0;
-        for _ in 0..10 {
-            // SAFETY: the CPU has RDRAND (cpuid above); it may fail, and is retried.
-            if unsafe { rdrand(&mut word) } {
-                return word;
-            }
-        }
+    let has_rdrand = core::arch::x86_64::__cpuid(1).ecx & (1 << 30) != 0;
+    let mut word = 0;
+    // SAFETY: `rdrand` runs only when the CPU has RDRAND (cpuid above).
+    let drawn = has_rdrand && (0..10).any(|_| unsafe { rdrand(&mut word) });
+    if drawn {
+        word
+    } else {
+        crate::rdtsc()
     }
-    return crate::rdtsc();
+}
 
-    #[target_feature(enable = "rdrand")]
-    fn rdrand(word: &mut u64) -> bool {
-        _rdrand64_step(word) == 1
-    }
+#[target_feature(enable = "rdrand")]
+fn rdrand(word: &mut u64) -> bool {
+    core::arch::x86_64::_rdrand64_step(word) == 1
 }

@@ -36,14 +36,13 @@ pub const SLOT_RESERVE: usize = 32 * 1024;
 pub const SPAWN_MEMORY: u64 = 4 << 20;
 /// Most processes in all.
 pub const MAX_PROCESSES: usize = 1024;
-/// Processes run below the root server, which so answers them at once.
+/// Every process runs below the root server, which so answers them at once. Servers run
+/// at their clients' priority: seL4 5.0.0's ReplyRecv fast path refuses a reply to a
+/// caller of lower priority (a server above its clients took the slow path, about 780
+/// more kernel instructions, on every reply), while a call to a server of equal priority
+/// still switches straight to it. Measured (`cargo xtask bench`): a 1-byte read 2,983 →
+/// 2,218 instructions, an epoll wait with its read 5,643 → 4,883.
 const PRIORITY: Word = 100;
-/// Servers run at their clients' priority: seL4 5.0.0's ReplyRecv fast path refuses a
-/// reply to a caller of lower priority (a server above its clients took the slow path,
-/// about 780 more kernel instructions, on every reply), while a call to a server of
-/// equal priority still switches straight to it. Measured (`cargo xtask bench`): a
-/// 1-byte read 2,983 → 2,218 instructions, an epoll wait with its read 5,643 → 4,883.
-const SERVER_PRIORITY: Word = PRIORITY;
 /// Interrupts enabled, reserved bit 1 set.
 const RFLAGS: Word = 0x202;
 /// Guard that makes a capability address of a process a whole word.
@@ -76,17 +75,21 @@ impl Processes {
         if request.argv.is_empty() {
             return Err(Errno::EINVAL);
         }
-        let session = match request.parent {
-            super::ROOT => None,
-            parent => Some(self.get(parent).ok_or(Errno::ESRCH)?.session),
-        };
-        let crowded = session.is_some_and(|s| self.session_size(s) >= SESSION_PROCESSES);
-        if crowded || self.table.len() >= MAX_PROCESSES {
+        if self.table.len() >= MAX_PROCESSES {
             return Err(Errno::EAGAIN);
         }
-        if request.parent != super::ROOT {
-            self.session_room(resources, request.parent, SPAWN_MEMORY)?;
-        }
+        // (What the root server starts leads a session of its own.)
+        let session = match request.parent {
+            super::ROOT => None,
+            parent => {
+                let session = self.get(parent).ok_or(Errno::ESRCH)?.session;
+                if self.session_usage(session).processes >= SESSION_PROCESSES {
+                    return Err(Errno::EAGAIN);
+                }
+                self.session_room(resources, parent, SPAWN_MEMORY)?;
+                Some(session)
+            }
+        };
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
         let pid = self.allocate_pid()?;
@@ -107,7 +110,6 @@ impl Processes {
         let mut process = Process {
             pid,
             parent: request.parent,
-            // (What the root server starts leads a session of its own.)
             session: session.unwrap_or(pid),
             name: String::from(name),
             space: AddressSpace::new(resources, quota)?,
@@ -173,7 +175,7 @@ fn build(
     }
     let (record, length) = write_stack(process, resources, vspace, request, aux)?;
     make_cspace(process, resources, request, endpoints)?;
-    start_thread(process, resources, program.entry, record, length, request.server.is_some())
+    start_thread(process, resources, program.entry, record, length)
 }
 
 /// The endpoints every process gets, and where its parent's open files are.
@@ -316,10 +318,8 @@ fn start_thread(
     entry: Word,
     record: Word,
     length: usize,
-    server: bool,
 ) -> Result<(), Errno> {
     let tcb = resources.alloc_object(ObjectType::TCBObject, 0).map_err(errno)?;
-    let priority = if server { SERVER_PRIORITY } else { PRIORITY };
     process.tcb = Some(tcb);
     let cnode = process.cnode.ok_or(Errno::EIO)?.cap;
     let ipc_frame = process.space.frame_at(layout::IPC_BUFFER).ok_or(Errno::EIO)?;
@@ -327,7 +327,7 @@ fn start_thread(
     tcb_configure(
         tcb.cap,
         startup::FAULT_HANDLER,
-        PrioProps::new(priority, priority),
+        PrioProps::new(PRIORITY, PRIORITY),
         cnode,
         GUARD,
         process.space.root(),
