@@ -56,6 +56,29 @@ static int private_fd(int fd) {
     return fd;
 }
 
+/* --- kernel entries (uxrt's benchmark kernel counts them) ------------------------ */
+
+/* Appends " NAME_kinds=fast:4,slowcall:0,..." to `out`: the kernel entries, by kind, since
+ * the last uxrt_kernel_entries_reset (nothing where the kernel does not count them). */
+static void entry_kinds(char *out, size_t size, const char *name) {
+#ifdef __uxrt__
+    char kinds[256];
+    if (uxrt_kernel_entry_kinds(kinds, sizeof kinds) < 0) return;
+    size_t used = strlen(out);
+    snprintf(out + used, size - used, " %s_kinds=%s", name, kinds);
+#else
+    (void)out, (void)size, (void)name;
+#endif
+}
+
+static int counting_entries(void) {
+#ifdef __uxrt__
+    return uxrt_kernel_entries_reset() == 0;
+#else
+    return 0;
+#endif
+}
+
 /* --- statistics ------------------------------------------------------------------- */
 
 static void sort(unsigned long *values, int count) {
@@ -292,23 +315,24 @@ static void wait_at_scale(int n, int k, int rounds) {
         unsigned long wait_median, wait_p99, wake_median, wake_p99;
         summary(wait, rounds, &wait_median, &wait_p99);
         summary(wake, rounds, &wake_median, &wake_p99);
-        char entries[64] = "";
-#ifdef __uxrt__
-        /* One more round of each, counting kernel entries (the benchmark kernel does). */
-        if (uxrt_kernel_entries_reset() == 0) {
-            for (int i = 0; i < k; i++) {
-                if (write(s.ready_write[i], "x", 1) != 1) fail("write");
-            }
+        /* One more round of each, counting kernel entries over what was timed. */
+        char entries[600] = "";
+        for (int i = 0; i < k; i++) {
+            if (write(s.ready_write[i], "x", 1) != 1) fail("write");
+        }
+        if (counting_entries()) {
             int got = 0;
             while (got < k) got += wait_once(&s, (enum mechanism)m);
-            long wait_entries = uxrt_kernel_entries();
-            uxrt_kernel_entries_reset();
+            entry_kinds(entries, sizeof entries, "wait");
+            counting_entries();
             if (write(go[1], "g", 1) != 1) fail("write");
             got = 0;
             while (got < k) got += wait_once(&s, (enum mechanism)m);
-            snprintf(entries, sizeof entries, " wait_entries=%ld wake_entries=%ld", wait_entries, uxrt_kernel_entries());
+            entry_kinds(entries, sizeof entries, "wake");
+        } else {
+            int got = 0;
+            while (got < k) got += wait_once(&s, (enum mechanism)m);
         }
-#endif
         printf("waitbench scale mechanism=%s n=%d k=%d rounds=%d wait_median=%lu wait_p99=%lu "
                "wait_per_event=%lu wake_median=%lu wake_p99=%lu%s\n",
                mechanism_names[m], n, k, rounds, wait_median, wait_p99, wait_median / k, wake_median, wake_p99, entries);
@@ -324,10 +348,11 @@ static void wait_at_scale(int n, int k, int rounds) {
 
 /* --- the basic paths ---------------------------------------------------------------- */
 
-static void report(const char *name, unsigned long *samples, int count, const char *unit) {
+/* `entries`: the kernel entries of one more, counted, operation (or ""). */
+static void report(const char *name, unsigned long *samples, int count, const char *unit, const char *entries) {
     unsigned long median, p99;
     summary(samples, count, &median, &p99);
-    printf("waitbench %s rounds=%d median=%lu p99=%lu unit=%s\n", name, count, median, p99, unit);
+    printf("waitbench %s rounds=%d median=%lu p99=%lu unit=%s%s\n", name, count, median, p99, unit, entries);
     fflush(stdout);
 }
 
@@ -345,16 +370,19 @@ static void pipe_ping_pong(int rounds) {
     close(there[0]);
     close(back[1]);
     unsigned long samples[MAX_ROUNDS];
-    for (int r = 0; r < rounds; r++) {
+    char entries[300] = "";
+    for (int r = 0; r <= rounds; r++) {
+        int counted = r == rounds && counting_entries();
         unsigned long start = ticks();
         if (write(there[1], "p", 1) != 1) fail("write");
         drain(back[0]);
-        samples[r] = ticks() - start;
+        if (r < rounds) samples[r] = ticks() - start;
+        if (counted) entry_kinds(entries, sizeof entries, "op");
     }
     close(there[1]);
     close(back[0]);
     if (!ended_well(child)) fail("ping-pong partner");
-    report("pipe-ping-pong", samples, rounds, "ticks");
+    report("pipe-ping-pong", samples, rounds, "ticks", entries);
 }
 
 static void reads(int rounds) {
@@ -362,13 +390,16 @@ static void reads(int rounds) {
     int zero = open("/dev/zero", O_RDONLY);
     if (zero < 0) fail("open /dev/zero");
     char byte;
-    for (int r = 0; r < rounds; r++) {
+    char entries[300] = "";
+    for (int r = 0; r <= rounds; r++) {
+        int counted = r == rounds && counting_entries();
         unsigned long start = ticks();
         if (read(zero, &byte, 1) != 1) fail("read");
-        samples[r] = ticks() - start;
+        if (r < rounds) samples[r] = ticks() - start;
+        if (counted) entry_kinds(entries, sizeof entries, "op");
     }
     close(zero);
-    report("read-1-byte", samples, rounds, "ticks");
+    report("read-1-byte", samples, rounds, "ticks", entries);
 
     enum { CHUNK = 64 * 1024, CHUNKS = 16 };
     char *buffer = malloc(CHUNK);
@@ -379,28 +410,34 @@ static void reads(int rounds) {
     for (int i = 0; i < CHUNKS; i++) {
         if (write(file, buffer, CHUNK) != CHUNK) fail("write");
     }
-    for (int r = 0; r < rounds; r++) {
+    entries[0] = 0;
+    for (int r = 0; r <= rounds; r++) {
         if (lseek(file, (off_t)(r % CHUNKS) * CHUNK, SEEK_SET) < 0) fail("lseek");
+        int counted = r == rounds && counting_entries();
         unsigned long start = ticks();
         if (read(file, buffer, CHUNK) != CHUNK) fail("read");
-        samples[r] = ticks() - start;
+        if (r < rounds) samples[r] = ticks() - start;
+        if (counted) entry_kinds(entries, sizeof entries, "op");
     }
     close(file);
     unlink("/tmp/waitbench.data");
     free(buffer);
-    report("read-64-KiB", samples, rounds, "ticks");
+    report("read-64-KiB", samples, rounds, "ticks", entries);
 }
 
 static void spawns(int rounds) {
     unsigned long samples[MAX_ROUNDS];
     char *args[] = {"exit", NULL};
-    for (int r = 0; r < rounds; r++) {
+    char entries[300] = "";
+    for (int r = 0; r <= rounds; r++) {
+        int counted = r == rounds && counting_entries();
         unsigned long start = ticks();
         pid_t child = start_self(args);
         if (!ended_well(child)) fail("spawned child");
-        samples[r] = ticks() - start;
+        if (r < rounds) samples[r] = ticks() - start;
+        if (counted) entry_kinds(entries, sizeof entries, "op");
     }
-    report("spawn-exit-wait", samples, rounds, "ticks");
+    report("spawn-exit-wait", samples, rounds, "ticks", entries);
 }
 
 int main(int argc, char **argv) {

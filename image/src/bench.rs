@@ -56,7 +56,50 @@ impl Measurement {
     pub fn median(&self) -> Option<u64> {
         self.number("wait_median").or_else(|| self.number("median"))
     }
+
+    /// The kernel entries by kind of what the median measures (one wait with its reads,
+    /// or one operation), from a `wait_kinds`/`op_kinds` field (`fast:4,slowcall:0,...`).
+    pub fn entry_kinds(&self) -> Option<EntryKinds> {
+        EntryKinds::parse(self.fields.get("wait_kinds").or_else(|| self.fields.get("op_kinds"))?)
+    }
 }
+
+/// Kernel entries by kind (kernel patch 0012), in the kernel's order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryKinds(Vec<(String, u64)>);
+
+impl EntryKinds {
+    pub fn parse(text: &str) -> Option<EntryKinds> {
+        let pairs = text.split(',').map(|pair| {
+            let (name, count) = pair.split_once(':')?;
+            Some((name.to_string(), count.parse().ok()?))
+        });
+        pairs.collect::<Option<Vec<_>>>().map(EntryKinds)
+    }
+
+    pub fn get(&self, kind: &str) -> u64 {
+        self.0.iter().find(|(name, _)| name == kind).map_or(0, |(_, count)| *count)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|(_, count)| count).sum()
+    }
+
+    /// The kinds not shown in columns of their own, as `name count` (non-zero ones).
+    pub fn others(&self, shown: &[&str]) -> String {
+        let rest: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(name, count)| *count > 0 && !shown.contains(&name.as_str()))
+            .map(|(name, count)| format!("{name} {count}"))
+            .collect();
+        rest.join(", ")
+    }
+}
+
+/// The kinds of kernel entry the table gives a column each: the IPC fastpath, the
+/// slowpath both ways, queue calls, FPU traps.
+const ENTRY_COLUMNS: [&str; 5] = ["fast", "slowcall", "slowreply", "queue", "fpu"];
 
 /// One boot's results.
 struct Run {
@@ -178,9 +221,16 @@ fn table(runs: &[Run]) -> String {
     for head in &heads {
         let _ = write!(out, " {head:>24}");
     }
-    let _ = writeln!(out, " {:>8}", "ratio");
-    let uxrt = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions");
-    let linux = runs.iter().find(|r| r.label == "linux-nomitigations" && r.clock == "instructions");
+    let _ = writeln!(out, " {:>8} {:>9}", "ratio", "TSC ratio");
+    let find = |label: &str, clock: &str| runs.iter().find(|r| r.label == label && r.clock == clock);
+    let ratio_of = |uxrt: Option<&Run>, linux: Option<&Run>, key: &str| {
+        let u = uxrt?.find(key)?.median()?;
+        let l = linux?.find(key)?.median()?;
+        (l > 0).then(|| u as f64 / l as f64)
+    };
+    let column = |ratio: Option<f64>, width: usize| ratio.map_or(format!("{:>width$}", "-"), |r| format!("{r:>width$.2}"));
+    let uxrt = find("uxrt", "instructions");
+    let linux = find("linux-nomitigations", "instructions");
     for key in keys(runs).into_iter().filter(|k| !k.starts_with("workaround")) {
         let _ = write!(out, "{key:<34}");
         for run in runs {
@@ -193,17 +243,26 @@ fn table(runs: &[Run]) -> String {
                 }
             }
         }
-        let ratio = uxrt
-            .and_then(|u| u.find(&key))
-            .and_then(Measurement::median)
-            .zip(linux.and_then(|l| l.find(&key)).and_then(Measurement::median));
-        match ratio {
-            Some((u, l)) if l > 0 => {
-                let _ = writeln!(out, " {:>8.2}", u as f64 / l as f64);
+        let ratio = column(ratio_of(uxrt, linux, &key), 8);
+        let wall = column(ratio_of(find("uxrt", "TSC ticks"), find("linux-nomitigations", "TSC ticks"), &key), 9);
+        let _ = writeln!(out, " {ratio} {wall}");
+    }
+    let _ = writeln!(
+        out,
+        "\nkernel entries on uxrt per row (kernel patch 0012; all threads, one more round of what the median measures):"
+    );
+    let _ = write!(out, "{:<34} {:>7}", "benchmark", "entries");
+    for kind in ENTRY_COLUMNS {
+        let _ = write!(out, " {kind:>9}");
+    }
+    let _ = writeln!(out, "  other");
+    for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| !m.name.starts_with("workaround")) {
+        if let Some(kinds) = m.entry_kinds() {
+            let _ = write!(out, "{:<34} {:>7}", m.key(), kinds.total());
+            for kind in ENTRY_COLUMNS {
+                let _ = write!(out, " {:>9}", kinds.get(kind));
             }
-            _ => {
-                let _ = writeln!(out, " {:>8}", "-");
-            }
+            let _ = writeln!(out, "  {}", kinds.others(&ENTRY_COLUMNS));
         }
     }
     let _ = writeln!(out, "\nscaling: median wait at N = 16384 over N = 16 (same k), in instructions");
@@ -224,19 +283,19 @@ fn table(runs: &[Run]) -> String {
             }
         }
     }
-    let uxrt = runs.iter().find(|r| r.label == "uxrt" && r.clock == "instructions");
-    let _ = writeln!(out, "\nkernel entries on uxrt (all threads; kernel patch 0008): one wait, and one wake-up");
-    for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| m.name == "scale" && m.fields.contains_key("wait_entries"))
-    {
-        let _ = writeln!(
-            out,
-            "  {:<10} n={:<6} k={:<3} wait {:>5}  wake {:>5}",
-            m.field("mechanism"),
-            m.field("n"),
-            m.field("k"),
-            m.field("wait_entries"),
-            m.field("wake_entries")
-        );
+    let _ = writeln!(out, "\nkernel entries on uxrt of a wake-up by another process (the producer's too):");
+    for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| m.name == "scale") {
+        if let Some(kinds) = m.fields.get("wake_kinds").and_then(|k| EntryKinds::parse(k)) {
+            let _ = writeln!(
+                out,
+                "  {:<10} n={:<6} k={:<3} {:>5}: {}",
+                m.field("mechanism"),
+                m.field("n"),
+                m.field("k"),
+                kinds.total(),
+                kinds.others(&[])
+            );
+        }
     }
     let _ = writeln!(out, "\nworkarounds on uxrt: k of N sources signalled until the waiter knows them (instructions)");
     for m in uxrt.iter().flat_map(|r| &r.results).filter(|m| m.name == "workaround") {
@@ -270,7 +329,14 @@ fn csv(runs: &[Run]) -> String {
     let mut out = String::from("system,clock,benchmark,mechanism,n,k,metric,value\n");
     for run in runs {
         for m in &run.results {
-            for (metric, value) in &m.fields {
+            // (`wait_kinds=fast:4,...` becomes the metrics `wait_entries_fast` and so on.)
+            let kinds = m.fields.iter().filter_map(|(metric, value)| {
+                let prefix = metric.strip_suffix("_kinds")?;
+                let kinds = EntryKinds::parse(value)?;
+                Some(kinds.0.into_iter().map(move |(kind, count)| (format!("{prefix}_entries_{kind}"), count.to_string())))
+            });
+            let numbers = m.fields.iter().map(|(metric, value)| (metric.clone(), value.clone()));
+            for (metric, value) in numbers.chain(kinds.flatten()) {
                 if value.parse::<u64>().is_err() || ["n", "k", "rounds"].contains(&metric.as_str()) {
                     continue;
                 }
@@ -356,5 +422,16 @@ mod tests {
         assert_eq!(Measurement::parse("waitbench done").unwrap().name, "done");
         assert_eq!(Measurement::parse("waitbench: write: Broken pipe"), None);
         assert_eq!(Measurement::parse("uxrt$ waitbench quick"), None);
+    }
+
+    #[test]
+    fn entry_kinds_parse_and_add_up() {
+        let line = "waitbench read-1-byte rounds=5 median=1 p99=1 unit=ticks op_kinds=fast:2,slowcall:0,fpu:1,irq:0";
+        let kinds = Measurement::parse(line).unwrap().entry_kinds().unwrap();
+        assert_eq!((kinds.total(), kinds.get("fast"), kinds.get("fpu"), kinds.get("queue")), (3, 2, 1, 0));
+        assert_eq!(kinds.others(&["fast"]), "fpu 1");
+        assert_eq!(EntryKinds::parse("fast:x"), None);
+        let run = Run { label: "uxrt".into(), clock: "instructions", results: vec![Measurement::parse(line).unwrap()], seconds: 0.0 };
+        assert!(csv(&[run]).contains("uxrt,instructions,read-1-byte,,,,op_entries_fpu,1\n"));
     }
 }

@@ -178,8 +178,50 @@ pub mod kernel_entries {
         #[cfg(sel4_kernel_entries)]
         {
             super::raw(crate::Syscall::BenchmarkGetThreadUtilisation, 0, 0, &mut [0; super::REGISTER_MRS]);
-            // The fourth word the kernel writes (BENCHMARK_KERNEL_ENTRIES).
-            Some(crate::ipc_buffer::mr(3).saturating_sub(1))
+            Some(crate::ipc_buffer::mr(crate::consts::BENCHMARK_KERNEL_ENTRIES_WORD as usize).saturating_sub(1))
+        }
+        #[cfg(not(sel4_kernel_entries))]
+        None
+    }
+
+    /// The kinds of kernel entry the kernel counts (kernel patch 0012), with short names
+    /// for tables, in the kernel's order.
+    #[cfg(sel4_kernel_entries)]
+    pub const KINDS: [&str; crate::consts::BENCHMARK_ENTRY_KINDS as usize] = {
+        use crate::consts::*;
+        let mut names = [""; BENCHMARK_ENTRY_KINDS as usize];
+        names[BENCHMARK_ENTRY_FASTPATH as usize] = "fast";
+        names[BENCHMARK_ENTRY_SLOW_CALL as usize] = "slowcall";
+        names[BENCHMARK_ENTRY_SLOW_REPLY as usize] = "slowreply";
+        names[BENCHMARK_ENTRY_NOTIFICATION as usize] = "ntfn";
+        names[BENCHMARK_ENTRY_QUEUE as usize] = "queue";
+        names[BENCHMARK_ENTRY_INVOCATION as usize] = "invoke";
+        names[BENCHMARK_ENTRY_OTHER_SYSCALL as usize] = "syscall";
+        names[BENCHMARK_ENTRY_FPU_TRAP as usize] = "fpu";
+        names[BENCHMARK_ENTRY_VM_FAULT as usize] = "vmfault";
+        names[BENCHMARK_ENTRY_OTHER_FAULT as usize] = "fault";
+        names[BENCHMARK_ENTRY_INTERRUPT as usize] = "irq";
+        names
+    };
+    #[cfg(not(sel4_kernel_entries))]
+    pub const KINDS: [&str; 0] = [];
+
+    /// Kernel entries since [`reset`] by kind (in the order of [`KINDS`]), this call's
+    /// own not counted; `None` without the counters.
+    pub fn by_kind() -> Option<[crate::Word; KINDS.len()]> {
+        #[cfg(sel4_kernel_entries)]
+        {
+            super::raw(crate::Syscall::BenchmarkGetThreadUtilisation, 0, 0, &mut [0; super::REGISTER_MRS]);
+            let first = crate::consts::BENCHMARK_ENTRY_KINDS_WORD as usize;
+            let mut counts = [0; KINDS.len()];
+            for (kind, count) in counts.iter_mut().enumerate() {
+                *count = crate::ipc_buffer::mr(first + kind);
+            }
+            // (An entry is counted as the kernel leaves it: this call is not in the counts,
+            // the reset that started them is.)
+            let this_call = crate::consts::BENCHMARK_ENTRY_OTHER_SYSCALL as usize;
+            counts[this_call] = counts[this_call].saturating_sub(1);
+            Some(counts)
         }
         #[cfg(not(sel4_kernel_entries))]
         None

@@ -31,4 +31,6 @@ pid_t uxrt_spawn(const char *path, char *const argv[]);
  * does not count them (only the benchmark kernel does). */
 int uxrt_kernel_entries_reset(void);
 long uxrt_kernel_entries(void);
+/* The same entries by kind, as "fast:4,slowcall:0,...": the length written, or -1. */
+int uxrt_kernel_entry_kinds(char *buffer, unsigned long size);
 #endif

@@ -125,6 +125,34 @@ pub extern "C" fn uxrt_kernel_entries() -> core::ffi::c_long {
     sel4::kernel_entries::count().map_or(-1, |count| count as core::ffi::c_long)
 }
 
+/// Kernel entries since `uxrt_kernel_entries_reset` by kind, written to `buffer` as
+/// `name:count` pairs joined by commas (`fast:4,slowcall:0,...`); the length written
+/// (the text is cut to fit and always terminated), or -1 where the kernel does not count.
+///
+/// # Safety
+/// `buffer` must be writable for `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn uxrt_kernel_entry_kinds(buffer: *mut c_char, size: usize) -> c_int {
+    let Some(counts) = sel4::kernel_entries::by_kind() else {
+        return -1;
+    };
+    if buffer.is_null() || size == 0 {
+        return -1;
+    }
+    let mut text = alloc::string::String::new();
+    for (name, count) in sel4::kernel_entries::KINDS.iter().zip(counts) {
+        let separator = if text.is_empty() { "" } else { "," };
+        let _ = core::fmt::Write::write_fmt(&mut text, format_args!("{separator}{name}:{count}"));
+    }
+    let length = text.len().min(size - 1);
+    // SAFETY: the caller gives `size` writable bytes at `buffer`; `length` < `size`.
+    unsafe {
+        core::ptr::copy_nonoverlapping(text.as_ptr(), buffer.cast::<u8>(), length);
+        *buffer.add(length) = 0;
+    }
+    length as c_int
+}
+
 #[no_mangle]
 pub extern "C" fn usleep(us: c_uint) -> c_int {
     ret_int(uxrt::events::sleep_us(us as u64).map(|()| 0))

@@ -54,10 +54,12 @@ impl KernelFiles {
         ]
     }
 
-    /// Headers of constants: limits, sizes, the initial thread's capability slots, and
-    /// the message-register positions of fault messages.
-    pub fn constants(&self) -> [PathBuf; 5] {
+    /// Headers of constants: limits, sizes, the initial thread's capability slots, the
+    /// message-register positions of fault messages, and where the benchmark kernel
+    /// reports its kernel-entry counts.
+    pub fn constants(&self) -> [PathBuf; 6] {
         [
+            self.root.join("libsel4/include/sel4/benchmark_utilisation_types.h"),
             self.root.join("libsel4/include/sel4/bootinfo_types.h"),
             self.root.join("libsel4/include/sel4/constants.h"),
             self.root.join("libsel4/include/sel4/shared_types.h"),

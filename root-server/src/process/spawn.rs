@@ -36,13 +36,13 @@ pub const SLOT_RESERVE: usize = 32 * 1024;
 pub const SPAWN_MEMORY: u64 = 4 << 20;
 /// Most processes in all.
 pub const MAX_PROCESSES: usize = 1024;
-/// Every process runs below the root server, which so answers them at once. Servers run
-/// at their clients' priority: seL4 5.0.0's ReplyRecv fast path refuses a reply to a
-/// caller of lower priority (a server above its clients took the slow path, about 780
-/// more kernel instructions, on every reply), while a call to a server of equal priority
-/// still switches straight to it. Measured (`cargo xtask bench`): a 1-byte read 2,983 →
-/// 2,218 instructions, an epoll wait with its read 5,643 → 4,883.
+/// Every process runs below the root server, which so answers them at once.
 const PRIORITY: Word = 100;
+/// Servers run above the processes they serve: a call switches straight to the server,
+/// and a busy client cannot starve the servers every other process depends on. The
+/// reply still takes the fast path (kernel patch 0010: seL4 5.0.0 refused a reply to a
+/// lower-priority caller on the fast path, about 780 more kernel instructions a reply).
+const SERVER_PRIORITY: Word = 150;
 /// Interrupts enabled, reserved bit 1 set.
 const RFLAGS: Word = 0x202;
 /// Guard that makes a capability address of a process a whole word.
@@ -175,7 +175,8 @@ fn build(
     }
     let (record, length) = write_stack(process, resources, vspace, request, aux)?;
     make_cspace(process, resources, request, endpoints)?;
-    start_thread(process, resources, program.entry, record, length)
+    let priority = if request.server.is_some() { SERVER_PRIORITY } else { PRIORITY };
+    start_thread(process, resources, program.entry, record, length, priority)
 }
 
 /// The endpoints every process gets, and where its parent's open files are.
@@ -318,6 +319,7 @@ fn start_thread(
     entry: Word,
     record: Word,
     length: usize,
+    priority: Word,
 ) -> Result<(), Errno> {
     let tcb = resources.alloc_object(ObjectType::TCBObject, 0).map_err(errno)?;
     process.tcb = Some(tcb);
@@ -327,7 +329,7 @@ fn start_thread(
     tcb_configure(
         tcb.cap,
         startup::FAULT_HANDLER,
-        PrioProps::new(PRIORITY, PRIORITY),
+        PrioProps::new(priority, priority),
         cnode,
         GUARD,
         process.space.root(),
