@@ -1,5 +1,5 @@
-//! A notification queue with its ring frame mapped read-only in the root server (used by
-//! the in-image tests and the benchmarks).
+//! A notification queue with its ring frame mapped in the root server (used by the
+//! in-image tests and the benchmarks).
 
 use crate::resources::{Object, ResourceError};
 use crate::vspace::PAGE_SIZE;
@@ -33,7 +33,8 @@ impl TestQueue {
     /// A queue of 2^`bits` bytes, with a 4 KiB or 2 MiB ring frame as its ring needs.
     pub fn new(env: &mut Env, bits: u8) -> Result<TestQueue, ResourceError> {
         let capacity = capacity(bits);
-        let ring_bytes = 2 * capacity * consts::NOTIFICATION_QUEUE_ENTRY_BYTES as usize;
+        let ring_bytes = consts::NOTIFICATION_QUEUE_RING_HEADER_BYTES as usize
+            + 2 * capacity * consts::NOTIFICATION_QUEUE_ENTRY_BYTES as usize;
         let large = ring_bytes > PAGE_SIZE;
         let queue = env.resources.alloc_object(ObjectType::NotificationQueueObject, bits)?;
         let kind = if large { ObjectType::X86_LargePageObject } else { ObjectType::X86_4K };
@@ -47,9 +48,9 @@ impl TestQueue {
         let ring = if large { env.vspace.reserve_large() } else { env.vspace.reserve(1) };
         let made = TestQueue { queue, ring_frame, ring, large, capacity, unacknowledged: 0 };
         let mapped = if large {
-            env.vspace.paging.map_large(&mut env.resources, ring_frame.cap, ring, CapRights::READ)
+            env.vspace.paging.map_large(&mut env.resources, ring_frame.cap, ring, CapRights::READ_WRITE)
         } else {
-            env.vspace.paging.map(&mut env.resources, ring_frame.cap, ring, CapRights::READ)
+            env.vspace.paging.map(&mut env.resources, ring_frame.cap, ring, CapRights::READ_WRITE)
         };
         match mapped.and_then(|()| set_ring(queue.cap, ring_frame.cap).map_err(ResourceError::Kernel)) {
             Ok(()) => Ok(made),
@@ -64,12 +65,37 @@ impl TestQueue {
         self.ring_frame.cap
     }
 
+    /// Word `index` of the ring header.
+    fn header(&self, index: i64) -> *mut Word {
+        (self.ring as *mut Word).wrapping_add(index as usize)
+    }
+
+    /// The header's count of entries written.
+    pub fn written(&self) -> Word {
+        // SAFETY: the ring frame is mapped at `self.ring`; its header is the kernel's.
+        unsafe { self.header(consts::NOTIFICATION_QUEUE_RING_WRITTEN).read_volatile() }
+    }
+
+    /// Writes the header's count of entries read (an acknowledgement, taken by the kernel
+    /// when it next looks).
+    pub fn set_read(&self, read: Word) {
+        // SAFETY: the ring frame is mapped read-write at `self.ring`; this word is ours.
+        unsafe { self.header(consts::NOTIFICATION_QUEUE_RING_READ).write_volatile(read) }
+    }
+
     /// Entry `position` of the ring, as user level reads it.
     pub fn entry(&self, position: Word) -> (Word, Word) {
-        let entry = (self.ring + position * consts::NOTIFICATION_QUEUE_ENTRY_BYTES as Word) as *const Word;
-        // SAFETY: the ring frame is mapped read-only at `self.ring` and holds 2 * capacity
-        // entries; `position` is a ring position the kernel returned.
+        let entry = (self.ring
+            + consts::NOTIFICATION_QUEUE_RING_HEADER_BYTES as Word
+            + position * consts::NOTIFICATION_QUEUE_ENTRY_BYTES as Word) as *const Word;
+        // SAFETY: the ring frame is mapped at `self.ring` and holds the header and
+        // 2 * capacity entries; `position` is below 2 * capacity.
         unsafe { (entry.read_volatile(), entry.add(1).read_volatile()) }
+    }
+
+    /// Entry number `n` since the ring was set (at position n mod 2 * capacity).
+    pub fn nth(&self, n: Word) -> (Word, Word) {
+        self.entry(n % (2 * self.capacity as Word))
     }
 
     pub fn read(&self, count: Word, start: Word) -> Vec<(Word, Word)> {
@@ -77,7 +103,8 @@ impl TestQueue {
         (0..count).map(|i| self.entry((start + i) % positions)).collect()
     }
 
-    /// Acknowledges everything delivered so far and returns the new entries.
+    /// Acknowledges everything returned so far and returns the entries since (Poll answers
+    /// with every unacknowledged entry).
     pub fn poll_all(&mut self) -> Result<Vec<(Word, Word)>, Error> {
         let (count, start) = poll(self.queue.cap, self.unacknowledged)?;
         self.unacknowledged = count;

@@ -11,7 +11,7 @@ pub struct QueueId(pub usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
     Ready(Delivery),
-    /// Nothing queued: the thread blocks until an entry arrives.
+    /// No unacknowledged entry: the thread blocks until an entry is written.
     Blocked,
 }
 
@@ -114,12 +114,40 @@ impl Model {
         self.queues
             .get(q.0)
             .and_then(Option::as_ref)
-            .is_some_and(|queue| ack <= queue.ring.delivered() && queue.ring.queued_after_acknowledging(ack) == 0)
+            .is_some_and(|queue| {
+                let header = queue.ring.header_acks();
+                ack <= queue.ring.delivered() - header
+                    && queue.ring.unacknowledged_after_acknowledging(header + ack) == 0
+            })
     }
 
-    /// Entries delivered by `q` and not yet acknowledged.
+    /// Entries written by `q` and not yet acknowledged.
     pub fn unacknowledged(&self, q: QueueId) -> usize {
         self.queues[q.0].as_ref().map_or(0, |queue| queue.ring.delivered())
+    }
+
+    /// Entries a Poll or Wait of `q` may acknowledge by argument (those the header does
+    /// not acknowledge already).
+    pub fn acknowledgeable(&self, q: QueueId) -> usize {
+        self.queues[q.0].as_ref().map_or(0, |queue| queue.ring.delivered() - queue.ring.header_acks())
+    }
+
+    /// User level writes `read` into the ring header of `q` (what it has read).
+    pub fn write_read_count(&mut self, q: QueueId, read: u64) -> Result<(), Error> {
+        self.queue(q)?.ring.read = read;
+        Ok(())
+    }
+
+    /// The ring header's count of entries written.
+    pub fn written(&self, q: QueueId) -> u64 {
+        self.queues[q.0].as_ref().map_or(0, |queue| queue.ring.written())
+    }
+
+    /// The entry user level finds for entry number `n` (its ring position is `n` modulo
+    /// the ring's length).
+    pub fn entry(&self, q: QueueId, n: u64) -> Entry {
+        let entries = self.queues[q.0].as_ref().map(|queue| &queue.ring.entries);
+        entries.map_or(Entry::default(), |entries| entries[(n % entries.len() as u64) as usize])
     }
 
     pub fn detach(&mut self, source: Source) -> Result<(), Error> {
@@ -132,11 +160,11 @@ impl Model {
         Ok(())
     }
 
-    /// Wakes the oldest waiter if there is one and something is queued.
+    /// Entries were written: wakes the oldest waiter, if there is one.
     fn wake(queue: &mut Queue) {
-        if queue.waiters > 0 && queue.ring.queued() > 0 {
+        if queue.waiters > 0 {
             queue.waiters -= 1;
-            let delivery = queue.ring.deliver();
+            let delivery = queue.ring.unacknowledged();
             queue.woken.push(delivery);
         }
     }
@@ -171,12 +199,14 @@ impl Model {
         let attached = *self.threads.get(t).and_then(Option::as_ref).ok_or(Error::InvalidCapability)?;
         if let Some((q, record)) = attached {
             let queue = self.queues[q].as_mut().expect("attached to a live queue");
-            if event == thread_event::DELETED {
-                queue.ring.orphan(record, event);
-            } else if !queue.ring.signal(record, event) {
-                return Ok(());
+            let written = if event == thread_event::DELETED {
+                queue.ring.orphan(record, event)
+            } else {
+                queue.ring.signal(record, event)
+            };
+            if written {
+                Self::wake(queue);
             }
-            Self::wake(queue);
         }
         if event == thread_event::DELETED {
             self.threads[t] = None;
@@ -184,20 +214,30 @@ impl Model {
         Ok(())
     }
 
+    /// Takes the header's acknowledgement, then `ack` more (checked first, both).
+    fn acknowledge(queue: &mut Queue, ack: usize) -> Result<(), Error> {
+        let header = queue.ring.header_acks();
+        if ack > queue.ring.delivered() - header {
+            return Err(Error::RangeError);
+        }
+        queue.ring.acknowledge(header)?;
+        queue.ring.acknowledge(ack)
+    }
+
     pub fn poll(&mut self, q: QueueId, ack: usize) -> Result<Delivery, Error> {
         let queue = self.queue(q)?;
-        queue.ring.acknowledge(ack)?;
-        Ok(queue.ring.deliver())
+        Self::acknowledge(queue, ack)?;
+        Ok(queue.ring.unacknowledged())
     }
 
     pub fn wait(&mut self, q: QueueId, ack: usize) -> Result<Wait, Error> {
         let queue = self.queue(q)?;
-        queue.ring.acknowledge(ack)?;
-        if queue.ring.queued() == 0 {
+        Self::acknowledge(queue, ack)?;
+        if queue.ring.delivered() == 0 {
             queue.waiters += 1;
             return Ok(Wait::Blocked);
         }
-        Ok(Wait::Ready(queue.ring.deliver()))
+        Ok(Wait::Ready(queue.ring.unacknowledged()))
     }
 
     /// Deliveries made to blocked waiters since the last call, oldest first.

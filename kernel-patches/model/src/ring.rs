@@ -1,8 +1,11 @@
-//! One queue: its attachment records and its ring.
+//! One queue: its attachment records and its ring (which, as uxrt's queues always
+//! have one, is there from the start: entries are written at once, never queued).
 //!
 //! Ring positions, all modulo the ring length (`2 * capacity`):
-//! `[head, head + delivered)` delivered and not yet acknowledged, then
-//! `[head + delivered, head + delivered + queued)` queued (not yet delivered).
+//! `[head, head + delivered)` written and not yet acknowledged. Entry number `n` since
+//! the start is at position `n mod 2 * capacity`; `written` counts them, as the ring
+//! header does for user level, and user level's `read` count in the header
+//! acknowledges them when the kernel next looks.
 
 use crate::{Error, Source};
 use alloc::vec;
@@ -15,7 +18,8 @@ pub struct Entry {
     pub badge: u64,
 }
 
-/// What `poll`/`wait` return: `count` new entries starting at ring position `start`.
+/// What `poll`/`wait` return: the `count` unacknowledged entries from ring position
+/// `start`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Delivery {
     pub start: usize,
@@ -26,9 +30,7 @@ pub struct Delivery {
 enum Place {
     /// No entry.
     Idle,
-    /// An entry at this position, not yet delivered.
-    Queued(usize),
-    /// Its entry, at this position, was delivered and is not yet acknowledged.
+    /// Its entry, at this position, was written and is not yet acknowledged.
     Delivered(usize),
 }
 
@@ -53,7 +55,11 @@ pub struct Ring {
     owner: Vec<Option<usize>>,
     head: usize,
     delivered: usize,
-    queued: usize,
+    /// Entries written since the start (the header's first word).
+    written: u64,
+    /// The header's second word, user level's: entries read (an acknowledgement once
+    /// the kernel looks at it, if it is a possible count).
+    pub read: u64,
 }
 
 impl Ring {
@@ -67,7 +73,8 @@ impl Ring {
             owner: vec![None; 2 * capacity],
             head: 0,
             delivered: 0,
-            queued: 0,
+            written: 0,
+            read: 0,
         }
     }
 
@@ -95,62 +102,72 @@ impl Ring {
         Ok(index)
     }
 
-    /// An event on record `index`: queue an entry, merge into the queued one, or defer.
-    /// Returns true if an entry was appended.
+    /// An event on record `index`: write an entry, or, while its entry is not
+    /// acknowledged (after taking the header's acknowledgement), defer. Returns true if
+    /// any entry was written (the deferred ones the acknowledgement released count).
     pub fn signal(&mut self, index: usize, badge: u64) -> bool {
+        let written = self.written;
+        if matches!(self.records[index].as_ref().expect("attached").place, Place::Delivered(_)) {
+            self.acknowledge(self.header_acks()).expect("a possible count");
+        }
         let record = self.records[index].as_mut().expect("attached");
         match record.place {
             Place::Idle => {
-                let position = (self.head + self.delivered + self.queued) % self.owner.len();
+                let position = (self.head + self.delivered) % self.owner.len();
                 self.entries[position] = Entry { token: record.token, badge };
                 self.owner[position] = Some(index);
-                record.place = Place::Queued(position);
-                self.queued += 1;
-                true
+                record.place = Place::Delivered(position);
+                self.delivered += 1;
+                self.written += 1;
             }
-            Place::Queued(position) => {
-                self.entries[position].badge |= badge;
-                false
-            }
-            Place::Delivered(_) => {
-                record.again = Some(record.again.unwrap_or(0) | badge);
-                false
-            }
+            Place::Delivered(_) => record.again = Some(record.again.unwrap_or(0) | badge),
+        }
+        self.written != written
+    }
+
+    /// Entries the header's read count acknowledges that are not yet taken as
+    /// acknowledged: 0 when the count is not a possible one.
+    pub fn header_acks(&self) -> usize {
+        let acks = self.read.wrapping_sub(self.written - self.delivered as u64);
+        if acks <= self.delivered as u64 {
+            acks as usize
+        } else {
+            0
         }
     }
 
-    /// Reports `bits` for a source that is going away; its record stays until the report
-    /// has been acknowledged.
-    pub fn orphan(&mut self, index: usize, bits: u64) {
-        self.signal(index, bits);
-        self.records[index].as_mut().expect("attached").orphan = true;
+    /// Entries written since the start (the header's first word).
+    pub fn written(&self) -> u64 {
+        self.written
     }
 
-    /// Forgets record `index`; returns the bits it had not yet delivered. A record whose
-    /// entry is in user hands stays, as an orphan, until that entry is acknowledged: its
-    /// ring place is not free before then.
+    /// Reports `bits` for a source that is going away; its record stays until the report
+    /// has been acknowledged. Returns true if any entry was written.
+    pub fn orphan(&mut self, index: usize, bits: u64) -> bool {
+        let written = self.signal(index, bits);
+        self.records[index].as_mut().expect("attached").orphan = true;
+        written
+    }
+
+    /// Forgets record `index`; returns the bits user level may not have seen: deferred
+    /// ones, and those of its written entry if the header does not count that entry as
+    /// read (user level may still read it; then it sees them twice, never not at all).
+    /// A record whose entry is in user hands stays, as an orphan, until that entry is
+    /// acknowledged: its ring place is not free before then.
     pub fn detach(&mut self, index: usize) -> Option<u64> {
         let record = self.records[index].take().expect("attached");
         match record.place {
             Place::Idle => None,
-            Place::Delivered(_) => {
-                let bits = record.again;
+            Place::Delivered(position) => {
+                let capacity = self.owner.len();
+                let read = (position + capacity - self.head) % capacity < self.header_acks();
+                let unread = (!read).then_some(self.entries[position].badge);
+                let bits = match (record.again, unread) {
+                    (None, None) => None,
+                    (again, unread) => Some(again.unwrap_or(0) | unread.unwrap_or(0)),
+                };
                 self.records[index] = Some(Record { again: None, orphan: true, ..record });
                 bits
-            }
-            Place::Queued(position) => {
-                // Move the last queued entry into the hole.
-                let last = (self.head + self.delivered + self.queued - 1) % self.owner.len();
-                let bits = self.entries[position].badge;
-                if position != last {
-                    self.entries[position] = self.entries[last];
-                    let moved = self.owner[last].expect("queued entries have owners");
-                    self.owner[position] = Some(moved);
-                    self.records[moved].as_mut().expect("owner").place = Place::Queued(position);
-                }
-                self.owner[last] = None;
-                self.queued -= 1;
-                Some(bits)
             }
         }
     }
@@ -176,38 +193,24 @@ impl Ring {
         Ok(())
     }
 
-    /// Delivers every queued entry.
-    pub fn deliver(&mut self) -> Delivery {
-        let capacity = self.owner.len();
-        let start = (self.head + self.delivered) % capacity;
-        for i in 0..self.queued {
-            let position = (start + i) % capacity;
-            let index = self.owner[position].expect("queued entries have owners");
-            self.records[index].as_mut().expect("owner").place = Place::Delivered(position);
-        }
-        let delivery = Delivery { start, count: self.queued };
-        self.delivered += self.queued;
-        self.queued = 0;
-        delivery
-    }
-
-    pub fn queued(&self) -> usize {
-        self.queued
+    /// The unacknowledged entries.
+    pub fn unacknowledged(&self) -> Delivery {
+        Delivery { start: self.head, count: self.delivered }
     }
 
     pub fn delivered(&self) -> usize {
         self.delivered
     }
 
-    /// How many entries would be queued after acknowledging `count` (deferred signals
-    /// of the acknowledged entries are queued then).
-    pub fn queued_after_acknowledging(&self, count: usize) -> usize {
+    /// How many entries would be unacknowledged after acknowledging `count` (deferred
+    /// signals of the acknowledged entries are written then).
+    pub fn unacknowledged_after_acknowledging(&self, count: usize) -> usize {
         let capacity = self.owner.len();
         let deferred = (0..count.min(self.delivered))
             .filter_map(|i| self.owner[(self.head + i) % capacity])
             .filter(|&index| self.records[index].as_ref().is_some_and(|r| r.again.is_some()))
             .count();
-        self.queued + deferred
+        self.delivered - count.min(self.delivered) + deferred
     }
 
     /// The entries of a delivery, in order.
@@ -218,21 +221,17 @@ impl Ring {
     /// Internal consistency (used by the tests).
     pub fn check(&self) -> Result<(), &'static str> {
         let capacity = self.owner.len();
-        if self.delivered + self.queued > self.records.len() {
+        if self.delivered > self.records.len() {
             return Err("more entries than records");
         }
-        let queued_records = self.records.iter().flatten().filter(|r| matches!(r.place, Place::Queued(_))).count();
-        if queued_records != self.queued {
-            return Err("the queued count disagrees with the records");
+        if (self.head as u64 + self.delivered as u64) % capacity as u64 != self.written % capacity as u64 {
+            return Err("entry n is not at position n");
         }
         for (index, record) in self.records.iter().enumerate() {
             let Some(record) = record else { continue };
             let owned = self.owner.iter().filter(|o| **o == Some(index)).count();
             match record.place {
                 Place::Idle if owned != 0 => return Err("an idle record owns an entry"),
-                Place::Queued(position) if self.owner[position] != Some(index) || owned != 1 => {
-                    return Err("a queued record does not own exactly its entry")
-                }
                 Place::Delivered(position) if owned != 1 || self.owner[position] != Some(index) => {
                     return Err("a delivered record does not own exactly its entry")
                 }
@@ -242,7 +241,7 @@ impl Ring {
                 return Err("deferred bits outside the delivered state");
             }
         }
-        for i in self.delivered + self.queued..capacity {
+        for i in self.delivered..capacity {
             if self.owner[(self.head + i) % capacity].is_some() {
                 return Err("an owner outside the live part of the ring");
             }

@@ -278,10 +278,15 @@ pub(crate) fn forget(fd: Fd) {
     let mut state = STATE.lock();
     let Some(state) = state.as_mut() else { return };
     state.epolls.forget(fd);
-    if let Some(watch) = state.watches.remove(&fd) {
-        if let Some(notification) = watch.notification {
-            state.retire(notification, true);
-        }
+    let notification = state.watches.get(&fd).and_then(|watch| watch.notification);
+    if let (Some(notification), Some(queue)) = (notification, &state.queue) {
+        queue.detach(notification);
+        // Entries it wrote before the detach are in the ring: taken now, while the fd
+        // still names this watch (afterwards they would name the next file to get it).
+        let _ = state.harvest(false);
+    }
+    if let Some(Watch { notification: Some(notification), .. }) = state.watches.remove(&fd) {
+        state.retire(notification, false);
     }
 }
 

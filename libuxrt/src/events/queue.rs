@@ -1,21 +1,25 @@
 //! The process's notification queue, as the kernel gives it: its capability (from the
-//! root server, which also attaches the alarm and the children), its ring mapped
-//! read-only here, and the entries delivered but not yet acknowledged (acknowledged by
-//! the next poll or wait, in the same call).
+//! root server, which also attaches the alarm and the children) and its ring, mapped
+//! here. The kernel writes each entry into the ring as the signal happens and counts it
+//! in the ring's header; this side reads the entries up to that count and writes how
+//! many it has read into the header, which acknowledges them. So looking for news is a
+//! memory read: the only system call is the `Wait` that blocks when there is none.
 
 use crate::{caps, sys};
-use sel4::{CPtr, Word};
+use sel4::{consts, CPtr, Word};
 use uxrt_protocols::process::Request;
 use uxrt_protocols::startup::PROCESS_SERVER;
 use uxrt_protocols::Errno;
 
 pub struct Queue {
     cap: CPtr,
-    ring: *const [Word; 2],
+    /// The ring header: entries written (the kernel's word), entries read (ours).
+    header: *mut Word,
+    entries: *const [Word; 2],
     positions: Word,
     pub capacity: usize,
-    /// Entries delivered by the last poll or wait (read since, acknowledged by the next).
-    unacknowledged: Word,
+    /// Entries read: the number of the next entry to read.
+    read: Word,
 }
 
 // SAFETY: the ring pointer refers to a mapping that lives as long as the queue, read
@@ -45,27 +49,43 @@ impl Queue {
         let capacity = capacity as usize;
         Ok(Queue {
             cap: slot,
-            ring: ring as *const [Word; 2],
+            header: ring as *mut Word,
+            entries: (ring + consts::NOTIFICATION_QUEUE_RING_HEADER_BYTES as Word) as *const [Word; 2],
             positions: 2 * capacity as Word,
             capacity,
-            unacknowledged: 0,
+            read: 0,
         })
     }
 
-    /// Acknowledges what was read and takes the new entries: without blocking, or
-    /// (`block`) waiting for at least one. Calls `each(token, badge)` for each.
+    /// Takes the new entries, calling `each(token, badge)` for each, and acknowledges
+    /// them: without a system call, unless `block` and there are none (then it waits for
+    /// one).
     pub fn harvest(&mut self, block: bool, mut each: impl FnMut(Word, Word)) -> Result<usize, Errno> {
-        let (count, start) = kernel::take(self.cap, self.unacknowledged, block)?;
-        self.unacknowledged = count;
-        for i in 0..count {
-            let position = (start + i) % self.positions;
-            // SAFETY: the ring holds `positions` entries, mapped read-only for as long as
-            // the queue lives; the kernel wrote the `count` entries from `start` and
-            // leaves them alone until they are acknowledged.
-            let [token, badge] = unsafe { self.ring.add(position as usize).read_volatile() };
-            each(token, badge);
+        let mut count = 0;
+        loop {
+            // SAFETY: the header is mapped (read-write) for as long as the queue lives;
+            // the kernel writes an entry before it counts it, and x86 keeps stores in
+            // order, so every entry below the count is complete (volatile accesses keep
+            // the compiler from reordering them).
+            let written = unsafe { self.header.add(consts::NOTIFICATION_QUEUE_RING_WRITTEN as usize).read_volatile() };
+            while self.read != written {
+                let position = self.read % self.positions;
+                // SAFETY: the ring holds `positions` entries after the header; the kernel
+                // leaves an entry alone until it is acknowledged, which happens only
+                // after the header says it was read.
+                let [token, badge] = unsafe { self.entries.add(position as usize).read_volatile() };
+                each(token, badge);
+                self.read = self.read.wrapping_add(1);
+                count += 1;
+            }
+            // SAFETY: the header's read count is this side's to write.
+            unsafe { self.header.add(consts::NOTIFICATION_QUEUE_RING_READ as usize).write_volatile(self.read) };
+            if count > 0 || !block {
+                return Ok(count);
+            }
+            // Nothing new: the kernel takes the read count and blocks until an entry comes.
+            kernel::wait(self.cap)?;
         }
-        Ok(count as usize)
     }
 
     pub fn attach(&self, notification: CPtr, token: Word) -> Result<(), Errno> {
@@ -81,12 +101,13 @@ impl Queue {
 mod kernel {
     use super::{CPtr, Errno, Word};
     use sel4::invocations::{
-        notification_queue_attach, notification_queue_detach, notification_queue_poll, notification_queue_wait,
+        notification_queue_attach, notification_queue_detach, notification_queue_wait,
     };
 
-    pub fn take(queue: CPtr, ack: Word, block: bool) -> Result<(Word, Word), Errno> {
-        let taken = if block { notification_queue_wait(queue, ack) } else { notification_queue_poll(queue, ack) };
-        taken.map_err(|_| Errno::EIO)
+    /// Blocks until the queue has an entry not yet acknowledged (the ring header's read
+    /// count acknowledges).
+    pub fn wait(queue: CPtr) -> Result<(), Errno> {
+        notification_queue_wait(queue, 0).map(|_| ()).map_err(|_| Errno::EIO)
     }
 
     pub fn attach(queue: CPtr, notification: CPtr, token: Word) -> Result<(), Errno> {
@@ -107,7 +128,7 @@ mod kernel {
 mod kernel {
     use super::{CPtr, Errno, Word};
 
-    pub fn take(_: CPtr, _: Word, _: bool) -> Result<(Word, Word), Errno> {
+    pub fn wait(_: CPtr) -> Result<(), Errno> {
         Err(Errno::ENOSYS)
     }
 

@@ -99,7 +99,8 @@ impl Processes {
         let made = resources
             .alloc_object(frame_kind, 0)
             .map_err(errno)
-            .and_then(|frame| process.space.map_frame(resources, frame, ring, CapRights::READ, large))
+            // (Writable: the process counts the entries it has read in the ring's header.)
+            .and_then(|frame| process.space.map_frame(resources, frame, ring, CapRights::READ_WRITE, large))
             .and_then(|()| {
                 let frame = process.space.frame_at(ring).ok_or(Errno::EIO)?;
                 set_ring(object.cap, frame).map_err(|e| errno(ResourceError::Kernel(e)))

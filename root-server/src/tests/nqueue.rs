@@ -13,7 +13,7 @@ use sel4::invocations::{
 };
 use sel4::{consts, CPtr, CapData, CapRights, Error, ObjectType, Word};
 
-pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
+pub fn signals_are_written_at_once_deferred_and_delivered(env: &mut Env) -> Outcome {
     let mut q = ok!(TestQueue::new(env, 10));
     let n = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 2));
     let (one, two) =
@@ -21,16 +21,32 @@ pub fn signals_coalesce_defer_and_deliver(env: &mut Env) -> Outcome {
     ok!(attach(q.queue.cap, n[0].cap, 1000));
     ok!(attach(q.queue.cap, n[1].cap, 2000));
     check_eq!(ok!(q.poll_all()), []);
-    // Two signals before delivery: one entry with both bits.
+    // A signal's entry is in the ring at once, counted in its header: no call needed.
     sel4::signal(one);
-    sel4::signal(two);
     sel4::signal(n[1].cap);
-    check_eq!(ok!(q.poll_all()), [(1000, 0b11), (2000, 0)]);
-    // Signals while the entry is unacknowledged wait for the acknowledgement.
+    check_eq!((q.written(), q.nth(0), q.nth(1)), (2, (1000, 0b01), (2000, 0)));
+    // Signals while the entry is unacknowledged wait for the acknowledgement, merged.
     sel4::signal(two);
-    check_eq!(ok!(poll(q.queue.cap, 0)).0, 0);
-    check_eq!(ok!(q.poll_all()), [(1000, 0b10)]);
+    sel4::signal(one);
+    check_eq!(q.written(), 2);
+    check_eq!(ok!(q.poll_all()), [(1000, 0b01), (2000, 0)]);
+    check_eq!(ok!(q.poll_all()), [(1000, 0b11)]);
     check_eq!(ok!(q.poll_all()), []);
+    // The header's read count acknowledges without a call, when the kernel next looks.
+    sel4::signal(one);
+    let written = q.written();
+    q.set_read(written);
+    sel4::signal(two);
+    check_eq!((q.written(), q.nth(written)), (written + 1, (1000, 0b10)));
+    // An impossible count is ignored.
+    q.set_read(written + 100);
+    sel4::signal(one);
+    check_eq!(q.written(), written + 1);
+    q.set_read(written + 1);
+    q.unacknowledged = 0;
+    // (Poll takes the header's count first.)
+    check_eq!(ok!(q.poll_all()), [(1000, 0b01)]);
+    q.set_read(0);
     // Pending signals of a notification are reported when it is attached.
     let late = ok!(env.resources.alloc_objects(ObjectType::NotificationObject, 1));
     sel4::signal(late[0].cap);
@@ -126,16 +142,25 @@ pub fn detach_and_deletion_withdraw_entries_and_keep_bits(env: &mut Env) -> Outc
     for (i, notification) in n.iter().enumerate() {
         ok!(attach(q.queue.cap, notification.cap, 10 + i as Word));
     }
-    // Detach with a queued entry: the entry is withdrawn, its bits go back.
+    // Detach with an entry not yet read: its bits go back (and the entry stays readable).
     sel4::signal(badge);
     ok!(detach(q.queue.cap, n[0].cap));
     check_eq!(sel4::poll(n[0].cap), 0b100);
-    // Delete a notification with a queued entry: no stale token is delivered.
+    // Once read (by the header's count), they do not.
+    ok!(attach(q.queue.cap, n[0].cap, 20));
+    sel4::signal(badge);
+    q.set_read(q.written());
+    ok!(detach(q.queue.cap, n[0].cap));
+    check_eq!(sel4::poll(n[0].cap), 0);
+    q.set_read(0);
+    // Delete a notification: what it wrote stays, nothing more comes.
     sel4::signal(n[1].cap);
     sel4::signal(n[2].cap);
     let mut n = n;
     let deleted = n.remove(1);
     env.resources.free_object(deleted);
+    check_eq!(ok!(q.poll_all()), [(10, 0b100), (20, 0b100), (11, 0), (12, 0)]);
+    sel4::signal(n[1].cap);
     check_eq!(ok!(q.poll_all()), [(12, 0)]);
     // Delete the queue with an attachment and a pending signal: the notification is
     // plain again, keeps the signal, and can be attached elsewhere.

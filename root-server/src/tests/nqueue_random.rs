@@ -175,12 +175,34 @@ pub fn kernel_matches_model(env: &mut Env) -> Outcome {
                 let bit = rng.below(BADGE_BITS);
                 sel4::signal(notifications[n].badged[bit]);
                 let _ = model.signal(notifications[n].model, 1 << bit);
-                Ok(())
+                // What user level sees in memory, without a call: the count, the newest entry.
+                queues.iter().try_for_each(|queue| {
+                    let written = queue.kernel.written();
+                    same(written, model.written(queue.model), || format!("written after signal (notification {n})"))?;
+                    let newest = |n: Word| (n > 0).then(|| n - 1);
+                    let kernel = newest(written).map(|n| queue.kernel.nth(n));
+                    let expected = newest(written).map(|n| model.entry(queue.model, n)).map(|e| (e.token, e.badge));
+                    same(kernel, expected, || format!("newest entry after signal (notification {n})"))
+                })
             }
-            60..=89 | 90..=92 => {
+            60..=64 => {
+                // User level counts what it read in the ring header: mostly right, sometimes
+                // an impossible count (which the kernel must ignore).
+                counts[3] += 1;
+                let written = model.written(queues[q].model);
+                let read = match rng.below(8) {
+                    0 => written.wrapping_add(1 + rng.below(4) as u64),
+                    1 => rng.below(1 << 20) as u64,
+                    2 => written.saturating_sub(rng.below(3) as u64),
+                    _ => written,
+                };
+                queues[q].kernel.set_read(read as Word);
+                model.write_read_count(queues[q].model, read).map_err(|e| format!("{e:?}"))
+            }
+            65..=89 | 90..=92 => {
                 let blocking = choice >= 90;
                 counts[if blocking { 4 } else { 3 }] += 1;
-                let pending = model.unacknowledged(queues[q].model);
+                let pending = model.acknowledgeable(queues[q].model);
                 // Mostly acknowledge everything; sometimes too much (an error), or less.
                 let ack = match rng.below(10) {
                     0 => pending + 1,
