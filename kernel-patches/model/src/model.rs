@@ -73,11 +73,20 @@ impl Model {
 
     pub fn attach(&mut self, q: QueueId, source: Source, token: u64) -> Result<(), Error> {
         // Check everything first, then act.
-        let capacity = self.queue(q)?.ring.capacity();
-        let occupied = self.queue(q)?.ring.occupied();
+        self.queue(q)?;
         if self.attachment(source)?.is_some() {
             return Err(Error::DeleteFirst);
         }
+        // Records of detached sources are freed once their entries are acknowledged: the
+        // header's read count is taken before looking for room.
+        let queue = self.queue(q)?;
+        let written = queue.ring.written();
+        let header = queue.ring.header_acks();
+        queue.ring.acknowledge(header)?;
+        if queue.ring.written() != written {
+            Self::wake(queue);
+        }
+        let (capacity, occupied) = (queue.ring.capacity(), queue.ring.occupied());
         if occupied == capacity {
             return Err(Error::RangeError);
         }

@@ -311,6 +311,17 @@ fn random_operation_sequences_keep_every_promise() {
 }
 
 #[test]
+fn attach_takes_the_header_count_to_free_records_of_detached_sources() {
+    let (mut m, q, n) = setup(1, 2);
+    m.attach(q, Source::Notification(n[0]), 1).unwrap();
+    m.signal(n[0], 1).unwrap();
+    m.detach(Source::Notification(n[0])).unwrap();
+    assert_eq!(m.attach(q, Source::Notification(n[1]), 2), Err(Error::RangeError), "its entry holds the record");
+    m.write_read_count(q, m.written(q)).unwrap();
+    m.attach(q, Source::Notification(n[1]), 2).unwrap();
+}
+
+#[test]
 fn detach_names_the_queue() {
     let (mut m, q, n) = setup(2, 1);
     let other = m.new_queue(2);
