@@ -83,6 +83,17 @@ impl TestQueue {
         unsafe { self.header(consts::NOTIFICATION_QUEUE_RING_READ).write_volatile(read) }
     }
 
+    /// The header's deferred-signal hint (the kernel sets it; user level clears it).
+    pub fn deferred_hint(&self) -> Word {
+        // SAFETY: as for `written`.
+        unsafe { self.header(consts::NOTIFICATION_QUEUE_RING_DEFERRED).read_volatile() }
+    }
+
+    pub fn clear_deferred_hint(&self) {
+        // SAFETY: as for `set_read`.
+        unsafe { self.header(consts::NOTIFICATION_QUEUE_RING_DEFERRED).write_volatile(0) }
+    }
+
     /// Entry `position` of the ring, as user level reads it.
     pub fn entry(&self, position: Word) -> (Word, Word) {
         let entry = (self.ring

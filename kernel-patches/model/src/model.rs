@@ -147,6 +147,18 @@ impl Model {
         Ok(())
     }
 
+    /// The ring header's deferred-signal hint, as the kernel left it (user level clears
+    /// it with [`Model::clear_deferred_hint`]).
+    pub fn deferred_hint(&self, q: QueueId) -> u64 {
+        self.queues[q.0].as_ref().map_or(0, |queue| queue.ring.deferred_hint)
+    }
+
+    pub fn clear_deferred_hint(&mut self, q: QueueId) {
+        if let Ok(queue) = self.queue(q) {
+            queue.ring.deferred_hint = 0;
+        }
+    }
+
     /// The ring header's count of entries written.
     pub fn written(&self, q: QueueId) -> u64 {
         self.queues[q.0].as_ref().map_or(0, |queue| queue.ring.written())
@@ -230,7 +242,9 @@ impl Model {
             return Err(Error::RangeError);
         }
         queue.ring.acknowledge(header)?;
-        queue.ring.acknowledge(ack)
+        queue.ring.acknowledge(ack)?;
+        queue.ring.rehint_deferred();
+        Ok(())
     }
 
     pub fn poll(&mut self, q: QueueId, ack: usize) -> Result<Delivery, Error> {

@@ -60,6 +60,8 @@ pub struct Ring {
     /// The header's second word, user level's: entries read (an acknowledgement once
     /// the kernel looks at it, if it is a possible count).
     pub read: u64,
+    /// The header's third word: set when a signal is deferred (user level clears it).
+    pub deferred_hint: u64,
 }
 
 impl Ring {
@@ -75,6 +77,7 @@ impl Ring {
             delivered: 0,
             written: 0,
             read: 0,
+            deferred_hint: 0,
         }
     }
 
@@ -120,9 +123,24 @@ impl Ring {
                 self.delivered += 1;
                 self.written += 1;
             }
-            Place::Delivered(_) => record.again = Some(record.again.unwrap_or(0) | badge),
+            Place::Delivered(_) => {
+                record.again = Some(record.again.unwrap_or(0) | badge);
+                self.deferred_hint = 1;
+            }
         }
         self.written != written
+    }
+
+    /// After Poll and Wait: the hint is set again if an unacknowledged entry's record
+    /// has deferred bits.
+    pub fn rehint_deferred(&mut self) {
+        let capacity = self.owner.len();
+        let deferred = (0..self.delivered)
+            .filter_map(|i| self.owner[(self.head + i) % capacity])
+            .any(|index| self.records[index].as_ref().is_some_and(|r| r.again.is_some()));
+        if deferred {
+            self.deferred_hint = 1;
+        }
     }
 
     /// Entries the header's read count acknowledges that are not yet taken as

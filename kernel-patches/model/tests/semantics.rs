@@ -322,6 +322,26 @@ fn attach_takes_the_header_count_to_free_records_of_detached_sources() {
 }
 
 #[test]
+fn a_deferred_signal_sets_the_hint_until_poll_writes_it() {
+    let (mut m, q, n) = setup(2, 1);
+    m.attach(q, Source::Notification(n[0]), 1).unwrap();
+    m.signal(n[0], 1).unwrap();
+    assert_eq!(m.deferred_hint(q), 0);
+    m.signal(n[0], 2).unwrap();
+    assert_eq!(m.deferred_hint(q), 1, "a signal waits for the acknowledgement");
+    // User level reads the entry, counts it, clears the hint, polls: the deferred bits come.
+    m.write_read_count(q, 1).unwrap();
+    m.clear_deferred_hint(q);
+    let d = m.poll(q, 0).unwrap();
+    assert_eq!((entries(&m, q, d), m.deferred_hint(q)), (vec![(1, 2)], 0));
+    // Deferred behind an entry not yet read: Poll sets the hint again.
+    m.signal(n[0], 4).unwrap();
+    m.clear_deferred_hint(q);
+    m.poll(q, 0).unwrap();
+    assert_eq!(m.deferred_hint(q), 1);
+}
+
+#[test]
 fn detach_names_the_queue() {
     let (mut m, q, n) = setup(2, 1);
     let other = m.new_queue(2);

@@ -62,12 +62,15 @@ impl Queue {
     /// one).
     pub fn harvest(&mut self, block: bool, mut each: impl FnMut(Word, Word)) -> Result<usize, Errno> {
         let mut count = 0;
+        // (One Poll per look between waits: what a Poll leaves deferred waits behind
+        // entries written since, and the next look finds the hint set again.)
+        let mut flushed = false;
         loop {
             // SAFETY: the header is mapped (read-write) for as long as the queue lives;
             // the kernel writes an entry before it counts it, and x86 keeps stores in
             // order, so every entry below the count is complete (volatile accesses keep
             // the compiler from reordering them).
-            let written = unsafe { self.header.add(consts::NOTIFICATION_QUEUE_RING_WRITTEN as usize).read_volatile() };
+            let written = unsafe { self.header_word(consts::NOTIFICATION_QUEUE_RING_WRITTEN).read_volatile() };
             while self.read != written {
                 let position = self.read % self.positions;
                 // SAFETY: the ring holds `positions` entries after the header; the kernel
@@ -79,13 +82,31 @@ impl Queue {
                 count += 1;
             }
             // SAFETY: the header's read count is this side's to write.
-            unsafe { self.header.add(consts::NOTIFICATION_QUEUE_RING_READ as usize).write_volatile(self.read) };
+            unsafe { self.header_word(consts::NOTIFICATION_QUEUE_RING_READ).write_volatile(self.read) };
+            // A signal for a source whose entry was unacknowledged waits for the kernel
+            // to take the read count (the header says so): a Poll has it written now.
+            let hint = self.header_word(consts::NOTIFICATION_QUEUE_RING_DEFERRED);
+            // SAFETY: the header is mapped for as long as the queue lives; the kernel
+            // only sets the hint.
+            let deferred = unsafe { hint.read_volatile() } != 0;
+            if deferred && !flushed {
+                // SAFETY: as above; clearing the hint is this side's part.
+                unsafe { hint.write_volatile(0) };
+                kernel::poll(self.cap)?;
+                flushed = true;
+                continue;
+            }
             if count > 0 || !block {
                 return Ok(count);
             }
             // Nothing new: the kernel takes the read count and blocks until an entry comes.
             kernel::wait(self.cap)?;
+            flushed = false;
         }
+    }
+
+    fn header_word(&self, index: i64) -> *mut Word {
+        self.header.wrapping_add(index as usize)
     }
 
     pub fn attach(&self, notification: CPtr, token: Word) -> Result<(), Errno> {
@@ -101,8 +122,14 @@ impl Queue {
 mod kernel {
     use super::{CPtr, Errno, Word};
     use sel4::invocations::{
-        notification_queue_attach, notification_queue_detach, notification_queue_wait,
+        notification_queue_attach, notification_queue_detach, notification_queue_poll, notification_queue_wait,
     };
+
+    /// Has the kernel take the ring header's read count now (writing the entries that
+    /// waited for it).
+    pub fn poll(queue: CPtr) -> Result<(), Errno> {
+        notification_queue_poll(queue, 0).map(|_| ()).map_err(|_| Errno::EIO)
+    }
 
     /// Blocks until the queue has an entry not yet acknowledged (the ring header's read
     /// count acknowledges).
@@ -129,6 +156,10 @@ mod kernel {
     use super::{CPtr, Errno, Word};
 
     pub fn wait(_: CPtr) -> Result<(), Errno> {
+        Err(Errno::ENOSYS)
+    }
+
+    pub fn poll(_: CPtr) -> Result<(), Errno> {
         Err(Errno::ENOSYS)
     }
 

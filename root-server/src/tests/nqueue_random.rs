@@ -179,6 +179,8 @@ pub fn kernel_matches_model(env: &mut Env) -> Outcome {
                 queues.iter().try_for_each(|queue| {
                     let written = queue.kernel.written();
                     same(written, model.written(queue.model), || format!("written after signal (notification {n})"))?;
+                    let hint = queue.kernel.deferred_hint();
+                    same(hint, model.deferred_hint(queue.model), || format!("deferred hint after signal (notification {n})"))?;
                     let newest = |n: Word| (n > 0).then(|| n - 1);
                     let kernel = newest(written).map(|n| queue.kernel.nth(n));
                     let expected = newest(written).map(|n| model.entry(queue.model, n)).map(|e| (e.token, e.badge));
@@ -197,6 +199,10 @@ pub fn kernel_matches_model(env: &mut Env) -> Outcome {
                     _ => written,
                 };
                 queues[q].kernel.set_read(read as Word);
+                if rng.below(2) == 0 {
+                    queues[q].kernel.clear_deferred_hint();
+                    model.clear_deferred_hint(queues[q].model);
+                }
                 model.write_read_count(queues[q].model, read).map_err(|e| format!("{e:?}"))
             }
             65..=89 | 90..=92 => {
@@ -290,6 +296,7 @@ fn compare_delivery(
     what: impl Fn() -> String,
 ) -> Result<(), String> {
     same(kernel, expected, &what)?;
+    same(queue.kernel.deferred_hint(), model.deferred_hint(queue.model), || format!("{}: deferred hint", what()))?;
     if let Ok((count, start)) = kernel {
         let seen = queue.kernel.read(count, start);
         let delivery = nqueue_model::Delivery { start: start as usize, count: count as usize };
