@@ -56,6 +56,39 @@ static int private_fd(int fd) {
     return fd;
 }
 
+/* --- profile windows (cargo xtask profile) --------------------------------------- */
+
+/* A marker NOP (`nopl 0x5aaa55WW(%rax)`, which no compiler emits) opens profile window WW
+ * (1..15) or, with 0, closes the open one: uxrt's QEMU plugin counts what runs in between,
+ * the kernel and servers included. Anywhere else it is a NOP. The timed regions:
+ * 1-4 a wait (poll, select, epoll, epoll-edge), 5-8 a wake-up (the same order), 9 pipe
+ * ping-pong, 10 a 1-byte read, 11 a 64 KiB read, 12 spawn + exit + wait. */
+#define PROFILE_MARK(w) __asm__ volatile(".byte 0x0f, 0x1f, 0x80, " #w ", 0x55, 0xaa, 0x5a" ::: "memory")
+enum { WINDOW_WAIT = 1, WINDOW_WAKE = 5, WINDOW_PING_PONG = 9, WINDOW_READ_1 = 10, WINDOW_READ_64K = 11, WINDOW_SPAWN = 12 };
+
+static void profile_open(int window) {
+    /* (The marker's operand is an immediate: one per window.) */
+    switch (window) {
+    case 1: PROFILE_MARK(1); break;
+    case 2: PROFILE_MARK(2); break;
+    case 3: PROFILE_MARK(3); break;
+    case 4: PROFILE_MARK(4); break;
+    case 5: PROFILE_MARK(5); break;
+    case 6: PROFILE_MARK(6); break;
+    case 7: PROFILE_MARK(7); break;
+    case 8: PROFILE_MARK(8); break;
+    case 9: PROFILE_MARK(9); break;
+    case 10: PROFILE_MARK(10); break;
+    case 11: PROFILE_MARK(11); break;
+    case 12: PROFILE_MARK(12); break;
+    default: break;
+    }
+}
+
+static void profile_close(void) {
+    PROFILE_MARK(0);
+}
+
 /* --- kernel entries (uxrt's benchmark kernel counts them) ------------------------ */
 
 /* Appends " NAME_kinds=fast:4,slowcall:0,..." to `out`: the kernel entries, by kind, since
@@ -301,16 +334,20 @@ static void wait_at_scale(int n, int k, int rounds) {
             for (int i = 0; i < k; i++) {
                 if (write(s.ready_write[i], "x", 1) != 1) fail("write");
             }
+            profile_open(WINDOW_WAIT + m);
             unsigned long start = ticks();
             int got = 0;
             while (got < k) got += wait_once(&s, (enum mechanism)m);
             if (r >= 0) wait[r] = ticks() - start;
+            profile_close();
             /* wake: another process makes them ready while this one waits. */
+            profile_open(WINDOW_WAKE + m);
             start = ticks();
             if (write(go[1], "g", 1) != 1) fail("write");
             got = 0;
             while (got < k) got += wait_once(&s, (enum mechanism)m);
             if (r >= 0) wake[r] = ticks() - start;
+            profile_close();
         }
         unsigned long wait_median, wait_p99, wake_median, wake_p99;
         summary(wait, rounds, &wait_median, &wait_p99);
@@ -373,10 +410,12 @@ static void pipe_ping_pong(int rounds) {
     char entries[300] = "";
     for (int r = 0; r <= rounds; r++) {
         int counted = r == rounds && counting_entries();
+        if (r < rounds) profile_open(WINDOW_PING_PONG);
         unsigned long start = ticks();
         if (write(there[1], "p", 1) != 1) fail("write");
         drain(back[0]);
         if (r < rounds) samples[r] = ticks() - start;
+        profile_close();
         if (counted) entry_kinds(entries, sizeof entries, "op");
     }
     close(there[1]);
@@ -393,9 +432,11 @@ static void reads(int rounds) {
     char entries[300] = "";
     for (int r = 0; r <= rounds; r++) {
         int counted = r == rounds && counting_entries();
+        if (r < rounds) profile_open(WINDOW_READ_1);
         unsigned long start = ticks();
         if (read(zero, &byte, 1) != 1) fail("read");
         if (r < rounds) samples[r] = ticks() - start;
+        profile_close();
         if (counted) entry_kinds(entries, sizeof entries, "op");
     }
     close(zero);
@@ -414,9 +455,11 @@ static void reads(int rounds) {
     for (int r = 0; r <= rounds; r++) {
         if (lseek(file, (off_t)(r % CHUNKS) * CHUNK, SEEK_SET) < 0) fail("lseek");
         int counted = r == rounds && counting_entries();
+        if (r < rounds) profile_open(WINDOW_READ_64K);
         unsigned long start = ticks();
         if (read(file, buffer, CHUNK) != CHUNK) fail("read");
         if (r < rounds) samples[r] = ticks() - start;
+        profile_close();
         if (counted) entry_kinds(entries, sizeof entries, "op");
     }
     close(file);
@@ -431,10 +474,12 @@ static void spawns(int rounds) {
     char entries[300] = "";
     for (int r = 0; r <= rounds; r++) {
         int counted = r == rounds && counting_entries();
+        if (r < rounds) profile_open(WINDOW_SPAWN);
         unsigned long start = ticks();
         pid_t child = start_self(args);
         if (!ended_well(child)) fail("spawned child");
         if (r < rounds) samples[r] = ticks() - start;
+        profile_close();
         if (counted) entry_kinds(entries, sizeof entries, "op");
     }
     report("spawn-exit-wait", samples, rounds, "ticks", entries);

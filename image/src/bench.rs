@@ -122,7 +122,7 @@ fn boot(label: &str, image: &Image, commands: Vec<String>, append: Option<String
     let started = Instant::now();
     let mut results = Vec::new();
     let mut complaints = Vec::new();
-    let boot = Boot { image, commands, timeout: Some(RUN_LIMIT), echo: false, icount, append };
+    let boot = Boot { image, commands, timeout: Some(RUN_LIMIT), echo: false, icount, append, plugin: None };
     let outcome = boot.run(false, |line, _| {
         if let Some(line) = line {
             if let Some(measurement) = Measurement::parse(line) {
@@ -228,7 +228,8 @@ fn table(runs: &[Run]) -> String {
         let l = linux?.find(key)?.median()?;
         (l > 0).then(|| u as f64 / l as f64)
     };
-    let column = |ratio: Option<f64>, width: usize| ratio.map_or(format!("{:>width$}", "-"), |r| format!("{r:>width$.2}"));
+    let column =
+        |ratio: Option<f64>, width: usize| ratio.map_or(format!("{:>width$}", "-"), |r| format!("{r:>width$.2}"));
     let uxrt = find("uxrt", "instructions");
     let linux = find("linux-nomitigations", "instructions");
     for key in keys(runs).into_iter().filter(|k| !k.starts_with("workaround")) {
@@ -333,7 +334,12 @@ fn csv(runs: &[Run]) -> String {
             let kinds = m.fields.iter().filter_map(|(metric, value)| {
                 let prefix = metric.strip_suffix("_kinds")?;
                 let kinds = EntryKinds::parse(value)?;
-                Some(kinds.0.into_iter().map(move |(kind, count)| (format!("{prefix}_entries_{kind}"), count.to_string())))
+                Some(
+                    kinds
+                        .0
+                        .into_iter()
+                        .map(move |(kind, count)| (format!("{prefix}_entries_{kind}"), count.to_string())),
+                )
             });
             let numbers = m.fields.iter().map(|(metric, value)| (metric.clone(), value.clone()));
             for (metric, value) in numbers.chain(kinds.flatten()) {
@@ -431,7 +437,12 @@ mod tests {
         assert_eq!((kinds.total(), kinds.get("fast"), kinds.get("fpu"), kinds.get("queue")), (3, 2, 1, 0));
         assert_eq!(kinds.others(&["fast"]), "fpu 1");
         assert_eq!(EntryKinds::parse("fast:x"), None);
-        let run = Run { label: "uxrt".into(), clock: "instructions", results: vec![Measurement::parse(line).unwrap()], seconds: 0.0 };
+        let run = Run {
+            label: "uxrt".into(),
+            clock: "instructions",
+            results: vec![Measurement::parse(line).unwrap()],
+            seconds: 0.0,
+        };
         assert!(csv(&[run]).contains("uxrt,instructions,read-1-byte,,,,op_entries_fpu,1\n"));
     }
 }

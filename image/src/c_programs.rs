@@ -41,7 +41,7 @@ fn compile_flags(gcc_include: &str) -> Vec<String> {
 fn link_flags() -> Vec<String> {
     let script = paths::workspace().join("rt").join("link.ld");
     let mut flags: Vec<String> =
-        ["-static", "-s", "-nostdlib", "-nostartfiles", "-no-pie", "-Wl,--build-id=none"].map(String::from).to_vec();
+        ["-static", "-nostdlib", "-nostartfiles", "-no-pie", "-Wl,--build-id=none"].map(String::from).to_vec();
     flags.extend(["-Wl,-z,norelro", "-Wl,-z,noexecstack", "-Wl,--require-defined=_start"].map(String::from));
     flags.push(format!("-Wl,-T,{}", script.display()));
     flags
@@ -99,7 +99,12 @@ pub fn build(shim_library: &Path, out: &Path) -> Result<Vec<Packed>> {
                 .arg(&binary),
             &format!("building {}", source.display()),
         )?;
-        packed.push(Packed { path: format!("bin/{name}"), data: std::fs::read(&binary)?, executable: true });
+        // (The image gets it stripped; `cargo xtask profile` reads the symbols here.)
+        packed.push(Packed {
+            path: format!("bin/{name}"),
+            data: crate::userland::stripped(&binary)?,
+            executable: true,
+        });
         if is_test {
             let expected = host_output(&source, &out.join("host").join(&name))?;
             packed.push(Packed { path: format!("etc/expected/{name}"), data: expected, executable: false });

@@ -24,6 +24,12 @@ commands:
                                  target/uxrt/bench (--quick: small sizes; --no-wall: the
                                  -icount runs only; --publish: copy them to image/results,
                                  which the README shows)
+  profile --commands 'a; b'      boot the image (bench kernel unless --config) under
+        [--top N]                -icount with uxrt's QEMU plugin, run the commands, and
+                                 print per profile window (marked in the code, e.g. each
+                                 waitbench measurement) the instructions per opening by
+                                 binary and the N (default 25) costliest functions,
+                                 kernel included; also target/uxrt/profile/report.txt
   help                           this text
 
 CONFIG is debug (the default), bench, or debug-noqueues (notification queues off).
@@ -34,12 +40,14 @@ pub enum Command {
     Run { config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<Duration>, icount: bool },
     Test { host: bool },
     Bench { quick: bool, wall: bool, publish: bool },
+    Profile { config: KernelConfig, commands: Vec<String>, top: usize },
     Help,
 }
 
 pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
     let Some(name) = args.next() else { return Ok(Command::Help) };
-    let mut config = KernelConfig::Debug;
+    let mut config = None;
+    let mut top = 25;
     let mut commands = None;
     let mut timeout = None;
     let mut host = true;
@@ -51,7 +59,11 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| crate::Error(format!("{arg} needs a value")));
         match arg.as_str() {
-            "--config" => config = KernelConfig::parse(&value()?)?,
+            "--config" => config = Some(KernelConfig::parse(&value()?)?),
+            "--top" => {
+                let text = value()?;
+                top = text.parse().map_err(|_| crate::Error(format!("bad --top {text}")))?;
+            }
             "--commands" | "-c" => commands = Some(split_commands(&value()?)),
             "--timeout" => {
                 let text = value()?;
@@ -66,9 +78,12 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command> {
             _ => bail!("unknown option {arg}"),
         }
     }
+    let profiled = config.unwrap_or(KernelConfig::Bench);
+    let config = config.unwrap_or(KernelConfig::Debug);
     Ok(match name.as_str() {
         "build" => Command::Build { config },
         "run" => Command::Run { config, commands, timeout, icount },
+        "profile" => Command::Profile { config: profiled, commands: commands.unwrap_or_default(), top },
         "test" => Command::Test { host },
         "bench" => Command::Bench { quick, wall, publish },
         "help" | "--help" | "-h" => Command::Help,
@@ -88,6 +103,7 @@ impl Command {
             Command::Run { config, commands, timeout, icount } => crate::qemu::run(config, commands, timeout, icount),
             Command::Test { host } => crate::test::run_all(host),
             Command::Bench { quick, wall, publish } => crate::bench::run(quick, wall, publish),
+            Command::Profile { config, commands, top } => crate::profile::run(config, commands, top),
             Command::Help => {
                 println!("{USAGE}");
                 Ok(())

@@ -13,6 +13,7 @@ mod kernel;
 mod linux;
 mod paths;
 mod plot;
+mod profile;
 mod qemu;
 mod stamp;
 mod test;

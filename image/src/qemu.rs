@@ -65,6 +65,8 @@ pub struct Boot<'a> {
     pub icount: bool,
     /// The kernel command line (a Linux guest's).
     pub append: Option<String>,
+    /// A TCG plugin and its arguments (`-plugin`): `cargo xtask profile`'s.
+    pub plugin: Option<String>,
 }
 
 impl Boot<'_> {
@@ -85,6 +87,9 @@ impl Boot<'_> {
         }
         if self.icount {
             qemu.args(["-icount", "shift=0,align=off"]);
+        }
+        if let Some(plugin) = &self.plugin {
+            qemu.arg("-plugin").arg(plugin);
         }
         qemu
     }
@@ -233,7 +238,7 @@ pub fn run(config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<
     if interactive {
         println!("xtask: booting; the console is this terminal (Ctrl-A X quits QEMU)");
     }
-    let boot = Boot { image: &image, commands, timeout, echo: true, icount, append: None };
+    let boot = Boot { image: &image, commands, timeout, echo: true, icount, append: None, plugin: None };
     let outcome = boot.run(interactive, |_, _| Control::Continue)?;
     println!();
     if let Some(banner) = outcome.banner_after {

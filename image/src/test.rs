@@ -160,7 +160,7 @@ fn boot(
 ) -> Result<crate::qemu::Outcome> {
     let mut commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
     commands.push("exit".into());
-    Boot { image, commands, timeout: Some(limit), echo: true, icount, append: None }.run(false, watch)
+    Boot { image, commands, timeout: Some(limit), echo: true, icount, append: None, plugin: None }.run(false, watch)
 }
 
 /// Boots, runs `commands`, and returns how it ended with the console lines `keep` wants.

@@ -10,7 +10,7 @@ use crate::{bail, paths, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const TARGET: &str = "x86_64-unknown-linux-gnu";
+pub const TARGET: &str = "x86_64-unknown-linux-gnu";
 /// A text file in the image (and a file that is not a program, for the loader's tests).
 const MOTD: &[u8] = b"uxrt: a Unix personality on seL4 with notification queues\n";
 
@@ -132,7 +132,7 @@ pub fn build_image(config: KernelConfig) -> Result<Image> {
 
 /// The program without symbols or debug information (the root server loads only its
 /// segments; the unstripped file stays in the build folder for debugging).
-fn stripped(binary: &Path) -> Result<Vec<u8>> {
+pub fn stripped(binary: &Path) -> Result<Vec<u8>> {
     let out = binary.with_extension("stripped");
     if !Command::new("objcopy").arg("--strip-all").arg(binary).arg(&out).status()?.success() {
         bail!("objcopy --strip-all {} failed", binary.display());

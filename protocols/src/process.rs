@@ -416,7 +416,11 @@ mod tests {
             any::<u64>().prop_map(|length| Request::MapAnonymous { length }),
             (any::<u64>(), any::<u64>()).prop_map(|(address, length)| Request::Unmap { address, length }),
             buffer().prop_map(|text| Request::DebugWrite { text }),
-            (pid(), any::<u64>(), any::<u64>()).prop_map(|(peer, length, token)| Request::Share { peer, length, token }),
+            (pid(), any::<u64>(), any::<u64>()).prop_map(|(peer, length, token)| Request::Share {
+                peer,
+                length,
+                token
+            }),
             Just(Request::SetConsole),
             (0..=LARGE_QUEUE).prop_map(|sources| Request::NewQueue { sources }),
             any::<u64>().prop_map(|deadline| Request::Alarm { deadline }),

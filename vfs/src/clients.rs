@@ -53,8 +53,12 @@ impl Clients {
 
     /// Forgets processes that have ended.
     fn sweep(&mut self) {
-        let ended: alloc::vec::Vec<Pid> =
-            self.table.keys().copied().filter(|&pid| uxrt::process::kill(pid, None) == Err(uxrt::Errno::ESRCH)).collect();
+        let ended: alloc::vec::Vec<Pid> = self
+            .table
+            .keys()
+            .copied()
+            .filter(|&pid| uxrt::process::kill(pid, None) == Err(uxrt::Errno::ESRCH))
+            .collect();
         for pid in ended {
             if let Some(client) = self.table.remove(&pid) {
                 server::unshare(client.buffer);

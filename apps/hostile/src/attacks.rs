@@ -270,7 +270,10 @@ pub fn memory_hogs() -> i32 {
     let released = release(&live, write);
     ensure!(released.is_ok(), "a hog ended {released:?}");
     let why = refused.map_or(alloc::string::String::from("all started"), |e| alloc::format!("the next refused: {e}"));
-    println!("hostile: {} memory hogs held {taken} MiB, each refused at its limit ({ended} could not start; {why})", live.len());
+    println!(
+        "hostile: {} memory hogs held {taken} MiB, each refused at its limit ({ended} could not start; {why})",
+        live.len()
+    );
     0
 }
 
@@ -330,7 +333,8 @@ pub fn charge_another() -> i32 {
     let mut refused = 0;
     for _ in 0..FILES {
         let fd = must!(fs::open("/dev/zero", Flags::READ_ONLY, 0));
-        let (reply, _) = sys::call_endpoint(slot(fd), FileRequest::MapBuffer { pid: victim as Word, token: 0 }.encode());
+        let (reply, _) =
+            sys::call_endpoint(slot(fd), FileRequest::MapBuffer { pid: victim as Word, token: 0 }.encode());
         let result = reply.results::<2>();
         must!(fs::close(fd));
         ensure!(result == Err(Errno::EPERM), "a buffer for pid {victim} asked by another got {result:?}");
@@ -375,7 +379,11 @@ pub fn close_inherited_twice() -> i32 {
     let status = process::wait_pid(child);
     ensure!(status == Ok(WaitStatus::Exited(0)), "the child ended {status:?}");
     let stat = fs::fstat(fd);
-    ensure!(stat.as_ref().map(|s| s.size) == Ok(4), "the parent's fd after the child's closes: {:?}", stat.map(|s| s.size));
+    ensure!(
+        stat.as_ref().map(|s| s.size) == Ok(4),
+        "the parent's fd after the child's closes: {:?}",
+        stat.map(|s| s.size)
+    );
     must!(fs::write(fd, b"!"));
     must!(fs::close(fd));
     must!(fs::unlink(&path));
@@ -494,7 +502,12 @@ pub fn many_full_pipes() -> i32 {
     let after = must!(server_memory("pipes").ok_or(Errno::ESRCH));
     ensure!(matches!(refused, None | Some(Errno::ENOMEM)), "filling pipes: {refused:?} after {full}");
     let kept = after.saturating_sub(before);
-    ensure!(kept <= 4 << 20, "the pipes server kept {} KiB of the {} KiB it grew by", kept >> 10, (during - before) >> 10);
+    ensure!(
+        kept <= 4 << 20,
+        "the pipes server kept {} KiB of the {} KiB it grew by",
+        kept >> 10,
+        (during - before) >> 10
+    );
     println!(
         "hostile: {PIPES} pipes, {full} full ({refused:?} then); the pipes server grew by {} KiB and kept {} KiB",
         (during - before) >> 10,

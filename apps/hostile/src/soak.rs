@@ -56,7 +56,10 @@ pub fn soak() -> i32 {
     let (mut checked, mut passes) = (0usize, 0usize);
     while !attackers.is_empty() {
         let (file, piped) = (check_file(&mut random, passes), check_pipeline(&mut random));
-        ensure!(file.is_ok() && piped.is_ok(), "data lost or corrupted under attack: file {file:?}, pipeline {piped:?}");
+        ensure!(
+            file.is_ok() && piped.is_ok(),
+            "data lost or corrupted under attack: file {file:?}, pipeline {piped:?}"
+        );
         checked += file.unwrap_or(0) + piped.unwrap_or(0);
         passes += 1;
         while let Ok(Some((pid, status))) = process::try_wait(None) {
@@ -101,7 +104,9 @@ fn check_pipeline(random: &mut Random) -> Result<usize, Errno> {
     fs::close(in_write)?;
     let back = read_all(out_read)?;
     fs::close(out_read)?;
-    if process::wait_pid(cat)? != WaitStatus::Exited(0) || checksum(&back) != checksum(&data) || back.len() != data.len()
+    if process::wait_pid(cat)? != WaitStatus::Exited(0)
+        || checksum(&back) != checksum(&data)
+        || back.len() != data.len()
     {
         return Err(Errno::EIO);
     }
@@ -179,8 +184,7 @@ fn subscribe_many() -> Attack {
     let mut ok = true;
     if made.is_ok() {
         for _ in 0..500 {
-            let (reply, _) =
-                uxrt::sys::call_sending(slot(read), FileRequest::Subscribe.encode(), Some(notification));
+            let (reply, _) = uxrt::sys::call_sending(slot(read), FileRequest::Subscribe.encode(), Some(notification));
             ok &= reply.results::<2>().is_ok();
         }
     }

@@ -120,14 +120,10 @@ impl Model {
 
     /// Whether `wait(q, ack)` would block (false if it would fail).
     pub fn wait_would_block(&self, q: QueueId, ack: usize) -> bool {
-        self.queues
-            .get(q.0)
-            .and_then(Option::as_ref)
-            .is_some_and(|queue| {
-                let header = queue.ring.header_acks();
-                ack <= queue.ring.delivered() - header
-                    && queue.ring.unacknowledged_after_acknowledging(header + ack) == 0
-            })
+        self.queues.get(q.0).and_then(Option::as_ref).is_some_and(|queue| {
+            let header = queue.ring.header_acks();
+            ack <= queue.ring.delivered() - header && queue.ring.unacknowledged_after_acknowledging(header + ack) == 0
+        })
     }
 
     /// Entries written by `q` and not yet acknowledged.

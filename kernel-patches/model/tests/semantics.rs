@@ -222,7 +222,7 @@ fn random_operation_sequences_keep_every_promise() {
         let ns: Vec<usize> = (0..8).map(|_| m.new_notification()).collect();
         let mut token_of: BTreeMap<usize, u64> = BTreeMap::new(); // attached notification → token
         let mut owed: BTreeMap<usize, u64> = BTreeMap::new(); // bits signalled, not yet seen
-        // Bits signalled since the attachment (a bit seen once may be owed again).
+                                                              // Bits signalled since the attachment (a bit seen once may be owed again).
         let mut signalled: BTreeMap<usize, u64> = BTreeMap::new();
         let mut delivered = 0;
         // Odd seeds: user level counts what it read in the ring header (as libuxrt does),
@@ -251,7 +251,11 @@ fn random_operation_sequences_keep_every_promise() {
                         let signalled_bits = signalled.remove(&n).unwrap_or(0);
                         assert_eq!(owed_bits & !word, 0, "seed {seed} step {step}: bits lost by detaching");
                         if header_mode {
-                            assert_eq!(word & !signalled_bits, 0, "seed {seed} step {step}: bits appeared from nowhere");
+                            assert_eq!(
+                                word & !signalled_bits,
+                                0,
+                                "seed {seed} step {step}: bits appeared from nowhere"
+                            );
                         }
                     }
                 }
@@ -275,7 +279,11 @@ fn random_operation_sequences_keep_every_promise() {
                     for entry in m.read(q, d) {
                         let source = token_of.iter().find(|(_, &t)| t == entry.token).map(|(&n, _)| n);
                         let Some(n) = source else {
-                            assert!(retired.contains(&entry.token), "seed {seed} step {step}: unknown token {}", entry.token);
+                            assert!(
+                                retired.contains(&entry.token),
+                                "seed {seed} step {step}: unknown token {}",
+                                entry.token
+                            );
                             continue;
                         };
                         if let Some(bits) = owed.get_mut(&n) {

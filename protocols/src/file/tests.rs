@@ -19,8 +19,12 @@ fn inline() -> impl Strategy<Value = Inline> {
 fn path_request() -> impl Strategy<Value = PathRequest> {
     let mode = 0u32..=0o7777;
     prop_oneof![
-        (span(), flags(), mode.clone(), any::<u64>())
-            .prop_map(|(path, flags, mode, owner)| PathRequest::Open { path, flags, mode, owner }),
+        (span(), flags(), mode.clone(), any::<u64>()).prop_map(|(path, flags, mode, owner)| PathRequest::Open {
+            path,
+            flags,
+            mode,
+            owner
+        }),
         (span(), mode, any::<u64>()).prop_map(|(path, mode, owner)| PathRequest::Mkdir { path, mode, owner }),
         span().prop_map(|path| PathRequest::Rmdir { path }),
         span().prop_map(|path| PathRequest::Unlink { path }),

@@ -36,9 +36,8 @@ impl Processes {
         // shares path buffers with the file servers at boot): a server cannot be made
         // to charge a process that did not (a client naming another's pid in
         // `MapBuffer`). The token serves once.
-        let consented = self.table.get_mut(&peer).is_some_and(|p| {
-            p.server || p.share_token.take_if(|&mut t| t == token).is_some()
-        });
+        let consented =
+            self.table.get_mut(&peer).is_some_and(|p| p.server || p.share_token.take_if(|&mut t| t == token).is_some());
         if !consented {
             return Err(Errno::EPERM);
         }

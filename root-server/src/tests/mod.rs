@@ -139,7 +139,10 @@ const SUITE: &[Test] = &[
 /// Notification-queue tests: only for a kernel with the option.
 #[cfg(notification_queues)]
 const QUEUE_TESTS: &[Test] = &[
-    Test { name: "nq_signals_written_deferred_delivered", run: nqueue::signals_are_written_at_once_deferred_and_delivered },
+    Test {
+        name: "nq_signals_written_deferred_delivered",
+        run: nqueue::signals_are_written_at_once_deferred_and_delivered,
+    },
     Test { name: "nq_full_queue_never_overflows", run: nqueue::a_full_queue_never_overflows },
     Test { name: "nq_errors", run: nqueue::errors_are_reported_and_change_nothing },
     Test { name: "nq_detach_and_deletion", run: nqueue::detach_and_deletion_withdraw_entries_and_keep_bits },

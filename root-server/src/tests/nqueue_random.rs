@@ -180,7 +180,9 @@ pub fn kernel_matches_model(env: &mut Env) -> Outcome {
                     let written = queue.kernel.written();
                     same(written, model.written(queue.model), || format!("written after signal (notification {n})"))?;
                     let hint = queue.kernel.deferred_hint();
-                    same(hint, model.deferred_hint(queue.model), || format!("deferred hint after signal (notification {n})"))?;
+                    same(hint, model.deferred_hint(queue.model), || {
+                        format!("deferred hint after signal (notification {n})")
+                    })?;
                     let newest = |n: Word| (n > 0).then(|| n - 1);
                     let kernel = newest(written).map(|n| queue.kernel.nth(n));
                     let expected = newest(written).map(|n| model.entry(queue.model, n)).map(|e| (e.token, e.badge));
