@@ -81,8 +81,12 @@ pub(crate) fn fd_slot(fd: Fd) -> CPtr {
     slot(fd)
 }
 
+/// `EBADF` unless `fd` is open. (For an open fd the map of open fds answers without the
+/// table's lock: `poll` asks for every fd of its set. The table, which is made on first
+/// use, answers for the others.)
 fn check(fd: Fd) -> Result<(), Errno> {
-    with_table(|t| t.fds.contains_key(&fd)).then_some(()).ok_or(Errno::EBADF)
+    let open = open_map::contains(fd) || with_table(|t| t.fds.contains_key(&fd));
+    open.then_some(()).ok_or(Errno::EBADF)
 }
 
 impl Table {
@@ -294,6 +298,11 @@ mod open_map {
     use uxrt_protocols::startup::FD_MAP_WORDS;
 
     static MAP: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
+
+    /// Whether `fd` is open (the table sets and clears its bit under its lock).
+    pub fn contains(fd: Fd) -> bool {
+        MAP.get(fd as usize / 64).is_some_and(|word| word.load(Ordering::Relaxed) & (1u64 << (fd % 64)) != 0)
+    }
 
     pub fn set(fd: Fd, open: bool) {
         let Some(word) = MAP.get(fd as usize / 64) else { return };

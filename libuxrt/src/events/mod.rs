@@ -335,16 +335,11 @@ pub fn poll_and_wait(
 ) -> Result<(usize, Option<(Pid, WaitStatus)>), Errno> {
     let deadline = deadline(timeout_us);
     with_state(|state| {
-        let new = fds.iter().filter(|p| p.fd >= 0 && !state.watches.contains_key(&(p.fd as Fd))).count();
-        state.reserve(state.watches.len() + new)?;
-        for pollfd in fds.iter() {
-            if pollfd.fd >= 0 && crate::fs::is_open(pollfd.fd as Fd) {
-                state.watch(pollfd.fd as Fd)?;
-            }
-        }
+        // (The queue, made on first use, also carries the alarm a timeout needs.)
+        state.reserve(state.watches.len())?;
         state.harvest(false)?;
+        let mut count = watch_and_scan(state, fds)?;
         loop {
-            let count = scan(state, fds);
             let child = if children { ended_child(state)? } else { None };
             if count > 0 || child.is_some() {
                 return Ok((count, child));
@@ -352,23 +347,46 @@ pub fn poll_and_wait(
             if !block(state, deadline)? {
                 return Ok((scan(state, fds), None));
             }
+            count = scan(state, fds);
         }
     })
 }
 
-/// Sets each `revents` from the cache. Every open fd of the set was watched before the
-/// first scan, and closing an fd ends its watch: an fd without a watch is not open.
+/// One pass over the set: watches each open fd not watched yet (its server's answer is
+/// its readiness now; the others' is up to date, the queue taken just before) and sets
+/// each `revents`. Closing an fd ends its watch, so a watched fd is open: only the others
+/// are looked up in the fd table.
+fn watch_and_scan(state: &mut State, fds: &mut [PollFd]) -> Result<usize, Errno> {
+    let mut count = 0;
+    for pollfd in fds.iter_mut() {
+        let fd = pollfd.fd as Fd;
+        if pollfd.fd >= 0 && !state.watches.contains_key(&fd) && crate::fs::is_open(fd) {
+            // (Watching makes room in the queue as it goes: at most one larger queue.)
+            state.watch(fd)?;
+        }
+        pollfd.revents = revents(state, pollfd);
+        count += (pollfd.revents != 0) as usize;
+    }
+    Ok(count)
+}
+
+/// Sets each `revents` from the cache (after a wait: every open fd of the set is watched).
 fn scan(state: &State, fds: &mut [PollFd]) -> usize {
     let mut count = 0;
     for pollfd in fds.iter_mut() {
-        pollfd.revents = match state.watches.get(&(pollfd.fd as Fd)) {
-            _ if pollfd.fd < 0 => 0,
-            Some(watch) => poll_bits(watch.ready, pollfd.events),
-            None => POLLNVAL,
-        };
+        pollfd.revents = revents(state, pollfd);
         count += (pollfd.revents != 0) as usize;
     }
     count
+}
+
+/// What `poll` reports for one entry of its set: an fd without a watch is not open.
+fn revents(state: &State, pollfd: &PollFd) -> i16 {
+    match state.watches.get(&(pollfd.fd as Fd)) {
+        _ if pollfd.fd < 0 => 0,
+        Some(watch) => poll_bits(watch.ready, pollfd.events),
+        None => POLLNVAL,
+    }
 }
 
 /// A child that has ended, reaped, if the queue said one may have.
