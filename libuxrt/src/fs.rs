@@ -22,6 +22,8 @@ pub type Fd = u32;
 pub const STDIN: Fd = 0;
 pub const STDOUT: Fd = 1;
 pub const STDERR: Fd = 2;
+/// fds a process may hold: every fd is below this.
+pub const FD_LIMIT: Fd = MAX_FDS as Fd;
 /// Longest path, with its NUL (as Linux's PATH_MAX).
 const PATH_MAX: usize = PATH_BUFFER / 2;
 

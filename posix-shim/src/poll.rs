@@ -26,22 +26,11 @@ pub unsafe extern "C" fn poll(fds: *mut PollFd, count: u64, timeout: c_int) -> c
     ret_int(set.and_then(|set| Ok(events::poll(set, timeout_ms(timeout))? as c_int)))
 }
 
-/// `fd_set`: a bit per fd, as glibc's (FD_SETSIZE 1024).
-const FD_SETSIZE: usize = 1024;
-#[repr(C)]
-pub struct FdSet {
-    bits: [u64; FD_SETSIZE / 64],
-}
-
-impl FdSet {
-    fn has(&self, fd: usize) -> bool {
-        self.bits[fd / 64] & (1 << (fd % 64)) != 0
-    }
-}
-
 /// What each of select's sets asks poll for (the third, exceptional conditions, is
 /// out-of-band data, which no uxrt file has).
 const WANTED: [i16; 3] = [POLLIN, POLLOUT, POLLPRI];
+/// What each set reports back.
+const REPORTED: [i16; 3] = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI];
 
 #[repr(C)]
 pub struct Timeval {
@@ -49,38 +38,51 @@ pub struct Timeval {
     tv_usec: i64,
 }
 
-/// `select`, on one `poll`: the sets become pollfds and back.
+/// `select`, on one `poll`: the sets become pollfds and back. As on Linux, `nfds` may
+/// exceed `FD_SETSIZE` (1024) up to the fd limit: each set is then read and written as
+/// `nfds` bits, in as many words as the caller allocated for them.
 ///
 /// # Safety
-/// Each set is NULL or an `fd_set`; `timeout` is NULL or a `struct timeval`.
+/// Each set is NULL or holds at least `nfds` bits (an `fd_set` when `nfds` ≤ 1024);
+/// `timeout` is NULL or a `struct timeval`.
 #[no_mangle]
 pub unsafe extern "C" fn select(
     nfds: c_int,
-    read: *mut FdSet,
-    write: *mut FdSet,
-    except: *mut FdSet,
+    read: *mut u64,
+    write: *mut u64,
+    except: *mut u64,
     timeout: *mut Timeval,
 ) -> c_int {
-    if !(0..=FD_SETSIZE as c_int).contains(&nfds) {
+    if !(0..=uxrt::fs::FD_LIMIT as c_int).contains(&nfds) {
         return ret_int::<c_int>(Err(Errno::EINVAL));
     }
+    let words = (nfds as usize).div_ceil(64);
+    // SAFETY: as the caller promises, each non-NULL set holds `nfds` bits.
+    let mut sets = [read, write, except].map(|set| unsafe { set.as_mut().map(|s| core::slice::from_raw_parts_mut(s, words)) });
     // SAFETY: as the caller promises.
-    let sets = unsafe { [read.as_mut(), write.as_mut(), except.as_mut()] };
     let timeout = match unsafe { timeout.as_ref() } {
-        // SAFETY: (above) as the caller promises.
         Some(t) if t.tv_sec < 0 || t.tv_usec < 0 => return ret_int::<c_int>(Err(Errno::EINVAL)),
         Some(t) => Some(t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64),
         None => None,
     };
+    // (Bits past `nfds` in the last word are not the caller's to ask about.)
+    let last_mask = match nfds % 64 {
+        0 => u64::MAX,
+        bits => (1u64 << bits) - 1,
+    };
     let mut wanted: Vec<PollFd> = Vec::new();
-    for fd in 0..nfds as usize {
-        let mut events = 0;
-        for (set, bit) in sets.iter().zip(WANTED) {
-            if set.as_ref().is_some_and(|s| s.has(fd)) {
-                events |= bit;
-            }
-        }
-        if events != 0 {
+    for word in 0..words {
+        let mask = if word + 1 == words { last_mask } else { u64::MAX };
+        let asked = sets.iter().flatten().fold(0, |any, set| any | set[word]) & mask;
+        let mut bits = asked;
+        while bits != 0 {
+            let fd = word * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let events = sets
+                .iter()
+                .zip(WANTED)
+                .filter(|(set, _)| set.as_ref().is_some_and(|s| s[fd / 64] & (1 << (fd % 64)) != 0))
+                .fold(0, |events, (_, bit)| events | bit);
             wanted.push(PollFd::new(fd as u32, events));
         }
     }
@@ -90,16 +92,13 @@ pub unsafe extern "C" fn select(
     if wanted.iter().any(|p| p.revents & POLLNVAL != 0) {
         return ret_int::<c_int>(Err(Errno::EBADF));
     }
-    let [read, write, except] = sets;
     let mut count = 0;
-    for (set, bits) in [(read, POLLIN | POLLHUP | POLLERR), (write, POLLOUT | POLLERR), (except, POLLPRI)] {
+    for (set, reported) in sets.iter_mut().zip(REPORTED) {
         let Some(set) = set else { continue };
-        set.bits = [0; FD_SETSIZE / 64];
-        for p in &wanted {
-            if p.revents & bits != 0 {
-                set.bits[p.fd as usize / 64] |= 1 << (p.fd as usize % 64);
-                count += 1;
-            }
+        set.fill(0);
+        for p in wanted.iter().filter(|p| p.revents & reported != 0) {
+            set[p.fd as usize / 64] |= 1 << (p.fd % 64);
+            count += 1;
         }
     }
     count

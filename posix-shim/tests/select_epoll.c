@@ -5,6 +5,9 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <unistd.h>
+#ifndef __uxrt__
+#include <sys/resource.h>
+#endif
 
 #define PIPES 8
 
@@ -42,6 +45,26 @@ int main(void) {
         if (FD_ISSET(r[i], &set))
             printf(" %d", i);
     printf("\n");
+
+    /* fds above FD_SETSIZE: as on Linux, a larger set of nfds bits. */
+#ifndef __uxrt__
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < 2048 && limit.rlim_max >= 2048) {
+        limit.rlim_cur = 2048;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+#endif
+    int quiet = dup2(r[0], 1200), loud = dup2(r[5], 1500);
+    unsigned long big[1501 / 64 + 1];
+    memset(big, 0, sizeof big);
+    big[1200 / 64] |= 1UL << (1200 % 64);
+    big[1500 / 64] |= 1UL << (1500 % 64);
+    n = select(1501, (fd_set *)big, NULL, NULL, &none);
+    printf("select above 1024: dup2 %d %d, %d ready: 1200 %lu 1500 %lu\n", quiet, loud, n,
+           (big[1200 / 64] >> (1200 % 64)) & 1, (big[1500 / 64] >> (1500 % 64)) & 1);
+    close(quiet);
+    close(loud);
 
     int epfd = epoll_create1(0);
     unsigned modes[3] = {EPOLLIN, EPOLLIN | EPOLLET, EPOLLIN | EPOLLONESHOT};
