@@ -108,16 +108,23 @@ impl Inline {
     /// zero padding (so that every accepted message has one encoding).
     fn from_words(words: &[Word]) -> Result<Inline, Errno> {
         let (&length, data) = words.split_first().ok_or(Errno::EINVAL)?;
+        Inline::from_data(length, data)
+    }
+
+    /// `length` bytes in the words `data`, checked as [`Inline::from_words`] says. Only
+    /// the last word can hold padding (the bytes after it are zero already).
+    fn from_data(length: Word, data: &[Word]) -> Result<Inline, Errno> {
         let length = usize::try_from(length).ok().filter(|&l| l <= INLINE_MAX).ok_or(Errno::EINVAL)?;
         if data.len() != length.div_ceil(8) {
+            return Err(Errno::EINVAL);
+        }
+        let used_in_last = length % 8;
+        if used_in_last != 0 && data.last().is_some_and(|&last| last >> (8 * used_in_last) != 0) {
             return Err(Errno::EINVAL);
         }
         let mut inline = Inline { length, bytes: [0; INLINE_MAX] };
         for (i, word) in data.iter().enumerate() {
             inline.bytes[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
-        }
-        if inline.bytes[length..].iter().any(|&b| b != 0) {
-            return Err(Errno::EINVAL);
         }
         Ok(inline)
     }
@@ -136,13 +143,10 @@ impl Inline {
     /// A reply carrying these bytes, and the readiness the read took from the file (in
     /// the length word, as [`transferred`] puts it).
     pub fn reply_clearing(self, cleared: Readiness) -> Reply {
-        let mut message = self.message(0);
         let mut words = [0; MAX_WORDS];
-        let length = message.words().len();
-        words[..length].copy_from_slice(message.words());
+        let used = self.to_words(&mut words);
         words[0] = transferred(self.length, cleared);
-        message = Message::new(0, &words[..length]);
-        Reply(Ok(message))
+        Reply(Ok(Message::new(0, &words[..used])))
     }
 
     /// The bytes of a `Read` reply, and the readiness the file lost.
@@ -150,10 +154,7 @@ impl Inline {
         let message = reply.0?;
         let (&first, rest) = message.words().split_first().ok_or(Errno::EIO)?;
         let (length, cleared) = split_transferred(first)?;
-        let mut words = [0; MAX_WORDS];
-        words[0] = length as Word;
-        words[1..=rest.len()].copy_from_slice(rest);
-        let inline = Inline::from_words(&words[..=rest.len()]).map_err(|_| Errno::EIO)?;
+        let inline = Inline::from_data(length as Word, rest).map_err(|_| Errno::EIO)?;
         Ok((inline, cleared))
     }
 }

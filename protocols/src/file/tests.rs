@@ -120,6 +120,8 @@ fn malformed_requests_are_refused() {
     assert_eq!(FileRequest::decode(label::WRITE, &[1, 0x61, 0]), Err(Errno::EINVAL));
     assert_eq!(FileRequest::decode(label::WRITE, &[9, 0]), Err(Errno::EINVAL));
     assert_eq!(FileRequest::decode(label::WRITE, &[1, 0x6162]), Err(Errno::EINVAL));
+    assert_eq!(FileRequest::decode(label::WRITE, &[7, 1 << 56]), Err(Errno::EINVAL), "padding in the top byte");
+    assert!(FileRequest::decode(label::WRITE, &[8, u64::MAX]).is_ok(), "a full last word has no padding");
     assert_eq!(FileRequest::decode(label::WRITE, &[]), Err(Errno::EINVAL));
     assert_eq!(FileRequest::decode(label::READ, &[INLINE_MAX as u64 + 1]), Err(Errno::EINVAL));
     assert_eq!(FileRequest::decode(label::SEEK, &[0, 3]), Err(Errno::EINVAL));
