@@ -85,32 +85,21 @@ pub fn revoke(slot: CPtr) {
     let _ = sel4::invocations::cnode_revoke(CNODE, slot, DEPTH);
 }
 
+// SaveCaller says when there is no reply capability (kernel patch 0014), which
+// `save_caller` relies on: without it an empty slot would be kept as a caller.
+const _: () = assert!(sel4::config::SAVE_CALLER_REPORTS_EMPTY == 1);
+
 /// Saves the reply capability of the caller being served in a new slot; `EINVAL` when
 /// there is none (a request sent with `seL4_Send`: nobody waits for an answer).
-/// SaveCaller succeeds even then, leaving its slot empty; the move to the slot returned
-/// fails from an empty one (reply capabilities move but cannot be copied).
 pub fn save_caller() -> Result<CPtr, Errno> {
     let saved = alloc()?;
-    let kept = match alloc() {
-        Ok(kept) => kept,
-        Err(errno) => {
-            free_empty(saved);
-            return Err(errno);
-        }
-    };
-    let result = match sel4::invocations::cnode_save_caller(CNODE, saved, DEPTH) {
-        Ok(()) => move_to(saved, kept).map_err(|_| Errno::EINVAL),
-        Err(_) => Err(Errno::EIO),
-    };
+    let result = sel4::invocations::cnode_save_caller(CNODE, saved, DEPTH);
+    if result.is_err() {
+        free_empty(saved); // (nothing was saved)
+    }
     match result {
-        Ok(()) => {
-            free_empty(saved); // (moved from)
-            Ok(kept)
-        }
-        Err(errno) => {
-            free(saved);
-            free_empty(kept); // (never filled)
-            Err(errno)
-        }
+        Ok(()) => Ok(saved),
+        Err(sel4::Error::FailedLookup) => Err(Errno::EINVAL),
+        Err(_) => Err(Errno::EIO),
     }
 }

@@ -430,33 +430,18 @@ fn reply_with_cap(reply: Reply, cap: CPtr) {
 
 /// Saves the caller of the request being handled (to answer it later), in a new slot.
 /// `EINVAL` for a request sent without a reply capability (`seL4_Send`, not
-/// `seL4_Call`): there is nobody to answer later, and nothing is kept for it.
-/// (SaveCaller succeeds with nothing to save, leaving its slot empty: the move to the
-/// slot kept fails from an empty one. Reply capabilities move but cannot be copied.)
+/// `seL4_Call`): there is nobody to answer later, and nothing is kept for it (SaveCaller
+/// says so: kernel patch 0014, which libuxrt's `save_caller` requires too).
 pub fn save_caller(resources: &mut Resources) -> Result<CPtr, Errno> {
     let saved = resources.alloc_slot().map_err(space::errno)?;
-    let kept = match resources.alloc_slot() {
-        Ok(kept) => kept,
-        Err(error) => {
-            resources.free_empty_slot(saved);
-            return Err(space::errno(error));
-        }
-    };
-    let cnode = crate::caps::CNODE;
-    let result = match sel4::invocations::cnode_save_caller(cnode, saved, 64) {
-        Ok(()) => sel4::invocations::cnode_move(cnode, kept, 64, cnode, saved, 64).map_err(|_| Errno::EINVAL),
-        Err(_) => Err(Errno::EIO),
-    };
+    let result = sel4::invocations::cnode_save_caller(crate::caps::CNODE, saved, 64);
+    if result.is_err() {
+        resources.free_empty_slot(saved); // (nothing was saved)
+    }
     match result {
-        Ok(()) => {
-            resources.free_empty_slot(saved); // (moved from)
-            Ok(kept)
-        }
-        Err(errno) => {
-            resources.free_slot(saved);
-            resources.free_empty_slot(kept); // (never filled)
-            Err(errno)
-        }
+        Ok(()) => Ok(saved),
+        Err(sel4::Error::FailedLookup) => Err(Errno::EINVAL),
+        Err(_) => Err(Errno::EIO),
     }
 }
 
