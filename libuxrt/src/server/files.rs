@@ -157,6 +157,11 @@ impl<T> OpenFiles<T> {
         self.description(badge).map(|d| &d.file)
     }
 
+    /// How many handles (holders) share the open file `badge` is a handle of.
+    pub fn holders(&self, badge: Word) -> Option<u32> {
+        self.description(badge).map(|d| d.handles)
+    }
+
     pub fn get_mut(&mut self, badge: Word) -> Option<&mut T> {
         self.description_mut(badge).map(|d| &mut d.file)
     }

@@ -96,7 +96,7 @@ impl Pipes {
             Some(reply) => reply.into(),
             None => match Deferred::save() {
                 Ok(caller) => {
-                    let waiter = Waiter { caller, transfer };
+                    let waiter = Waiter { caller, transfer, badge };
                     if write {
                         pipe.writers_waiting.push_back(waiter)
                     } else {

@@ -24,6 +24,8 @@ pub type Buffered = Rc<Cell<usize>>;
 pub struct Waiter {
     pub caller: Deferred,
     pub transfer: Transfer,
+    /// The handle it came through.
+    pub badge: Word,
 }
 
 pub struct Pipe {
@@ -245,8 +247,8 @@ impl Pipe {
     /// Answers the waiting callers the pipe can serve now, in order.
     pub fn wake(&mut self, files: &mut OpenFiles<End>) {
         loop {
-            let read = self.serve(files, |p| &mut p.readers_waiting, Pipe::try_read);
-            let wrote = self.serve(files, |p| &mut p.writers_waiting, Pipe::try_write);
+            let read = self.serve(files, |p| &mut p.readers_waiting, Pipe::try_read, true);
+            let wrote = self.serve(files, |p| &mut p.writers_waiting, Pipe::try_write, false);
             if !read && !wrote {
                 return;
             }
@@ -259,12 +261,21 @@ impl Pipe {
         files: &mut OpenFiles<End>,
         queue: fn(&mut Pipe) -> &mut VecDeque<Waiter>,
         attempt: fn(&mut Pipe, &mut OpenFiles<End>, Transfer) -> Option<Reply>,
+        reading: bool,
     ) -> bool {
         let mut waiting = core::mem::take(queue(self));
         let mut moved = false;
         while let Some(waiter) = waiting.front_mut() {
-            // A caller that ended while it waited must not take bytes (or room) with it.
-            if !waiter.caller.still_waiting() {
+            // A caller that ended while it waited must not take bytes (or room) with it:
+            // its reply capability is gone then, which a move of it shows. An inline read
+            // by the only holder of the only read end needs no such probe: had that
+            // holder ended, nobody else could read those bytes anyway (and they travel
+            // in the reply, not in memory of the holder's).
+            let sole_reader = reading
+                && self.readers == 1
+                && matches!(waiter.transfer, Transfer::Inline { .. })
+                && files.holders(waiter.badge) == Some(1);
+            if !sole_reader && !waiter.caller.still_waiting() {
                 waiting.pop_front().map(|w| w.caller.forget());
                 continue;
             }
