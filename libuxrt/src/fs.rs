@@ -98,6 +98,7 @@ impl Table {
             self.free.extend(self.limit..fd);
             self.limit = fd + 1;
         }
+        open_map::set_nonblocking(fd, descriptor.nonblocking);
         self.fds.insert(fd, descriptor);
         open_map::set(fd, true);
     }
@@ -294,26 +295,49 @@ pub fn close_all() {
 
 mod open_map {
     //! The map of open fds the root server reads if this process dies without closing
-    //! them (`startup::FD_MAP_IN_USER_DATA`); its address is in the IPC buffer.
+    //! them (`startup::FD_MAP_IN_USER_DATA`); its address is in the IPC buffer. And a
+    //! map of their `O_NONBLOCK` flags: both are read without the fd table's lock.
     use super::Fd;
     use core::sync::atomic::{AtomicU64, Ordering};
     use uxrt_protocols::startup::FD_MAP_WORDS;
 
     static MAP: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
 
+    /// Each open fd's `O_NONBLOCK`, mirrored from its descriptor (under the table's lock)
+    /// so that every read and write can look without taking the lock.
+    static NONBLOCKING: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
+
+    fn bit(map: &[AtomicU64; FD_MAP_WORDS], fd: Fd) -> bool {
+        map.get(fd as usize / 64).is_some_and(|word| word.load(Ordering::Relaxed) & (1u64 << (fd % 64)) != 0)
+    }
+
+    fn set_bit(map: &[AtomicU64; FD_MAP_WORDS], fd: Fd, on: bool) {
+        let Some(word) = map.get(fd as usize / 64) else { return };
+        let bit = 1u64 << (fd % 64);
+        if on {
+            word.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            word.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+
     /// Whether `fd` is open (the table sets and clears its bit under its lock).
     pub fn contains(fd: Fd) -> bool {
-        MAP.get(fd as usize / 64).is_some_and(|word| word.load(Ordering::Relaxed) & (1u64 << (fd % 64)) != 0)
+        bit(&MAP, fd)
+    }
+
+    pub fn is_nonblocking(fd: Fd) -> bool {
+        bit(&NONBLOCKING, fd)
+    }
+
+    pub fn set_nonblocking(fd: Fd, nonblocking: bool) {
+        set_bit(&NONBLOCKING, fd, nonblocking);
     }
 
     pub fn set(fd: Fd, open: bool) {
-        let Some(word) = MAP.get(fd as usize / 64) else { return };
-        let bit = 1u64 << (fd % 64);
+        set_bit(&MAP, fd, open);
         if open {
-            word.fetch_or(bit, Ordering::Relaxed);
             sel4::ipc_buffer::set_user_data(MAP.as_ptr() as sel4::Word);
-        } else {
-            word.fetch_and(!bit, Ordering::Relaxed);
         }
     }
 }
@@ -381,13 +405,20 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
 }
 
 fn is_nonblocking(fd: Fd) -> Result<bool, Errno> {
-    with_table(|t| t.fds.get(&fd).map(|d| d.nonblocking)).ok_or(Errno::EBADF)
+    check(fd)?;
+    Ok(open_map::is_nonblocking(fd))
 }
 
 /// Sets or clears `O_NONBLOCK` on `fd` (as `fcntl(F_SETFL)`; it is per fd here, not per
 /// open file).
 pub fn set_nonblocking(fd: Fd, nonblocking: bool) -> Result<(), Errno> {
-    with_table(|t| t.fds.get_mut(&fd).map(|d| d.nonblocking = nonblocking)).ok_or(Errno::EBADF)
+    with_table(|t| {
+        let descriptor = t.fds.get_mut(&fd)?;
+        descriptor.nonblocking = nonblocking;
+        open_map::set_nonblocking(fd, nonblocking);
+        Some(())
+    })
+    .ok_or(Errno::EBADF)
 }
 
 /// `fd`'s status flags, as `fcntl(F_GETFL)` (only `O_NONBLOCK` is tracked).
