@@ -63,24 +63,25 @@ impl PollFd {
     }
 }
 
+/// Each readiness as `poll` bits (one load per fd in a scan of thousands).
+const POLL_BITS: [i16; 256] = {
+    let mut table = [0; 256];
+    let mut ready = 0;
+    while ready < 256 {
+        let r = Readiness(ready as u8);
+        table[ready] = if r.contains(Readiness::READABLE) { POLLIN } else { 0 }
+            | if r.contains(Readiness::WRITABLE) { POLLOUT } else { 0 }
+            | if r.contains(Readiness::HANGUP) { POLLHUP } else { 0 }
+            | if r.contains(Readiness::ERROR) { POLLERR } else { 0 };
+        ready += 1;
+    }
+    table
+};
+
 /// What readiness means to `poll`: the requested events that hold, plus hang-up and
 /// error, which are always reported.
 pub fn poll_bits(ready: Readiness, events: i16) -> i16 {
-    let mut bits = 0;
-    if ready.contains(Readiness::READABLE) {
-        bits |= POLLIN;
-    }
-    if ready.contains(Readiness::WRITABLE) {
-        bits |= POLLOUT;
-    }
-    bits &= events;
-    if ready.contains(Readiness::HANGUP) {
-        bits |= POLLHUP;
-    }
-    if ready.contains(Readiness::ERROR) {
-        bits |= POLLERR;
-    }
-    bits
+    POLL_BITS[ready.0 as usize] & (events | POLLHUP | POLLERR)
 }
 
 /// A watched fd.
@@ -358,14 +359,32 @@ pub fn poll_and_wait(
 /// are looked up in the fd table.
 fn watch_and_scan(state: &mut State, fds: &mut [PollFd]) -> Result<usize, Errno> {
     let mut count = 0;
-    for pollfd in fds.iter_mut() {
-        let fd = pollfd.fd as Fd;
-        if pollfd.fd >= 0 && !state.watches.contains_key(&fd) && crate::fs::is_open(fd) {
+    let mut rest = fds;
+    while !rest.is_empty() {
+        // The fds already watched (all of them, from the second call on), in a tight loop
+        // over a shared borrow of the watches...
+        let watches = &state.watches;
+        let scanned = rest
+            .iter_mut()
+            .map_while(|pollfd| {
+                pollfd.revents = match watches.get(&(pollfd.fd as Fd)) {
+                    _ if pollfd.fd < 0 => 0,
+                    Some(watch) => poll_bits(watch.ready, pollfd.events),
+                    None => return None,
+                };
+                count += (pollfd.revents != 0) as usize;
+                Some(())
+            })
+            .count();
+        // ...then one that is not: watched now if it is open.
+        let Some((pollfd, after)) = rest[scanned..].split_first_mut() else { break };
+        if crate::fs::is_open(pollfd.fd as Fd) {
             // (Watching makes room in the queue as it goes: at most one larger queue.)
-            state.watch(fd)?;
+            state.watch(pollfd.fd as Fd)?;
         }
         pollfd.revents = revents(state, pollfd);
         count += (pollfd.revents != 0) as usize;
+        rest = after;
     }
     Ok(count)
 }
