@@ -86,6 +86,7 @@ pub(crate) fn fd_slot(fd: Fd) -> CPtr {
 /// `EBADF` unless `fd` is open. (For an open fd the map of open fds answers without the
 /// table's lock: `poll` asks for every fd of its set. The table, which is made on first
 /// use, answers for the others.)
+#[inline]
 fn check(fd: Fd) -> Result<(), Errno> {
     let open = open_map::contains(fd) || with_table(|t| t.fds.contains_key(&fd));
     open.then_some(()).ok_or(Errno::EBADF)
@@ -404,6 +405,7 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     })
 }
 
+#[inline]
 fn is_nonblocking(fd: Fd) -> Result<bool, Errno> {
     check(fd)?;
     Ok(open_map::is_nonblocking(fd))

@@ -245,7 +245,15 @@ impl Pipe {
     }
 
     /// Answers the waiting callers the pipe can serve now, in order.
+    #[inline(always)]
     pub fn wake(&mut self, files: &mut OpenFiles<End>) {
+        // (Nearly every transfer finds nobody waiting: no call for that.)
+        if !self.readers_waiting.is_empty() || !self.writers_waiting.is_empty() {
+            self.wake_waiting(files);
+        }
+    }
+
+    fn wake_waiting(&mut self, files: &mut OpenFiles<End>) {
         loop {
             let read = self.serve(files, |p| &mut p.readers_waiting, Pipe::try_read, true);
             let wrote = self.serve(files, |p| &mut p.writers_waiting, Pipe::try_write, false);
