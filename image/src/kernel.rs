@@ -156,6 +156,28 @@ fn kernel_version(source: &Path) -> String {
     std::fs::read_to_string(source.join("VERSION")).map(|v| v.trim().to_string()).unwrap_or_else(|_| "?".into())
 }
 
+/// Whether the built kernel's stack (`kernel_stack_alloc`) is aligned to its size, as
+/// x86_64 `restore_user_context` assumes when it finds the stack's top by rounding (kernel
+/// patch 0015; unaligned, interrupts taken while leaving the kernel overwrote the IDT).
+/// `kernel32` is the image `build` returned; its unconverted ELF sits beside it.
+pub fn stack_alignment_problem(kernel32: &Path) -> Result<Option<String>> {
+    let elf = kernel32.with_file_name("build").join("kernel.elf");
+    let data = std::fs::read(&elf)?;
+    let file = elf::ElfBytes::<elf::endian::AnyEndian>::minimal_parse(&data)
+        .map_err(|e| crate::Error(format!("{}: {e}", elf.display())))?;
+    let Ok(Some((symbols, names))) = file.symbol_table() else { bail!("{}: no symbol table", elf.display()) };
+    let stack = symbols.iter().find(|s| names.get(s.st_name as usize).is_ok_and(|n| n == "kernel_stack_alloc"));
+    let Some(stack) = stack else { bail!("{}: no kernel_stack_alloc", elf.display()) };
+    let config = [paths::kernel_patches().join("config").join("common.conf")];
+    let bits = read_config(&config)?
+        .into_iter()
+        .find(|(name, _)| name == "CONFIG_KERNEL_STACK_BITS")
+        .and_then(|(_, value)| value.parse::<u32>().ok())
+        .ok_or_else(|| crate::Error("common.conf has no CONFIG_KERNEL_STACK_BITS".into()))?;
+    Ok((stack.st_value % (1u64 << bits) != 0)
+        .then(|| format!("kernel_stack_alloc at {:#x} is not aligned to 2^{bits}", stack.st_value)))
+}
+
 /// `kernel-patches/*.patch`, in name order.
 fn patch_series() -> Result<Vec<PathBuf>> {
     let mut patches: Vec<PathBuf> = std::fs::read_dir(paths::kernel_patches())?

@@ -102,6 +102,11 @@ pub fn run_all(host: bool) -> Result {
         problems.push(format!("the benchmark kernel's image did not boot cleanly: {:?}", outcome.end));
     }
     tally.check("the benchmark-configuration kernel boots the root server", problems);
+    let mut problems = vec![];
+    for image in [&plain, &bench] {
+        problems.extend(kernel::stack_alignment_problem(&image.kernel)?);
+    }
+    tally.check("the kernel stack is aligned to its size (patch 0015)", problems);
 
     println!("\nxtask test: {} passed, {} failed", tally.passed, tally.failed.len());
     if !tally.failed.is_empty() {
