@@ -32,7 +32,8 @@ struct Descriptor {
     /// The buffer shared with the file's server, once a bulk transfer needed it.
     buffer: Option<&'static mut [u8]>,
     close_on_exec: bool,
-    /// `O_NONBLOCK`: a transfer that would wait fails with `EAGAIN` instead.
+    /// `O_NONBLOCK` as opened (a transfer that would wait fails with `EAGAIN` instead);
+    /// from `insert` on the open-fd map holds it, which `fcntl` changes.
     nonblocking: bool,
 }
 
@@ -414,13 +415,8 @@ fn is_nonblocking(fd: Fd) -> Result<bool, Errno> {
 /// Sets or clears `O_NONBLOCK` on `fd` (as `fcntl(F_SETFL)`; it is per fd here, not per
 /// open file).
 pub fn set_nonblocking(fd: Fd, nonblocking: bool) -> Result<(), Errno> {
-    with_table(|t| {
-        let descriptor = t.fds.get_mut(&fd)?;
-        descriptor.nonblocking = nonblocking;
-        open_map::set_nonblocking(fd, nonblocking);
-        Some(())
-    })
-    .ok_or(Errno::EBADF)
+    // (Under the table's lock, as `insert` and `remove` change the maps.)
+    with_table(|t| t.fds.contains_key(&fd).then(|| open_map::set_nonblocking(fd, nonblocking))).ok_or(Errno::EBADF)
 }
 
 /// `fd`'s status flags, as `fcntl(F_GETFL)` (only `O_NONBLOCK` is tracked).
