@@ -119,6 +119,7 @@ fn lowest_free(table: &Table, from: Fd) -> Result<Fd, Errno> {
     if fd as Word >= MAX_FDS {
         return Err(Errno::EMFILE);
     }
+    caps::ensure(slot(fd), 1)?;
     Ok(fd)
 }
 
@@ -493,6 +494,7 @@ pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
     if old == new {
         return Ok(new);
     }
+    caps::ensure(slot(new), 1)?;
     if check(new).is_ok() {
         close(new)?;
     }

@@ -85,6 +85,11 @@ pub enum Request {
     /// caller's empty slots `slot..slot + count` (to attach to its queue and hand to file
     /// servers). Reply: `[]`; `EEXIST` if a slot is taken. Charged to the caller.
     NewNotifications { slot: Word, count: Word },
+    /// Room in the caller's CSpace for slots `first..first + count`: the leaf CNodes that
+    /// hold them are made where missing (a process starts with the first only; see
+    /// [`crate::startup::LEAF_BITS`]). Reply: `[]`; `ENOMEM` past its quota, `EINVAL`
+    /// past the CSpace's end. Charged to the caller.
+    ExtendCSpace { first: Word, count: Word },
     /// Run a command of the root server's monitor (`info`, `test NAME`, `bench`, ...; see
     /// `root-server/src/monitor.rs`), the text at `command`. It prints on the system
     /// console itself; the caller waits until the command ends. Reply: `[status]`, or
@@ -222,6 +227,7 @@ mod label {
     pub const TAKE_ORPHANED_FILE: u64 = 19;
     pub const ACCEPT_SHARE: u64 = 20;
     pub const SESSION_OF: u64 = 21;
+    pub const EXTEND_CSPACE: u64 = 22;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -270,6 +276,7 @@ impl Request {
             Request::TakeOrphanedFile => Message::new(TAKE_ORPHANED_FILE, &[]),
             Request::AcceptShare => Message::new(ACCEPT_SHARE, &[]),
             Request::SessionOf { pid } => Message::new(SESSION_OF, &[pid as Word]),
+            Request::ExtendCSpace { first, count } => Message::new(EXTEND_CSPACE, &[first, count]),
         }
     }
 
@@ -347,6 +354,10 @@ impl Request {
                     return Err(Errno::EINVAL);
                 }
                 Request::NewNotifications { slot, count }
+            }
+            EXTEND_CSPACE => {
+                let [first, count] = exact(words)?;
+                Request::ExtendCSpace { first, count }
             }
             MONITOR => {
                 let [address, length] = exact(words)?;
@@ -430,6 +441,7 @@ mod tests {
             Just(Request::TakeOrphanedFile),
             Just(Request::AcceptShare),
             pid().prop_map(|pid| Request::SessionOf { pid }),
+            (any::<u64>(), any::<u64>()).prop_map(|(first, count)| Request::ExtendCSpace { first, count }),
         ]
     }
 

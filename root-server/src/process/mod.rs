@@ -3,6 +3,7 @@
 //! whose faults come to the root server. When a process ends, for any reason, all of it
 //! is returned; its parent learns how it ended through `wait`.
 
+mod cspace;
 mod fault;
 pub mod layout;
 mod orphans;
@@ -22,6 +23,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::{CPtr, MessageInfo, Word};
 pub use space::errno as space_errno;
+use cspace::CSpace;
 use space::AddressSpace;
 use uxrt_protocols::process::WaitTarget;
 use uxrt_protocols::{Errno, Message, Pid, Reply, WaitStatus};
@@ -57,7 +59,7 @@ pub struct Process {
     pub session: Pid,
     pub name: String,
     space: AddressSpace,
-    cnode: Option<Object>,
+    cspace: Option<CSpace>,
     tcb: Option<Object>,
     heap_start: Word,
     /// The current end of the heap (page-aligned).
@@ -111,21 +113,21 @@ impl Process {
         uxrt_protocols::process::ProcessInfo::new(self.pid, self.parent, self.memory(), &self.name)
     }
 
-    /// Memory held, in bytes (frames, paging structures, CNode, TCB, queue,
-    /// notifications).
+    /// Memory held, in bytes: everything the kernel keeps for it (frames, paging
+    /// structures, CNodes, TCB, queue, notifications).
     pub fn memory(&self) -> u64 {
-        let objects: u64 = [&self.cnode, &self.tcb].iter().filter_map(|o| o.as_ref()).map(Object::bytes).sum();
-        self.space.used() + objects + self.external_memory()
+        self.space.used() + self.tcb.as_ref().map_or(0, Object::bytes) + self.external_memory()
     }
 
-    /// Memory it holds outside its address space and thread: its queue and notifications
-    /// (what `space.has_room` must also fit).
+    /// Memory it holds outside its address space and thread: its CNodes, queue and
+    /// notifications (what `space.has_room` must also fit).
     fn external_memory(&self) -> u64 {
         #[cfg(notification_queues)]
         let queue = self.queue.as_ref().map_or(0, queue::Queue::memory);
         #[cfg(not(notification_queues))]
         let queue = 0;
-        queue + self.notifications.iter().map(Object::bytes).sum::<u64>()
+        let cspace = self.cspace.as_ref().map_or(0, CSpace::bytes);
+        cspace + queue + self.notifications.iter().map(Object::bytes).sum::<u64>()
     }
 
     /// Slots of the root server's CSpace it holds.
@@ -134,8 +136,13 @@ impl Process {
         let queue = if self.queue.is_some() { 2 } else { 0 };
         #[cfg(not(notification_queues))]
         let queue = 0;
-        let objects = [&self.cnode, &self.tcb].iter().filter(|o| o.is_some()).count();
+        let objects = self.cspace.as_ref().map_or(0, CSpace::slots) + self.tcb.is_some() as usize;
         self.space.slots() + objects + self.pending_wait.is_some() as usize + queue + self.notifications.len()
+    }
+
+    /// The root CNode of its CSpace.
+    pub(crate) fn cspace_cap(&self) -> Result<CPtr, Errno> {
+        self.cspace.as_ref().map(CSpace::cap).ok_or(Errno::ESRCH)
     }
 
     /// Returns everything: the thread first, so that it stops before its memory goes.
@@ -152,8 +159,8 @@ impl Process {
         if let Some(wait) = self.pending_wait {
             resources.free_slot(wait.reply);
         }
-        if let Some(cnode) = self.cnode {
-            resources.free_object(cnode);
+        if let Some(cspace) = self.cspace {
+            cspace.destroy(resources);
         }
         self.space.destroy(resources);
     }
@@ -297,6 +304,22 @@ impl Processes {
             Some(total) if total <= spawn::SESSION_MEMORY => Ok(()),
             _ => Err(Errno::ENOMEM),
         }
+    }
+
+    /// Makes room in `pid`'s CSpace for slots `first..first + count` (`ExtendCSpace`),
+    /// charged to it and its session.
+    pub fn extend_cspace(&mut self, resources: &mut Resources, pid: Pid, first: Word, count: Word) -> Result<(), Errno> {
+        let process = self.get(pid).ok_or(Errno::ESRCH)?;
+        let bytes = process.cspace.as_ref().ok_or(Errno::ESRCH)?.missing(first, count)? as u64 * cspace::leaf_bytes();
+        if bytes == 0 {
+            return Ok(());
+        }
+        self.session_room(resources, pid, bytes)?;
+        let process = self.table.get_mut(&pid).ok_or(Errno::ESRCH)?;
+        if !process.space.has_room(process.external_memory() + bytes) {
+            return Err(Errno::ENOMEM);
+        }
+        process.cspace.as_mut().ok_or(Errno::ESRCH)?.extend(resources, first, count)
     }
 
     /// What the processes of `session` hold now (one pass over the table).

@@ -11,7 +11,7 @@ use crate::vspace::VSpace;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use sel4::{CPtr, MessageInfo, Word};
-use uxrt_protocols::startup::{CNODE_BITS, FD_MAP_WORDS, FIRST_FD, MAX_FDS};
+use uxrt_protocols::startup::{CSPACE_BITS, FD_MAP_WORDS, FIRST_FD, MAX_FDS};
 use uxrt_protocols::{Errno, Pid, Reply};
 
 #[derive(Default)]
@@ -27,12 +27,12 @@ pub struct Orphans {
 impl Orphans {
     /// Takes the open files `process` left (before its CNode goes).
     pub fn collect(&mut self, resources: &mut Resources, vspace: &mut VSpace, process: &Process) {
-        let (Some(cnode), Some(_)) = (process.cnode, self.reaper.filter(|&r| r != process.pid)) else { return };
+        let (Ok(cnode), Some(_)) = (process.cspace_cap(), self.reaper.filter(|&r| r != process.pid)) else { return };
         let mut slot = None;
         for fd in open_fds(resources, vspace, process) {
             let Some(to) = slot.or_else(|| resources.alloc_slot().ok()) else { return };
             let moved =
-                sel4::invocations::cnode_move(caps::CNODE, to, 64, cnode.cap, FIRST_FD + fd, CNODE_BITS as u8).is_ok();
+                sel4::invocations::cnode_move(caps::CNODE, to, 64, cnode, FIRST_FD + fd, CSPACE_BITS).is_ok();
             if moved {
                 self.files.push_back(to);
                 slot = None;

@@ -170,13 +170,13 @@ impl Processes {
         first: Word,
         count: Word,
     ) -> Result<(), Errno> {
-        use uxrt_protocols::startup::{CNODE_BITS, FIRST_FREE_SLOT};
+        use uxrt_protocols::startup::{CSPACE_BITS, FIRST_FREE_SLOT};
         let end = first.checked_add(count).ok_or(Errno::EINVAL)?;
-        if count == 0 || count > MAX_NOTIFICATIONS || first < FIRST_FREE_SLOT || end > 1 << CNODE_BITS {
+        if count == 0 || count > MAX_NOTIFICATIONS || first < FIRST_FREE_SLOT || end > 1 << CSPACE_BITS {
             return Err(Errno::EINVAL);
         }
         let process = self.table.get_mut(&pid).ok_or(Errno::ESRCH)?;
-        let cnode = process.cnode.ok_or(Errno::ESRCH)?.cap;
+        let cnode = process.cspace_cap()?;
         let bits = consts::NOTIFICATION_BITS as u8 + (count as u64).next_power_of_two().trailing_zeros() as u8;
         if !process.space.has_room(process.external_memory() + (1 << bits)) {
             return Err(Errno::ENOMEM);

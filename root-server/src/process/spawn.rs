@@ -3,6 +3,7 @@
 
 use super::layout::{self, PAGE};
 use super::space::{errno, AddressSpace};
+use super::cspace::CSpace;
 use super::{badge, Process, Processes};
 use crate::resources::{ResourceError, Resources};
 use crate::vspace::VSpace;
@@ -13,7 +14,7 @@ use sel4::invocations::{cnode_copy, cnode_mint, tcb_configure, tcb_write_registe
 use sel4::{CPtr, CapData, CapRights, ObjectType, PrioProps, UserContext, Word};
 use uxrt_loader::Program;
 use uxrt_protocols::args::StringList;
-use uxrt_protocols::startup::{self, aux, CNODE_BITS};
+use uxrt_protocols::startup::{self, aux, CSPACE_BITS};
 use uxrt_protocols::{Errno, Pid};
 
 /// Memory a process may hold (frames, paging structures, its CNode and TCB).
@@ -46,7 +47,7 @@ const SERVER_PRIORITY: Word = 150;
 /// Interrupts enabled, reserved bit 1 set.
 const RFLAGS: Word = 0x202;
 /// Guard that makes a capability address of a process a whole word.
-const GUARD: CapData = CapData::guard(0, 64 - CNODE_BITS as Word);
+const GUARD: CapData = CapData::guard(0, 64 - CSPACE_BITS as Word);
 
 /// What to start: checked by the caller (the path is UTF-8 and not too long).
 pub struct Spawn<'a> {
@@ -113,7 +114,7 @@ impl Processes {
             session: session.unwrap_or(pid),
             name: String::from(name),
             space: AddressSpace::new(resources, quota)?,
-            cnode: None,
+            cspace: None,
             tcb: None,
             heap_start: program.end,
             heap_end: program.end,
@@ -129,7 +130,7 @@ impl Processes {
             share_token: None,
             inherited_fds: inherited,
         };
-        let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cnode).map(|c| c.cap);
+        let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cspace_cap().ok());
         let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };
         match build(&mut process, resources, vspace, &program, &request, &aux, endpoints) {
             Ok(()) => {
@@ -251,30 +252,29 @@ fn write_stack(
     Ok((record, length))
 }
 
-/// One CNode: itself (guarded), the badged endpoints to the process interface and to the
-/// VFS, the fault endpoint the kernel uses, the open files its parent passes, and for a
-/// server its own endpoint and those it calls. Nothing else.
+/// Its CSpace's first leaf: the root CNode (guarded), the badged endpoints to the
+/// process interface and to the VFS, the fault endpoint the kernel uses, the open files
+/// its parent passes, and for a server its own endpoint and those it calls. Nothing else.
 fn make_cspace(
     process: &mut Process,
     resources: &mut Resources,
     request: &Spawn,
     endpoints: Endpoints,
 ) -> Result<(), Errno> {
-    let cnode = resources.alloc_object(ObjectType::CapTableObject, CNODE_BITS).map_err(errno)?;
-    process.cnode = Some(cnode);
+    let cnode = process.cspace.insert(CSpace::new(resources)?).cap();
     let pid = process.pid as Word;
     let mint = |slot: Word, source: CPtr, data: CapData| {
-        cnode_mint(cnode.cap, slot, CNODE_BITS, caps::CNODE, source, 64, CapRights::ALL, data)
+        cnode_mint(cnode, slot, CSPACE_BITS, caps::CNODE, source, 64, CapRights::ALL, data)
             .map_err(|e| errno(ResourceError::Kernel(e)))
     };
     // Badged endpoints and device caps are copied as they are (minting them again with
     // no badge would make them invalid).
     let copy = |slot: Word, source: CPtr| {
-        cnode_copy(cnode.cap, slot, CNODE_BITS, caps::CNODE, source, 64, CapRights::ALL)
+        cnode_copy(cnode, slot, CSPACE_BITS, caps::CNODE, source, 64, CapRights::ALL)
             .map_err(|e| errno(ResourceError::Kernel(e)))
     };
     let badge = |value: Word| CapData::badge(value).ok_or(Errno::EINVAL);
-    mint(startup::CNODE, cnode.cap, GUARD)?;
+    mint(startup::CNODE, cnode, GUARD)?;
     mint(startup::PROCESS_SERVER, endpoints.process, badge(pid)?)?;
     mint(startup::FAULT_HANDLER, endpoints.process, badge(pid | badge::FAULT)?)?;
     if let Some(vfs) = endpoints.vfs {
@@ -291,7 +291,7 @@ fn make_cspace(
             copy(startup::FIRST_FD + fd, console)?;
         }
     }
-    inherit_fds(cnode.cap, endpoints.parent_cnode, request.fds)
+    inherit_fds(cnode, endpoints.parent_cnode, request.fds)
 }
 
 /// Copies the open files the child gets from the parent's slots (the handles it made
@@ -306,8 +306,8 @@ fn inherit_fds(child: CPtr, parent: Option<CPtr>, fds: &[(u32, u32)]) -> Result<
             .filter(|&fd| fd < startup::MAX_FDS)
             .map(|fd| startup::FIRST_FD + fd)
             .ok_or(Errno::EBADF)?;
-        let parent_slot = Some(parent_slot as Word).filter(|&s| s < 1 << CNODE_BITS).ok_or(Errno::EBADF)?;
-        cnode_copy(child, child_slot, CNODE_BITS, parent, parent_slot, CNODE_BITS, CapRights::ALL)
+        let parent_slot = Some(parent_slot as Word).filter(|&s| s < 1 << CSPACE_BITS).ok_or(Errno::EBADF)?;
+        cnode_copy(child, child_slot, CSPACE_BITS, parent, parent_slot, CSPACE_BITS, CapRights::ALL)
             .map_err(|_| Errno::EBADF)?;
     }
     Ok(())
@@ -323,7 +323,7 @@ fn start_thread(
 ) -> Result<(), Errno> {
     let tcb = resources.alloc_object(ObjectType::TCBObject, 0).map_err(errno)?;
     process.tcb = Some(tcb);
-    let cnode = process.cnode.ok_or(Errno::EIO)?.cap;
+    let cnode = process.cspace_cap().map_err(|_| Errno::EIO)?;
     let ipc_frame = process.space.frame_at(layout::IPC_BUFFER).ok_or(Errno::EIO)?;
     let kernel = |e| errno(ResourceError::Kernel(e));
     tcb_configure(
