@@ -189,5 +189,7 @@ fn info(env: &Env) {
     println!();
     println!("slots: {} free of {}", r.slots.free_count(), r.slots.capacity());
     println!("paging structures made: {}", env.vspace.paging.tables.len());
+    let (frames, bytes) = env.processes.texts.usage();
+    println!("programs' shared text: {frames} large frames, {} KiB", bytes >> 10);
     println!("heap: {} KiB used", crate::heap::used() >> 10);
 }

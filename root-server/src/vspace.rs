@@ -25,6 +25,9 @@ pub const LARGE_PAGE_SIZE: Word = 1 << consts::LARGE_PAGE_BITS;
 pub struct Paging {
     root: CPtr,
     pub tables: Vec<Object>,
+    /// The structures known to be there, as (level's address bits, vaddr >> them): those
+    /// in `tables` and those the kernel made (the root server's own, at boot).
+    present: Vec<(u8, Word)>,
 }
 
 pub struct VSpace {
@@ -37,15 +40,19 @@ pub struct VSpace {
     pub paging: Paging,
     /// Where `with_frame` maps a frame for a moment (in the scratch window).
     scratch_page: Option<Word>,
+    /// Where `with_large_frame` does, once it has been needed.
+    scratch_large: Option<Word>,
 }
 
-type Level = (ObjectType, fn(CPtr, CPtr, Word, Word) -> Result<(), Error>);
+/// A kind of paging structure: its object, how it is mapped, and the address bits one
+/// covers.
+type Level = (ObjectType, fn(CPtr, CPtr, Word, Word) -> Result<(), Error>, u8);
 
 /// Paging structures from the lowest level up.
 const LEVELS: [Level; 3] = [
-    (ObjectType::X86_PageTableObject, x86_page_table_map),
-    (ObjectType::X86_PageDirectoryObject, x86_page_directory_map),
-    (ObjectType::X86_PDPTObject, x86_pdpt_map),
+    (ObjectType::X86_PageTableObject, x86_page_table_map, 21),
+    (ObjectType::X86_PageDirectoryObject, x86_page_directory_map, 30),
+    (ObjectType::X86_PDPTObject, x86_pdpt_map, 39),
 ];
 
 impl VSpace {
@@ -57,6 +64,7 @@ impl VSpace {
             next_large: FIRST_LARGE_ADDRESS,
             paging: Paging::new(caps::VSPACE),
             scratch_page: None,
+            scratch_large: None,
         }
     }
 
@@ -88,6 +96,29 @@ impl VSpace {
         Ok(result)
     }
 
+    /// Runs `f` on the contents of the 2 MiB `frame` (a writable cap not mapped anywhere
+    /// else), mapped for the moment at the large scratch page.
+    pub fn with_large_frame<R>(
+        &mut self,
+        resources: &mut Resources,
+        frame: CPtr,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> Result<R, ResourceError> {
+        let at = match self.scratch_large {
+            Some(at) => at,
+            None => {
+                let at = self.reserve_large_address();
+                *self.scratch_large.insert(at)
+            }
+        };
+        self.paging.map_large(resources, frame, at, CapRights::READ_WRITE)?;
+        // SAFETY: the frame is mapped read-write at `at` (2 MiB-aligned, 2 MiB long) until
+        // the unmap below, and no other reference to that address exists meanwhile.
+        let result = f(unsafe { core::slice::from_raw_parts_mut(at as *mut u8, LARGE_PAGE_SIZE as usize) });
+        let _ = x86_page_unmap(frame);
+        Ok(result)
+    }
+
     /// Reserves `pages` pages of address space, followed by an unmapped guard page.
     pub fn reserve(&mut self, pages: usize) -> Word {
         let span = pages + 1;
@@ -112,11 +143,13 @@ impl VSpace {
 
     /// A 2 MiB-aligned address for one large page.
     pub fn reserve_large(&mut self) -> Word {
-        self.released_large.pop().unwrap_or_else(|| {
-            let start = self.next_large;
-            self.next_large += 2 * LARGE_PAGE_SIZE; // and an unmapped guard
-            start
-        })
+        self.released_large.pop().unwrap_or_else(|| self.reserve_large_address())
+    }
+
+    fn reserve_large_address(&mut self) -> Word {
+        let start = self.next_large;
+        self.next_large += 2 * LARGE_PAGE_SIZE; // and an unmapped guard
+        start
     }
 
     pub fn release_large(&mut self, start: Word) {
@@ -127,7 +160,7 @@ impl VSpace {
 impl Paging {
     /// The paging of the address space whose PML4 is `root`.
     pub const fn new(root: CPtr) -> Self {
-        Paging { root, tables: Vec::new() }
+        Paging { root, tables: Vec::new(), present: Vec::new() }
     }
 
     /// Maps the 4 KiB `frame` at `vaddr`, making the missing page table, directory or PDPT.
@@ -170,39 +203,25 @@ impl Paging {
         rights: CapRights,
         levels: &[Level],
     ) -> Result<(), ResourceError> {
-        // Each missing level costs one failed attempt.
-        for _ in 0..=levels.len() {
-            match x86_page_map(frame, self.root, vaddr, rights, ATTRIBUTES) {
-                Ok(()) => return Ok(()),
-                Err(Error::FailedLookup) => self.add_paging_level(resources, vaddr, levels)?,
-                Err(error) => return Err(ResourceError::Kernel(error)),
+        // The structures above `vaddr` that are not known to be there, from the top down:
+        // no failed attempts in an address space the root server made alone.
+        for &(kind, map, bits) in levels.iter().rev() {
+            let key = (bits, vaddr >> bits);
+            if self.present.contains(&key) {
+                continue;
             }
-        }
-        Err(ResourceError::Kernel(Error::FailedLookup))
-    }
-
-    /// Makes and maps the highest missing paging structure above `vaddr`.
-    fn add_paging_level(
-        &mut self,
-        resources: &mut Resources,
-        vaddr: Word,
-        levels: &[Level],
-    ) -> Result<(), ResourceError> {
-        // From the lowest level up: the first that maps is the one that was missing.
-        for &(kind, map) in levels {
             let table = resources.alloc_object(kind, 0)?;
             match map(table.cap, self.root, vaddr, ATTRIBUTES) {
-                Ok(()) => {
-                    self.tables.push(table);
-                    return Ok(());
-                }
-                Err(Error::FailedLookup) => resources.free_object(table),
+                Ok(()) => self.tables.push(table),
+                // (One the kernel made: the root server's own at boot.)
+                Err(Error::DeleteFirst) => resources.free_object(table),
                 Err(error) => {
                     resources.free_object(table);
                     return Err(ResourceError::Kernel(error));
                 }
             }
+            self.present.push(key);
         }
-        Err(ResourceError::Kernel(Error::FailedLookup))
+        x86_page_map(frame, self.root, vaddr, rights, ATTRIBUTES).map_err(ResourceError::Kernel)
     }
 }

@@ -13,6 +13,9 @@ use elf::endian::LittleEndian;
 use elf::ElfBytes;
 
 pub const PAGE_SIZE: u64 = 4096;
+/// A large page: a read-only part of a program this large and aligned is shared by every
+/// process running it (`Program::shared_regions`).
+pub const LARGE_PAGE_SIZE: u64 = 2 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadError {
@@ -54,6 +57,46 @@ pub struct Program<'a> {
     pub segments: Vec<Segment<'a>>,
     /// The first page-aligned address above every segment (where the heap may start).
     pub end: u64,
+}
+
+impl Program<'_> {
+    /// The large-page-aligned regions that read-only segments touch and no writable one
+    /// does: each can be one read-only large frame, loaded once and shared (uxrt's link
+    /// script starts writable data on a new large page). Ascending.
+    pub fn shared_regions(&self) -> Vec<u64> {
+        let large_down = |address: u64| address & !(LARGE_PAGE_SIZE - 1);
+        let mut regions: Vec<u64> = Vec::new();
+        for segment in self.segments.iter().filter(|s| !s.writable) {
+            let pages = segment.pages();
+            for region in (large_down(pages.start)..pages.end).step_by(LARGE_PAGE_SIZE as usize) {
+                let span = region..region + LARGE_PAGE_SIZE;
+                let writable_there = self.segments.iter().any(|s| {
+                    let pages = s.pages();
+                    s.writable && pages.start < span.end && span.start < pages.end
+                });
+                if !writable_there && !regions.contains(&region) {
+                    regions.push(region);
+                }
+            }
+        }
+        regions.sort_unstable();
+        regions
+    }
+
+    /// Copies what the segments hold in the large page at `region` into `memory` (its
+    /// 2 MiB, zeroed), for `shared_regions`.
+    pub fn fill_region(&self, region: u64, memory: &mut [u8]) {
+        for segment in &self.segments {
+            let start = segment.address.max(region);
+            let end = (segment.address + segment.data.len() as u64).min(region + memory.len() as u64);
+            if start < end {
+                let from = (start - segment.address) as usize;
+                let to = (start - region) as usize;
+                let length = (end - start) as usize;
+                memory[to..to + length].copy_from_slice(&segment.data[from..from + length]);
+            }
+        }
+    }
 }
 
 pub const fn page_down(address: u64) -> u64 {

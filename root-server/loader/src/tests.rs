@@ -1,4 +1,5 @@
 use super::*;
+use elf::abi::{PF_R, PF_X};
 use alloc::vec;
 use proptest::prelude::*;
 
@@ -69,6 +70,29 @@ fn unaligned_segment_contents_land_at_their_offset() {
     let file = exec(&[(0x400010, b"abc", 3, 5)]);
     let program = parse(&file, LIMIT).unwrap();
     assert_eq!(program.segments[0].contents_of(0x400000), (0x10, &b"abc"[..]));
+}
+
+#[test]
+fn read_only_large_pages_without_writable_data_are_shared() {
+    let text = [0x90u8; 100];
+    let rodata = [7u8; 10];
+    let data = [1u8; 8];
+    // Text and rodata in the first large page, data on the next: one shared region.
+    let file = exec(&[(0x40_0000, &text, 100, PF_R | PF_X), (0x41_0000, &rodata, 10, PF_R), (0x60_0000, &data, 0x2000, PF_R | PF_W)]);
+    let program = parse(&file, LIMIT).unwrap();
+    assert_eq!(program.shared_regions(), [0x40_0000]);
+    let mut memory = vec![0u8; LARGE_PAGE_SIZE as usize];
+    program.fill_region(0x40_0000, &mut memory);
+    assert_eq!(&memory[..100], &text);
+    assert_eq!(&memory[0x1_0000..0x1_000a], &rodata);
+    assert_eq!(memory.iter().filter(|&&b| b != 0).count(), 110, "nothing else is written");
+    // Data in the same large page as rodata: nothing is shared.
+    let file = exec(&[(0x40_0000, &text, 100, PF_R | PF_X), (0x41_0000, &data, 8, PF_R | PF_W)]);
+    assert!(parse(&file, LIMIT).unwrap().shared_regions().is_empty());
+    // Text spanning two large pages, data in the second: only the first is shared.
+    let big = vec![0xccu8; 0x20_1000];
+    let file = exec(&[(0x40_0000, &big, 0x20_1000, PF_R | PF_X), (0x60_2000, &data, 8, PF_R | PF_W)]);
+    assert_eq!(parse(&file, LIMIT).unwrap().shared_regions(), [0x40_0000]);
 }
 
 #[test]

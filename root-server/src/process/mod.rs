@@ -13,6 +13,7 @@ pub mod server;
 mod share;
 mod space;
 mod spawn;
+mod text;
 
 pub use spawn::{ServerCaps, Spawn};
 
@@ -81,6 +82,8 @@ pub struct Process {
     notifications: Vec<Object>,
     /// The token of its consent to one shared buffer (`AcceptShare`), until used.
     pub share_token: Option<Word>,
+    /// The program whose shared frames it maps (`texts`).
+    text: Option<text::TextKey>,
     /// The fds it started with, a bit each (a process that dies is taken to have these
     /// open until its own map of open fds says otherwise: `orphans`).
     inherited_fds: Word,
@@ -207,6 +210,8 @@ pub struct Processes {
     pub orphans: orphans::Orphans,
     /// Makes the secret tokens of `AcceptShare`.
     pub tokens: share::Tokens,
+    /// Programs' shared read-only frames.
+    pub texts: text::Texts,
 }
 
 impl Processes {
@@ -227,6 +232,7 @@ impl Processes {
             timer: None,
             orphans: orphans::Orphans::default(),
             tokens: share::Tokens::new(),
+            texts: text::Texts::default(),
         }
     }
 
@@ -359,7 +365,11 @@ impl Processes {
             share.peer = None;
         }
         self.orphans.collect(resources, vspace, &process);
+        let text = process.text;
         process.destroy(resources);
+        if let Some(key) = text {
+            self.texts.release(resources, key);
+        }
         self.orphans.feed_reaper(resources);
         self.ended += 1;
         // Its children now belong to the root server, which reaps them; its zombies go.

@@ -4,7 +4,7 @@
 use super::layout::PAGE;
 use crate::caps;
 use crate::resources::{Object, ResourceError, Resources};
-use crate::vspace::{Paging, VSpace};
+use crate::vspace::{Paging, VSpace, LARGE_PAGE_SIZE};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use sel4::invocations::{cnode_copy, x86_asid_pool_assign, x86_page_unmap};
@@ -12,19 +12,22 @@ use sel4::{CapRights, ObjectType, Word};
 use uxrt_protocols::Errno;
 
 /// A mapped frame: one this space owns; one it owns but lends to another space, which
-/// is charged for it (a buffer a server shares with a client: the client pays); or a
-/// copy of another space's frame cap (the client's side of that buffer).
+/// is charged for it (a buffer a server shares with a client: the client pays); a copy
+/// of another space's frame cap (the client's side of that buffer); or a read-only copy
+/// of a program's shared large frame (`text::Texts`: charged to nobody, as a page
+/// cache is), with the original to read it through.
 enum Page {
     Owned(Object),
     Lent(Object),
     Borrowed(sel4::CPtr),
+    Shared { copy: sel4::CPtr, frame: sel4::CPtr },
 }
 
 impl Page {
     fn cap(&self) -> sel4::CPtr {
         match self {
             Page::Owned(frame) | Page::Lent(frame) => frame.cap,
-            Page::Borrowed(copy) => *copy,
+            Page::Borrowed(copy) | Page::Shared { copy, .. } => *copy,
         }
     }
 
@@ -32,7 +35,7 @@ impl Page {
     fn charge(&self) -> u64 {
         match self {
             Page::Owned(frame) => 1u64 << crate::resources::object_bits(frame.kind, 0),
-            Page::Lent(_) => 0,
+            Page::Lent(_) | Page::Shared { .. } => 0,
             Page::Borrowed(_) => PAGE,
         }
     }
@@ -47,7 +50,7 @@ impl Page {
     fn free(self, resources: &mut Resources) {
         match self {
             Page::Owned(frame) | Page::Lent(frame) => resources.free_object(frame),
-            Page::Borrowed(copy) => {
+            Page::Borrowed(copy) | Page::Shared { copy, .. } => {
                 // Deleting the copy unmaps it.
                 let _ = sel4::invocations::cnode_delete(caps::CNODE, copy, 64);
                 resources.free_slot(copy);
@@ -190,6 +193,28 @@ impl AddressSpace {
         }
     }
 
+    /// Maps at `region` (2 MiB-aligned) a read-only copy of `frame`, a program's shared
+    /// large frame (charged to nobody: it stays while a process maps it).
+    pub fn map_shared(&mut self, resources: &mut Resources, region: Word, frame: sel4::CPtr) -> Result<(), Errno> {
+        if self.pages.contains_key(&region) {
+            return Err(Errno::EEXIST);
+        }
+        let copy = resources.alloc_slot().map_err(errno)?;
+        let mapped = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ)
+            .map_err(ResourceError::Kernel)
+            .and_then(|()| self.paging.map_large(resources, copy, region, CapRights::READ));
+        match mapped {
+            Ok(()) => {
+                self.insert(region, Page::Shared { copy, frame });
+                Ok(())
+            }
+            Err(error) => {
+                resources.free_slot(copy); // (deleting the copy first)
+                Err(errno(error))
+            }
+        }
+    }
+
     /// Maps a new zeroed frame at `page`, first writing `contents` at `offset` into it.
     pub fn map_new(
         &mut self,
@@ -256,13 +281,18 @@ impl AddressSpace {
         resources: &mut Resources,
         vspace: &mut VSpace,
         page: Word,
-        f: impl FnOnce(&mut [u8; PAGE as usize]) -> R,
+        f: impl FnOnce(&[u8]) -> R,
     ) -> Result<R, Errno> {
+        let region = page & !(LARGE_PAGE_SIZE - 1);
+        if let Some(&Page::Shared { frame, .. }) = self.pages.get(&region) {
+            let offset = (page - region) as usize;
+            return vspace.with_large_frame(resources, frame, |memory| f(&memory[offset..offset + PAGE as usize])).map_err(errno);
+        }
         let frame = self.pages.get(&page).ok_or(Errno::EFAULT)?.cap();
         let copy = resources.alloc_slot().map_err(errno)?;
         let result = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ_WRITE)
             .map_err(|e| errno(ResourceError::Kernel(e)))
-            .and_then(|()| vspace.with_frame(resources, copy, f).map_err(errno));
+            .and_then(|()| vspace.with_frame(resources, copy, |memory| f(memory)).map_err(errno));
         resources.free_slot(copy);
         result
     }

@@ -12,7 +12,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::invocations::{cnode_copy, cnode_mint, tcb_configure, tcb_write_registers};
 use sel4::{CPtr, CapData, CapRights, ObjectType, PrioProps, UserContext, Word};
-use uxrt_loader::Program;
+use uxrt_loader::{Program, LARGE_PAGE_SIZE};
 use uxrt_protocols::args::StringList;
 use uxrt_protocols::startup::{self, aux, CSPACE_BITS};
 use uxrt_protocols::{Errno, Pid};
@@ -128,11 +128,16 @@ impl Processes {
             queue: None,
             notifications: Vec::new(),
             share_token: None,
+            text: None,
             inherited_fds: inherited,
         };
         let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cspace_cap().ok());
         let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };
-        match build(&mut process, resources, vspace, &program, &request, &aux, endpoints) {
+        let built = self.texts.acquire(resources, vspace, file, &program).and_then(|(key, shared)| {
+            process.text = Some(key);
+            build(&mut process, resources, vspace, &program, &shared, &request, &aux, endpoints)
+        });
+        match built {
             Ok(()) => {
                 self.table.insert(pid, process);
                 self.started += 1;
@@ -141,7 +146,11 @@ impl Processes {
                 Ok(pid)
             }
             Err(errno) => {
+                let text = process.text;
                 process.destroy(resources);
+                if let Some(key) = text {
+                    self.texts.release(resources, key);
+                }
                 Err(errno)
             }
         }
@@ -160,16 +169,21 @@ fn aux_vector(pid: Pid, entry: Word, tsc_mhz: u64) -> [(Word, Word); 6] {
     ]
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build(
     process: &mut Process,
     resources: &mut Resources,
     vspace: &mut VSpace,
     program: &Program,
+    shared: &[(Word, CPtr)],
     request: &Spawn,
     aux: &[(Word, Word)],
     endpoints: Endpoints,
 ) -> Result<(), Errno> {
-    load_segments(process, resources, vspace, program)?;
+    for &(region, frame) in shared {
+        process.space.map_shared(resources, region, frame)?;
+    }
+    load_segments(process, resources, vspace, program, shared)?;
     process.space.map_new(resources, vspace, layout::IPC_BUFFER, true, None)?;
     if request.server.as_ref().is_some_and(|s| s.archive) {
         map_archive(process, resources, vspace)?;
@@ -214,14 +228,17 @@ fn map_archive(process: &mut Process, resources: &mut Resources, vspace: &mut VS
     Ok(())
 }
 
+/// Maps the pages of `program`'s segments that the `shared` large frames do not hold.
 fn load_segments(
     process: &mut Process,
     resources: &mut Resources,
     vspace: &mut VSpace,
     program: &Program,
+    shared: &[(Word, CPtr)],
 ) -> Result<(), Errno> {
+    let in_shared = |page: Word| shared.iter().any(|&(region, _)| (region..region + LARGE_PAGE_SIZE).contains(&page));
     for segment in &program.segments {
-        for page in segment.pages().step_by(PAGE as usize) {
+        for page in segment.pages().step_by(PAGE as usize).filter(|&page| !in_shared(page)) {
             let contents = segment.contents_of(page);
             process.space.map_new(resources, vspace, page, segment.writable, Some(contents))?;
         }

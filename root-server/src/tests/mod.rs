@@ -291,11 +291,13 @@ fn cap_kind(slot: sel4::CPtr) -> sel4::Word {
 }
 
 /// Free memory and slots, counting as free what the servers hold (theirs to keep), the
-/// reply capabilities of waiting processes, the root server's paging structures, and the
+/// reply capabilities of waiting processes, the root server's paging structures, the
 /// slots of the untyped books (splitting blocks for what a server allocates takes slots
-/// that merging gives back).
+/// that merging gives back), and the cache of programs' shared text (a test may be the
+/// first to run a program, or make room by dropping one).
 fn holdings(env: &Env) -> (u64, usize) {
     let (server_bytes, server_slots) = env.processes.server_holdings();
+    let (text_frames, text_bytes) = env.processes.texts.usage();
     // (The root server's spare receive slot is taken on the first request after boot.)
     // (So are the root server's heap's pages, kept once it has grown.)
     let heap_pages = (crate::heap::grown_bytes() / crate::vspace::LARGE_PAGE_SIZE) as usize;
@@ -308,8 +310,8 @@ fn holdings(env: &Env) -> (u64, usize) {
     // capability is its own until it is answered or ends, not the test's.
     let waits = env.processes.iter().filter(|p| p.pending_wait_slot().is_some()).count();
     (
-        env.resources.untyped.free_bytes() + paging_bytes(env) + crate::heap::grown_bytes() + server_bytes,
-        env.resources.slots.free_count() + server_slots + books + waits,
+        env.resources.untyped.free_bytes() + paging_bytes(env) + crate::heap::grown_bytes() + server_bytes + text_bytes,
+        env.resources.slots.free_count() + server_slots + books + waits + text_frames,
     )
 }
 
