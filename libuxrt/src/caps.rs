@@ -1,15 +1,15 @@
 //! This process's capability slots: its CSpace (root CNode at `startup::CNODE`), guarded
 //! so that a slot number is a whole capability address. Slots from `FIRST_FREE_SLOT` to
 //! `FIRST_FD`, and from `FIRST_SPARE_SLOT` to the CSpace's end, are handed out here; open
-//! files sit at `FIRST_FD + fd`, between the two. A slot exists once its leaf CNode does:
-//! `ensure` asks the root server for the leaves a range needs.
+//! files sit at `FIRST_FD + fd`, between the two. The CNode starts small: `ensure` asks
+//! the root server for a larger one before a slot beyond it is used.
 
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use sel4::CPtr;
 use spin::Mutex;
 use uxrt_protocols::process::Request;
-use uxrt_protocols::startup::{CNODE, CSPACE_BITS, FIRST_FD, FIRST_FREE_SLOT, FIRST_SPARE_SLOT, LEAF_BITS, ROOT_BITS};
+use uxrt_protocols::startup::{CNODE, CSPACE_BITS, FIRST_FD, FIRST_FREE_SLOT, FIRST_SPARE_SLOT, INITIAL_CSPACE_BITS};
 use uxrt_protocols::Errno;
 
 /// Bits that resolve a slot of this process's CNode (guard and index: a whole word).
@@ -48,27 +48,22 @@ pub fn alloc_range(count: CPtr) -> Result<CPtr, Errno> {
     Ok(pool.next - count)
 }
 
-/// The leaf CNodes known to exist, a bit each (leaf 0 comes with the process).
-static LEAVES: [AtomicU64; 1 << ROOT_BITS >> 6] = {
-    let mut known = [const { AtomicU64::new(0) }; 1 << ROOT_BITS >> 6];
-    known[0] = AtomicU64::new(1);
-    known
-};
+/// The CNode has 2^`SIZE_BITS` slots.
+static SIZE_BITS: AtomicU8 = AtomicU8::new(INITIAL_CSPACE_BITS);
+/// Slots from here up have never been used (the root server moves only those below into
+/// a larger CNode). At first: the pool's first part and the fds a process starts with.
+static USED_BELOW: AtomicU64 = AtomicU64::new(FIRST_FD + 64);
 
-/// Makes sure slots `first..first + count` exist (one root-server call when a leaf is
-/// missing; `ENOMEM` past the process's memory quota).
+/// Makes sure slots `first..first + count` exist, about to be used (one root-server call
+/// when they lie beyond the CNode; `ENOMEM` past the process's memory quota).
 pub fn ensure(first: CPtr, count: CPtr) -> Result<(), Errno> {
-    let leaves = first >> LEAF_BITS..=(first + count.max(1) - 1) >> LEAF_BITS;
-    let known = |leaf: CPtr| {
-        LEAVES.get(leaf as usize / 64).is_some_and(|w| w.load(Ordering::Relaxed) & 1 << (leaf % 64) != 0)
-    };
-    if leaves.clone().all(known) {
-        return Ok(());
+    let end = first + count;
+    if end > 1 << SIZE_BITS.load(Ordering::Relaxed) {
+        let used = USED_BELOW.load(Ordering::Relaxed);
+        let [bits] = crate::sys::call(Request::ExtendCSpace { first, count, used }).results()?;
+        SIZE_BITS.store(bits as u8, Ordering::Relaxed);
     }
-    let [] = crate::sys::call(Request::ExtendCSpace { first, count }).results()?;
-    for leaf in leaves {
-        LEAVES[leaf as usize / 64].fetch_or(1 << (leaf % 64), Ordering::Relaxed);
-    }
+    USED_BELOW.fetch_max(end, Ordering::Relaxed);
     Ok(())
 }
 

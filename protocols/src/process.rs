@@ -85,11 +85,12 @@ pub enum Request {
     /// caller's empty slots `slot..slot + count` (to attach to its queue and hand to file
     /// servers). Reply: `[]`; `EEXIST` if a slot is taken. Charged to the caller.
     NewNotifications { slot: Word, count: Word },
-    /// Room in the caller's CSpace for slots `first..first + count`: the leaf CNodes that
-    /// hold them are made where missing (a process starts with the first only; see
-    /// [`crate::startup::LEAF_BITS`]). Reply: `[]`; `ENOMEM` past its quota, `EINVAL`
-    /// past the CSpace's end. Charged to the caller.
-    ExtendCSpace { first: Word, count: Word },
+    /// Room in the caller's CSpace for slots `first..first + count`: its CNode is replaced
+    /// by a larger one if they lie beyond it (see [`crate::startup::CSPACE_BITS`]).
+    /// Only the slots below `used` are moved (the caller has never used those above).
+    /// Reply: `[bits]`, the CSpace's size now (2^bits slots); `ENOMEM` past its quota,
+    /// `EINVAL` past the largest CSpace. Charged to the caller.
+    ExtendCSpace { first: Word, count: Word, used: Word },
     /// Run a command of the root server's monitor (`info`, `test NAME`, `bench`, ...; see
     /// `root-server/src/monitor.rs`), the text at `command`. It prints on the system
     /// console itself; the caller waits until the command ends. Reply: `[status]`, or
@@ -276,7 +277,7 @@ impl Request {
             Request::TakeOrphanedFile => Message::new(TAKE_ORPHANED_FILE, &[]),
             Request::AcceptShare => Message::new(ACCEPT_SHARE, &[]),
             Request::SessionOf { pid } => Message::new(SESSION_OF, &[pid as Word]),
-            Request::ExtendCSpace { first, count } => Message::new(EXTEND_CSPACE, &[first, count]),
+            Request::ExtendCSpace { first, count, used } => Message::new(EXTEND_CSPACE, &[first, count, used]),
         }
     }
 
@@ -356,8 +357,8 @@ impl Request {
                 Request::NewNotifications { slot, count }
             }
             EXTEND_CSPACE => {
-                let [first, count] = exact(words)?;
-                Request::ExtendCSpace { first, count }
+                let [first, count, used] = exact(words)?;
+                Request::ExtendCSpace { first, count, used }
             }
             MONITOR => {
                 let [address, length] = exact(words)?;
@@ -441,7 +442,8 @@ mod tests {
             Just(Request::TakeOrphanedFile),
             Just(Request::AcceptShare),
             pid().prop_map(|pid| Request::SessionOf { pid }),
-            (any::<u64>(), any::<u64>()).prop_map(|(first, count)| Request::ExtendCSpace { first, count }),
+            (any::<u64>(), any::<u64>(), any::<u64>())
+                .prop_map(|(first, count, used)| Request::ExtendCSpace { first, count, used }),
         ]
     }
 

@@ -9,17 +9,17 @@
 use crate::args::StringList;
 use crate::{Errno, Word};
 
-/// A process's capability addresses are `CSPACE_BITS` wide (and guarded so that one is a
-/// whole word). Its CSpace has two levels: a root CNode of 2^(`CSPACE_BITS - LEAF_BITS`)
-/// entries, each a leaf CNode of 2^`LEAF_BITS` slots, made only when the process asks
-/// for room there (`process::Request::ExtendCSpace`). It starts with leaf 0: the slots
-/// below, a pool and its first fds. Small leaves keep a process small and its exit cheap
-/// (seL4 walks every slot of a CNode it deletes); 256 of them hold more than 33,000 fds.
+/// A process's CSpace is one CNode, guarded so that a capability address is a whole
+/// word. It starts with 2^[`INITIAL_CSPACE_BITS`] slots (the slots below, a pool and the
+/// first 256 fds: small, and cheap to delete, as seL4 walks every slot of a CNode it
+/// deletes) and grows, up to 2^`CSPACE_BITS`, when the process asks for room beyond it
+/// (`process::Request::ExtendCSpace`): the root server moves every capability into a
+/// larger CNode and makes that the thread's CSpace. Slot numbers never change. (One
+/// level keeps every capability lookup, the IPC fast path's included, as short as it
+/// can be; a second level costs about 30 instructions a lookup.)
 pub const CSPACE_BITS: u8 = 16;
-/// A leaf CNode holds 2^`LEAF_BITS` slots (`slot >> LEAF_BITS` picks the leaf).
-pub const LEAF_BITS: u8 = 8;
-/// The root CNode's entries (one per leaf).
-pub const ROOT_BITS: u8 = CSPACE_BITS - LEAF_BITS;
+/// The CNode a process starts with has 2^`INITIAL_CSPACE_BITS` slots.
+pub const INITIAL_CSPACE_BITS: u8 = 9;
 /// Its own CNode (to receive capabilities into, and to manage its slots).
 pub const CNODE: Word = 1;
 /// The endpoint to the root server's process interface, badged with its pid.
@@ -37,8 +37,8 @@ pub const FIRST_MOUNT: Word = 6;
 /// CSpace, are the process's own to use (its pool: received capabilities, readiness
 /// notifications, a server's badged copies).
 pub const FIRST_FREE_SLOT: Word = 16;
-/// Open file `fd`'s endpoint sits at slot `FIRST_FD + fd` (the first 128 in leaf 0).
-pub const FIRST_FD: Word = 128;
+/// Open file `fd`'s endpoint sits at slot `FIRST_FD + fd`.
+pub const FIRST_FD: Word = 256;
 /// Most open files a process may have: enough for 16384 pipes, both ends, and more.
 pub const MAX_FDS: Word = (1 << 15) + 256;
 /// The pool's second part: the slots after the fds.

@@ -124,7 +124,17 @@ impl Resources {
     }
 
     pub fn alloc_slot(&mut self) -> Result<CPtr, ResourceError> {
+        if let Some(slot) = self.slots.alloc() {
+            return Ok(slot);
+        }
+        // (Free blocks kept at their size hold slots that merging gives back.)
+        self.coalesce()?;
         self.slots.alloc().ok_or(ResourceError::OutOfSlots)
+    }
+
+    /// Merges free untyped blocks (`UntypedAllocator::coalesce`), giving back their slots.
+    pub fn coalesce(&mut self) -> Result<usize, ResourceError> {
+        Ok(self.untyped.coalesce(&mut self.slots, &mut Kernel)?)
     }
 
     pub fn free_slot(&mut self, slot: CPtr) {
@@ -153,7 +163,7 @@ impl Resources {
         match made {
             Ok(cap) => Ok(Object { cap, kind, block }),
             Err(error) => {
-                let _ = self.untyped.free(block, &mut self.slots, &mut Kernel);
+                let _ = self.untyped.free(block, &mut Kernel);
                 Err(error)
             }
         }
@@ -182,7 +192,7 @@ impl Resources {
 
     /// Destroys an object (revoking its untyped deletes it and every copy of its cap).
     pub fn free_object(&mut self, object: Object) {
-        let freed = self.untyped.free(object.block, &mut self.slots, &mut Kernel);
+        let freed = self.untyped.free(object.block, &mut Kernel);
         debug_assert!(freed.is_ok(), "freeing {object:?}: {freed:?}");
         let _ = self.slots.free(object.cap);
     }

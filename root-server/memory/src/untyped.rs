@@ -4,9 +4,12 @@
 //! To hand out a block of 2^n bytes, a larger free block is split in halves by retyping
 //! its untyped into two child untypeds, until one has the size asked for. The caller
 //! retypes objects from the block it gets. Freeing a block revokes its untyped (which
-//! deletes every object made from it) and merges it with its buddy when that is free
-//! too, deleting the two child caps so the parent untyped is whole (and reset by the
-//! kernel at its next retype).
+//! deletes every object made from it) and keeps it free at its size: the next request of
+//! that size takes it back with no split. Buddies are merged (deleting the two child caps
+//! so the parent untyped is whole) only when a request finds no block large enough, or
+//! slots run short (`coalesce`): merging eagerly would make the next small request split
+//! the parent again, and seL4 zeroes a whole untyped that is retyped after its children
+//! went, however little of it is then used (34 MB of zeroing for one spawn was seen).
 
 use crate::slots::SlotAllocator;
 use crate::Slot;
@@ -113,7 +116,16 @@ impl UntypedAllocator {
         if bits < self.min_bits || bits > self.max_bits {
             return Err(AllocError::BadSize(bits));
         }
-        let Some((&found_bits, _)) = self.free.range(bits..).find(|(_, blocks)| !blocks.is_empty()) else {
+        // (A split takes up to two slots a level: merging first gives slots back.)
+        if slots.free_count() < 2 * (self.max_bits - self.min_bits) as usize {
+            self.coalesce(slots, kernel)?;
+        }
+        let found = match self.smallest_free(bits) {
+            Some(found) => Some(found),
+            None if self.coalesce(slots, kernel)? > 0 => self.smallest_free(bits),
+            None => None,
+        };
+        let Some(found_bits) = found else {
             return Err(AllocError::OutOfMemory);
         };
         let (paddr, slot) = self.take_free(found_bits).expect("the list is not empty");
@@ -161,12 +173,7 @@ impl UntypedAllocator {
 
     /// Returns a block: every object made from it is destroyed, and it merges with its
     /// buddy as far up as possible.
-    pub fn free<K: UntypedOps>(
-        &mut self,
-        block: Block,
-        slots: &mut SlotAllocator,
-        kernel: &mut K,
-    ) -> Result<(), FreeError<K::Error>> {
+    pub fn free<K: UntypedOps>(&mut self, block: Block, kernel: &mut K) -> Result<(), FreeError<K::Error>> {
         if !self.allocated.remove(&block) {
             return Err(FreeError::NotAllocated(block));
         }
@@ -174,25 +181,50 @@ impl UntypedAllocator {
             self.allocated.insert(block);
             return Err(FreeError::Kernel(error));
         }
-        let mut block = block;
-        loop {
-            let parent_key = (block.paddr & !((1u64 << (block.bits + 1)) - 1), block.bits + 1);
-            let buddy_paddr = block.paddr ^ (1 << block.bits);
-            let buddy_free = self.free.get(&block.bits).and_then(|list| list.get(&buddy_paddr)).copied();
-            let (Some(&parent_slot), Some(buddy_slot)) = (self.split.get(&parent_key), buddy_free) else {
-                self.put_free(block);
-                return Ok(());
+        self.put_free(block);
+        Ok(())
+    }
+
+    /// Merges every pair of free buddies, smallest first (so merged halves merge on up):
+    /// what a request that finds no block large enough does before it fails. Returns how
+    /// many merges were made.
+    pub fn coalesce<K: UntypedOps>(
+        &mut self,
+        slots: &mut SlotAllocator,
+        kernel: &mut K,
+    ) -> Result<usize, AllocError<K::Error>> {
+        let mut merged = 0;
+        for bits in self.min_bits..self.max_bits {
+            let lower_halves: Vec<(u64, Slot)> = match self.free.get(&bits) {
+                Some(list) => list.iter().filter(|(&paddr, _)| paddr & (1 << bits) == 0).map(|(&p, &s)| (p, s)).collect(),
+                None => continue,
             };
-            // Both halves are free: delete them so the parent is whole again.
-            kernel.delete(block.slot).map_err(FreeError::Kernel)?;
-            kernel.delete(buddy_slot).map_err(FreeError::Kernel)?;
-            self.free.get_mut(&block.bits).expect("buddy list").remove(&buddy_paddr);
-            self.free_bytes -= 1 << block.bits;
-            slots.free(block.slot).expect("a split's slot");
-            slots.free(buddy_slot).expect("a split's slot");
-            self.split.remove(&parent_key);
-            block = Block { slot: parent_slot, paddr: parent_key.0, bits: parent_key.1 };
+            for (paddr, slot) in lower_halves {
+                let parent_key = (paddr, bits + 1);
+                let buddy_paddr = paddr | (1 << bits);
+                let Some(&parent_slot) = self.split.get(&parent_key) else { continue };
+                let Some(buddy_slot) = self.free.get(&bits).and_then(|list| list.get(&buddy_paddr)).copied() else {
+                    continue;
+                };
+                kernel.delete(slot).map_err(AllocError::Kernel)?;
+                kernel.delete(buddy_slot).map_err(AllocError::Kernel)?;
+                let list = self.free.get_mut(&bits).expect("the list holding both halves");
+                list.remove(&paddr);
+                list.remove(&buddy_paddr);
+                self.free_bytes -= 2 << bits;
+                slots.free(slot).expect("a split's slot");
+                slots.free(buddy_slot).expect("a split's slot");
+                self.split.remove(&parent_key);
+                self.put_free(Block { slot: parent_slot, paddr, bits: bits + 1 });
+                merged += 1;
+            }
         }
+        Ok(merged)
+    }
+
+    /// The size of the smallest free block of at least 2^`bits` bytes.
+    fn smallest_free(&self, bits: u8) -> Option<u8> {
+        self.free.range(bits..).find(|(_, blocks)| !blocks.is_empty()).map(|(&found, _)| found)
     }
 
     fn take_free(&mut self, bits: u8) -> Option<(u64, Slot)> {
@@ -317,12 +349,38 @@ pub(crate) mod tests {
         let blocks: Vec<Block> =
             [4, 12, 5, 13, 14, 4].iter().map(|&b| untyped.alloc(b, &mut slots, &mut kernel).unwrap()).collect();
         for block in blocks.into_iter().rev() {
-            untyped.free(block, &mut slots, &mut kernel).unwrap();
+            untyped.free(block, &mut kernel).unwrap();
         }
         assert_eq!(untyped.free_bytes(), (1 << 16) + (1 << 14));
+        untyped.coalesce(&mut slots, &mut kernel).unwrap();
         assert_eq!(untyped.free_blocks(), vec![(16, 1), (14, 1)]);
         assert_eq!(slots.free_count(), slots.capacity());
         assert_eq!(kernel.caps.len(), 2, "only the boot untypeds remain");
+    }
+
+    #[test]
+    fn a_freed_block_is_reused_without_splitting_or_merging_again() {
+        let (mut untyped, mut slots, mut kernel) = setup(&[(0, 20)]);
+        let first = untyped.alloc(12, &mut slots, &mut kernel).unwrap();
+        untyped.free(first, &mut kernel).unwrap();
+        let caps = kernel.caps.len();
+        kernel.fail_after = Some(0); // any retype now fails
+        let again = untyped.alloc(12, &mut slots, &mut kernel).unwrap();
+        assert_eq!(again, first, "the freed block itself comes back");
+        assert_eq!(kernel.caps.len(), caps, "no cap made or deleted");
+    }
+
+    #[test]
+    fn a_request_too_large_for_the_free_blocks_merges_them_first() {
+        let (mut untyped, mut slots, mut kernel) = setup(&[(0, 14)]);
+        let blocks: Vec<Block> = (0..4).map(|_| untyped.alloc(12, &mut slots, &mut kernel).unwrap()).collect();
+        for block in blocks {
+            untyped.free(block, &mut kernel).unwrap();
+        }
+        assert_eq!(untyped.free_blocks(), vec![(12, 4)], "kept at their size");
+        let whole = untyped.alloc(14, &mut slots, &mut kernel).unwrap();
+        assert_eq!((whole.paddr, whole.bits, whole.slot), (0, 14, 0), "the boot untyped, whole again");
+        assert_eq!(kernel.caps.len(), 1);
     }
 
     #[test]
@@ -333,9 +391,9 @@ pub(crate) mod tests {
         let a = untyped.alloc(11, &mut slots, &mut kernel).unwrap();
         let b = untyped.alloc(11, &mut slots, &mut kernel).unwrap();
         assert_eq!(untyped.alloc(4, &mut slots, &mut kernel), Err(AllocError::OutOfMemory));
-        untyped.free(a, &mut slots, &mut kernel).unwrap();
-        assert_eq!(untyped.free(a, &mut slots, &mut kernel), Err(FreeError::NotAllocated(a)));
-        untyped.free(b, &mut slots, &mut kernel).unwrap();
+        untyped.free(a, &mut kernel).unwrap();
+        assert_eq!(untyped.free(a, &mut kernel), Err(FreeError::NotAllocated(a)));
+        untyped.free(b, &mut kernel).unwrap();
         assert_eq!(untyped.free_bytes(), 1 << 12);
     }
 
@@ -359,7 +417,8 @@ pub(crate) mod tests {
         assert_eq!(slots.free_count(), slots.capacity());
         kernel.fail_after = None;
         let block = untyped.alloc(12, &mut slots, &mut kernel).unwrap();
-        untyped.free(block, &mut slots, &mut kernel).unwrap();
+        untyped.free(block, &mut kernel).unwrap();
+        untyped.coalesce(&mut slots, &mut kernel).unwrap();
         assert_eq!(untyped.free_blocks(), vec![(16, 1)]);
     }
 
@@ -394,14 +453,15 @@ pub(crate) mod tests {
                     }
                 } else if !held.is_empty() {
                     let block = held.swap_remove(rng.below(held.len() as u64) as usize);
-                    untyped.free(block, &mut slots, &mut kernel).unwrap();
+                    untyped.free(block, &mut kernel).unwrap();
                 }
                 let in_use: u64 = held.iter().map(Block::size).sum();
                 assert_eq!(untyped.free_bytes() + in_use, total, "seed {seed}: bytes leaked");
             }
             for block in held.drain(..) {
-                untyped.free(block, &mut slots, &mut kernel).unwrap();
+                untyped.free(block, &mut kernel).unwrap();
             }
+            untyped.coalesce(&mut slots, &mut kernel).unwrap();
             assert_eq!(untyped.free_blocks(), vec![(18, 1), (16, 1), (12, 1)], "seed {seed}: not merged back");
             assert_eq!(slots.free_count(), slots.capacity(), "seed {seed}: slots leaked");
         }

@@ -1,97 +1,117 @@
-//! A process's CSpace: a root CNode whose entries are leaf CNodes, made as the process
-//! asks for room (`startup::CSPACE_BITS`). Every leaf is charged to the process.
+//! A process's CSpace: one CNode, small at first, replaced by a larger one when the
+//! process asks for room beyond it (`startup::CSPACE_BITS`). Charged to the process.
 
 use super::space::errno;
 use crate::caps;
-use crate::resources::{Object, ResourceError, Resources};
-use alloc::collections::BTreeMap;
-use sel4::invocations::cnode_copy;
-use sel4::{CPtr, CapRights, ObjectType, Word};
-use uxrt_protocols::startup::{CSPACE_BITS, LEAF_BITS, ROOT_BITS};
+use crate::resources::{object_bits, Object, ResourceError, Resources};
+use sel4::invocations::{cnode_mint, cnode_move, tcb_set_space};
+use sel4::{CPtr, CapData, CapRights, ObjectType, Word};
+use uxrt_protocols::startup::{self, CSPACE_BITS, INITIAL_CSPACE_BITS};
 use uxrt_protocols::Errno;
 
 pub struct CSpace {
-    root: Object,
-    /// Leaf CNodes by their index in the root (`slot >> LEAF_BITS`).
-    leaves: BTreeMap<Word, Object>,
+    cnode: Object,
+    /// It has 2^`bits` slots.
+    bits: u8,
 }
 
-/// Bytes of one leaf CNode.
-pub fn leaf_bytes() -> u64 {
-    1 << crate::resources::object_bits(ObjectType::CapTableObject, LEAF_BITS)
+/// The guard that makes a slot number of a CNode of 2^`bits` slots a whole word.
+pub fn guard(bits: u8) -> CapData {
+    CapData::guard(0, 64 - bits as Word)
+}
+
+/// What the process's thread needs to be pointed at a new CNode.
+pub struct Thread {
+    pub tcb: CPtr,
+    pub vspace: CPtr,
 }
 
 impl CSpace {
-    /// The root and leaf 0.
     pub fn new(resources: &mut Resources) -> Result<CSpace, Errno> {
-        let root = resources.alloc_object(ObjectType::CapTableObject, ROOT_BITS).map_err(errno)?;
-        let mut cspace = CSpace { root, leaves: BTreeMap::new() };
-        match cspace.add_leaf(resources, 0) {
-            Ok(()) => Ok(cspace),
-            Err(error) => {
-                cspace.destroy(resources);
-                Err(error)
-            }
-        }
+        let cnode = resources.alloc_object(ObjectType::CapTableObject, INITIAL_CSPACE_BITS).map_err(errno)?;
+        Ok(CSpace { cnode, bits: INITIAL_CSPACE_BITS })
     }
 
-    /// The root CNode (what the process's thread and its `startup::CNODE` slot name).
+    /// The CNode (what the thread and the process's `startup::CNODE` slot name).
     pub fn cap(&self) -> CPtr {
-        self.root.cap
+        self.cnode.cap
     }
 
-    /// The leaves `first..first + count` needs that are not made yet: how many, checked
-    /// (`EINVAL` for a range beyond the CSpace).
-    pub fn missing(&self, first: Word, count: Word) -> Result<usize, Errno> {
+    /// Address bits of a slot in it (the depth to name one through `cap`).
+    pub fn bits(&self) -> u8 {
+        self.bits
+    }
+
+    /// Whether it has `slot`.
+    pub fn has(&self, slot: Word) -> bool {
+        slot < 1 << self.bits
+    }
+
+    /// The size (bits) it must grow to for slots `first..first + count`, or `None` if it
+    /// has them (`EINVAL` past the largest CSpace). Growth is by four times at least, so
+    /// that a process opening many files grows it a few times only.
+    pub fn growth_for(&self, first: Word, count: Word) -> Result<Option<u8>, Errno> {
         let end = first.checked_add(count).filter(|&end| count > 0 && end <= 1 << CSPACE_BITS).ok_or(Errno::EINVAL)?;
-        Ok(leaf_range(first, end).filter(|leaf| !self.leaves.contains_key(leaf)).count())
+        if end <= 1 << self.bits {
+            return Ok(None);
+        }
+        let needed = (end - 1).ilog2() as u8 + 1;
+        Ok(Some(needed.max(self.bits + 2).min(CSPACE_BITS)))
     }
 
-    /// Makes the leaves `first..first + count` needs (the caller checked the range with
-    /// `missing` and found room for them).
-    pub fn extend(&mut self, resources: &mut Resources, first: Word, count: Word) -> Result<(), Errno> {
-        for leaf in leaf_range(first, first + count) {
-            if !self.leaves.contains_key(&leaf) {
-                self.add_leaf(resources, leaf)?;
-            }
+    /// Bytes a CNode of 2^`bits` slots takes.
+    pub fn bytes_for(bits: u8) -> u64 {
+        1 << object_bits(ObjectType::CapTableObject, bits)
+    }
+
+    /// Replaces the CNode by one of 2^`bits` slots: every capability below `used` (the
+    /// process says it has none above) moves to the same slot of the new one, the
+    /// process's own `startup::CNODE` names the new one, and so does its thread, if it
+    /// has one (it is blocked in its call to the root server).
+    pub fn grow(&mut self, resources: &mut Resources, bits: u8, used: Word, thread: Option<Thread>) -> Result<(), Errno> {
+        // (A process that says less only loses its own capabilities.)
+        let movable = || (0..used.min(1 << self.bits)).filter(|&slot| slot != startup::CNODE);
+        let new = resources.alloc_object(ObjectType::CapTableObject, bits).map_err(errno)?;
+        let kernel = |error| errno(ResourceError::Kernel(error));
+        let remint = cnode_mint(new.cap, startup::CNODE, bits, caps::CNODE, new.cap, 64, CapRights::ALL, guard(bits));
+        // (Moving from an empty slot fails, and changes nothing. The old `CNODE` goes with
+        // the old CNode.)
+        for slot in movable() {
+            let _ = cnode_move(new.cap, slot, bits, self.cnode.cap, slot, self.bits);
         }
+        let switched = remint.map_err(kernel).and_then(|()| match &thread {
+            Some(thread) => tcb_set_space(
+                thread.tcb,
+                startup::FAULT_HANDLER,
+                new.cap,
+                guard(bits),
+                thread.vspace,
+                CapData::NONE,
+            )
+            .map_err(kernel),
+            None => Ok(()),
+        });
+        if let Err(error) = switched {
+            // Back where they were: the process keeps its CSpace as it was.
+            for slot in movable() {
+                let _ = cnode_move(self.cnode.cap, slot, self.bits, new.cap, slot, bits);
+            }
+            resources.free_object(new);
+            return Err(error);
+        }
+        let old = core::mem::replace(&mut self.cnode, new);
+        self.bits = bits;
+        resources.free_object(old);
         Ok(())
-    }
-
-    fn add_leaf(&mut self, resources: &mut Resources, leaf: Word) -> Result<(), Errno> {
-        let node = resources.alloc_object(ObjectType::CapTableObject, LEAF_BITS).map_err(errno)?;
-        // (A copy of the unguarded original: its radix takes the address's last bits.)
-        match cnode_copy(self.root.cap, leaf, ROOT_BITS, caps::CNODE, node.cap, 64, CapRights::ALL) {
-            Ok(()) => {
-                self.leaves.insert(leaf, node);
-                Ok(())
-            }
-            Err(error) => {
-                resources.free_object(node);
-                Err(errno(ResourceError::Kernel(error)))
-            }
-        }
     }
 
     /// Bytes of kernel memory it takes.
     pub fn bytes(&self) -> u64 {
-        self.root.bytes() + self.leaves.values().map(Object::bytes).sum::<u64>()
+        self.cnode.bytes()
     }
 
-    /// Slots of the root server's CSpace it holds.
-    pub fn slots(&self) -> usize {
-        1 + self.leaves.len()
-    }
-
-    /// Deletes every CNode, and so every capability the process held.
+    /// Deletes the CNode, and so every capability the process held.
     pub fn destroy(self, resources: &mut Resources) {
-        resources.free_object(self.root);
-        for (_, leaf) in self.leaves {
-            resources.free_object(leaf);
-        }
+        resources.free_object(self.cnode);
     }
-}
-
-fn leaf_range(first: Word, end: Word) -> core::ops::RangeInclusive<Word> {
-    first >> LEAF_BITS..=(end - 1) >> LEAF_BITS
 }

@@ -3,7 +3,7 @@
 //! whose faults come to the root server. When a process ends, for any reason, all of it
 //! is returned; its parent learns how it ended through `wait`.
 
-mod cspace;
+pub(crate) mod cspace;
 mod fault;
 pub mod layout;
 mod orphans;
@@ -139,13 +139,13 @@ impl Process {
         let queue = if self.queue.is_some() { 2 } else { 0 };
         #[cfg(not(notification_queues))]
         let queue = 0;
-        let objects = self.cspace.as_ref().map_or(0, CSpace::slots) + self.tcb.is_some() as usize;
+        let objects = self.cspace.is_some() as usize + self.tcb.is_some() as usize;
         self.space.slots() + objects + self.pending_wait.is_some() as usize + queue + self.notifications.len()
     }
 
-    /// The root CNode of its CSpace.
-    pub(crate) fn cspace_cap(&self) -> Result<CPtr, Errno> {
-        self.cspace.as_ref().map(CSpace::cap).ok_or(Errno::ESRCH)
+    /// Its CSpace, once made.
+    pub(crate) fn cspace(&self) -> Result<&CSpace, Errno> {
+        self.cspace.as_ref().ok_or(Errno::ESRCH)
     }
 
     /// Returns everything: the thread first, so that it stops before its memory goes.
@@ -298,10 +298,14 @@ impl Processes {
     /// memory from the servers and the other sessions), and the root server's CSpace
     /// keeps its reserve (every mapped page holds root-server slots: they run out before
     /// memory does). Servers have their quota alone.
-    pub fn session_room(&self, resources: &Resources, pid: Pid, bytes: u64) -> Result<(), Errno> {
+    pub fn session_room(&self, resources: &mut Resources, pid: Pid, bytes: u64) -> Result<(), Errno> {
         let process = self.get(pid).ok_or(Errno::ESRCH)?;
         if process.server {
             return Ok(());
+        }
+        // (Free memory kept in small blocks holds slots: merging it gives them back.)
+        if resources.slots.free_count() < spawn::SLOT_RESERVE {
+            let _ = resources.coalesce();
         }
         if resources.slots.free_count() < spawn::SLOT_RESERVE {
             return Err(Errno::ENOMEM);
@@ -312,20 +316,37 @@ impl Processes {
         }
     }
 
-    /// Makes room in `pid`'s CSpace for slots `first..first + count` (`ExtendCSpace`),
-    /// charged to it and its session.
-    pub fn extend_cspace(&mut self, resources: &mut Resources, pid: Pid, first: Word, count: Word) -> Result<(), Errno> {
+    /// Makes room in `pid`'s CSpace for slots `first..first + count` (`ExtendCSpace`; it
+    /// has used only slots below `used`), charged to it and its session. Returns the
+    /// CSpace's size (bits).
+    pub fn extend_cspace(
+        &mut self,
+        resources: &mut Resources,
+        pid: Pid,
+        first: Word,
+        count: Word,
+        used: Word,
+    ) -> Result<Word, Errno> {
         let process = self.get(pid).ok_or(Errno::ESRCH)?;
-        let bytes = process.cspace.as_ref().ok_or(Errno::ESRCH)?.missing(first, count)? as u64 * cspace::leaf_bytes();
-        if bytes == 0 {
-            return Ok(());
-        }
-        self.session_room(resources, pid, bytes)?;
+        let cspace = process.cspace.as_ref().ok_or(Errno::ESRCH)?;
+        let Some(bits) = cspace.growth_for(first, count)? else { return Ok(cspace.bits() as Word) };
+        let more = CSpace::bytes_for(bits) - cspace.bytes();
+        self.session_room(resources, pid, more)?;
         let process = self.table.get_mut(&pid).ok_or(Errno::ESRCH)?;
-        if !process.space.has_room(process.external_memory() + bytes) {
+        if !process.space.has_room(process.external_memory() + more) {
             return Err(Errno::ENOMEM);
         }
-        process.cspace.as_mut().ok_or(Errno::ESRCH)?.extend(resources, first, count)
+        let thread = process.tcb.map(|tcb| cspace::Thread { tcb: tcb.cap, vspace: process.space.root() });
+        let cspace = process.cspace.as_mut().ok_or(Errno::ESRCH)?;
+        cspace.grow(resources, bits, used, thread)?;
+        Ok(bits as Word)
+    }
+
+    /// The root CNode of `pid`'s CSpace and the depth that names a slot through it, if
+    /// it has `slot`.
+    pub fn slot_of(&self, pid: Pid, slot: Word) -> Option<(CPtr, u8)> {
+        let cspace = self.get(pid)?.cspace.as_ref()?;
+        cspace.has(slot).then(|| (cspace.cap(), cspace.bits()))
     }
 
     /// What the processes of `session` hold now (one pass over the table).

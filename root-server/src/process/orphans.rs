@@ -11,7 +11,7 @@ use crate::vspace::VSpace;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use sel4::{CPtr, MessageInfo, Word};
-use uxrt_protocols::startup::{CSPACE_BITS, FD_MAP_WORDS, FIRST_FD, MAX_FDS};
+use uxrt_protocols::startup::{FD_MAP_WORDS, FIRST_FD, MAX_FDS};
 use uxrt_protocols::{Errno, Pid, Reply};
 
 #[derive(Default)]
@@ -27,12 +27,13 @@ pub struct Orphans {
 impl Orphans {
     /// Takes the open files `process` left (before its CNode goes).
     pub fn collect(&mut self, resources: &mut Resources, vspace: &mut VSpace, process: &Process) {
-        let (Ok(cnode), Some(_)) = (process.cspace_cap(), self.reaper.filter(|&r| r != process.pid)) else { return };
+        let (Ok(cspace), Some(_)) = (process.cspace(), self.reaper.filter(|&r| r != process.pid)) else { return };
+        let (cnode, bits) = (cspace.cap(), cspace.bits());
         let mut slot = None;
-        for fd in open_fds(resources, vspace, process) {
+        for fd in open_fds(resources, vspace, process).into_iter().filter(|&fd| cspace.has(FIRST_FD + fd)) {
             let Some(to) = slot.or_else(|| resources.alloc_slot().ok()) else { return };
             let moved =
-                sel4::invocations::cnode_move(caps::CNODE, to, 64, cnode, FIRST_FD + fd, CSPACE_BITS).is_ok();
+                sel4::invocations::cnode_move(caps::CNODE, to, 64, cnode, FIRST_FD + fd, bits).is_ok();
             if moved {
                 self.files.push_back(to);
                 slot = None;

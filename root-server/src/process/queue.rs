@@ -170,13 +170,14 @@ impl Processes {
         first: Word,
         count: Word,
     ) -> Result<(), Errno> {
-        use uxrt_protocols::startup::{CSPACE_BITS, FIRST_FREE_SLOT};
+        use uxrt_protocols::startup::FIRST_FREE_SLOT;
+        let process = self.table.get_mut(&pid).ok_or(Errno::ESRCH)?;
+        let cspace = process.cspace()?;
         let end = first.checked_add(count).ok_or(Errno::EINVAL)?;
-        if count == 0 || count > MAX_NOTIFICATIONS || first < FIRST_FREE_SLOT || end > 1 << CSPACE_BITS {
+        if count == 0 || count > MAX_NOTIFICATIONS || first < FIRST_FREE_SLOT || !cspace.has(end - 1) {
             return Err(Errno::EINVAL);
         }
-        let process = self.table.get_mut(&pid).ok_or(Errno::ESRCH)?;
-        let cnode = process.cspace_cap()?;
+        let cnode = cspace.cap();
         let bits = consts::NOTIFICATION_BITS as u8 + (count as u64).next_power_of_two().trailing_zeros() as u8;
         if !process.space.has_room(process.external_memory() + (1 << bits)) {
             return Err(Errno::ENOMEM);

@@ -80,6 +80,15 @@ pub fn errno(error: ResourceError) -> Errno {
     }
 }
 
+/// Whether every byte is zero (a word at a time: a page's worth is scanned per page a
+/// program's data or a stack has).
+fn all_zero(bytes: &[u8]) -> bool {
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    words.map(|word| u64::from_ne_bytes(word.try_into().unwrap_or_default())).all(|word| word == 0)
+        && tail.iter().all(|&b| b == 0)
+}
+
 /// Paging structures one new page may need (page table, directory, PDPT).
 const WORST_CASE_TABLES: u64 = 3;
 
@@ -233,7 +242,7 @@ impl AddressSpace {
         let frame = resources.alloc_object(ObjectType::X86_4K, 0).map_err(errno)?;
         let filled = match contents {
             // New frames are zeroed by the kernel: only non-zero contents are written.
-            Some((offset, bytes)) if bytes.iter().any(|&b| b != 0) => {
+            Some((offset, bytes)) if !all_zero(bytes) => {
                 vspace.with_frame(resources, frame.cap, |memory| {
                     memory[offset..offset + bytes.len()].copy_from_slice(bytes)
                 })

@@ -3,7 +3,7 @@
 
 use super::layout::{self, PAGE};
 use super::space::{errno, AddressSpace};
-use super::cspace::CSpace;
+use super::cspace::{self, CSpace};
 use super::{badge, Process, Processes};
 use crate::resources::{ResourceError, Resources};
 use crate::vspace::VSpace;
@@ -14,7 +14,7 @@ use sel4::invocations::{cnode_copy, cnode_mint, tcb_configure, tcb_write_registe
 use sel4::{CPtr, CapData, CapRights, ObjectType, PrioProps, UserContext, Word};
 use uxrt_loader::{Program, LARGE_PAGE_SIZE};
 use uxrt_protocols::args::StringList;
-use uxrt_protocols::startup::{self, aux, CSPACE_BITS};
+use uxrt_protocols::startup::{self, aux};
 use uxrt_protocols::{Errno, Pid};
 
 /// Memory a process may hold (frames, paging structures, its CNode and TCB).
@@ -46,8 +46,6 @@ const PRIORITY: Word = 100;
 const SERVER_PRIORITY: Word = 150;
 /// Interrupts enabled, reserved bit 1 set.
 const RFLAGS: Word = 0x202;
-/// Guard that makes a capability address of a process a whole word.
-const GUARD: CapData = CapData::guard(0, 64 - CSPACE_BITS as Word);
 
 /// What to start: checked by the caller (the path is UTF-8 and not too long).
 pub struct Spawn<'a> {
@@ -131,7 +129,7 @@ impl Processes {
             text: None,
             inherited_fds: inherited,
         };
-        let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cspace_cap().ok());
+        let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cspace().ok()).map(|c| (c.cap(), c.bits()));
         let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };
         let built = self.texts.acquire(resources, vspace, file, &program).and_then(|(key, shared)| {
             process.text = Some(key);
@@ -198,7 +196,8 @@ fn build(
 struct Endpoints {
     process: CPtr,
     vfs: Option<CPtr>,
-    parent_cnode: Option<CPtr>,
+    /// The parent's CNode and the depth of a slot in it.
+    parent_cnode: Option<(CPtr, u8)>,
     /// The console, as fds 0, 1 and 2 of what the root server starts.
     console: Option<CPtr>,
 }
@@ -278,20 +277,21 @@ fn make_cspace(
     request: &Spawn,
     endpoints: Endpoints,
 ) -> Result<(), Errno> {
-    let cnode = process.cspace.insert(CSpace::new(resources)?).cap();
+    let cspace = process.cspace.insert(CSpace::new(resources)?);
+    let (cnode, bits) = (cspace.cap(), cspace.bits());
     let pid = process.pid as Word;
     let mint = |slot: Word, source: CPtr, data: CapData| {
-        cnode_mint(cnode, slot, CSPACE_BITS, caps::CNODE, source, 64, CapRights::ALL, data)
+        cnode_mint(cnode, slot, bits, caps::CNODE, source, 64, CapRights::ALL, data)
             .map_err(|e| errno(ResourceError::Kernel(e)))
     };
     // Badged endpoints and device caps are copied as they are (minting them again with
     // no badge would make them invalid).
     let copy = |slot: Word, source: CPtr| {
-        cnode_copy(cnode, slot, CSPACE_BITS, caps::CNODE, source, 64, CapRights::ALL)
+        cnode_copy(cnode, slot, bits, caps::CNODE, source, 64, CapRights::ALL)
             .map_err(|e| errno(ResourceError::Kernel(e)))
     };
     let badge = |value: Word| CapData::badge(value).ok_or(Errno::EINVAL);
-    mint(startup::CNODE, cnode, GUARD)?;
+    mint(startup::CNODE, cnode, cspace::guard(bits))?;
     mint(startup::PROCESS_SERVER, endpoints.process, badge(pid)?)?;
     mint(startup::FAULT_HANDLER, endpoints.process, badge(pid | badge::FAULT)?)?;
     if let Some(vfs) = endpoints.vfs {
@@ -308,23 +308,23 @@ fn make_cspace(
             copy(startup::FIRST_FD + fd, console)?;
         }
     }
-    inherit_fds(cnode, endpoints.parent_cnode, request.fds)
+    inherit_fds((cnode, bits), endpoints.parent_cnode, request.fds)
 }
 
 /// Copies the open files the child gets from the parent's slots (the handles it made
 /// for the child: `FdMap`) to the child's fd slots (`EBADF` for an empty or bad slot).
-fn inherit_fds(child: CPtr, parent: Option<CPtr>, fds: &[(u32, u32)]) -> Result<(), Errno> {
+/// Each CNode comes with the depth of a slot in it.
+fn inherit_fds(child: (CPtr, u8), parent: Option<(CPtr, u8)>, fds: &[(u32, u32)]) -> Result<(), Errno> {
     if fds.is_empty() {
         return Ok(());
     }
-    let parent = parent.ok_or(Errno::EBADF)?;
+    let (parent, parent_bits) = parent.ok_or(Errno::EBADF)?;
     for &(child_fd, parent_slot) in fds {
-        let child_slot = Some(child_fd as Word)
-            .filter(|&fd| fd < startup::MAX_FDS)
-            .map(|fd| startup::FIRST_FD + fd)
+        let child_slot = Some(startup::FIRST_FD + child_fd as Word)
+            .filter(|&slot| child_fd < 64 && slot < 1 << child.1)
             .ok_or(Errno::EBADF)?;
-        let parent_slot = Some(parent_slot as Word).filter(|&s| s < 1 << CSPACE_BITS).ok_or(Errno::EBADF)?;
-        cnode_copy(child, child_slot, CSPACE_BITS, parent, parent_slot, CSPACE_BITS, CapRights::ALL)
+        let parent_slot = Some(parent_slot as Word).filter(|&s| s < 1 << parent_bits).ok_or(Errno::EBADF)?;
+        cnode_copy(child.0, child_slot, child.1, parent, parent_slot, parent_bits, CapRights::ALL)
             .map_err(|_| Errno::EBADF)?;
     }
     Ok(())
@@ -340,7 +340,8 @@ fn start_thread(
 ) -> Result<(), Errno> {
     let tcb = resources.alloc_object(ObjectType::TCBObject, 0).map_err(errno)?;
     process.tcb = Some(tcb);
-    let cnode = process.cspace_cap().map_err(|_| Errno::EIO)?;
+    let cspace = process.cspace().map_err(|_| Errno::EIO)?;
+    let (cnode, guard) = (cspace.cap(), cspace::guard(cspace.bits()));
     let ipc_frame = process.space.frame_at(layout::IPC_BUFFER).ok_or(Errno::EIO)?;
     let kernel = |e| errno(ResourceError::Kernel(e));
     tcb_configure(
@@ -348,7 +349,7 @@ fn start_thread(
         startup::FAULT_HANDLER,
         PrioProps::new(priority, priority),
         cnode,
-        GUARD,
+        guard,
         process.space.root(),
         CapData::NONE,
         layout::IPC_BUFFER,
