@@ -35,6 +35,15 @@ impl Measurement {
         (!fields.is_empty() || name == "done").then_some(Measurement { name, fields })
     }
 
+    /// The shell's `boottime` line (`boottime: first prompt at TSC N (M us)`) as the
+    /// `boot-to-prompt` row: N is instructions since the machine started under -icount.
+    pub fn boot_time(line: &str) -> Option<Measurement> {
+        let rest = &line[line.find("boottime: first prompt at TSC ")? + "boottime: first prompt at TSC ".len()..];
+        let tsc: u64 = rest.split_whitespace().next()?.parse().ok()?;
+        let fields = BTreeMap::from([("median".to_string(), tsc.to_string())]);
+        Some(Measurement { name: "boot-to-prompt".into(), fields })
+    }
+
     /// A field's text ("" when it is missing).
     pub fn field(&self, key: &str) -> &str {
         self.fields.get(key).map_or("", String::as_str)
@@ -108,6 +117,8 @@ struct Run {
     clock: &'static str,
     results: Vec<Measurement>,
     seconds: f64,
+    /// Wall-clock seconds from starting QEMU to the shell's first prompt (uxrt).
+    prompt_after: Option<f64>,
 }
 
 impl Run {
@@ -125,7 +136,10 @@ fn boot(label: &str, image: &Image, commands: Vec<String>, append: Option<String
     let boot = Boot { image, commands, timeout: Some(RUN_LIMIT), echo: false, icount, append, plugin: None };
     let outcome = boot.run(false, |line, _| {
         if let Some(line) = line {
-            if let Some(measurement) = Measurement::parse(line) {
+            if let Some(measurement) = Measurement::boot_time(line) {
+                println!("  {label}: {}", line.trim());
+                results.push(measurement);
+            } else if let Some(measurement) = Measurement::parse(line) {
                 println!("  {label}: {}", line.trim());
                 results.push(measurement);
             } else if line.contains("waitbench:") {
@@ -143,7 +157,8 @@ fn boot(label: &str, image: &Image, commands: Vec<String>, append: Option<String
         bail!("{label}: timed out");
     }
     results.retain(|m| m.name != "done");
-    Ok(Run { label: label.into(), clock, results, seconds: started.elapsed().as_secs_f64() })
+    let prompt_after = outcome.prompt_after.map(|d| d.as_secs_f64());
+    Ok(Run { label: label.into(), clock, results, seconds: started.elapsed().as_secs_f64(), prompt_after })
 }
 
 pub fn run(quick: bool, wall: bool, publish: bool) -> Result {
@@ -153,9 +168,14 @@ pub fn run(quick: bool, wall: bool, publish: bool) -> Result {
     } else {
         ("waitbench", "uxrt bench-workarounds")
     };
-    // (The workarounds first: run after waitbench, their N = 16384 round did not finish
-    // in one run; the cause is not examined yet.)
-    let uxrt_commands = || vec![workarounds.to_string(), program.to_string(), "exit".to_string()];
+    // Boot time to the shell's prompt; spawns on a fresh boot, to compare with the
+    // spawn row waitbench ends with, after everything else. (The workarounds before
+    // waitbench: run after it, their N = 16384 round did not finish in one run; the cause
+    // is not examined yet.)
+    let fresh_spawns = if quick { "waitbench spawn 3" } else { "waitbench spawn 20" };
+    let uxrt_commands = || {
+        ["boottime", fresh_spawns, workarounds, program, "exit"].map(String::from).to_vec()
+    };
     let mut runs = vec![boot("uxrt", &image, uxrt_commands(), None, true)?];
     if wall {
         runs.push(boot("uxrt", &image, uxrt_commands(), None, false)?);
@@ -313,7 +333,15 @@ fn table(runs: &[Run]) -> String {
     }
     let _ = writeln!(out, "\nruns:");
     for run in runs {
-        let _ = writeln!(out, "  {} ({}): {} results in {:.0} s", run.label, run.clock, run.results.len(), run.seconds);
+        let _ = write!(out, "  {} ({}): {} results in {:.0} s", run.label, run.clock, run.results.len(), run.seconds);
+        match run.prompt_after {
+            Some(seconds) => {
+                let _ = writeln!(out, "; shell prompt {seconds:.3} s (wall clock) after QEMU started");
+            }
+            None => {
+                let _ = writeln!(out);
+            }
+        }
     }
     out
 }
@@ -428,6 +456,9 @@ mod tests {
         assert_eq!(Measurement::parse("waitbench done").unwrap().name, "done");
         assert_eq!(Measurement::parse("waitbench: write: Broken pipe"), None);
         assert_eq!(Measurement::parse("uxrt$ waitbench quick"), None);
+        let boot = Measurement::boot_time("boottime: first prompt at TSC 41234567 (17 us)").unwrap();
+        assert_eq!((boot.key().as_str(), boot.median()), ("boot-to-prompt", Some(41_234_567)));
+        assert_eq!(Measurement::boot_time("sh: boottime: this shell has not prompted"), None);
     }
 
     #[test]
@@ -442,6 +473,7 @@ mod tests {
             clock: "instructions",
             results: vec![Measurement::parse(line).unwrap()],
             seconds: 0.0,
+            prompt_after: None,
         };
         assert!(csv(&[run]).contains("uxrt,instructions,read-1-byte,,,,op_entries_fpu,1\n"));
     }

@@ -43,6 +43,8 @@ pub struct Outcome {
     pub end: End,
     /// From starting QEMU to the root server's banner.
     pub banner_after: Option<Duration>,
+    /// From starting QEMU to the shell's first prompt.
+    pub prompt_after: Option<Duration>,
 }
 
 /// What a watcher tells the boot to do after each line of output.
@@ -109,6 +111,7 @@ impl Boot<'_> {
         let mut partial = String::new(); // output after the last newline
         let mut prompts = PromptCounter::default();
         let mut banner_after = None;
+        let mut prompt_after = None;
         // When to press the interrupt key for the command typed last.
         let mut interrupt_at: Option<Instant> = None;
         let end = loop {
@@ -136,7 +139,11 @@ impl Boot<'_> {
                 out.flush()?;
             }
             // Each prompt (it has no newline) is answered with the next command.
-            for _ in 0..prompts.feed(&chunk) {
+            let prompted = prompts.feed(&chunk);
+            if prompted > 0 && prompt_after.is_none() {
+                prompt_after = Some(started.elapsed());
+            }
+            for _ in 0..prompted {
                 if let (Some(stdin), Some(command)) = (stdin.as_mut(), commands.next()) {
                     let typed = command.strip_suffix(INTERRUPT);
                     stdin.write_all(format!("{}\n", typed.unwrap_or(command)).as_bytes())?;
@@ -166,7 +173,7 @@ impl Boot<'_> {
             let _ = child.kill();
         }
         let _ = child.wait();
-        Ok(Outcome { end, banner_after })
+        Ok(Outcome { end, banner_after, prompt_after })
     }
 }
 
@@ -243,6 +250,9 @@ pub fn run(config: KernelConfig, commands: Option<Vec<String>>, timeout: Option<
     println!();
     if let Some(banner) = outcome.banner_after {
         println!("xtask: root server banner {:.3} s after QEMU started", banner.as_secs_f64());
+    }
+    if let Some(prompt) = outcome.prompt_after {
+        println!("xtask: shell prompt {:.3} s after QEMU started", prompt.as_secs_f64());
     }
     match outcome.end {
         End::Exited(0) => Ok(()),

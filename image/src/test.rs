@@ -283,10 +283,17 @@ fn report_problem(result: &harness::TestResult) -> Vec<String> {
 /// is asserted).
 fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
     println!("xtask: process, notification-queue and file microbenchmarks (QEMU -icount)");
-    let commands =
-        ["uxrt bench-processes", "uxrt bench", "uxrt bench-files", "uxrt bench-workarounds quick", "waitbench quick"];
-    let (outcome, lines) =
-        boot_keeping(image, &commands, SUITE_LIMIT, true, |l| l.starts_with("bench") || l.starts_with("waitbench"))?;
+    let commands = [
+        "boottime",
+        "waitbench spawn 3",
+        "uxrt bench-processes",
+        "uxrt bench",
+        "uxrt bench-files",
+        "uxrt bench-workarounds quick",
+        "waitbench quick",
+    ];
+    let keep = |l: &str| l.starts_with("bench") || l.starts_with("waitbench") || l.starts_with("boottime");
+    let (outcome, lines) = boot_keeping(image, &commands, SUITE_LIMIT, true, keep)?;
     let mut problems = vec![];
     if outcome.end != End::Exited(0) {
         problems.push(format!("the benchmark ended with {:?}", outcome.end));
@@ -309,6 +316,9 @@ fn benchmark_runs(image: &Image, tally: &mut Tally) -> Result {
             problems.push(format!("no `{figure}` line"));
         }
     }
+    if !lines.iter().any(|l| crate::bench::Measurement::boot_time(l).is_some()) {
+        problems.push("the shell's `boottime` printed no first prompt".into());
+    }
     problems.extend(waitbench_problems(&lines));
     tally.check("the notification-queue, process, file and wait benchmarks run", problems);
     let host = host_waitbench();
@@ -327,7 +337,9 @@ fn waitbench_problems(lines: &[String]) -> Vec<String> {
             problems.push(format!("{} `{prefix}` lines, not {want}", count(prefix)));
         }
     }
-    for name in ["pipe-ping-pong", "read-1-byte", "read-64-KiB", "spawn-exit-wait", "ipc-call-reply"] {
+    for name in
+        ["pipe-ping-pong", "read-1-byte", "read-64-KiB", "spawn-exit-wait", "spawn-exit-wait-fresh-boot", "ipc-call-reply"]
+    {
         if count(&format!("waitbench {name} ")) != 1 {
             problems.push(format!("no `waitbench {name}` line"));
         }

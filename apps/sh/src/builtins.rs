@@ -6,7 +6,7 @@ use alloc::string::String;
 use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 7] = ["cd", "pwd", "exit", "wait", "export", "unset", ":"];
+const BUILTINS: [&str; 8] = ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", ":"];
 
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -80,6 +80,19 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
             }
             0
         }
+        // When this shell first prompted, in time-stamp counter ticks since the machine
+        // started (instructions under QEMU's -icount: `cargo xtask bench` prints it).
+        "boottime" => match shell.first_prompt_tsc {
+            Some(tsc) => {
+                let mhz = uxrt::env::aux(uxrt::protocols::startup::aux::TSC_MHZ).unwrap_or(1).max(1);
+                uxrt::io::print_to(out, format_args!("boottime: first prompt at TSC {tsc} ({} us)\n", tsc / mhz));
+                0
+            }
+            None => {
+                uxrt::eprintln!("sh: boottime: this shell has not prompted");
+                1
+            }
+        },
         "unset" => {
             for arg in args {
                 shell.vars.remove(arg.as_str());

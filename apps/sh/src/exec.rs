@@ -32,6 +32,8 @@ pub struct Shell {
     /// a shell interrupted with it would.
     interrupted: bool,
     pub interactive: bool,
+    /// The time-stamp counter when it first prompted (the `boottime` builtin).
+    pub first_prompt_tsc: Option<u64>,
 }
 
 impl Variables for Shell {
@@ -81,6 +83,7 @@ impl Shell {
             exit: None,
             interrupted: false,
             interactive: false,
+            first_prompt_tsc: None,
         }
     }
 

@@ -62,6 +62,10 @@ fn run_lines(shell: &mut Shell, reader: &mut LineReader, prompt: Option<&str>) {
     while !shell.exiting() {
         shell.report_jobs();
         if let Some(prompt) = prompt {
+            if shell.first_prompt_tsc.is_none() {
+                // SAFETY: reading the time-stamp counter has no side effects.
+                shell.first_prompt_tsc = Some(unsafe { core::arch::x86_64::_rdtsc() });
+            }
             uxrt::eprint!("{prompt}");
         }
         match reader.next_line() {

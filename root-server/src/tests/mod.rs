@@ -101,6 +101,8 @@ const SUITE: &[Test] = &[
     Test { name: "process_exit_status_arrives", run: processes::exit_status_arrives },
     Test { name: "process_200_one_after_another", run: processes::two_hundred_one_after_another },
     Test { name: "process_32_at_once", run: processes::thirty_two_at_once },
+    Test { name: "process_1000_spawns_leave_everything", run: processes::a_thousand_spawns_leave_everything_as_it_was },
+    Test { name: "process_true_is_small", run: processes::a_small_process_is_small },
     Test { name: "process_arguments_arrive_intact", run: processes::arguments_arrive_intact },
     Test { name: "process_bad_requests_get_errors", run: processes::bad_requests_get_errors },
     Test { name: "process_faults_kill_only_the_process", run: processes::faults_kill_only_the_process },

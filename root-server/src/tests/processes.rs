@@ -123,3 +123,30 @@ pub fn orphans_are_reaped(env: &mut Env) -> Outcome {
     check_eq!(env.processes.zombie_count(), 0);
     Ok(())
 }
+
+/// A thousand spawns of `true`, one after another, leave free memory and slots exactly as
+/// they were (after one first, which may bring the program's shared text in).
+pub fn a_thousand_spawns_leave_everything_as_it_was(env: &mut Env) -> Outcome {
+    check_eq!(ok!(spawn_and_wait(env, &["/bin/true"], &[])), WaitStatus::Exited(0));
+    let before = super::holdings(env);
+    for _ in 0..1000 {
+        check_eq!(ok!(spawn_and_wait(env, &["/bin/true"], &[])), WaitStatus::Exited(0));
+    }
+    let after = super::holdings(env);
+    crate::println!("spawns: 1000 of /bin/true: (free bytes, free slots) {before:?} before, {after:?} after");
+    check_eq!(after, before);
+    Ok(())
+}
+
+/// A process running `true` holds at most 256 KiB in all, kernel objects included (its
+/// CNode, TCB, paging structures, stack, data and IPC buffer; the program's text is shared).
+pub fn a_small_process_is_small(env: &mut Env) -> Outcome {
+    let pid = ok!(spawn(env, &["/bin/true"], &[]));
+    // (The root server runs above it: it has not run yet, and holds what it starts with.)
+    let memory = env.processes.get(pid).map(|p| p.memory());
+    check_eq!(ok!(server::wait_for(env, pid)), WaitStatus::Exited(0));
+    let memory = ok!(memory.ok_or(Errno::ESRCH));
+    crate::println!("spawns: /bin/true holds {} KiB in all", memory >> 10);
+    check!(memory <= 256 << 10);
+    Ok(())
+}
