@@ -69,6 +69,7 @@ fn main(boot_info: usize) -> ! {
     // SAFETY: the kernel passes the boot info page's address to the initial thread.
     let info = unsafe { BootInfo::from_address(boot_info) };
     let resources = Resources::from_boot_info(info);
+    programs::set_image_frames(info.user_image_frames.start);
     let tsc_mhz = info.arch_info;
     println!(
         "uxrt root server: {} MiB RAM in {} untypeds ({} device regions), {} free slots, TSC {} MHz",

@@ -20,7 +20,7 @@ enum Page {
     Owned(Object),
     Lent(Object),
     Borrowed(sel4::CPtr),
-    Shared { copy: sel4::CPtr, frame: sel4::CPtr },
+    Shared { copy: sel4::CPtr, frame: sel4::CPtr, large: bool },
 }
 
 impl Page {
@@ -202,19 +202,28 @@ impl AddressSpace {
         }
     }
 
-    /// Maps at `region` (2 MiB-aligned) a read-only copy of `frame`, a program's shared
-    /// large frame (charged to nobody: it stays while a process maps it).
-    pub fn map_shared(&mut self, resources: &mut Resources, region: Word, frame: sel4::CPtr) -> Result<(), Errno> {
-        if self.pages.contains_key(&region) {
+    /// Maps at `at` a read-only copy of `frame`, one the root server keeps for all (with
+    /// `large`, a program's shared 2 MiB frame; otherwise a 4 KiB one): charged to nobody.
+    pub fn map_shared(
+        &mut self,
+        resources: &mut Resources,
+        at: Word,
+        frame: sel4::CPtr,
+        large: bool,
+    ) -> Result<(), Errno> {
+        if self.pages.contains_key(&at) {
             return Err(Errno::EEXIST);
         }
         let copy = resources.alloc_slot().map_err(errno)?;
         let mapped = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ)
             .map_err(ResourceError::Kernel)
-            .and_then(|()| self.paging.map_large(resources, copy, region, CapRights::READ));
+            .and_then(|()| match large {
+                true => self.paging.map_large(resources, copy, at, CapRights::READ),
+                false => self.paging.map(resources, copy, at, CapRights::READ),
+            });
         match mapped {
             Ok(()) => {
-                self.insert(region, Page::Shared { copy, frame });
+                self.insert(at, Page::Shared { copy, frame, large });
                 Ok(())
             }
             Err(error) => {
@@ -293,7 +302,7 @@ impl AddressSpace {
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<R, Errno> {
         let region = page & !(LARGE_PAGE_SIZE - 1);
-        if let Some(&Page::Shared { frame, .. }) = self.pages.get(&region) {
+        if let Some(&Page::Shared { frame, large: true, .. }) = self.pages.get(&region) {
             let offset = (page - region) as usize;
             return vspace.with_large_frame(resources, frame, |memory| f(&memory[offset..offset + PAGE as usize])).map_err(errno);
         }

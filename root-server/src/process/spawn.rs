@@ -179,12 +179,12 @@ fn build(
     endpoints: Endpoints,
 ) -> Result<(), Errno> {
     for &(region, frame) in shared {
-        process.space.map_shared(resources, region, frame)?;
+        process.space.map_shared(resources, region, frame, true)?;
     }
     load_segments(process, resources, vspace, program, shared)?;
     process.space.map_new(resources, vspace, layout::IPC_BUFFER, true, None)?;
     if request.server.as_ref().is_some_and(|s| s.archive) {
-        map_archive(process, resources, vspace)?;
+        map_archive(process, resources)?;
     }
     let (record, length) = write_stack(process, resources, vspace, request, aux)?;
     make_cspace(process, resources, request, endpoints)?;
@@ -214,14 +214,16 @@ fn inherited_fds(request: &Spawn, console: bool) -> Result<Word, Errno> {
     })
 }
 
-/// The image's archive, read-only, at the start of the anonymous area.
-fn map_archive(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace) -> Result<(), Errno> {
-    let archive = programs::archive();
-    for (i, chunk) in archive.chunks(PAGE as usize).enumerate() {
+/// The image's archive, read-only, at the start of the anonymous area: the root server's
+/// own frames holding it, shared.
+fn map_archive(process: &mut Process, resources: &mut Resources) -> Result<(), Errno> {
+    let frames = programs::archive_frames().ok_or(Errno::EIO)?;
+    let mut pages = 0;
+    for (i, frame) in frames.enumerate() {
         let page = process.next_anonymous + i as Word * PAGE;
-        process.space.map_new(resources, vspace, page, false, Some((0, chunk)))?;
+        process.space.map_shared(resources, page, frame, false)?;
+        pages += 1;
     }
-    let pages = (archive.len() as Word).div_ceil(PAGE);
     process.anonymous.push((process.next_anonymous, pages));
     process.next_anonymous += (pages + 1) * PAGE;
     Ok(())
