@@ -173,9 +173,7 @@ pub fn run(quick: bool, wall: bool, publish: bool) -> Result {
     // waitbench: run after it, their N = 16384 round did not finish in one run; the cause
     // is not examined yet.)
     let fresh_spawns = if quick { "waitbench spawn 3" } else { "waitbench spawn 20" };
-    let uxrt_commands = || {
-        ["boottime", fresh_spawns, workarounds, program, "exit"].map(String::from).to_vec()
-    };
+    let uxrt_commands = || ["boottime", fresh_spawns, workarounds, program, "exit"].map(String::from).to_vec();
     let mut runs = vec![boot("uxrt", &image, uxrt_commands(), None, true)?];
     if wall {
         runs.push(boot("uxrt", &image, uxrt_commands(), None, false)?);

@@ -337,9 +337,14 @@ fn waitbench_problems(lines: &[String]) -> Vec<String> {
             problems.push(format!("{} `{prefix}` lines, not {want}", count(prefix)));
         }
     }
-    for name in
-        ["pipe-ping-pong", "read-1-byte", "read-64-KiB", "spawn-exit-wait", "spawn-exit-wait-fresh-boot", "ipc-call-reply"]
-    {
+    for name in [
+        "pipe-ping-pong",
+        "read-1-byte",
+        "read-64-KiB",
+        "spawn-exit-wait",
+        "spawn-exit-wait-fresh-boot",
+        "ipc-call-reply",
+    ] {
         if count(&format!("waitbench {name} ")) != 1 {
             problems.push(format!("no `waitbench {name}` line"));
         }

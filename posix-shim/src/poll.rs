@@ -58,7 +58,8 @@ pub unsafe extern "C" fn select(
     }
     let words = (nfds as usize).div_ceil(64);
     // SAFETY: as the caller promises, each non-NULL set holds `nfds` bits.
-    let mut sets = [read, write, except].map(|set| unsafe { set.as_mut().map(|s| core::slice::from_raw_parts_mut(s, words)) });
+    let mut sets =
+        [read, write, except].map(|set| unsafe { set.as_mut().map(|s| core::slice::from_raw_parts_mut(s, words)) });
     // SAFETY: as the caller promises.
     let timeout = match unsafe { timeout.as_ref() } {
         Some(t) if t.tv_sec < 0 || t.tv_usec < 0 => return ret_int::<c_int>(Err(Errno::EINVAL)),

@@ -122,8 +122,12 @@ pub enum Request {
 pub struct ProcessInfo {
     pub pid: Pid,
     pub parent: Pid,
-    /// Bytes of memory it holds.
+    /// Bytes of memory it holds and is charged for, kernel objects included (its CNode,
+    /// TCB, paging structures, frames, queue, notifications).
     pub memory: Word,
+    /// Bytes of frames it maps that the root server keeps for all (its program's text,
+    /// ramfs's archive): charged to nobody, as a page cache is.
+    pub shared: Word,
     /// Its program's name, cut at [`ProcessInfo::NAME_MAX`] bytes, NUL-padded.
     pub name: [u8; ProcessInfo::NAME_MAX],
 }
@@ -132,11 +136,11 @@ impl ProcessInfo {
     /// Bytes of the name that travel (five message registers).
     pub const NAME_MAX: usize = 40;
 
-    pub fn new(pid: Pid, parent: Pid, memory: Word, name: &str) -> ProcessInfo {
+    pub fn new(pid: Pid, parent: Pid, memory: Word, shared: Word, name: &str) -> ProcessInfo {
         let mut bytes = [0; Self::NAME_MAX];
         let length = name.len().min(Self::NAME_MAX);
         bytes[..length].copy_from_slice(&name.as_bytes()[..length]);
-        ProcessInfo { pid, parent, memory, name: bytes }
+        ProcessInfo { pid, parent, memory, shared, name: bytes }
     }
 
     /// The name, up to its first NUL (bytes that are not UTF-8 end it too).
@@ -148,8 +152,10 @@ impl ProcessInfo {
         }
     }
 
+    /// `[pid | parent << 32, memory, shared, name...]`.
     pub fn encode(&self) -> [Word; 8] {
-        let mut words = [self.pid as Word, self.parent as Word, self.memory, 0, 0, 0, 0, 0];
+        let ids = self.pid as Word | (self.parent as Word) << 32;
+        let mut words = [ids, self.memory, self.shared, 0, 0, 0, 0, 0];
         for (word, chunk) in words[3..].iter_mut().zip(self.name.chunks(8)) {
             *word = Word::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
         }
@@ -158,13 +164,13 @@ impl ProcessInfo {
 
     /// Reads a reply's words; `EIO` for a pid out of range.
     pub fn decode(words: [Word; 8]) -> Result<ProcessInfo, Errno> {
-        let pid = pid_from(words[0]).map_err(|_| Errno::EIO)?;
-        let parent = pid_from(words[1]).map_err(|_| Errno::EIO)?;
+        let pid = pid_from(words[0] & 0xffff_ffff).map_err(|_| Errno::EIO)?;
+        let parent = pid_from(words[0] >> 32).map_err(|_| Errno::EIO)?;
         let mut name = [0; Self::NAME_MAX];
         for (chunk, word) in name.chunks_mut(8).zip(&words[3..]) {
             chunk.copy_from_slice(&word.to_le_bytes());
         }
-        Ok(ProcessInfo { pid, parent, memory: words[2], name })
+        Ok(ProcessInfo { pid, parent, memory: words[1], shared: words[2], name })
     }
 }
 
@@ -442,8 +448,11 @@ mod tests {
             Just(Request::TakeOrphanedFile),
             Just(Request::AcceptShare),
             pid().prop_map(|pid| Request::SessionOf { pid }),
-            (any::<u64>(), any::<u64>(), any::<u64>())
-                .prop_map(|(first, count, used)| Request::ExtendCSpace { first, count, used }),
+            (any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(first, count, used)| Request::ExtendCSpace {
+                first,
+                count,
+                used
+            }),
         ]
     }
 
@@ -478,8 +487,14 @@ mod tests {
 
     proptest! {
         #[test]
-        fn process_rows_round_trip(pid in pid(), parent in pid(), memory in any::<u64>(), name in "[a-z0-9/._-]{0,50}") {
-            let row = ProcessInfo::new(pid, parent, memory, &name);
+        fn process_rows_round_trip(
+            pid in pid(),
+            parent in pid(),
+            memory in any::<u64>(),
+            shared in any::<u64>(),
+            name in "[a-z0-9/._-]{0,50}",
+        ) {
+            let row = ProcessInfo::new(pid, parent, memory, shared, &name);
             let back = ProcessInfo::decode(row.encode()).unwrap();
             prop_assert_eq!(back, row);
             prop_assert_eq!(back.name(), &name[..name.len().min(ProcessInfo::NAME_MAX)]);
@@ -488,8 +503,8 @@ mod tests {
 
     #[test]
     fn process_rows_with_bad_pids_are_refused() {
-        let mut words = ProcessInfo::new(1, 0, 4096, "sh").encode();
-        words[1] = 1 << 40;
+        let mut words = ProcessInfo::new(1, 0, 4096, 0, "sh").encode();
+        words[0] |= 1 << 63; // a parent beyond every pid
         assert_eq!(ProcessInfo::decode(words), Err(Errno::EIO));
     }
 

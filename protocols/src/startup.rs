@@ -11,7 +11,7 @@ use crate::{Errno, Word};
 
 /// A process's CSpace is one CNode, guarded so that a capability address is a whole
 /// word. It starts with 2^[`INITIAL_CSPACE_BITS`] slots (the slots below, a pool and the
-/// first 256 fds: small, and cheap to delete, as seL4 walks every slot of a CNode it
+/// first 128 fds: 8 KiB, and cheap to delete, as seL4 walks every slot of a CNode it
 /// deletes) and grows, up to 2^`CSPACE_BITS`, when the process asks for room beyond it
 /// (`process::Request::ExtendCSpace`): the root server moves every capability into a
 /// larger CNode and makes that the thread's CSpace. Slot numbers never change. (One
@@ -19,7 +19,7 @@ use crate::{Errno, Word};
 /// can be; a second level costs about 30 instructions a lookup.)
 pub const CSPACE_BITS: u8 = 16;
 /// The CNode a process starts with has 2^`INITIAL_CSPACE_BITS` slots.
-pub const INITIAL_CSPACE_BITS: u8 = 9;
+pub const INITIAL_CSPACE_BITS: u8 = 8;
 /// Its own CNode (to receive capabilities into, and to manage its slots).
 pub const CNODE: Word = 1;
 /// The endpoint to the root server's process interface, badged with its pid.
@@ -38,7 +38,7 @@ pub const FIRST_MOUNT: Word = 6;
 /// notifications, a server's badged copies).
 pub const FIRST_FREE_SLOT: Word = 16;
 /// Open file `fd`'s endpoint sits at slot `FIRST_FD + fd`.
-pub const FIRST_FD: Word = 256;
+pub const FIRST_FD: Word = 128;
 /// Most open files a process may have: enough for 16384 pipes, both ends, and more.
 pub const MAX_FDS: Word = (1 << 15) + 256;
 /// The pool's second part: the slots after the fds.

@@ -1,6 +1,6 @@
 use super::*;
-use elf::abi::{PF_R, PF_X};
 use alloc::vec;
+use elf::abi::{PF_R, PF_X};
 use proptest::prelude::*;
 
 extern crate std;
@@ -78,7 +78,11 @@ fn read_only_large_pages_without_writable_data_are_shared() {
     let rodata = [7u8; 10];
     let data = [1u8; 8];
     // Text and rodata in the first large page, data on the next: one shared region.
-    let file = exec(&[(0x40_0000, &text, 100, PF_R | PF_X), (0x41_0000, &rodata, 10, PF_R), (0x60_0000, &data, 0x2000, PF_R | PF_W)]);
+    let file = exec(&[
+        (0x40_0000, &text, 100, PF_R | PF_X),
+        (0x41_0000, &rodata, 10, PF_R),
+        (0x60_0000, &data, 0x2000, PF_R | PF_W),
+    ]);
     let program = parse(&file, LIMIT).unwrap();
     assert_eq!(program.shared_regions(), [0x40_0000]);
     let mut memory = vec![0u8; LARGE_PAGE_SIZE as usize];

@@ -196,7 +196,9 @@ impl UntypedAllocator {
         let mut merged = 0;
         for bits in self.min_bits..self.max_bits {
             let lower_halves: Vec<(u64, Slot)> = match self.free.get(&bits) {
-                Some(list) => list.iter().filter(|(&paddr, _)| paddr & (1 << bits) == 0).map(|(&p, &s)| (p, s)).collect(),
+                Some(list) => {
+                    list.iter().filter(|(&paddr, _)| paddr & (1 << bits) == 0).map(|(&p, &s)| (p, s)).collect()
+                }
                 None => continue,
             };
             for (paddr, slot) in lower_halves {

@@ -68,7 +68,13 @@ impl CSpace {
     /// process says it has none above) moves to the same slot of the new one, the
     /// process's own `startup::CNODE` names the new one, and so does its thread, if it
     /// has one (it is blocked in its call to the root server).
-    pub fn grow(&mut self, resources: &mut Resources, bits: u8, used: Word, thread: Option<Thread>) -> Result<(), Errno> {
+    pub fn grow(
+        &mut self,
+        resources: &mut Resources,
+        bits: u8,
+        used: Word,
+        thread: Option<Thread>,
+    ) -> Result<(), Errno> {
         // (A process that says less only loses its own capabilities.)
         let movable = || (0..used.min(1 << self.bits)).filter(|&slot| slot != startup::CNODE);
         let new = resources.alloc_object(ObjectType::CapTableObject, bits).map_err(errno)?;
@@ -80,15 +86,10 @@ impl CSpace {
             let _ = cnode_move(new.cap, slot, bits, self.cnode.cap, slot, self.bits);
         }
         let switched = remint.map_err(kernel).and_then(|()| match &thread {
-            Some(thread) => tcb_set_space(
-                thread.tcb,
-                startup::FAULT_HANDLER,
-                new.cap,
-                guard(bits),
-                thread.vspace,
-                CapData::NONE,
-            )
-            .map_err(kernel),
+            Some(thread) => {
+                tcb_set_space(thread.tcb, startup::FAULT_HANDLER, new.cap, guard(bits), thread.vspace, CapData::NONE)
+                    .map_err(kernel)
+            }
             None => Ok(()),
         });
         if let Err(error) = switched {

@@ -22,9 +22,9 @@ use crate::vspace::VSpace;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use cspace::CSpace;
 use sel4::{CPtr, MessageInfo, Word};
 pub use space::errno as space_errno;
-use cspace::CSpace;
 use space::AddressSpace;
 use uxrt_protocols::process::WaitTarget;
 use uxrt_protocols::{Errno, Message, Pid, Reply, WaitStatus};
@@ -113,7 +113,8 @@ impl Process {
 
     /// Its row of the process table.
     pub fn info(&self) -> uxrt_protocols::process::ProcessInfo {
-        uxrt_protocols::process::ProcessInfo::new(self.pid, self.parent, self.memory(), &self.name)
+        let (memory, shared) = (self.memory(), self.space.shared());
+        uxrt_protocols::process::ProcessInfo::new(self.pid, self.parent, memory, shared, &self.name)
     }
 
     /// Memory held, in bytes: everything the kernel keeps for it (frames, paging

@@ -32,8 +32,7 @@ impl Orphans {
         let mut slot = None;
         for fd in open_fds(resources, vspace, process).into_iter().filter(|&fd| cspace.has(FIRST_FD + fd)) {
             let Some(to) = slot.or_else(|| resources.alloc_slot().ok()) else { return };
-            let moved =
-                sel4::invocations::cnode_move(caps::CNODE, to, 64, cnode, FIRST_FD + fd, bits).is_ok();
+            let moved = sel4::invocations::cnode_move(caps::CNODE, to, 64, cnode, FIRST_FD + fd, bits).is_ok();
             if moved {
                 self.files.push_back(to);
                 slot = None;

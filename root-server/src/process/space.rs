@@ -113,6 +113,16 @@ impl AddressSpace {
         self.charged + PAGE + self.paging.bytes()
     }
 
+    /// Bytes of the shared frames it maps (charged to nobody).
+    pub fn shared(&self) -> u64 {
+        let bytes = |page: &Page| match page {
+            Page::Shared { large: true, .. } => LARGE_PAGE_SIZE,
+            Page::Shared { large: false, .. } => PAGE,
+            _ => 0,
+        };
+        self.pages.values().map(bytes).sum()
+    }
+
     /// Bytes of memory it holds, whoever is charged for them (what it returns when it
     /// ends).
     pub fn held(&self) -> u64 {
@@ -251,11 +261,8 @@ impl AddressSpace {
         let frame = resources.alloc_object(ObjectType::X86_4K, 0).map_err(errno)?;
         let filled = match contents {
             // New frames are zeroed by the kernel: only non-zero contents are written.
-            Some((offset, bytes)) if !all_zero(bytes) => {
-                vspace.with_frame(resources, frame.cap, |memory| {
-                    memory[offset..offset + bytes.len()].copy_from_slice(bytes)
-                })
-            }
+            Some((offset, bytes)) if !all_zero(bytes) => vspace
+                .with_frame(resources, frame.cap, |memory| memory[offset..offset + bytes.len()].copy_from_slice(bytes)),
             _ => Ok(()),
         };
         let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
@@ -304,7 +311,9 @@ impl AddressSpace {
         let region = page & !(LARGE_PAGE_SIZE - 1);
         if let Some(&Page::Shared { frame, large: true, .. }) = self.pages.get(&region) {
             let offset = (page - region) as usize;
-            return vspace.with_large_frame(resources, frame, |memory| f(&memory[offset..offset + PAGE as usize])).map_err(errno);
+            return vspace
+                .with_large_frame(resources, frame, |memory| f(&memory[offset..offset + PAGE as usize]))
+                .map_err(errno);
         }
         let frame = self.pages.get(&page).ok_or(Errno::EFAULT)?.cap();
         let copy = resources.alloc_slot().map_err(errno)?;

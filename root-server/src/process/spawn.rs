@@ -1,9 +1,9 @@
 //! Starting a process: its program's segments, a stack holding its start-up record, an
 //! IPC buffer, a CSpace with exactly the capabilities it needs, and a thread.
 
+use super::cspace::{self, CSpace};
 use super::layout::{self, PAGE};
 use super::space::{errno, AddressSpace};
-use super::cspace::{self, CSpace};
 use super::{badge, Process, Processes};
 use crate::resources::{ResourceError, Resources};
 use crate::vspace::VSpace;

@@ -6,9 +6,12 @@ coreutils::main!(main);
 
 fn main() -> i32 {
     let mut out = coreutils::Output::default();
-    out.text(format_args!("  PID  PPID  MEMORY  NAME\n"));
+    // MEMORY: what the process is charged for, kernel objects included; SHARED: frames
+    // kept for every process that maps them (its program's text).
+    out.text(format_args!("  PID  PPID  MEMORY  SHARED  NAME\n"));
     for row in uxrt::process::processes() {
-        out.text(format_args!("{:5} {:5} {:6}K  {}\n", row.pid, row.parent, row.memory >> 10, row.name()));
+        let (memory, shared) = (row.memory >> 10, row.shared >> 10);
+        out.text(format_args!("{:5} {:5} {memory:6}K {shared:6}K  {}\n", row.pid, row.parent, row.name()));
     }
     0
 }
