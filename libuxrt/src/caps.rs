@@ -4,12 +4,15 @@
 //! files sit at `FIRST_FD + fd`, between the two. The CNode starts small: `ensure` asks
 //! the root server for a larger one before a slot beyond it is used.
 
+use crate::open_map;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU8, Ordering};
 use sel4::CPtr;
 use spin::Mutex;
-use uxrt_protocols::process::Request;
-use uxrt_protocols::startup::{CNODE, CSPACE_BITS, FIRST_FD, FIRST_FREE_SLOT, FIRST_SPARE_SLOT, INITIAL_CSPACE_BITS};
+use uxrt_protocols::process::{Request, UserBuffer};
+use uxrt_protocols::startup::{
+    aux, CNODE, CSPACE_BITS, FIRST_FD, FIRST_FREE_SLOT, FIRST_SPARE_SLOT, INITIAL_CSPACE_BITS,
+};
 use uxrt_protocols::Errno;
 
 /// Bits that resolve a slot of this process's CNode (guard and index: a whole word).
@@ -43,28 +46,66 @@ pub fn alloc_range(count: CPtr) -> Result<CPtr, Errno> {
     if pool.next + count > 1 << CSPACE_BITS {
         return Err(Errno::EMFILE);
     }
-    ensure(pool.next, count)?;
+    let first = pool.next;
+    ensure_with(&pool, first, count)?;
     pool.next += count;
-    Ok(pool.next - count)
+    Ok(first)
 }
 
 /// The CNode has 2^`SIZE_BITS` slots.
 static SIZE_BITS: AtomicU8 = AtomicU8::new(INITIAL_CSPACE_BITS);
-/// Slots from here up have never been used (the root server moves only those below into
-/// a larger CNode). At first: the pool's first part and the fds a process starts with.
-static USED_BELOW: AtomicU64 = AtomicU64::new(FIRST_FD + 64);
 
-/// Makes sure slots `first..first + count` exist, about to be used (one root-server call
-/// when they lie beyond the CNode; `ENOMEM` past the process's memory quota).
+/// Makes sure slots `first..first + count` exist (one root-server call when they lie
+/// beyond the CNode; `ENOMEM` past the process's memory quota).
 pub fn ensure(first: CPtr, count: CPtr) -> Result<(), Errno> {
-    let end = first + count;
-    if end > 1 << SIZE_BITS.load(Ordering::Relaxed) {
-        let used = USED_BELOW.load(Ordering::Relaxed);
-        let [bits] = crate::sys::call(Request::ExtendCSpace { first, count, used }).results()?;
-        SIZE_BITS.store(bits as u8, Ordering::Relaxed);
+    if first + count <= 1 << SIZE_BITS.load(Ordering::Relaxed) {
+        return Ok(());
     }
-    USED_BELOW.fetch_max(end, Ordering::Relaxed);
+    ensure_with(&POOL.lock(), first, count)
+}
+
+fn ensure_with(pool: &Pool, first: CPtr, count: CPtr) -> Result<(), Errno> {
+    let size = 1 << SIZE_BITS.load(Ordering::Relaxed);
+    if first + count <= size {
+        return Ok(());
+    }
+    let occupied = occupied(pool, size);
+    let request = Request::ExtendCSpace { first, count, occupied: UserBuffer::of_words(&occupied) };
+    let [bits] = crate::sys::call(request).results()?;
+    SIZE_BITS.store(bits as u8, Ordering::Relaxed);
     Ok(())
+}
+
+/// The slots below `size` from `FIRST_FREE_SLOT` up that hold a capability, a bit each:
+/// the pool's slots handed out and not given back, and the open fds' (the root server
+/// moves these into a larger CNode, and no empty slot: the debug kernel complains of
+/// each).
+fn occupied(pool: &Pool, size: CPtr) -> Vec<u64> {
+    let mut bits = alloc::vec![0u64; (size as usize).div_ceil(64)];
+    let mut mark = |slot: CPtr, on: bool| {
+        if let Some(word) = bits.get_mut(slot as usize / 64) {
+            match on {
+                true => *word |= 1 << (slot % 64),
+                false => *word &= !(1 << (slot % 64)),
+            }
+        }
+    };
+    let first_part = FIRST_FREE_SLOT..pool.next.min(FIRST_FD);
+    let second_part = FIRST_SPARE_SLOT..pool.next.max(FIRST_SPARE_SLOT);
+    for slot in first_part.chain(second_part) {
+        mark(slot, true);
+    }
+    for &slot in &pool.freed {
+        mark(slot, false);
+    }
+    if open_map::published() {
+        open_map::open_fds().for_each(|fd| mark(FIRST_FD + fd as CPtr, true));
+    } else {
+        // (The fd table is not made yet: the fds it started with are all it has.)
+        let inherited = crate::env::aux(aux::FDS).unwrap_or(0);
+        (0..64).filter(|fd| inherited & 1 << fd != 0).for_each(|fd| mark(FIRST_FD + fd, true));
+    }
+    bits
 }
 
 /// Empties `slot` and gives it back.

@@ -2,7 +2,7 @@
 //! first, so a vector indexed by fd is the map: every lookup is one index, whatever the
 //! number of fds (a process waiting on 16384 pipes looks up each fd it polls and reads).
 
-use crate::fs::Fd;
+use crate::Fd;
 use alloc::vec::Vec;
 
 pub struct FdMap<T> {

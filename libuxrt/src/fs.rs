@@ -4,6 +4,7 @@
 //! operations). Transfers of up to `INLINE_MAX` bytes travel in message registers; larger
 //! ones through a buffer the server shares with this process once per open file.
 
+use crate::open_map;
 use crate::{caps, env, events, sys};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -16,8 +17,7 @@ use uxrt_protocols::{Errno, Message, Reply};
 
 pub use uxrt_protocols::file::{FileKind, FileStat, OpenFlags as Flags};
 
-/// A file descriptor.
-pub type Fd = u32;
+pub use crate::Fd;
 
 pub const STDIN: Fd = 0;
 pub const STDOUT: Fd = 1;
@@ -293,55 +293,6 @@ pub fn close_all() {
     let fds: Vec<Fd> = with_table(|t| t.fds.keys().collect());
     for fd in fds {
         let _ = close(fd);
-    }
-}
-
-mod open_map {
-    //! The map of open fds the root server reads if this process dies without closing
-    //! them (`startup::FD_MAP_IN_USER_DATA`); its address is in the IPC buffer. And a
-    //! map of their `O_NONBLOCK` flags: both are read without the fd table's lock.
-    use super::Fd;
-    use core::sync::atomic::{AtomicU64, Ordering};
-    use uxrt_protocols::startup::FD_MAP_WORDS;
-
-    static MAP: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
-
-    /// Each open fd's `O_NONBLOCK`, mirrored from its descriptor (under the table's lock)
-    /// so that every read and write can look without taking the lock.
-    static NONBLOCKING: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
-
-    fn bit(map: &[AtomicU64; FD_MAP_WORDS], fd: Fd) -> bool {
-        map.get(fd as usize / 64).is_some_and(|word| word.load(Ordering::Relaxed) & (1u64 << (fd % 64)) != 0)
-    }
-
-    fn set_bit(map: &[AtomicU64; FD_MAP_WORDS], fd: Fd, on: bool) {
-        let Some(word) = map.get(fd as usize / 64) else { return };
-        let bit = 1u64 << (fd % 64);
-        if on {
-            word.fetch_or(bit, Ordering::Relaxed);
-        } else {
-            word.fetch_and(!bit, Ordering::Relaxed);
-        }
-    }
-
-    /// Whether `fd` is open (the table sets and clears its bit under its lock).
-    pub fn contains(fd: Fd) -> bool {
-        bit(&MAP, fd)
-    }
-
-    pub fn is_nonblocking(fd: Fd) -> bool {
-        bit(&NONBLOCKING, fd)
-    }
-
-    pub fn set_nonblocking(fd: Fd, nonblocking: bool) {
-        set_bit(&NONBLOCKING, fd, nonblocking);
-    }
-
-    pub fn set(fd: Fd, open: bool) {
-        set_bit(&MAP, fd, open);
-        if open {
-            sel4::ipc_buffer::set_user_data(MAP.as_ptr() as sel4::Word);
-        }
     }
 }
 

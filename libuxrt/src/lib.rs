@@ -21,6 +21,7 @@ mod fd_map;
 pub mod fs;
 pub mod io;
 pub mod memory;
+mod open_map;
 pub mod process;
 pub mod server;
 pub mod start;
@@ -29,6 +30,9 @@ pub mod sys;
 /// The message definitions, for programs that speak a protocol directly (see [`sys`]).
 pub use uxrt_protocols as protocols;
 pub use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
+
+/// A file descriptor.
+pub type Fd = u32;
 #[doc(hidden)]
 pub use uxrt_rt as rt;
 

@@ -24,6 +24,11 @@ impl UserBuffer {
     pub fn of(bytes: &[u8]) -> UserBuffer {
         UserBuffer { address: bytes.as_ptr() as Word, length: bytes.len() as Word }
     }
+
+    /// Words as the bytes they are in memory (little-endian).
+    pub fn of_words(words: &[Word]) -> UserBuffer {
+        UserBuffer { address: words.as_ptr() as Word, length: core::mem::size_of_val(words) as Word }
+    }
 }
 
 /// Which children a wait is for.
@@ -86,11 +91,13 @@ pub enum Request {
     /// servers). Reply: `[]`; `EEXIST` if a slot is taken. Charged to the caller.
     NewNotifications { slot: Word, count: Word },
     /// Room in the caller's CSpace for slots `first..first + count`: its CNode is replaced
-    /// by a larger one if they lie beyond it (see [`crate::startup::CSPACE_BITS`]).
-    /// Only the slots below `used` are moved (the caller has never used those above).
+    /// by a larger one if they lie beyond it (see [`crate::startup::CSPACE_BITS`]), and the
+    /// capabilities in the slots `occupied` names move over (a bit map, bit `slot % 64` of
+    /// word `slot / 64` for each slot from `startup::FIRST_FREE_SLOT` up that holds one;
+    /// at most [`MAX_OCCUPIED_BYTES`]; what it leaves out is lost, the caller's own loss).
     /// Reply: `[bits]`, the CSpace's size now (2^bits slots); `ENOMEM` past its quota,
     /// `EINVAL` past the largest CSpace. Charged to the caller.
-    ExtendCSpace { first: Word, count: Word, used: Word },
+    ExtendCSpace { first: Word, count: Word, occupied: UserBuffer },
     /// Run a command of the root server's monitor (`info`, `test NAME`, `bench`, ...; see
     /// `root-server/src/monitor.rs`), the text at `command`. It prints on the system
     /// console itself; the caller waits until the command ends. Reply: `[status]`, or
@@ -173,6 +180,9 @@ impl ProcessInfo {
         Ok(ProcessInfo { pid, parent, memory: words[1], shared: words[2], name })
     }
 }
+
+/// Longest occupancy map `ExtendCSpace` takes: a bit for every slot of the largest CSpace.
+pub const MAX_OCCUPIED_BYTES: Word = (1 << crate::startup::CSPACE_BITS) / 8;
 
 /// Most notifications one `NewNotifications` makes.
 pub const MAX_NOTIFICATIONS: Word = 128;
@@ -283,7 +293,9 @@ impl Request {
             Request::TakeOrphanedFile => Message::new(TAKE_ORPHANED_FILE, &[]),
             Request::AcceptShare => Message::new(ACCEPT_SHARE, &[]),
             Request::SessionOf { pid } => Message::new(SESSION_OF, &[pid as Word]),
-            Request::ExtendCSpace { first, count, used } => Message::new(EXTEND_CSPACE, &[first, count, used]),
+            Request::ExtendCSpace { first, count, occupied } => {
+                Message::new(EXTEND_CSPACE, &[first, count, occupied.address, occupied.length])
+            }
         }
     }
 
@@ -363,8 +375,8 @@ impl Request {
                 Request::NewNotifications { slot, count }
             }
             EXTEND_CSPACE => {
-                let [first, count, used] = exact(words)?;
-                Request::ExtendCSpace { first, count, used }
+                let [first, count, address, length] = exact(words)?;
+                Request::ExtendCSpace { first, count, occupied: UserBuffer::new(address, length) }
             }
             MONITOR => {
                 let [address, length] = exact(words)?;
@@ -448,10 +460,10 @@ mod tests {
             Just(Request::TakeOrphanedFile),
             Just(Request::AcceptShare),
             pid().prop_map(|pid| Request::SessionOf { pid }),
-            (any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(first, count, used)| Request::ExtendCSpace {
+            (any::<u64>(), any::<u64>(), buffer()).prop_map(|(first, count, occupied)| Request::ExtendCSpace {
                 first,
                 count,
-                used
+                occupied
             }),
         ]
     }

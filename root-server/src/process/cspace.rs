@@ -13,6 +13,8 @@ pub struct CSpace {
     cnode: Object,
     /// It has 2^`bits` slots.
     bits: u8,
+    /// The slots below `startup::FIRST_FREE_SLOT` the root server filled, a bit each.
+    fixed: u16,
 }
 
 /// The guard that makes a slot number of a CNode of 2^`bits` slots a whole word.
@@ -29,7 +31,7 @@ pub struct Thread {
 impl CSpace {
     pub fn new(resources: &mut Resources) -> Result<CSpace, Errno> {
         let cnode = resources.alloc_object(ObjectType::CapTableObject, INITIAL_CSPACE_BITS).map_err(errno)?;
-        Ok(CSpace { cnode, bits: INITIAL_CSPACE_BITS })
+        Ok(CSpace { cnode, bits: INITIAL_CSPACE_BITS, fixed: 0 })
     }
 
     /// The CNode (what the thread and the process's `startup::CNODE` slot name).
@@ -40,6 +42,14 @@ impl CSpace {
     /// Address bits of a slot in it (the depth to name one through `cap`).
     pub fn bits(&self) -> u8 {
         self.bits
+    }
+
+    /// Records that the root server filled the fixed slot `slot` (below
+    /// `startup::FIRST_FREE_SLOT`): it moves with the rest when the CSpace grows.
+    pub fn filled(&mut self, slot: Word) {
+        if slot < startup::FIRST_FREE_SLOT {
+            self.fixed |= 1 << slot;
+        }
     }
 
     /// Whether it has `slot`.
@@ -64,19 +74,25 @@ impl CSpace {
         1 << object_bits(ObjectType::CapTableObject, bits)
     }
 
-    /// Replaces the CNode by one of 2^`bits` slots: every capability below `used` (the
-    /// process says it has none above) moves to the same slot of the new one, the
-    /// process's own `startup::CNODE` names the new one, and so does its thread, if it
-    /// has one (it is blocked in its call to the root server).
+    /// Replaces the CNode by one of 2^`bits` slots: the capabilities move to the same
+    /// slots of the new one (those of the fixed slots the root server filled, and those
+    /// `occupied` names: the process's own word for what it holds, a bit per slot), the
+    /// process's own `startup::CNODE` names the new one, and so does its thread, if it has
+    /// one (it is blocked in its call to the root server). Moving only what is there
+    /// spares the debug kernel a complaint per empty slot.
     pub fn grow(
         &mut self,
         resources: &mut Resources,
         bits: u8,
-        used: Word,
+        occupied: &[u64],
         thread: Option<Thread>,
     ) -> Result<(), Errno> {
-        // (A process that says less only loses its own capabilities.)
-        let movable = || (0..used.min(1 << self.bits)).filter(|&slot| slot != startup::CNODE);
+        let (fixed, size) = (self.fixed, 1 << self.bits);
+        let fixed = (0..startup::FIRST_FREE_SLOT).filter(move |&slot| fixed & 1 << slot != 0);
+        let named = (startup::FIRST_FREE_SLOT..size.min(occupied.len() as Word * 64))
+            .filter(|&slot| occupied[slot as usize / 64] & 1 << (slot % 64) != 0);
+        // (A process that names too few only loses its own capabilities.)
+        let movable = || fixed.clone().chain(named.clone()).filter(|&slot| slot != startup::CNODE);
         let new = resources.alloc_object(ObjectType::CapTableObject, bits).map_err(errno)?;
         let kernel = |error| errno(ResourceError::Kernel(error));
         let remint = cnode_mint(new.cap, startup::CNODE, bits, caps::CNODE, new.cap, 64, CapRights::ALL, guard(bits));

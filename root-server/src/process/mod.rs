@@ -26,7 +26,7 @@ use cspace::CSpace;
 use sel4::{CPtr, MessageInfo, Word};
 pub use space::errno as space_errno;
 use space::AddressSpace;
-use uxrt_protocols::process::WaitTarget;
+use uxrt_protocols::process::{UserBuffer, WaitTarget, MAX_OCCUPIED_BYTES};
 use uxrt_protocols::{Errno, Message, Pid, Reply, WaitStatus};
 
 /// The root server's own pid: the parent of what it starts, and the reaper of orphans.
@@ -317,20 +317,27 @@ impl Processes {
         }
     }
 
-    /// Makes room in `pid`'s CSpace for slots `first..first + count` (`ExtendCSpace`; it
-    /// has used only slots below `used`), charged to it and its session. Returns the
-    /// CSpace's size (bits).
+    /// Makes room in `pid`'s CSpace for slots `first..first + count` (`ExtendCSpace`;
+    /// `occupied` in its memory names the slots it holds capabilities in), charged to it
+    /// and its session. Returns the CSpace's size (bits).
     pub fn extend_cspace(
         &mut self,
         resources: &mut Resources,
+        vspace: &mut VSpace,
         pid: Pid,
         first: Word,
         count: Word,
-        used: Word,
+        occupied: UserBuffer,
     ) -> Result<Word, Errno> {
         let process = self.get(pid).ok_or(Errno::ESRCH)?;
         let cspace = process.cspace.as_ref().ok_or(Errno::ESRCH)?;
         let Some(bits) = cspace.growth_for(first, count)? else { return Ok(cspace.bits() as Word) };
+        if occupied.length > MAX_OCCUPIED_BYTES {
+            return Err(Errno::EINVAL);
+        }
+        let bytes = process.space.read(resources, vspace, occupied.address, occupied.length as usize)?;
+        let words: Vec<u64> =
+            bytes.chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default())).collect();
         let more = CSpace::bytes_for(bits) - cspace.bytes();
         self.session_room(resources, pid, more)?;
         let process = self.table.get_mut(&pid).ok_or(Errno::ESRCH)?;
@@ -339,7 +346,7 @@ impl Processes {
         }
         let thread = process.tcb.map(|tcb| cspace::Thread { tcb: tcb.cap, vspace: process.space.root() });
         let cspace = process.cspace.as_mut().ok_or(Errno::ESRCH)?;
-        cspace.grow(resources, bits, used, thread)?;
+        cspace.grow(resources, bits, &words, thread)?;
         Ok(bits as Word)
     }
 

@@ -264,8 +264,8 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         Request::NewQueue { .. } | Request::Alarm { .. } | Request::NewNotifications { .. } => {
             answer::<0>(Err(Errno::ENOSYS))
         }
-        Request::ExtendCSpace { first, count, used } => {
-            answer(processes.extend_cspace(resources, pid, first, count, used).map(|bits| [bits]))
+        Request::ExtendCSpace { first, count, occupied } => {
+            answer(processes.extend_cspace(resources, vspace, pid, first, count, occupied).map(|bits| [bits]))
         }
         Request::ProcessInfo { from } => match processes.first_from(from) {
             Some(process) => answer(Ok(process.info().encode())),

@@ -281,6 +281,7 @@ fn make_cspace(
 ) -> Result<(), Errno> {
     let cspace = process.cspace.insert(CSpace::new(resources)?);
     let (cnode, bits) = (cspace.cap(), cspace.bits());
+    let cspace = &mut *cspace;
     let pid = process.pid as Word;
     let mint = |slot: Word, source: CPtr, data: CapData| {
         cnode_mint(cnode, slot, bits, caps::CNODE, source, 64, CapRights::ALL, data)
@@ -293,17 +294,24 @@ fn make_cspace(
             .map_err(|e| errno(ResourceError::Kernel(e)))
     };
     let badge = |value: Word| CapData::badge(value).ok_or(Errno::EINVAL);
+    let mut fixed = alloc::vec![startup::CNODE, startup::PROCESS_SERVER, startup::FAULT_HANDLER];
     mint(startup::CNODE, cnode, cspace::guard(bits))?;
     mint(startup::PROCESS_SERVER, endpoints.process, badge(pid)?)?;
     mint(startup::FAULT_HANDLER, endpoints.process, badge(pid | badge::FAULT)?)?;
     if let Some(vfs) = endpoints.vfs {
         mint(startup::VFS, vfs, badge(pid)?)?;
+        fixed.push(startup::VFS);
     }
     if let Some(server) = &request.server {
         copy(startup::SERVER_ENDPOINT, server.endpoint)?;
+        fixed.push(startup::SERVER_ENDPOINT);
         for (i, &mount) in server.mounts.iter().enumerate() {
             copy(startup::FIRST_MOUNT + i as Word, mount)?;
+            fixed.push(startup::FIRST_MOUNT + i as Word);
         }
+    }
+    for slot in fixed {
+        cspace.filled(slot);
     }
     if let Some(console) = endpoints.console {
         for fd in 0..3 {
