@@ -430,7 +430,22 @@ pub fn overlong_requests() -> i32 {
     // (A kernel without notification queues has no NewNotifications: ENOSYS.)
     let wrapping = sys::call(Request::NewNotifications { slot: Word::MAX - 1, count: 2 }).results::<0>();
     ensure!(matches!(wrapping, Err(Errno::EINVAL | Errno::ENOSYS)), "a wrapping slot range got {wrapping:?}");
-    println!("hostile: an overlong request and a wrapping slot range refused (EINVAL)");
+    // CSpace growth: ranges past the largest CSpace, an overlong or unreadable map of
+    // occupied slots. Each is refused, and the CSpace stays as it was.
+    let map = [0u64; 4];
+    let extend = |first, count, occupied| sys::call(Request::ExtendCSpace { first, count, occupied }).results::<1>();
+    for (first, count) in [(Word::MAX - 1, 2), (0, 1 << 17), (1 << 16, 1), (100, 0)] {
+        let got = extend(first, count, UserBuffer::of_words(&map));
+        ensure!(got == Err(Errno::EINVAL), "ExtendCSpace of {count} slots from {first} got {got:?}");
+    }
+    let overlong = UserBuffer::new(map.as_ptr() as Word, (1 << 16) / 8 + 8);
+    let got = extend(1 << 15, 1, overlong);
+    ensure!(got == Err(Errno::EINVAL), "ExtendCSpace with an overlong map got {got:?}");
+    let got = extend(1 << 15, 1, UserBuffer::new(0x10, 64));
+    ensure!(got == Err(Errno::EFAULT), "ExtendCSpace with an unmapped map got {got:?}");
+    let null = must!(fs::open("/dev/null", Flags::READ_ONLY, 0));
+    must!(fs::close(null));
+    println!("hostile: an overlong request, a wrapping slot range and bad CSpace growth refused (EINVAL, EFAULT)");
     0
 }
 
