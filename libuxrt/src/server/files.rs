@@ -6,6 +6,7 @@ use super::{answer, answer_and_receive, badged_endpoint, receive, share, unshare
 use alloc::vec::Vec;
 use hashbrown::HashMap;
 use sel4::Word;
+use uxrt_memory::slab::Slab;
 use uxrt_protocols::events::Readiness;
 use uxrt_protocols::file::{FileRequest, PathRequest, Span, CONTROL_BADGE, FILE_BUFFER, MAX_BADGE, NOTIFIED_BADGE};
 use uxrt_protocols::{Errno, Pid, Reply};
@@ -76,13 +77,13 @@ struct Handle {
     permanent: bool,
 }
 
-/// Open files and their handles, by badge (hash maps: every request looks its handle
-/// up, and a server may hold tens of thousands).
+/// Open files and their handles: handles by badge (a hash map: badges are not reused
+/// soon, so they spread over a large range), open files by an index of the server's own
+/// (a slab: every request finds its file by one hash lookup and one index).
 pub struct OpenFiles<T> {
     handles: HashMap<Word, Handle>,
-    descriptions: HashMap<Word, Description<T>>,
+    descriptions: Slab<Description<T>>,
     next_badge: Word,
-    next_description: Word,
     /// Buffers shared so far (every `SWEEP_EVERY`, those of ended processes go).
     shared: u64,
 }
@@ -92,13 +93,7 @@ const SWEEP_EVERY: u64 = 16;
 
 impl<T> Default for OpenFiles<T> {
     fn default() -> Self {
-        OpenFiles {
-            handles: HashMap::new(),
-            descriptions: HashMap::new(),
-            next_badge: CONTROL_BADGE + 1,
-            next_description: 0,
-            shared: 0,
-        }
+        OpenFiles { handles: HashMap::new(), descriptions: Slab::new(), next_badge: CONTROL_BADGE + 1, shared: 0 }
     }
 }
 
@@ -115,13 +110,12 @@ impl<T> OpenFiles<T> {
     }
 
     fn insert(&mut self, file: T, permanent: bool) -> Result<(Word, sel4::CPtr), Errno> {
-        let description = self.next_description;
-        self.next_description += 1;
         self.handles.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        self.descriptions.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        let (badge, cap) = self.new_handle(description, permanent)?;
-        self.descriptions.insert(description, Description { file, handles: 1, permanent, buffers: Vec::new() });
-        Ok((badge, cap))
+        let entry = Description { file, handles: 1, permanent, buffers: Vec::new() };
+        let description = self.descriptions.insert(entry).ok_or(Errno::ENOMEM)?;
+        self.new_handle(description, permanent).inspect_err(|_| {
+            self.descriptions.remove(description);
+        })
     }
 
     /// A new handle on `description` (kept by the caller of this function).
@@ -145,12 +139,12 @@ impl<T> OpenFiles<T> {
     }
 
     fn description(&self, badge: Word) -> Option<&Description<T>> {
-        self.handles.get(&badge).and_then(|h| self.descriptions.get(&h.description))
+        self.handles.get(&badge).and_then(|h| self.descriptions.get(h.description))
     }
 
     fn description_mut(&mut self, badge: Word) -> Option<&mut Description<T>> {
         let description = self.handles.get(&badge)?.description;
-        self.descriptions.get_mut(&description)
+        self.descriptions.get_mut(description)
     }
 
     pub fn get(&self, badge: Word) -> Option<&T> {
@@ -183,12 +177,12 @@ impl<T> OpenFiles<T> {
     fn duplicate(&mut self, badge: Word) -> Result<sel4::CPtr, Errno> {
         let description = self.handles.get(&badge).ok_or(Errno::EBADF)?.description;
         self.handles.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        let entry = self.descriptions.get_mut(&description).ok_or(Errno::EBADF)?;
+        let entry = self.descriptions.get_mut(description).ok_or(Errno::EBADF)?;
         entry.handles = entry.handles.checked_add(1).ok_or(Errno::EMFILE)?;
         match self.new_handle(description, false) {
             Ok((_, cap)) => Ok(cap),
             Err(errno) => {
-                if let Some(entry) = self.descriptions.get_mut(&description) {
+                if let Some(entry) = self.descriptions.get_mut(description) {
                     entry.handles -= 1;
                 }
                 Err(errno)
@@ -204,19 +198,18 @@ impl<T> OpenFiles<T> {
         }
         let description = handle.description;
         self.handles.remove(&badge);
-        let entry = self.descriptions.get_mut(&description).ok_or(Errno::EBADF)?;
+        let entry = self.descriptions.get_mut(description).ok_or(Errno::EBADF)?;
         entry.handles -= 1;
         if entry.handles > 0 || entry.permanent {
             return Ok(None);
         }
-        let entry = self.descriptions.remove(&description).ok_or(Errno::EBADF)?;
+        let entry = self.descriptions.remove(description).ok_or(Errno::EBADF)?;
         for (_, view, _) in entry.buffers {
             unshare(view);
         }
         // Tables that tens of thousands of files once filled are given back as they
         // empty (large tables are memory of their own: `memory`).
         shrink_when_sparse(&mut self.handles);
-        shrink_when_sparse(&mut self.descriptions);
         Ok(Some(entry.file))
     }
 

@@ -1,10 +1,12 @@
-//! The root server's bookkeeping of kernel resources, as pure logic that builds and tests
-//! on the host: which CSpace slots are free ([`slots`]) and which untyped memory is free
-//! ([`untyped`]). The kernel operations themselves are behind a trait.
+//! Bookkeeping, as pure logic that builds and tests on the host: the root server's kernel
+//! resources, which CSpace slots are free ([`slots`]) and which untyped memory is free
+//! ([`untyped`]), the kernel operations themselves behind a trait; and small-index tables
+//! ([`slab`]) for the servers.
 #![no_std]
 
 extern crate alloc;
 
+pub mod slab;
 pub mod slots;
 pub mod untyped;
 
