@@ -72,6 +72,14 @@ impl Processes {
         pid: Pid,
         sources: Word,
     ) -> Result<(CPtr, Word, usize), Errno> {
+        let large = sources > SMALL_QUEUE;
+        let (bits, frame_kind, frame_bytes) = match large {
+            false => (SMALL_BITS, ObjectType::X86_4K, PAGE),
+            true => (LARGE_BITS, ObjectType::X86_LargePageObject, LARGE_PAGE_SIZE),
+        };
+        let needed = (1u64 << bits) + frame_bytes + (1 << consts::NOTIFICATION_BITS);
+        // (A queue counts against its session's memory, as the rest of the process does.)
+        self.session_room(resources, pid, needed)?;
         let children: Vec<(Pid, CPtr)> = (self.table.values())
             .filter(|p| p.parent == pid)
             .filter_map(|p| p.tcb.map(|tcb| (p.pid, tcb.cap)))
@@ -80,12 +88,6 @@ impl Processes {
         if let Some(old) = process.queue.take() {
             old.destroy(resources, &mut process.space);
         }
-        let large = sources > SMALL_QUEUE;
-        let (bits, frame_kind, frame_bytes) = match large {
-            false => (SMALL_BITS, ObjectType::X86_4K, PAGE),
-            true => (LARGE_BITS, ObjectType::X86_LargePageObject, LARGE_PAGE_SIZE),
-        };
-        let needed = (1u64 << bits) + frame_bytes + (1 << consts::NOTIFICATION_BITS);
         if !process.space.has_room(process.external_memory() + needed) {
             return Err(Errno::ENOMEM);
         }

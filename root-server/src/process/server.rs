@@ -155,8 +155,10 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
     let Env { processes, resources, vspace, .. } = env;
     let (signal, reason, at) = match verdict {
         Verdict::GrowStack { page, at } => {
+            // (The page counts against its session's memory too, as a mapping does.)
+            let room = processes.session_room(resources, pid, PAGE);
             let Some(process) = processes.table.get_mut(&pid) else { return };
-            match process.space.map_new(resources, vspace, page, true, None) {
+            match room.and_then(|()| process.space.map_new(resources, vspace, page, true, None)) {
                 // An empty reply restarts the faulting instruction.
                 Ok(()) => return sel4::reply(MessageInfo::new(0, 0, 0, 0)),
                 Err(errno) => (Signal::SIGSEGV, alloc::format!("stack cannot grow to {page:#x}: {errno:?}"), at),
