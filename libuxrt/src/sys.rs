@@ -23,16 +23,31 @@ pub fn call_sending(cap: sel4::CPtr, message: Message, send: Option<sel4::CPtr>)
         sel4::ipc_buffer::set_cap(0, slot);
     }
     let answer = sel4::call_message(cap, message.label, send.is_some() as usize, message.words());
-    let length = answer.info.length() as usize;
     let caps = answer.info.extra_caps() as usize;
+    match received(&answer) {
+        Some((label, words, length)) => (Reply::decode(label, &words[..length]), caps),
+        None => (Reply::error(Errno::EIO), caps), // no uxrt reply is that long
+    }
+}
+
+/// Sends `message` to `cap` and returns the reply as received, its label and words, with
+/// no `Reply` made (the read path decodes the bytes in place); `EIO` for a reply longer
+/// than any uxrt reply.
+pub fn call_raw(cap: sel4::CPtr, message: &Message) -> Result<(sel4::Word, [sel4::Word; MAX_WORDS], usize), Errno> {
+    received(&sel4::call_message(cap, message.label, 0, message.words())).ok_or(Errno::EIO)
+}
+
+/// A reply's label and words, if it is no longer than a uxrt reply can be.
+fn received(answer: &sel4::Reply) -> Option<(sel4::Word, [sel4::Word; MAX_WORDS], usize)> {
+    let length = answer.info.length() as usize;
     if length > MAX_WORDS {
-        return (Reply::error(Errno::EIO), caps); // no uxrt reply is that long
+        return None;
     }
     let mut words = [0; MAX_WORDS];
     for (i, word) in words.iter_mut().enumerate().take(length) {
         *word = answer.word(i);
     }
-    (Reply::decode(answer.info.label(), &words[..length]), caps)
+    Some((answer.info.label(), words, length))
 }
 
 /// Sends a request that has no reply (the caller ends).

@@ -111,17 +111,9 @@ impl Inline {
         Inline::from_data(length, data)
     }
 
-    /// `length` bytes in the words `data`, checked as [`Inline::from_words`] says. Only
-    /// the last word can hold padding (the bytes after it are zero already).
+    /// `length` bytes in the words `data`, checked as [`Inline::from_words`] says.
     fn from_data(length: Word, data: &[Word]) -> Result<Inline, Errno> {
-        let length = usize::try_from(length).ok().filter(|&l| l <= INLINE_MAX).ok_or(Errno::EINVAL)?;
-        if data.len() != length.div_ceil(8) {
-            return Err(Errno::EINVAL);
-        }
-        let used_in_last = length % 8;
-        if used_in_last != 0 && data.last().is_some_and(|&last| last >> (8 * used_in_last) != 0) {
-            return Err(Errno::EINVAL);
-        }
+        let length = checked_data(length, data)?;
         let mut inline = Inline { length, bytes: [0; INLINE_MAX] };
         for (i, word) in data.iter().enumerate() {
             inline.bytes[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
@@ -143,10 +135,21 @@ impl Inline {
     /// A reply carrying these bytes, and the readiness the read took from the file (in
     /// the length word, as [`transferred`] puts it).
     pub fn reply_clearing(self, cleared: Readiness) -> Reply {
+        Inline::reply_bytes(self.as_bytes(), cleared)
+    }
+
+    /// The reply [`Inline::reply_clearing`] makes, written from `bytes` (the first
+    /// [`INLINE_MAX`]) straight into the message's words: what a read answers.
+    pub fn reply_bytes(bytes: &[u8], cleared: Readiness) -> Reply {
+        let bytes = &bytes[..bytes.len().min(INLINE_MAX)];
         let mut words = [0; MAX_WORDS];
-        let used = self.to_words(&mut words);
-        words[0] = transferred(self.length, cleared);
-        Reply(Ok(Message::new(0, &words[..used])))
+        words[0] = transferred(bytes.len(), cleared);
+        for (word, chunk) in words[1..].iter_mut().zip(bytes.chunks(8)) {
+            let mut padded = [0u8; 8];
+            padded[..chunk.len()].copy_from_slice(chunk);
+            *word = Word::from_le_bytes(padded);
+        }
+        Reply(Ok(Message::new(0, &words[..1 + bytes.len().div_ceil(8)])))
     }
 
     /// The bytes of a `Read` reply, and the readiness the file lost.
@@ -157,6 +160,38 @@ impl Inline {
         let inline = Inline::from_data(length as Word, rest).map_err(|_| Errno::EIO)?;
         Ok((inline, cleared))
     }
+
+    /// Copies the bytes of a `Read` reply, as received (`label`, `words`), into `out`
+    /// (as many as fit), checked as [`Inline::from_reply`] checks, with no `Reply` or
+    /// `Inline` made on the way: how many, and the readiness the file lost.
+    pub fn read_reply(label: Word, words: &[Word], out: &mut [u8]) -> Result<(usize, Readiness), Errno> {
+        if let Some(errno) = Reply::error_of(label) {
+            return Err(errno);
+        }
+        let (&first, data) = words.split_first().ok_or(Errno::EIO)?;
+        let (length, cleared) = split_transferred(first)?;
+        let length = checked_data(length as Word, data).map_err(|_| Errno::EIO)?;
+        let n = length.min(out.len());
+        for (chunk, word) in out[..n].chunks_mut(8).zip(data) {
+            chunk.copy_from_slice(&word.to_le_bytes()[..chunk.len()]);
+        }
+        Ok((n, cleared))
+    }
+}
+
+/// The length of `length` bytes carried in the words `data`, if they carry them exactly:
+/// as many words as the length needs, the last padded with zeros (so that every accepted
+/// message has one encoding).
+fn checked_data(length: Word, data: &[Word]) -> Result<usize, Errno> {
+    let length = usize::try_from(length).ok().filter(|&l| l <= INLINE_MAX).ok_or(Errno::EINVAL)?;
+    if data.len() != length.div_ceil(8) {
+        return Err(Errno::EINVAL);
+    }
+    let used_in_last = length % 8;
+    if used_in_last != 0 && data.last().is_some_and(|&last| last >> (8 * used_in_last) != 0) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(length)
 }
 
 /// `open` flags, with Linux's values (what C programs pass through posix-shim).

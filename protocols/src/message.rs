@@ -50,11 +50,19 @@ impl Reply {
 
     /// Reads a received reply; a label that is no errno at all is itself an error (EIO).
     pub fn decode(label: Word, words: &[Word]) -> Reply {
+        match Reply::error_of(label) {
+            None if words.len() <= MAX_WORDS => Reply::ok(words),
+            None => Reply::error(Errno::EIO),
+            Some(errno) => Reply::error(errno),
+        }
+    }
+
+    /// The error a reply's label says, `None` for success (label 0).
+    pub fn error_of(label: Word) -> Option<Errno> {
         match label {
-            0 if words.len() <= MAX_WORDS => Reply::ok(words),
-            0 => Reply::error(Errno::EIO),
-            errno @ 1..=0xffff => Reply::error(Errno(errno as u16)),
-            _ => Reply::error(Errno::EIO),
+            0 => None,
+            errno @ 1..=0xffff => Some(Errno(errno as u16)),
+            _ => Some(Errno::EIO),
         }
     }
 

@@ -76,6 +76,11 @@ proptest! {
     fn read_replies_round_trip(data in inline(), cleared in 0u8..16) {
         let reply = data.reply_clearing(Readiness(cleared)).encode();
         prop_assert_eq!(Inline::from_reply(Reply::decode(reply.label, reply.words())), Ok((data, Readiness(cleared))));
+        prop_assert_eq!(Inline::reply_bytes(data.as_bytes(), Readiness(cleared)).encode(), reply);
+        let mut out = [0u8; INLINE_MAX];
+        let read = Inline::read_reply(reply.label, reply.words(), &mut out);
+        prop_assert_eq!(read, Ok((data.as_bytes().len(), Readiness(cleared))));
+        prop_assert_eq!(&out[..data.as_bytes().len()], data.as_bytes());
     }
 }
 
@@ -103,6 +108,20 @@ proptest! {
         }
         if let Ok(stat) = FileStat::from_reply(reply) {
             prop_assert_eq!(stat.reply(), reply);
+        }
+        // Decoding in place agrees with decoding through a `Reply`, into any buffer.
+        for room in [0, 1, 7, 8, 9, INLINE_MAX] {
+            let mut out = [0xaau8; INLINE_MAX];
+            let in_place = Inline::read_reply(label, &words, &mut out[..room]);
+            match Inline::from_reply(reply) {
+                Ok((data, cleared)) => {
+                    let n = data.as_bytes().len().min(room);
+                    prop_assert_eq!(in_place, Ok((n, cleared)));
+                    prop_assert_eq!(&out[..n], &data.as_bytes()[..n]);
+                    prop_assert!(out[n..].iter().all(|&b| b == 0xaa), "wrote past what it read");
+                }
+                Err(_) => prop_assert!(in_place.is_err()),
+            }
         }
     }
 }

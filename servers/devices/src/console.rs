@@ -149,7 +149,7 @@ impl Console {
             Read::Inline { length } => {
                 let mut bytes = [0; INLINE_MAX];
                 let n = self.discipline.read(&mut bytes[..length.min(INLINE_MAX)])?;
-                Some(Inline::new(&bytes[..n]).reply_clearing(self.cleared()))
+                Some(Inline::reply_bytes(&bytes[..n], self.cleared()))
             }
             Read::Shared { badge, pid, span } => {
                 if !self.discipline.readable() {

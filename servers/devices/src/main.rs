@@ -8,6 +8,7 @@ extern crate alloc;
 mod console;
 
 use console::{Console, Read};
+use uxrt::protocols::events::Readiness;
 use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, INLINE_MAX};
 use uxrt::protocols::process::Request;
 use uxrt::protocols::{Errno, Pid, Reply, Word};
@@ -172,7 +173,7 @@ impl FileServer for Devices {
             FileRequest::Read { length } => {
                 let mut bytes = [0; INLINE_MAX];
                 return match check(file, false).and_then(|d| d.read(&mut bytes[..length as usize])) {
-                    Ok(n) => Inline::new(&bytes[..n]).reply().into(),
+                    Ok(n) => Inline::reply_bytes(&bytes[..n], Readiness::NONE).into(),
                     Err(errno) => Reply::error(errno).into(),
                 };
             }

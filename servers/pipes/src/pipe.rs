@@ -156,7 +156,7 @@ impl Pipe {
             Transfer::Inline { length } => {
                 let mut out = [0; INLINE_MAX];
                 let n = self.take(&mut out[..length.min(INLINE_MAX)]);
-                Inline::new(&out[..n]).reply_clearing(self.cleared(false))
+                Inline::reply_bytes(&out[..n], self.cleared(false))
             }
             Transfer::Shared { badge, pid, span } => match files.with_buffer(badge, pid, span) {
                 Ok((_, buffer)) => {
@@ -298,7 +298,7 @@ impl Pipe {
 
 fn end_of_file(transfer: Transfer) -> Reply {
     match transfer {
-        Transfer::Inline { .. } => Inline::new(&[]).reply(),
+        Transfer::Inline { .. } => Inline::reply_bytes(&[], Readiness::NONE),
         _ => Reply::ok(&[0]),
     }
 }

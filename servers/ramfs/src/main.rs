@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+use uxrt::protocols::events::Readiness;
 use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence};
 use uxrt::protocols::startup::aux;
 use uxrt::protocols::{Errno, Reply, Word};
@@ -197,7 +198,7 @@ impl FileServer for Ramfs {
                 let Some(file) = files.get_mut(badge) else { return Reply::error(Errno::EBADF).into() };
                 let mut bytes = [0; uxrt::protocols::file::INLINE_MAX];
                 return match self.read(file, &mut bytes[..length as usize]) {
-                    Ok(n) => Inline::new(&bytes[..n]).reply().into(),
+                    Ok(n) => Inline::reply_bytes(&bytes[..n], Readiness::NONE).into(),
                     Err(errno) => Reply::error(errno).into(),
                 };
             }
