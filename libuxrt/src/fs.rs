@@ -451,12 +451,25 @@ pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
     dup_to(old, new)
 }
 
+/// As [`dup2`], with `new` close-on-exec if asked; `old == new` is `EINVAL` (as Linux's
+/// `dup3`).
+pub fn dup3(old: Fd, new: Fd, close_on_exec: bool) -> Result<Fd, Errno> {
+    check(old)?;
+    if old == new {
+        return Err(Errno::EINVAL);
+    }
+    dup2(old, new)?;
+    set_close_on_exec(new, close_on_exec)?;
+    Ok(new)
+}
+
 /// `new` gets a handle of its own on `old`'s open file (so that each fd's subscription
-/// and close are its own).
+/// and close are its own), with `old`'s `O_NONBLOCK` (a status flag of the open file).
 fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
     check(old)?;
+    let nonblocking = is_nonblocking(old)?;
     duplicate_into(old, slot(new))?;
-    with_table(|t| t.insert(new, Descriptor::new(false, false)));
+    with_table(|t| t.insert(new, Descriptor::new(false, nonblocking)));
     Ok(new)
 }
 

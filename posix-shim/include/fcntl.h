@@ -18,5 +18,6 @@
 #define F_SETFL 4
 #define FD_CLOEXEC 1
 int open(const char *path, int flags, ...);
+int creat(const char *path, mode_t mode);
 int fcntl(int fd, int cmd, ...);
 #endif

@@ -14,7 +14,9 @@ int close(int fd);
 off_t lseek(int fd, off_t offset, int whence);
 int dup(int fd);
 int dup2(int old, int new_fd);
+int dup3(int old, int new_fd, int flags);
 int pipe(int fds[2]);
+int pipe2(int fds[2], int flags);
 int unlink(const char *path);
 int rmdir(const char *path);
 int chdir(const char *path);
@@ -25,6 +27,14 @@ pid_t getppid(void);
 unsigned int sleep(unsigned int seconds);
 int usleep(unsigned int us);
 void _exit(int status) __attribute__((noreturn));
+/* sysconf names (glibc's values); other names give EINVAL. */
+#define _SC_CLK_TCK 2
+#define _SC_OPEN_MAX 4
+#define _SC_PAGESIZE 30
+#define _SC_PAGE_SIZE _SC_PAGESIZE
+long sysconf(int name);
+int getpagesize(void);
+int getdtablesize(void);
 /* uxrt has no fork: start `path` with `argv` (NULL-ended); the child gets the fds. */
 pid_t uxrt_spawn(const char *path, char *const argv[]);
 /* Kernel entries (all threads) since uxrt_kernel_entries_reset, or -1 where the kernel

@@ -100,6 +100,60 @@ pub unsafe extern "C" fn pipe(fds: *mut c_int) -> c_int {
     }))
 }
 
+const O_NONBLOCK: c_int = fs::Flags::NONBLOCK as c_int;
+const O_CLOEXEC: c_int = fs::Flags::CLOSE_ON_EXEC as c_int;
+
+/// `pipe2(fds, flags)`: a pipe whose ends have `O_CLOEXEC` and `O_NONBLOCK` as `flags`
+/// says (any other flag: `EINVAL`, nothing made).
+///
+/// # Safety
+/// `fds` holds two ints.
+#[no_mangle]
+pub unsafe extern "C" fn pipe2(fds: *mut c_int, flags: c_int) -> c_int {
+    let made = (flags & !(O_CLOEXEC | O_NONBLOCK) == 0).then_some(()).ok_or(Errno::EINVAL).and_then(|()| {
+        let (read, write) = fs::pipe()?;
+        let flagged = [read, write].iter().try_for_each(|&end| {
+            fs::set_close_on_exec(end, flags & O_CLOEXEC != 0)?;
+            fs::set_nonblocking(end, flags & O_NONBLOCK != 0)
+        });
+        if let Err(errno) = flagged {
+            let _ = (fs::close(read), fs::close(write));
+            return Err(errno);
+        }
+        Ok((read, write))
+    });
+    ret_int(made.map(|(read, write)| {
+        // SAFETY: as the caller promises.
+        unsafe {
+            *fds = read as c_int;
+            *fds.add(1) = write as c_int
+        };
+        0
+    }))
+}
+
+/// `dup3(old, new, flags)`: `flags` is 0 or `O_CLOEXEC` (otherwise `EINVAL`).
+#[no_mangle]
+pub extern "C" fn dup3(old: c_int, new: c_int, flags: c_int) -> c_int {
+    let close_on_exec = match flags {
+        0 => Ok(false),
+        O_CLOEXEC => Ok(true),
+        _ => Err(Errno::EINVAL),
+    };
+    ret_int(close_on_exec.and_then(|cloexec| fs::dup3(fd(old)?, fd(new)?, cloexec)))
+}
+
+/// `creat(path, mode)`: `open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)`.
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn creat(path: *const c_char, mode: c_uint) -> c_int {
+    let flags = fs::Flags::WRITE_ONLY | fs::Flags::CREATE | fs::Flags::TRUNCATE;
+    // SAFETY: as the caller promises.
+    unsafe { open(path, flags as c_int, mode) }
+}
+
 const F_GETFD: c_int = 1;
 const F_SETFD: c_int = 2;
 const F_GETFL: c_int = 3;

@@ -165,3 +165,34 @@ pub extern "C" fn sleep(seconds: c_uint) -> c_uint {
         Err(_) => seconds,
     }
 }
+
+/// The page size.
+#[no_mangle]
+pub extern "C" fn getpagesize() -> c_int {
+    PAGE_SIZE as c_int
+}
+
+const PAGE_SIZE: usize = 4096;
+/// `sysconf` names (glibc's values).
+const SC_CLK_TCK: c_int = 2;
+const SC_OPEN_MAX: c_int = 4;
+const SC_PAGESIZE: c_int = 30;
+
+/// `sysconf(name)`: the page size, the fds a process may hold, clock ticks per second;
+/// `EINVAL` for any other name.
+#[no_mangle]
+pub extern "C" fn sysconf(name: c_int) -> core::ffi::c_long {
+    let value = match name {
+        SC_PAGESIZE => Ok(PAGE_SIZE as i64),
+        SC_OPEN_MAX => Ok(uxrt::fs::FD_LIMIT as i64),
+        SC_CLK_TCK => Ok(100),
+        _ => Err(Errno::EINVAL),
+    };
+    crate::ret(value) as core::ffi::c_long
+}
+
+/// The fds a process may hold (as `sysconf(_SC_OPEN_MAX)`).
+#[no_mangle]
+pub extern "C" fn getdtablesize() -> c_int {
+    uxrt::fs::FD_LIMIT as c_int
+}

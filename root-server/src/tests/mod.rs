@@ -163,6 +163,7 @@ const QUEUE_TESTS: &[Test] = &[
     // (The attacker waits for each hog's report or its end with poll.)
     Test { name: "hostile_memory_hogs", run: hostile::memory_hogs },
     Test { name: "posix_c_pipes_and_poll_as_on_the_host", run: posix::pipes_and_poll },
+    Test { name: "posix_c_descriptors_and_limits_as_on_the_host", run: posix::descriptors_and_limits },
     Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },
 ];
 #[cfg(not(notification_queues))]

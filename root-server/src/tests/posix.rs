@@ -15,6 +15,12 @@ pub fn files_and_stdio(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "files")
 }
 
+/// (A non-blocking read of an empty pipe needs notification queues.)
+#[cfg(notification_queues)]
+pub fn descriptors_and_limits(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "descriptors")
+}
+
 #[cfg(notification_queues)]
 pub fn pipes_and_poll(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "pipes")
