@@ -8,6 +8,7 @@ use crate::open_map;
 use crate::{caps, env, events, sys};
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 use sel4::{CPtr, Word};
 use spin::Mutex;
 use uxrt_protocols::events::{split_transferred, Readiness};
@@ -113,10 +114,39 @@ impl Table {
     }
 }
 
+/// The fds this process may open: `RLIMIT_NOFILE`'s soft and hard limits (at most
+/// [`FD_LIMIT`]).
+static SOFT_LIMIT: AtomicU32 = AtomicU32::new(FD_LIMIT);
+static HARD_LIMIT: AtomicU32 = AtomicU32::new(FD_LIMIT);
+
+/// (soft, hard) limit of fds: fds from the soft one up cannot be opened.
+pub fn fd_limits() -> (Fd, Fd) {
+    (SOFT_LIMIT.load(Ordering::Relaxed), HARD_LIMIT.load(Ordering::Relaxed))
+}
+
+/// Sets the limits of [`fd_limits`]: `EINVAL` for a soft limit above the hard one,
+/// `EPERM` for raising the hard one (as for an unprivileged process on Linux).
+pub fn set_fd_limits(soft: Fd, hard: Fd) -> Result<(), Errno> {
+    if soft > hard {
+        return Err(Errno::EINVAL);
+    }
+    if hard > HARD_LIMIT.load(Ordering::Relaxed) {
+        return Err(Errno::EPERM);
+    }
+    HARD_LIMIT.store(hard, Ordering::Relaxed);
+    SOFT_LIMIT.store(soft, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether `fd` is below the soft limit (an fd this process may open).
+fn allowed(fd: Fd) -> bool {
+    fd < SOFT_LIMIT.load(Ordering::Relaxed)
+}
+
 /// The lowest fd not in use, from `from` up.
 fn lowest_free(table: &Table, from: Fd) -> Result<Fd, Errno> {
     let fd = table.free.range(from..).next().copied().unwrap_or(from.max(table.limit));
-    if fd as Word >= MAX_FDS {
+    if !allowed(fd) {
         return Err(Errno::EMFILE);
     }
     caps::ensure(slot(fd), 1)?;
@@ -409,6 +439,29 @@ pub fn lseek(fd: Fd, offset: i64, whence: Whence) -> Result<u64, Errno> {
     Ok(at)
 }
 
+/// `pread`: reads at `offset` and leaves the file's offset where it was (`ESPIPE` for a
+/// file that cannot seek). The offset is moved and put back: another process sharing
+/// the open file at that moment would see it move.
+pub fn pread(fd: Fd, buffer: &mut [u8], offset: i64) -> Result<usize, Errno> {
+    at_offset(fd, offset, |fd| read(fd, buffer))
+}
+
+/// `pwrite`: writes at `offset`, as [`pread`] reads.
+pub fn pwrite(fd: Fd, bytes: &[u8], offset: i64) -> Result<usize, Errno> {
+    at_offset(fd, offset, |fd| write(fd, bytes))
+}
+
+fn at_offset(fd: Fd, offset: i64, transfer: impl FnOnce(Fd) -> Result<usize, Errno>) -> Result<usize, Errno> {
+    if offset < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let here = lseek(fd, 0, Whence::Current)?;
+    lseek(fd, offset, Whence::Set)?;
+    let done = transfer(fd);
+    lseek(fd, here as i64, Whence::Set)?;
+    done
+}
+
 pub fn fstat(fd: Fd) -> Result<FileStat, Errno> {
     check(fd)?;
     FileStat::from_reply(file_call(fd, FileRequest::Stat))
@@ -438,7 +491,7 @@ pub fn dup(fd: Fd) -> Result<Fd, Errno> {
 /// Makes `new` refer to `old`'s open file (closing what `new` was first).
 pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
     check(old)?;
-    if new as Word >= MAX_FDS {
+    if !allowed(new) {
         return Err(Errno::EBADF);
     }
     if old == new {

@@ -26,6 +26,7 @@ pub mod process;
 pub mod server;
 pub mod start;
 pub mod sys;
+pub mod time;
 
 /// The message definitions, for programs that speak a protocol directly (see [`sys`]).
 pub use uxrt_protocols as protocols;

@@ -25,6 +25,24 @@ pub unsafe extern "C" fn write(fd_: c_int, buf: *const c_void, count: usize) -> 
 }
 
 /// # Safety
+/// `buf` holds `count` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pread(fd_: c_int, buf: *mut c_void, count: usize, offset: i64) -> isize {
+    // SAFETY: as the caller promises (C's contract of pread).
+    let buffer = unsafe { slice_mut(buf, count) };
+    ret(buffer.and_then(|b| Ok(fs::pread(fd(fd_)?, b, offset)? as i64))) as isize
+}
+
+/// # Safety
+/// `buf` holds `count` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pwrite(fd_: c_int, buf: *const c_void, count: usize, offset: i64) -> isize {
+    // SAFETY: as the caller promises (C's contract of pwrite).
+    let bytes = unsafe { slice(buf, count) };
+    ret(bytes.and_then(|b| Ok(fs::pwrite(fd(fd_)?, b, offset)? as i64))) as isize
+}
+
+/// # Safety
 /// `buf` is NULL (then `count` is 0) or holds `count` bytes.
 pub(crate) unsafe fn slice<'a>(buf: *const c_void, count: usize) -> Result<&'a [u8], Errno> {
     match (buf.is_null(), count) {

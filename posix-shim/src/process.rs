@@ -196,3 +196,79 @@ pub extern "C" fn sysconf(name: c_int) -> core::ffi::c_long {
 pub extern "C" fn getdtablesize() -> c_int {
     uxrt::fs::FD_LIMIT as c_int
 }
+
+/// `struct rlimit`.
+#[repr(C)]
+pub struct Rlimit {
+    current: u64,
+    max: u64,
+}
+
+const RLIMIT_NOFILE: c_int = 7;
+
+/// `getrlimit(resource, limit)`: `RLIMIT_NOFILE` only (`EINVAL` for the others).
+///
+/// # Safety
+/// `limit` points to a writable `struct rlimit`.
+#[no_mangle]
+pub unsafe extern "C" fn getrlimit(resource: c_int, limit: *mut Rlimit) -> c_int {
+    let limits = match (resource, limit.is_null()) {
+        (RLIMIT_NOFILE, false) => Ok(uxrt::fs::fd_limits()),
+        (RLIMIT_NOFILE, true) => Err(Errno::EFAULT),
+        _ => Err(Errno::EINVAL),
+    };
+    ret_int(limits.map(|(soft, hard)| {
+        // SAFETY: as the caller promises (checked not NULL).
+        unsafe { *limit = Rlimit { current: soft as u64, max: hard as u64 } };
+        0
+    }))
+}
+
+/// `setrlimit(resource, limit)`: `RLIMIT_NOFILE` only; limits above the fds a process
+/// may hold are taken as that many.
+///
+/// # Safety
+/// `limit` points to a `struct rlimit`.
+#[no_mangle]
+pub unsafe extern "C" fn setrlimit(resource: c_int, limit: *const Rlimit) -> c_int {
+    if resource != RLIMIT_NOFILE {
+        return ret_int::<i32>(Err(Errno::EINVAL));
+    }
+    // SAFETY: as the caller promises.
+    let Some(limit) = (unsafe { limit.as_ref() }) else { return ret_int::<i32>(Err(Errno::EFAULT)) };
+    if limit.current > limit.max {
+        return ret_int::<i32>(Err(Errno::EINVAL));
+    }
+    let cap = |value: u64| value.min(uxrt::fs::FD_LIMIT as u64) as uxrt::fs::Fd;
+    ret_int(uxrt::fs::set_fd_limits(cap(limit.current), cap(limit.max)).map(|()| 0))
+}
+
+/// `struct timespec`.
+#[repr(C)]
+pub struct Timespec {
+    seconds: i64,
+    nanoseconds: i64,
+}
+
+const CLOCK_MONOTONIC: c_int = 1;
+const CLOCK_BOOTTIME: c_int = 7;
+
+/// `clock_gettime(clock, now)`: the monotonic clock (nanoseconds since the machine
+/// started); other clocks give `EINVAL` (uxrt reads no wall-clock time yet).
+///
+/// # Safety
+/// `now` points to a writable `struct timespec`.
+#[no_mangle]
+pub unsafe extern "C" fn clock_gettime(clock: c_int, now: *mut Timespec) -> c_int {
+    let time = match (clock, now.is_null()) {
+        (CLOCK_MONOTONIC | CLOCK_BOOTTIME, false) => Ok(uxrt::time::monotonic_ns()),
+        (CLOCK_MONOTONIC | CLOCK_BOOTTIME, true) => Err(Errno::EFAULT),
+        _ => Err(Errno::EINVAL),
+    };
+    ret_int(time.map(|ns| {
+        let (seconds, nanoseconds) = ((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64);
+        // SAFETY: as the caller promises (checked not NULL).
+        unsafe { *now = Timespec { seconds, nanoseconds } };
+        0
+    }))
+}

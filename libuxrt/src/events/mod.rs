@@ -27,7 +27,7 @@ pub use epoll_set::{
 
 use crate::fd_map::FdMap;
 use crate::fs::Fd;
-use crate::{caps, env, sys};
+use crate::{caps, sys};
 use alloc::vec::Vec;
 use epoll_set::EpollSets;
 use queue::Queue;
@@ -36,7 +36,6 @@ use spin::Mutex;
 use uxrt_protocols::events::{Readiness, Source};
 use uxrt_protocols::file::FileRequest;
 use uxrt_protocols::process::{Request, LARGE_QUEUE, SMALL_QUEUE};
-use uxrt_protocols::startup::aux;
 use uxrt_protocols::{Errno, Pid, WaitStatus};
 
 /// `poll` event bits, with Linux's values (posix-shim passes them through).
@@ -296,15 +295,11 @@ pub(crate) fn forget(fd: Fd) {
 /// When a wait gives up: `None` waits for ever, `Some(0)` not at all.
 pub type Timeout = Option<u64>;
 
-/// The time-stamp counter.
-fn now() -> u64 {
-    // SAFETY: reading the time-stamp counter has no side effects.
-    unsafe { core::arch::x86_64::_rdtsc() }
-}
+use crate::time::tsc as now;
 
 /// The deadline `timeout` microseconds from now.
 fn deadline(timeout_us: Timeout) -> Option<u64> {
-    let mhz = env::aux(aux::TSC_MHZ).unwrap_or(1000).max(1);
+    let mhz = crate::time::tsc_mhz();
     timeout_us.map(|us| now().saturating_add(us.saturating_mul(mhz)))
 }
 

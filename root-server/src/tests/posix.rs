@@ -15,6 +15,10 @@ pub fn files_and_stdio(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "files")
 }
 
+pub fn limits_clock_and_positioned_io(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "limits_time")
+}
+
 /// (A non-blocking read of an empty pipe needs notification queues.)
 #[cfg(notification_queues)]
 pub fn descriptors_and_limits(env: &mut Env) -> Outcome {
