@@ -187,29 +187,14 @@ impl AddressSpace {
         frame: sel4::CPtr,
         writable: bool,
     ) -> Result<(), Errno> {
-        if self.pages.contains_key(&page) {
-            return Err(Errno::EEXIST);
-        }
         // (The borrower pays for a shared page: a server's clients cannot exhaust it.)
         if self.used() + (1 + WORST_CASE_TABLES) * PAGE > self.quota {
             return Err(Errno::ENOMEM);
         }
-        let copy = resources.alloc_slot().map_err(errno)?;
         let rights = if writable { CapRights::READ_WRITE } else { CapRights::READ };
-        let mapped = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, rights)
-            .map_err(ResourceError::Kernel)
-            .and_then(|()| self.paging.map(resources, copy, page, rights));
-        match mapped {
-            Ok(()) => {
-                self.insert(page, Page::Borrowed(copy));
-                Ok(())
-            }
-            Err(error) => {
-                let _ = sel4::invocations::cnode_delete(caps::CNODE, copy, 64);
-                resources.free_slot(copy);
-                Err(errno(error))
-            }
-        }
+        let copy = self.map_copy(resources, page, frame, rights, false)?;
+        self.insert(page, Page::Borrowed(copy));
+        Ok(())
     }
 
     /// Maps at `at` a read-only copy of `frame`, one the root server keeps for all (with
@@ -221,21 +206,33 @@ impl AddressSpace {
         frame: sel4::CPtr,
         large: bool,
     ) -> Result<(), Errno> {
+        let copy = self.map_copy(resources, at, frame, CapRights::READ, large)?;
+        self.insert(at, Page::Shared { copy, frame, large });
+        Ok(())
+    }
+
+    /// Maps at `at` a new copy of the cap `frame` with `rights` (a 2 MiB frame with
+    /// `large`); the copy's slot, which the caller records. On failure nothing is left.
+    fn map_copy(
+        &mut self,
+        resources: &mut Resources,
+        at: Word,
+        frame: sel4::CPtr,
+        rights: CapRights,
+        large: bool,
+    ) -> Result<sel4::CPtr, Errno> {
         if self.pages.contains_key(&at) {
             return Err(Errno::EEXIST);
         }
         let copy = resources.alloc_slot().map_err(errno)?;
-        let mapped = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ)
+        let mapped = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, rights)
             .map_err(ResourceError::Kernel)
             .and_then(|()| match large {
-                true => self.paging.map_large(resources, copy, at, CapRights::READ),
-                false => self.paging.map(resources, copy, at, CapRights::READ),
+                true => self.paging.map_large(resources, copy, at, rights),
+                false => self.paging.map(resources, copy, at, rights),
             });
         match mapped {
-            Ok(()) => {
-                self.insert(at, Page::Shared { copy, frame, large });
-                Ok(())
-            }
+            Ok(()) => Ok(copy),
             Err(error) => {
                 resources.free_slot(copy); // (deleting the copy first)
                 Err(errno(error))
