@@ -19,6 +19,7 @@ int *__errno_location(void);
 #define EFAULT 14
 #define EEXIST 17
 #define EXDEV 18
+#define ENODEV 19
 #define ENOTDIR 20
 #define EISDIR 21
 #define EINVAL 22
@@ -32,5 +33,7 @@ int *__errno_location(void);
 #define ENAMETOOLONG 36
 #define ENOSYS 38
 #define ENOTEMPTY 39
+#define ENOTSUP 95
+#define EOPNOTSUPP ENOTSUP
 #define EDQUOT 122
 #endif

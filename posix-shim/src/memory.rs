@@ -81,3 +81,48 @@ pub unsafe extern "C" fn realloc(block: *mut c_void, size: usize) -> *mut c_void
     }
     new
 }
+
+const MAP_SHARED: i32 = 0x01;
+const MAP_PRIVATE: i32 = 0x02;
+const MAP_FIXED: i32 = 0x10;
+const MAP_ANONYMOUS: i32 = 0x20;
+const PAGE: i64 = 4096;
+
+/// `mmap`: anonymous memory (zeroed, readable and writable whatever `prot` says), where
+/// the root server puts it. `EINVAL` for an empty length, an unaligned offset or neither
+/// `MAP_SHARED` nor `MAP_PRIVATE` (or both); `EBADF` for a file mapping of a closed fd,
+/// `ENODEV` for one of an open file (uxrt maps no files yet); `ENOTSUP` for `MAP_FIXED`.
+#[no_mangle]
+pub extern "C" fn mmap(_addr: *mut c_void, length: usize, _prot: i32, flags: i32, fd: i32, offset: i64) -> *mut c_void {
+    let sharing = flags & (MAP_SHARED | MAP_PRIVATE);
+    let mapped = if length == 0 || offset % PAGE != 0 || (sharing != MAP_SHARED && sharing != MAP_PRIVATE) {
+        Err(Errno::EINVAL)
+    } else if flags & MAP_ANONYMOUS == 0 {
+        match u32::try_from(fd).ok().filter(|&fd| uxrt::fs::is_open(fd)) {
+            Some(_) => Err(Errno::ENODEV),
+            None => Err(Errno::EBADF),
+        }
+    } else if flags & MAP_FIXED != 0 {
+        Err(Errno::ENOTSUP)
+    } else {
+        uxrt::memory::map_anonymous(length)
+    };
+    mapped.map_or_else(
+        |errno| {
+            set_errno(errno);
+            usize::MAX as *mut c_void // MAP_FAILED
+        },
+        |address| address.as_ptr() as *mut c_void,
+    )
+}
+
+/// `munmap`: unmaps the anonymous memory in the range (parts of mappings too; a range
+/// with none is no error). `EINVAL` for an unaligned address or an empty length.
+#[no_mangle]
+pub extern "C" fn munmap(addr: *mut c_void, length: usize) -> i32 {
+    let unmapped = match core::ptr::NonNull::new(addr as *mut u8) {
+        Some(address) if length > 0 => uxrt::memory::unmap(address, length),
+        _ => Err(Errno::EINVAL),
+    };
+    crate::ret_int(unmapped.map(|()| 0))
+}

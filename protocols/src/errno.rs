@@ -47,6 +47,7 @@ errnos! {
     EBUSY = 16: "Device or resource busy",
     EEXIST = 17: "File exists",
     EXDEV = 18: "Invalid cross-device link",
+    ENODEV = 19: "No such device",
     ENOTDIR = 20: "Not a directory",
     EISDIR = 21: "Is a directory",
     EINVAL = 22: "Invalid argument",
@@ -64,6 +65,7 @@ errnos! {
     ENOTEMPTY = 39: "Directory not empty",
     ELOOP = 40: "Too many levels of symbolic links",
     EILSEQ = 84: "Invalid or incomplete multibyte or wide character",
+    ENOTSUP = 95: "Operation not supported",
     ETIMEDOUT = 110: "Connection timed out",
     EDQUOT = 122: "Disk quota exceeded",
 }

@@ -427,13 +427,30 @@ fn map_anonymous(
     Ok(start)
 }
 
-/// Unmaps a whole mapping that `map_anonymous` made (parts of one are not supported).
+/// Unmaps the pages of `address..address + length` that anonymous mappings hold (as
+/// `munmap`: parts of mappings too, and a range holding none is no error); `EINVAL` for
+/// an unaligned address or an empty or wrapping range.
 fn unmap(process: &mut Process, resources: &mut Resources, address: Word, length: Word) -> Result<(), Errno> {
-    let pages = layout::pages_for(length).ok_or(Errno::EINVAL)?;
-    let at = process.anonymous.iter().position(|&m| m == (address, pages)).ok_or(Errno::EINVAL)?;
-    process.anonymous.swap_remove(at);
-    for i in 0..pages {
-        process.space.unmap(resources, address + i * PAGE)?;
+    let pages = layout::pages_for(length).filter(|&p| p > 0).ok_or(Errno::EINVAL)?;
+    let end = pages.checked_mul(PAGE).and_then(|bytes| address.checked_add(bytes)).ok_or(Errno::EINVAL)?;
+    if address % PAGE != 0 {
+        return Err(Errno::EINVAL);
     }
+    let mut kept = Vec::new();
+    kept.try_reserve(process.anonymous.len() + 1).map_err(|_| Errno::ENOMEM)?;
+    for &(start, count) in &process.anonymous {
+        let stop = start + count * PAGE;
+        let (from, to) = (start.max(address), stop.min(end));
+        if from >= to {
+            kept.push((start, count));
+            continue;
+        }
+        for page in (from..to).step_by(PAGE as usize) {
+            let _ = process.space.unmap(resources, page); // (every page of a mapping is mapped)
+        }
+        // What is left of it on either side stays a mapping of its own.
+        kept.extend([(start, (from - start) / PAGE), (to, (stop - to) / PAGE)].into_iter().filter(|&(_, n)| n > 0));
+    }
+    process.anonymous = kept;
     Ok(())
 }

@@ -122,6 +122,7 @@ const SUITE: &[Test] = &[
     Test { name: "files_of_dead_processes_are_closed", run: files::dead_processes_files_are_closed },
     Test { name: "posix_c_files_and_stdio_as_on_the_host", run: posix::files_and_stdio },
     Test { name: "posix_c_limits_clock_and_positioned_io_as_on_the_host", run: posix::limits_clock_and_positioned_io },
+    Test { name: "posix_c_anonymous_mappings_as_on_the_host", run: posix::anonymous_mappings },
     Test { name: "hostile_kill_servers", run: hostile::kill_servers },
     Test { name: "hostile_wait_without_reply", run: hostile::wait_without_reply },
     Test { name: "hostile_reads_without_reply", run: hostile::reads_without_reply },

@@ -15,6 +15,10 @@ pub fn files_and_stdio(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "files")
 }
 
+pub fn anonymous_mappings(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "mapping")
+}
+
 pub fn limits_clock_and_positioned_io(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "limits_time")
 }
