@@ -385,6 +385,10 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
     ("nope; echo $?", &["sh: nope: not found", "127"]),
     ("echo x >/dev/null | echo y 2>&1; echo status $?", &["y", "status 0"]),
     ("sleep 0.2 & echo started; wait; echo waited $?", &["started", "waited 0"]),
+    // Compound commands: loops, nested, and conditions with `elif` and `else`.
+    ("for f in a b; do for g in c d; do echo $f$g; done; done", &["ac", "ad", "bc", "bd"]),
+    ("if false; then echo no; elif true; then echo second; else echo no; fi; echo $?", &["second", "0"]),
+    ("N=; for i in 1 2 3; do N=$N$i; done; until true; do echo no; done; echo n=$N $?", &["n=123 0"]),
     // A server cannot be signalled by the session (not even checked for with signal 0):
     // it lives on.
     (

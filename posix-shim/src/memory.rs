@@ -82,10 +82,13 @@ pub unsafe extern "C" fn realloc(block: *mut c_void, size: usize) -> *mut c_void
     new
 }
 
-const MAP_SHARED: i32 = 0x01;
-const MAP_PRIVATE: i32 = 0x02;
-const MAP_FIXED: i32 = 0x10;
-const MAP_ANONYMOUS: i32 = 0x20;
+/// `mmap` flags (Linux's values).
+mod map {
+    pub const SHARED: i32 = 0x01;
+    pub const PRIVATE: i32 = 0x02;
+    pub const FIXED: i32 = 0x10;
+    pub const ANONYMOUS: i32 = 0x20;
+}
 const PAGE: i64 = 4096;
 
 /// `mmap`: anonymous memory (zeroed, readable and writable whatever `prot` says), where
@@ -94,15 +97,15 @@ const PAGE: i64 = 4096;
 /// `ENODEV` for one of an open file (uxrt maps no files yet); `ENOTSUP` for `MAP_FIXED`.
 #[no_mangle]
 pub extern "C" fn mmap(_addr: *mut c_void, length: usize, _prot: i32, flags: i32, fd: i32, offset: i64) -> *mut c_void {
-    let sharing = flags & (MAP_SHARED | MAP_PRIVATE);
-    let mapped = if length == 0 || offset % PAGE != 0 || (sharing != MAP_SHARED && sharing != MAP_PRIVATE) {
+    let sharing = flags & (map::SHARED | map::PRIVATE);
+    let mapped = if length == 0 || offset % PAGE != 0 || (sharing != map::SHARED && sharing != map::PRIVATE) {
         Err(Errno::EINVAL)
-    } else if flags & MAP_ANONYMOUS == 0 {
+    } else if flags & map::ANONYMOUS == 0 {
         match u32::try_from(fd).ok().filter(|&fd| uxrt::fs::is_open(fd)) {
             Some(_) => Err(Errno::ENODEV),
             None => Err(Errno::EBADF),
         }
-    } else if flags & MAP_FIXED != 0 {
+    } else if flags & map::FIXED != 0 {
         Err(Errno::ENOTSUP)
     } else {
         uxrt::memory::map_anonymous(length)

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use uxrt::fs::{self, Fd};
 use uxrt::protocols::file::OpenFlags;
 use uxrt::{Errno, Pid, Signal, WaitStatus};
-use uxrt_shell_syntax::{parse, Command, Connector, Mode, Pipeline, RedirectKind, Variables};
+use uxrt_shell_syntax::{parse, Command, Compound, Connector, List, Mode, Pipeline, RedirectKind, Variables};
 
 /// Status of a command that was not found, and of one that could not start.
 const NOT_FOUND: u8 = 127;
@@ -110,6 +110,11 @@ impl Shell {
             }
         };
         self.interrupted = false;
+        self.run_list(&list, line);
+    }
+
+    /// Runs the and-or lists of `list` (of the line `line`: a background job's name).
+    fn run_list(&mut self, list: &List, line: &str) {
         for (and_or, mode) in &list.0 {
             if self.exiting() || self.interrupted {
                 return;
@@ -122,14 +127,14 @@ impl Shell {
                     }
                 }
                 Mode::Foreground => {
-                    self.status = self.foreground(&and_or.first);
+                    self.status = self.foreground(&and_or.first, line);
                     for (connector, pipeline) in &and_or.rest {
                         let run = match connector {
                             Connector::And => self.status == 0,
                             Connector::Or => self.status != 0,
                         };
                         if run && !self.exiting() && !self.interrupted {
-                            self.status = self.foreground(pipeline);
+                            self.status = self.foreground(pipeline, line);
                         }
                     }
                 }
@@ -137,11 +142,65 @@ impl Shell {
         }
     }
 
+    /// Runs a compound command in the shell itself; its status.
+    fn compound(&mut self, compound: &Compound, line: &str) -> u8 {
+        let stopped = |shell: &Shell| shell.exiting() || shell.interrupted;
+        match compound {
+            Compound::If { branches, otherwise } => {
+                for (condition, body) in branches {
+                    self.run_list(condition, line);
+                    if stopped(self) {
+                        return self.status;
+                    }
+                    if self.status == 0 {
+                        self.run_list(body, line);
+                        return self.status;
+                    }
+                }
+                match otherwise {
+                    Some(body) => {
+                        self.run_list(body, line);
+                        self.status
+                    }
+                    None => 0,
+                }
+            }
+            Compound::While { until, condition, body } => {
+                let mut status = 0;
+                loop {
+                    self.run_list(condition, line);
+                    if stopped(self) || (self.status == 0) == *until {
+                        return status;
+                    }
+                    self.run_list(body, line);
+                    status = self.status;
+                    if stopped(self) {
+                        return status;
+                    }
+                }
+            }
+            Compound::For { name, words, body } => {
+                let values: Vec<String> = words.iter().map(|word| word.expand(self)).collect();
+                let mut status = 0;
+                for value in values {
+                    self.vars.insert(name.clone(), value);
+                    self.run_list(body, line);
+                    status = self.status;
+                    if stopped(self) {
+                        break;
+                    }
+                }
+                status
+            }
+        }
+    }
+
     /// Runs a pipeline and waits for it; its status (the last command's).
-    fn foreground(&mut self, pipeline: &Pipeline) -> u8 {
-        let status = match self.single_builtin(pipeline) {
-            Some(status) => status,
-            None => {
+    fn foreground(&mut self, pipeline: &Pipeline, line: &str) -> u8 {
+        let status = match (&pipeline.compound, self.single_builtin(pipeline)) {
+            (Some(compound), _) => self.compound(compound, line),
+            (None, Some(status)) => status,
+            (None, None) => {
                 let started = self.start(pipeline);
                 let last = started.last().copied();
                 if let Some(Ok(pid)) = last {
@@ -323,6 +382,12 @@ impl Shell {
     }
 
     fn background(&mut self, pipeline: &Pipeline, line: &str) {
+        if pipeline.compound.is_some() {
+            // (It would need a shell process of its own: uxrt has no fork.)
+            uxrt::eprintln!("sh: a compound command cannot run in the background yet");
+            self.status = 2;
+            return;
+        }
         let pids: Vec<Pid> = self.start(pipeline).into_iter().filter_map(Result::ok).collect();
         let Some(&last) = pids.last() else {
             self.status = NOT_FOUND;

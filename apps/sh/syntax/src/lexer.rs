@@ -83,8 +83,13 @@ impl Lexer<'_> {
         let mut ahead = self.chars.clone();
         ahead.next();
         let alone = ahead.peek().is_none_or(|c| c.is_whitespace());
-        let starts_pipeline =
-            matches!(self.tokens.last(), None | Some(Token::Semicolon | Token::Ampersand | Token::And | Token::Or));
+        let after_list_opener = match self.tokens.last() {
+            Some(Token::Word(Word(parts))) => matches!(parts.as_slice(),
+                [Part::Literal(text)] if ["if", "then", "elif", "else", "while", "until", "do"].contains(&text.as_str())),
+            _ => false,
+        };
+        let starts_pipeline = after_list_opener
+            || matches!(self.tokens.last(), None | Some(Token::Semicolon | Token::Ampersand | Token::And | Token::Or));
         alone && starts_pipeline
     }
 

@@ -3,14 +3,20 @@
 //! ```text
 //! list     := and_or ((';' | '&') and_or)* [';' | '&']
 //! and_or   := pipeline (('&&' | '||') pipeline)*
-//! pipeline := ['!'] command ('|' command)*
+//! pipeline := ['!'] (command ('|' command)* | compound)
+//! compound := 'if' list 'then' list ('elif' list 'then' list)* ['else' list] 'fi'
+//!           | ('while' | 'until') list 'do' list 'done'
+//!           | 'for' NAME ['in' word*] ';' 'do' list 'done'
 //! command  := (NAME=word)* (word | redirect)+
 //! redirect := [digit] ('<' | '>' | '>>') word  |  [digit] '>&' digit
 //! word     := (plain | 'single' | "double with $x" | \c | $NAME | ${NAME} | $? | $$)+
 //! ```
 //!
 //! `#` starts a comment where a word could start. Expansions are not split into fields
-//! and there is no globbing: `$x` is always one word.
+//! and there is no globbing: `$x` is always one word. The reserved words are reserved
+//! where a command starts (`echo done` prints "done"; quoted there, too, for now). A compound command is a whole
+//! pipeline (not yet a part of one, nor with redirections of its own: the shell cannot
+//! fork to run one in a process of its own).
 #![no_std]
 
 extern crate alloc;
@@ -102,6 +108,20 @@ pub struct Pipeline {
     /// `!`: the status is inverted.
     pub negated: bool,
     pub commands: Vec<Command>,
+    /// A compound command, which is the whole pipeline (`commands` is then empty).
+    pub compound: Option<alloc::boxed::Box<Compound>>,
+}
+
+/// `if`, `while`/`until` and `for`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Compound {
+    /// Each (condition, body) in turn: the first condition that succeeds runs its body;
+    /// `otherwise` runs if none does.
+    If { branches: Vec<(List, List)>, otherwise: Option<List> },
+    /// The body runs while the condition succeeds (with `until`, while it fails).
+    While { until: bool, condition: List, body: List },
+    /// The body runs with `name` set to each word in turn.
+    For { name: String, words: Vec<Word>, body: List },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

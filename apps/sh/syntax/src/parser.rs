@@ -1,7 +1,10 @@
 //! Builds a [`List`] from the tokens of a line.
 
 use crate::lexer::{tokens, Token};
-use crate::{AndOr, Command, Connector, List, Mode, Part, Pipeline, Redirect, RedirectKind, SyntaxError, Word};
+use crate::{
+    AndOr, Command, Compound, Connector, List, Mode, Part, Pipeline, Redirect, RedirectKind, SyntaxError, Word,
+};
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -9,7 +12,25 @@ use alloc::vec::Vec;
 pub fn parse(line: &str) -> Result<List, SyntaxError> {
     let tokens = tokens(line)?;
     let mut parser = Parser { tokens: tokens.into_iter().peekable() };
-    parser.list()
+    parser.list(&[])
+}
+
+/// Words reserved where a command starts: those that begin a compound command, and
+/// those that end a list inside one.
+const OPENERS: [&str; 4] = ["if", "while", "until", "for"];
+const CLOSERS: [&str; 6] = ["then", "elif", "else", "fi", "do", "done"];
+
+/// The reserved word `token` is, if it is one: a plain word of one literal part.
+fn keyword(token: Option<&Token>) -> Option<&str> {
+    match token {
+        Some(Token::Word(Word(parts))) => match parts.as_slice() {
+            [Part::Literal(text)] if OPENERS.contains(&text.as_str()) || CLOSERS.contains(&text.as_str()) => {
+                Some(text.as_str())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 struct Parser {
@@ -39,13 +60,22 @@ fn describe(token: &Token) -> &'static str {
     }
 }
 
+/// A variable's name: a letter or `_`, then letters, digits and `_`.
+fn valid_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether `token` is the word `in` (reserved only after `for NAME`).
+fn keyword_in(token: Option<&Token>) -> bool {
+    matches!(token, Some(Token::Word(Word(parts))) if matches!(parts.as_slice(), [Part::Literal(text)] if text == "in"))
+}
+
 /// `NAME=value` with a valid name: the name and the value's parts.
 fn assignment(word: &Word) -> Option<(String, Word)> {
     let Some(Part::Literal(first)) = word.0.first() else { return None };
     let (name, value) = first.split_once('=')?;
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
+    if !valid_name(name) {
         return None;
     }
     let mut parts = Vec::from([Part::Literal(value.into())]);
@@ -54,18 +84,99 @@ fn assignment(word: &Word) -> Option<(String, Word)> {
 }
 
 impl Parser {
-    fn list(&mut self) -> Result<List, SyntaxError> {
+    /// A list up to the end of the line (`end` empty), or up to one of the reserved
+    /// words `end` (not taken; the list must then have a command).
+    fn list(&mut self, end: &[&str]) -> Result<List, SyntaxError> {
         let mut list = List::default();
-        while self.tokens.peek().is_some() {
+        loop {
+            match self.tokens.peek() {
+                None if end.is_empty() => return Ok(list),
+                None => return Err(SyntaxError(alloc::format!("`{}` expected", end[0]))),
+                next if keyword(next).is_some_and(|k| end.contains(&k)) => {
+                    return match list.0.is_empty() {
+                        true => unexpected(next),
+                        false => Ok(list),
+                    };
+                }
+                _ => {}
+            }
             let and_or = self.and_or()?;
-            let mode = match self.tokens.next() {
-                None | Some(Token::Semicolon) => Mode::Foreground,
+            let mode = match self.tokens.peek() {
+                None => Mode::Foreground,
+                Some(Token::Semicolon) => Mode::Foreground,
                 Some(Token::Ampersand) => Mode::Background,
-                Some(other) => return unexpected(Some(&other)),
+                other => return unexpected(other),
             };
+            self.tokens.next();
             list.0.push((and_or, mode));
         }
-        Ok(list)
+    }
+
+    /// Takes the reserved word `word`, or says what came instead.
+    fn expect(&mut self, word: &str) -> Result<(), SyntaxError> {
+        match keyword(self.tokens.peek()) {
+            Some(found) if found == word => {
+                self.tokens.next();
+                Ok(())
+            }
+            _ => unexpected(self.tokens.peek()),
+        }
+    }
+
+    fn compound(&mut self, opener: &str) -> Result<Compound, SyntaxError> {
+        self.tokens.next();
+        match opener {
+            "if" => {
+                let mut branches = Vec::new();
+                let mut otherwise = None;
+                loop {
+                    let condition = self.list(&["then"])?;
+                    self.expect("then")?;
+                    branches.push((condition, self.list(&["elif", "else", "fi"])?));
+                    match keyword(self.tokens.next().as_ref()) {
+                        Some("elif") => continue,
+                        Some("else") => {
+                            otherwise = Some(self.list(&["fi"])?);
+                            self.expect("fi")?;
+                        }
+                        _ => {} // `fi`
+                    }
+                    return Ok(Compound::If { branches, otherwise });
+                }
+            }
+            "while" | "until" => {
+                let condition = self.list(&["do"])?;
+                self.expect("do")?;
+                let body = self.list(&["done"])?;
+                self.expect("done")?;
+                Ok(Compound::While { until: opener == "until", condition, body })
+            }
+            _ => {
+                let name = match self.tokens.next() {
+                    Some(Token::Word(word)) => match word.0.as_slice() {
+                        [Part::Literal(name)] if valid_name(name) => name.clone(),
+                        _ => return Err(SyntaxError("`for` needs a variable name".into())),
+                    },
+                    other => return unexpected(other.as_ref()),
+                };
+                let mut words = Vec::new();
+                if keyword_in(self.tokens.peek()) {
+                    self.tokens.next();
+                    while let Some(Token::Word(word)) = self.tokens.peek() {
+                        words.push(word.clone());
+                        self.tokens.next();
+                    }
+                }
+                match self.tokens.next() {
+                    Some(Token::Semicolon) => {}
+                    other => return unexpected(other.as_ref()),
+                }
+                self.expect("do")?;
+                let body = self.list(&["done"])?;
+                self.expect("done")?;
+                Ok(Compound::For { name, words, body })
+            }
+        }
     }
 
     fn and_or(&mut self) -> Result<AndOr, SyntaxError> {
@@ -84,11 +195,23 @@ impl Parser {
 
     fn pipeline(&mut self) -> Result<Pipeline, SyntaxError> {
         let negated = self.tokens.next_if_eq(&Token::Bang).is_some();
+        match keyword(self.tokens.peek()) {
+            Some(opener) if OPENERS.contains(&opener) => {
+                let opener = String::from(opener);
+                let compound = self.compound(&opener)?;
+                if let Some(Token::Pipe) = self.tokens.peek() {
+                    return Err(SyntaxError("a compound command cannot be part of a pipeline yet".into()));
+                }
+                return Ok(Pipeline { negated, commands: Vec::new(), compound: Some(Box::new(compound)) });
+            }
+            Some(_) => return unexpected(self.tokens.peek()),
+            None => {}
+        }
         let mut commands = Vec::from([self.command()?]);
         while self.tokens.next_if_eq(&Token::Pipe).is_some() {
             commands.push(self.command()?);
         }
-        Ok(Pipeline { negated, commands })
+        Ok(Pipeline { negated, commands, compound: None })
     }
 
     fn command(&mut self) -> Result<Command, SyntaxError> {

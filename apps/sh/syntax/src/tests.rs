@@ -134,9 +134,12 @@ proptest! {
         let _ = parse(&line);
     }
 
-    /// Plain words (no special characters) come back exactly as written.
+    /// Plain words (no special characters) come back exactly as written (the first not a
+    /// reserved word).
     #[test]
     fn plain_words_round_trip(words in proptest::collection::vec("[a-zA-Z0-9_./,:+-]{1,12}", 1..8)) {
+        let reserved = ["if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for"];
+        prop_assume!(!reserved.contains(&words[0].as_str()));
         let line = words.join(" ");
         let got = shape(&line);
         prop_assert_eq!(got, vec![vec![words]]);
@@ -147,5 +150,66 @@ proptest! {
     fn single_quotes_are_verbatim(text in "[ -&(-~]{0,40}") {
         let got = shape(&std::format!("echo '{text}'"));
         prop_assert_eq!(got, vec![vec![vec!["echo".to_string(), text]]]);
+    }
+}
+
+/// The compound command of a line's only pipeline.
+fn compound(line: &str) -> Compound {
+    let list = parse(line).unwrap();
+    assert_eq!(list.0.len(), 1, "{line}");
+    *list.0[0].0.first.compound.clone().expect("a compound command")
+}
+
+#[test]
+fn compound_commands_parse() {
+    let Compound::For { name, words, body } = compound("for i in a 'b c' $X; do echo $i; done") else { panic!() };
+    let v = vars();
+    assert_eq!(name, "i");
+    assert_eq!(words.iter().map(|w| w.expand(&v)).collect::<Vec<_>>(), ["a", "b c", "a b"]);
+    assert_eq!(body.0.len(), 1);
+    let Compound::For { words, .. } = compound("for i; do :; done") else { panic!() };
+    assert!(words.is_empty());
+    let Compound::If { branches, otherwise } =
+        compound("if false; then echo 1; elif true; then echo 2; echo 3; else echo 4; fi")
+    else {
+        panic!()
+    };
+    assert_eq!((branches.len(), branches[1].1 .0.len(), otherwise.map(|l| l.0.len())), (2, 2, Some(1)));
+    let Compound::While { until, condition, body } = compound("until test -f x; do sleep 1; echo waiting; done") else {
+        panic!()
+    };
+    assert_eq!((until, condition.0.len(), body.0.len()), (true, 1, 2));
+    // Nested, and followed by more of the list.
+    let list = parse("for a in 1 2; do for b in 3; do echo $a$b; done; done; echo end").unwrap();
+    assert_eq!(list.0.len(), 2);
+    let negated = parse("! if true; then false; fi && echo x").unwrap();
+    assert!(negated.0[0].0.first.negated && negated.0[0].0.first.compound.is_some());
+}
+
+#[test]
+fn reserved_words_are_reserved_only_where_a_command_starts() {
+    assert_eq!(shape("echo done if then fi"), vec![vec![vec!["echo", "done", "if", "then", "fi"]]]);
+    // `!` after a word that opens a list negates, as where a line starts.
+    let Compound::If { branches, .. } = compound("if ! false; then echo y; fi") else { panic!() };
+    assert!(branches[0].0 .0[0].0.first.negated);
+}
+
+#[test]
+fn malformed_compound_commands_are_syntax_errors() {
+    for line in [
+        "done",
+        "then echo",
+        "if true; then fi",
+        "if true; echo x; fi",
+        "if true; then echo x",
+        "while true; do echo x",
+        "while; do echo; done",
+        "for 1x in a; do echo; done",
+        "for i in a do echo; done",
+        "for i in a; echo; done",
+        "for i in a; do echo; done | wc",
+        "if true; then echo; fi fi",
+    ] {
+        assert!(parse(line).is_err(), "{line} parsed");
     }
 }
