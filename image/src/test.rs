@@ -389,6 +389,10 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
     ("for f in a b; do for g in c d; do echo $f$g; done; done", &["ac", "ad", "bc", "bd"]),
     ("if false; then echo no; elif true; then echo second; else echo no; fi; echo $?", &["second", "0"]),
     ("N=; for i in 1 2 3; do N=$N$i; done; until true; do echo no; done; echo n=$N $?", &["n=123 0"]),
+    (
+        "[ -d /bin ] && test -f /bin/sh && echo files; for x in 1 2; do if [ $x -ge 2 ]; then echo two; fi; done",
+        &["files", "two"],
+    ),
     // A server cannot be signalled by the session (not even checked for with signal 0):
     // it lives on.
     (

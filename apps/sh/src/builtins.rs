@@ -3,10 +3,12 @@
 
 use crate::exec::Shell;
 use alloc::string::String;
+use alloc::vec::Vec;
 use uxrt::fs::{self, Fd};
+use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 8] = ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", ":"];
+const BUILTINS: [&str; 10] = ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", ":"];
 
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -93,6 +95,21 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 1
             }
         },
+        "test" | "[" => {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let outcome = match name.as_str() {
+                "[" => test_expr::evaluate_bracket(&args, &Files),
+                _ => test_expr::evaluate(&args, &Files),
+            };
+            match outcome {
+                Ok(true) => 0,
+                Ok(false) => 1,
+                Err(why) => {
+                    uxrt::eprintln!("sh: {name}: {why}");
+                    2
+                }
+            }
+        }
         "unset" => {
             for arg in args {
                 shell.vars.remove(arg.as_str());
@@ -100,5 +117,20 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
             0
         }
         _ => 0, // `:`
+    }
+}
+
+/// What `test` asks of files, from the file system.
+struct Files;
+
+impl test_expr::Files for Files {
+    fn stat(&self, path: &str) -> Option<(FileKind, u64)> {
+        let stat = fs::stat(path).ok()?;
+        let kind = match stat.kind {
+            uxrt::fs::FileKind::Regular => FileKind::Regular,
+            uxrt::fs::FileKind::Directory => FileKind::Directory,
+            _ => FileKind::Other,
+        };
+        Some((kind, stat.size))
     }
 }

@@ -25,6 +25,7 @@ extern crate std;
 
 mod lexer;
 mod parser;
+pub mod test_expr;
 
 use alloc::string::String;
 use alloc::vec::Vec;
