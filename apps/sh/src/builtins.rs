@@ -1,14 +1,15 @@
 //! What the shell does itself, because a child could not do it for the shell (change its
 //! directory, end it, wait for its jobs, set its variables).
 
-use crate::exec::Shell;
+use crate::exec::{JumpKind, Shell};
 use alloc::string::String;
 use alloc::vec::Vec;
 use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 10] = ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", ":"];
+const BUILTINS: [&str; 12] =
+    ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":"];
 
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -95,6 +96,18 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 1
             }
         },
+        "break" | "continue" => {
+            let kind = if name == "break" { JumpKind::Break } else { JumpKind::Continue };
+            match args.first().map(|n| n.parse::<u32>()) {
+                None => shell.jump(kind, 1),
+                Some(Ok(levels)) if levels > 0 => shell.jump(kind, levels),
+                Some(_) => {
+                    uxrt::eprintln!("sh: {name}: {}: not a positive number", args[0]);
+                    return 1;
+                }
+            }
+            0
+        }
         "test" | "[" => {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let outcome = match name.as_str() {

@@ -22,6 +22,20 @@ struct Job {
     text: String,
 }
 
+/// `break` or `continue`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JumpKind {
+    Break,
+    Continue,
+}
+
+/// A `break` or `continue` of `levels` loops, on its way out.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Jump {
+    kind: JumpKind,
+    levels: u32,
+}
+
 pub struct Shell {
     pub vars: BTreeMap<String, String>,
     status: u8,
@@ -31,6 +45,10 @@ pub struct Shell {
     /// A foreground program was interrupted (`^C`): the rest of the line is dropped, as
     /// a shell interrupted with it would.
     interrupted: bool,
+    /// Loops running now (`break` and `continue` act only inside one).
+    loops: u32,
+    /// A `break` or `continue` on its way out to its loop: the list stops running.
+    pub(crate) jump: Option<Jump>,
     pub interactive: bool,
     /// The time-stamp counter when it first prompted (the `boottime` builtin).
     pub first_prompt_tsc: Option<u64>,
@@ -82,8 +100,31 @@ impl Shell {
             jobs: Vec::new(),
             exit: None,
             interrupted: false,
+            loops: 0,
+            jump: None,
             interactive: false,
             first_prompt_tsc: None,
+        }
+    }
+
+    /// `break N` or `continue N` from inside a loop (N ≥ 1 loops out; beyond the
+    /// outermost, the outermost).
+    pub(crate) fn jump(&mut self, kind: JumpKind, levels: u32) {
+        if self.loops > 0 {
+            self.jump = Some(Jump { kind, levels: levels.clamp(1, self.loops) });
+        }
+    }
+
+    /// After a loop's body or condition: whether the loop goes on, taking a `continue`
+    /// or `break` meant for it (one for an outer loop stays, for it).
+    fn loop_goes_on(&mut self) -> bool {
+        match self.jump.take() {
+            None => !self.exiting() && !self.interrupted,
+            Some(Jump { kind, levels: 1 }) => kind == JumpKind::Continue,
+            Some(Jump { kind, levels }) => {
+                self.jump = Some(Jump { kind, levels: levels - 1 });
+                false
+            }
         }
     }
 
@@ -116,7 +157,7 @@ impl Shell {
     /// Runs the and-or lists of `list` (of the line `line`: a background job's name).
     fn run_list(&mut self, list: &List, line: &str) {
         for (and_or, mode) in &list.0 {
-            if self.exiting() || self.interrupted {
+            if self.exiting() || self.interrupted || self.jump.is_some() {
                 return;
             }
             match mode {
@@ -133,7 +174,7 @@ impl Shell {
                             Connector::And => self.status == 0,
                             Connector::Or => self.status != 0,
                         };
-                        if run && !self.exiting() && !self.interrupted {
+                        if run && !self.exiting() && !self.interrupted && self.jump.is_none() {
                             self.status = self.foreground(pipeline, line);
                         }
                     }
@@ -144,12 +185,11 @@ impl Shell {
 
     /// Runs a compound command in the shell itself; its status.
     fn compound(&mut self, compound: &Compound, line: &str) -> u8 {
-        let stopped = |shell: &Shell| shell.exiting() || shell.interrupted;
         match compound {
             Compound::If { branches, otherwise } => {
                 for (condition, body) in branches {
                     self.run_list(condition, line);
-                    if stopped(self) {
+                    if self.exiting() || self.interrupted || self.jump.is_some() {
                         return self.status;
                     }
                     if self.status == 0 {
@@ -166,30 +206,36 @@ impl Shell {
                 }
             }
             Compound::While { until, condition, body } => {
+                self.loops += 1;
                 let mut status = 0;
                 loop {
                     self.run_list(condition, line);
-                    if stopped(self) || (self.status == 0) == *until {
-                        return status;
+                    let stop = !self.loop_goes_on();
+                    if stop || (self.status == 0) == *until {
+                        break;
                     }
                     self.run_list(body, line);
                     status = self.status;
-                    if stopped(self) {
-                        return status;
+                    if !self.loop_goes_on() {
+                        break;
                     }
                 }
+                self.loops -= 1;
+                status
             }
             Compound::For { name, words, body } => {
+                self.loops += 1;
                 let values: Vec<String> = words.iter().map(|word| word.expand(self)).collect();
                 let mut status = 0;
                 for value in values {
                     self.vars.insert(name.clone(), value);
                     self.run_list(body, line);
                     status = self.status;
-                    if stopped(self) {
+                    if !self.loop_goes_on() {
                         break;
                     }
                 }
+                self.loops -= 1;
                 status
             }
         }
