@@ -393,6 +393,10 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
         "[ -d /bin ] && test -f /bin/sh && echo files; for x in 1 2; do if [ $x -ge 2 ]; then echo two; fi; done",
         &["files", "two"],
     ),
+    (
+        "for a in x y; do for b in 1 2 3; do [ $b = 2 ] && continue 2; echo $a$b; done; done; while true; do break; done",
+        &["x1", "y1"],
+    ),
     // A server cannot be signalled by the session (not even checked for with signal 0):
     // it lives on.
     (

@@ -205,40 +205,37 @@ impl Shell {
                     None => 0,
                 }
             }
-            Compound::While { until, condition, body } => {
-                self.loops += 1;
-                let mut status = 0;
-                loop {
-                    self.run_list(condition, line);
-                    let stop = !self.loop_goes_on();
-                    if stop || (self.status == 0) == *until {
-                        break;
-                    }
-                    self.run_list(body, line);
-                    status = self.status;
-                    if !self.loop_goes_on() {
-                        break;
-                    }
-                }
-                self.loops -= 1;
-                status
-            }
+            Compound::While { until, condition, body } => self.run_loop(body, line, |shell| {
+                shell.run_list(condition, line);
+                shell.loop_goes_on() && (shell.status == 0) != *until
+            }),
             Compound::For { name, words, body } => {
-                self.loops += 1;
-                let values: Vec<String> = words.iter().map(|word| word.expand(self)).collect();
-                let mut status = 0;
-                for value in values {
-                    self.vars.insert(name.clone(), value);
-                    self.run_list(body, line);
-                    status = self.status;
-                    if !self.loop_goes_on() {
-                        break;
+                let mut values = words.iter().map(|word| word.expand(self)).collect::<Vec<String>>().into_iter();
+                self.run_loop(body, line, |shell| match values.next() {
+                    Some(value) => {
+                        shell.vars.insert(name.clone(), value);
+                        true
                     }
-                }
-                self.loops -= 1;
-                status
+                    None => false,
+                })
             }
         }
+    }
+
+    /// Runs `body` for as long as `next_round` (the condition, or taking the next value)
+    /// says, as a loop `break` and `continue` act on; the status of the last body run.
+    fn run_loop(&mut self, body: &List, line: &str, mut next_round: impl FnMut(&mut Shell) -> bool) -> u8 {
+        self.loops += 1;
+        let mut status = 0;
+        while next_round(self) {
+            self.run_list(body, line);
+            status = self.status;
+            if !self.loop_goes_on() {
+                break;
+            }
+        }
+        self.loops -= 1;
+        status
     }
 
     /// Runs a pipeline and waits for it; its status (the last command's).
