@@ -126,7 +126,7 @@ pub fn plant_endpoint() -> i32 {
     const PLANTED: Fd = 300;
     // (Opening a file makes libuxrt publish its map of open fds.)
     let null = must!(fs::open("/dev/null", Flags::READ_ONLY, 0));
-    must!(caps::ensure(slot(PLANTED), 1)); // (the slot's leaf CNode)
+    must!(caps::ensure(slot(PLANTED), 1)); // (room for the slot in its CSpace)
     must!(caps::copy_to(PROCESS_SERVER, slot(PLANTED)));
     let map = sel4::ipc_buffer::user_data() as *mut u64;
     ensure!(!map.is_null(), "no map of open fds");
