@@ -350,12 +350,6 @@ impl Processes {
         Ok(bits as Word)
     }
 
-    /// The root CNode of `pid`'s CSpace and the depth that names a slot through it, if
-    /// it has `slot`.
-    pub fn slot_of(&self, pid: Pid, slot: Word) -> Option<(CPtr, u8)> {
-        let cspace = self.get(pid)?.cspace.as_ref()?;
-        cspace.has(slot).then(|| (cspace.cap(), cspace.bits()))
-    }
 
     /// What the processes of `session` hold now (one pass over the table).
     pub fn session_usage(&self, session: Pid) -> SessionUsage {
