@@ -350,7 +350,6 @@ impl Processes {
         Ok(bits as Word)
     }
 
-
     /// What the processes of `session` hold now (one pass over the table).
     pub fn session_usage(&self, session: Pid) -> SessionUsage {
         let members = self.table.values().filter(|p| p.session == session);
