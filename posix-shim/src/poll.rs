@@ -108,12 +108,25 @@ pub unsafe extern "C" fn select(
 /// epoll instances are fds from here up (above any fd of a file).
 const EPOLL_FD_BASE: c_int = 1 << 20;
 
+/// The epoll set `epfd` names: `EINVAL` for an open fd that is not one, `EBADF` for
+/// anything else (as Linux).
 fn epoll_id(epfd: c_int) -> Result<usize, Errno> {
-    epfd.checked_sub(EPOLL_FD_BASE).and_then(|id| usize::try_from(id).ok()).ok_or(Errno::EBADF)
+    match epfd.checked_sub(EPOLL_FD_BASE).and_then(|id| usize::try_from(id).ok()) {
+        Some(id) => Ok(id),
+        None if fd(epfd).is_ok_and(uxrt::fs::is_open) => Err(Errno::EINVAL),
+        None => Err(Errno::EBADF),
+    }
 }
 
+const EPOLL_CLOEXEC: c_int = 0o2000000;
+
+/// `epoll_create1(flags)`: `flags` is 0 or `EPOLL_CLOEXEC` (an epoll set is never passed
+/// to a child: uxrt has no fork).
 #[no_mangle]
-pub extern "C" fn epoll_create1(_flags: c_int) -> c_int {
+pub extern "C" fn epoll_create1(flags: c_int) -> c_int {
+    if flags & !EPOLL_CLOEXEC != 0 {
+        return ret_int::<c_int>(Err(Errno::EINVAL));
+    }
     ret_int(events::epoll_create().map(|id| EPOLL_FD_BASE + id as c_int))
 }
 
@@ -149,7 +162,18 @@ pub unsafe extern "C" fn epoll_ctl(epfd: c_int, op: c_int, fd_: c_int, event: *c
             (_, Some(e)) => (e.events, e.data),
             (_, None) => return Err(Errno::EFAULT),
         };
-        events::epoll_ctl(epoll_id(epfd)?, op, fd(fd_)?, events, data).map(|()| 0)
+        // (Linux's order: the set, the fd, whether the fd can be watched, itself.)
+        let id = epoll_id(epfd)?;
+        let target = fd(fd_).ok().filter(|&f| uxrt::fs::is_open(f));
+        let target = match target {
+            Some(target) => target,
+            None if fd_ == epfd => return Err(Errno::EINVAL),
+            None => return Err(Errno::EBADF),
+        };
+        if matches!(uxrt::fs::fstat(target)?.kind, uxrt::fs::FileKind::Regular | uxrt::fs::FileKind::Directory) {
+            return Err(Errno::EPERM); // (a file or directory is always ready: Linux refuses it)
+        }
+        events::epoll_ctl(id, op, target, events, data).map(|()| 0)
     }))
 }
 
@@ -157,8 +181,11 @@ pub unsafe extern "C" fn epoll_ctl(epfd: c_int, op: c_int, fd_: c_int, event: *c
 /// `out` holds `max` `struct epoll_event`s.
 #[no_mangle]
 pub unsafe extern "C" fn epoll_wait(epfd: c_int, out: *mut EpollEvent, max: c_int, timeout: c_int) -> c_int {
-    if out.is_null() || max <= 0 {
+    if max <= 0 {
         return ret_int::<c_int>(Err(Errno::EINVAL));
+    }
+    if out.is_null() {
+        return ret_int::<c_int>(Err(Errno::EFAULT));
     }
     // SAFETY: as the caller promises.
     let out = unsafe { core::slice::from_raw_parts_mut(out, max as usize) };

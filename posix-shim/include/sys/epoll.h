@@ -8,6 +8,7 @@
 #define EPOLLHUP 0x10
 #define EPOLLONESHOT (1u << 30)
 #define EPOLLET (1u << 31)
+#define EPOLL_CLOEXEC 02000000
 #define EPOLL_CTL_ADD 1
 #define EPOLL_CTL_DEL 2
 #define EPOLL_CTL_MOD 3

@@ -167,6 +167,7 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "posix_c_pipes_and_poll_as_on_the_host", run: posix::pipes_and_poll },
     Test { name: "posix_c_descriptors_and_limits_as_on_the_host", run: posix::descriptors_and_limits },
     Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },
+    Test { name: "posix_c_epoll_errors_as_on_the_host", run: posix::epoll_errors },
 ];
 #[cfg(not(notification_queues))]
 const QUEUE_TESTS: &[Test] = &[];

@@ -35,6 +35,11 @@ pub fn pipes_and_poll(env: &mut Env) -> Outcome {
 }
 
 #[cfg(notification_queues)]
+pub fn epoll_errors(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "epoll_errors")
+}
+
+#[cfg(notification_queues)]
 pub fn select_and_epoll(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "select_epoll")
 }
