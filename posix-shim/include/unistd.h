@@ -13,6 +13,8 @@ ssize_t write(int fd, const void *buf, size_t count);
 ssize_t pread(int fd, void *buf, size_t count, off_t offset);
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset);
 int close(int fd);
+int fsync(int fd);
+int fdatasync(int fd);
 off_t lseek(int fd, off_t offset, int whence);
 int dup(int fd);
 int dup2(int old, int new_fd);

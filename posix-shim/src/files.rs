@@ -176,9 +176,11 @@ const F_GETFD: c_int = 1;
 const F_SETFD: c_int = 2;
 const F_GETFL: c_int = 3;
 const F_SETFL: c_int = 4;
+const F_GETPIPE_SZ: c_int = 1032;
 const FD_CLOEXEC: c_int = 1;
 
-/// `fcntl(fd, cmd, arg)`: F_GETFL/F_SETFL (O_NONBLOCK), F_SETFD (FD_CLOEXEC).
+/// `fcntl(fd, cmd, arg)`: F_GETFL/F_SETFL (O_NONBLOCK), F_SETFD (FD_CLOEXEC),
+/// F_GETPIPE_SZ (a pipe's capacity; `EBADF` for anything else, as Linux).
 #[no_mangle]
 pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
     ret_int(fd(fd_).and_then(|f| match cmd {
@@ -186,8 +188,28 @@ pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
         F_SETFL => fs::set_nonblocking(f, arg as u32 & fs::Flags::NONBLOCK != 0).map(|()| 0),
         F_GETFD => Ok(if fs::is_close_on_exec(f)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => fs::set_close_on_exec(f, arg & FD_CLOEXEC != 0).map(|()| 0),
+        F_GETPIPE_SZ => match fs::fstat(f)?.kind {
+            FileKind::Pipe => Ok(uxrt::protocols::file::PIPE_CAPACITY as c_int),
+            _ => Err(Errno::EBADF),
+        },
         _ => Err(Errno::EINVAL),
     }))
+}
+
+/// `fsync(fd)`: nothing to write back (ramfs keeps files in memory), so 0 for a file or
+/// directory; `EINVAL` for a pipe or device, as Linux.
+#[no_mangle]
+pub extern "C" fn fsync(fd_: c_int) -> c_int {
+    ret_int(fd(fd_).and_then(|f| match fs::fstat(f)?.kind {
+        FileKind::Regular | FileKind::Directory => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }))
+}
+
+/// `fdatasync(fd)`: as [`fsync`].
+#[no_mangle]
+pub extern "C" fn fdatasync(fd_: c_int) -> c_int {
+    fsync(fd_)
 }
 
 macro_rules! path_call {

@@ -60,6 +60,8 @@ pub const MAX_BADGE: Word = NOTIFIED_BADGE - 1;
 
 /// Size of the path buffer a client shares with the VFS: room for two paths (`rename`).
 pub const PATH_BUFFER: usize = 2 * 4096;
+/// Bytes a pipe holds (as Linux's default, which `F_GETPIPE_SZ` reports).
+pub const PIPE_CAPACITY: usize = 64 * 1024;
 /// Size of the buffer shared per open file for bulk transfers.
 pub const FILE_BUFFER: usize = 64 * 1024;
 

@@ -123,6 +123,7 @@ const SUITE: &[Test] = &[
     Test { name: "posix_c_files_and_stdio_as_on_the_host", run: posix::files_and_stdio },
     Test { name: "posix_c_limits_clock_and_positioned_io_as_on_the_host", run: posix::limits_clock_and_positioned_io },
     Test { name: "posix_c_anonymous_mappings_as_on_the_host", run: posix::anonymous_mappings },
+    Test { name: "posix_c_sync_and_pipe_size_as_on_the_host", run: posix::sync_and_pipe_size },
     Test { name: "hostile_kill_servers", run: hostile::kill_servers },
     Test { name: "hostile_wait_without_reply", run: hostile::wait_without_reply },
     Test { name: "hostile_reads_without_reply", run: hostile::reads_without_reply },

@@ -15,6 +15,10 @@ pub fn files_and_stdio(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "files")
 }
 
+pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "sync_pipe_size")
+}
+
 pub fn anonymous_mappings(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "mapping")
 }

@@ -11,7 +11,7 @@ use uxrt::server::files::OpenFiles;
 use uxrt::server::{Deferred, Watchers};
 
 /// Bytes a pipe holds (as Linux's default).
-pub const CAPACITY: usize = 64 * 1024;
+pub const CAPACITY: usize = uxrt::protocols::file::PIPE_CAPACITY;
 /// Buffer an empty pipe keeps (more is given back when it empties).
 const KEPT_CAPACITY: usize = 4096;
 /// Bytes the pipes of one session may hold together (128 full pipes): beyond, a write
