@@ -15,13 +15,9 @@ static void flags_of(const char *what, int fd) {
     printf("%-22s cloexec=%d nonblock=%d\n", what, (fd_flags & FD_CLOEXEC) != 0, (status & O_NONBLOCK) != 0);
 }
 
-static void result(const char *what, int value) {
-    if (value < 0) {
-        printf("%-22s -1 %s\n", what, strerror(errno));
-    } else {
-        printf("%-22s ok\n", what);
-    }
-}
+#define RESULT_WIDTH 22
+#define RESULT_OK
+#include "result.h"
 
 int main(void) {
     int fds[2];

@@ -7,13 +7,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-static void result(const char *what, int value) {
-    if (value < 0) {
-        printf("%-34s -1 %s\n", what, strerror(errno));
-    } else {
-        printf("%-34s ok\n", what);
-    }
-}
+#define RESULT_WIDTH 34
+#define RESULT_OK
+#include "result.h"
 
 int main(void) {
     result("epoll_create1(0)", epoll_create1(0));

@@ -9,13 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static void result(const char *what, long value) {
-    if (value < 0) {
-        printf("%-26s -1 %s\n", what, strerror(errno));
-    } else {
-        printf("%-26s %ld\n", what, value);
-    }
-}
+#define RESULT_WIDTH 26
+#include "result.h"
 
 int main(void) {
     struct rlimit limit;

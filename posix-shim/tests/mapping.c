@@ -7,13 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static void result(const char *what, long value) {
-    if (value < 0) {
-        printf("%-30s -1 %s\n", what, strerror(errno));
-    } else {
-        printf("%-30s %ld\n", what, value);
-    }
-}
+#define RESULT_WIDTH 30
+#include "result.h"
 
 static void mapped(const char *what, void *at) {
     if (at == MAP_FAILED) {

@@ -7,13 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static void result(const char *what, int value) {
-    if (value < 0) {
-        printf("%-28s -1 %s\n", what, strerror(errno));
-    } else {
-        printf("%-28s %d\n", what, value);
-    }
-}
+#define RESULT_WIDTH 28
+#include "result.h"
 
 int main(void) {
     int file = open("/tmp/sync_pipe_size.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);

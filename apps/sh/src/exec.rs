@@ -240,28 +240,28 @@ impl Shell {
 
     /// Runs a pipeline and waits for it; its status (the last command's).
     fn foreground(&mut self, pipeline: &Pipeline, line: &str) -> u8 {
-        let status = match (&pipeline.compound, self.single_builtin(pipeline)) {
-            (Some(compound), _) => self.compound(compound, line),
-            (None, Some(status)) => status,
-            (None, None) => {
-                let started = self.start(pipeline);
-                let last = started.last().copied();
-                if let Some(Ok(pid)) = last {
-                    // (A console; on other files this does nothing.)
-                    let _ = fs::set_foreground(fs::STDIN, Some(pid));
-                }
-                let mut status = 0;
-                for (command, started) in pipeline.commands.iter().zip(started) {
-                    status = match started {
-                        Ok(pid) => self.wait_reported(pid, command),
-                        Err(status) => status,
-                    };
-                }
-                if last.is_some_and(|l| l.is_ok()) {
-                    let _ = fs::set_foreground(fs::STDIN, None);
-                }
-                status
+        let status = if let Some(compound) = &pipeline.compound {
+            self.compound(compound, line)
+        } else if let Some(status) = self.single_builtin(pipeline) {
+            status
+        } else {
+            let started = self.start(pipeline);
+            let last = started.last().copied();
+            if let Some(Ok(pid)) = last {
+                // (A console; on other files this does nothing.)
+                let _ = fs::set_foreground(fs::STDIN, Some(pid));
             }
+            let mut status = 0;
+            for (command, started) in pipeline.commands.iter().zip(started) {
+                status = match started {
+                    Ok(pid) => self.wait_reported(pid, command),
+                    Err(status) => status,
+                };
+            }
+            if last.is_some_and(|l| l.is_ok()) {
+                let _ = fs::set_foreground(fs::STDIN, None);
+            }
+            status
         };
         if pipeline.negated {
             (status == 0) as u8
