@@ -13,6 +13,8 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("make", "make"),
     ("gcc", "gcc"),
     ("objcopy", "binutils"),
+    // musl: the C library under posix-shim (headers, libc.a), and Linux's system call names.
+    ("x86_64-linux-musl-gcc", "musl-dev"),
 ];
 
 /// Python modules the kernel build's generators import.

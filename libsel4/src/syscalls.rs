@@ -1,9 +1,10 @@
 //! System calls (x86_64 `syscall`). RDI carries the capability (the badge on return), RSI
 //! the message info, and R10, R8, R9, R15 the first four message registers; the kernel
 //! clobbers RCX and R11 and returns with RSP zeroed, so RSP is kept in R12 (Rust cannot
-//! name RBX, which libsel4 uses).
+//! name RBX, which libsel4 uses). RAX carries `seL4_SyscallTag`: the kernel takes a
+//! `syscall` without it for a foreign (Linux) one (kernel-patches/0016).
 
-use crate::{ipc_buffer, CPtr, MessageInfo, Syscall, Word};
+use crate::{consts, ipc_buffer, CPtr, MessageInfo, Syscall, Word};
 use core::arch::asm;
 
 /// Message registers passed in CPU registers.
@@ -19,6 +20,7 @@ fn raw(syscall: Syscall, cap: Word, info: Word, mrs: &mut [Word; REGISTER_MRS]) 
             "mov r12, rsp",
             "syscall",
             "mov rsp, r12",
+            inlateout("rax") consts::SYSCALL_TAG => _,
             inlateout("rdx") syscall as i64 => _,
             inlateout("rdi") cap => badge,
             inlateout("rsi") info => out_info,

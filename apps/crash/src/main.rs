@@ -18,6 +18,7 @@ const WAYS: &[(&str, fn())] = &[
     ("divide", divide_by_zero),
     ("bad-cap", call_missing_capability),
     ("bad-syscall", unknown_system_call),
+    ("linux-syscall", linux_system_call),
     ("stack", overflow_stack),
     ("oom", exhaust_memory),
 ];
@@ -80,11 +81,21 @@ fn call_missing_capability() {
 }
 
 fn unknown_system_call() {
-    // SAFETY: a system call number the kernel does not know: it reports a fault, and
-    // the only registers involved are named here.
+    // SAFETY: a seL4 system call (tagged) with a number the kernel does not know: it
+    // reports a fault, and the only registers involved are named here.
     unsafe {
         core::arch::asm!("mov r12, rsp", "syscall", "mov rsp, r12",
-            in("rdx") -100i64, out("rcx") _, out("r11") _, out("r12") _)
+            in("rax") sel4::consts::SYSCALL_TAG, in("rdx") -100i64, out("rcx") _, out("r11") _, out("r12") _)
+    };
+}
+
+fn linux_system_call() {
+    // SAFETY: a raw Linux fchownat(AT_FDCWD, "/", -1, -1, 0) — its third argument, in
+    // RDX, is what seL4 takes for its Call — ends the process; Linux's system call
+    // convention names every register it touches.
+    unsafe {
+        core::arch::asm!("syscall", inlateout("rax") 260u64 => _, in("rdi") -100i64, in("rsi") c"/".as_ptr(),
+            in("rdx") -1i64, in("r10") -1i64, in("r8") 0u64, out("rcx") _, out("r11") _)
     };
 }
 

@@ -14,6 +14,9 @@ pub enum Verdict {
     GrowStack { page: Word, at: Word },
     /// End the process with `signal`.
     Kill { signal: Signal, reason: String, at: Word },
+    /// A Linux system call (a `syscall` instruction without seL4's tag, kernel patch
+    /// 0016): its number, and the instruction's address.
+    Linux { number: Word, at: Word },
 }
 
 /// x86 exception vectors a user thread can raise.
@@ -59,6 +62,9 @@ pub fn judge(label: Word, mr: impl Fn(i64) -> Word) -> Verdict {
             let number = mr(consts::USER_EXCEPTION_NUMBER);
             let (signal, what) = exception(number);
             kill(signal, format!("{what} (exception {number})"), mr(consts::USER_EXCEPTION_FAULT_IP))
+        }
+        Some(FaultKind::UnknownSyscall) if mr(consts::UNKNOWN_SYSCALL_RAX) != consts::SYSCALL_TAG as Word => {
+            Verdict::Linux { number: mr(consts::UNKNOWN_SYSCALL_RAX), at: mr(consts::UNKNOWN_SYSCALL_FAULT_IP) }
         }
         Some(FaultKind::UnknownSyscall) => kill(
             Signal::SIGSYS,

@@ -6,6 +6,7 @@
 pub(crate) mod cspace;
 mod fault;
 pub mod layout;
+mod linux;
 mod orphans;
 #[cfg(notification_queues)]
 mod queue;

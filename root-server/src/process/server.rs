@@ -165,27 +165,58 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
             }
         }
         Verdict::Kill { signal, reason, at } => (signal, reason, at),
+        Verdict::Linux { number, at } => {
+            match processes.get(pid).and_then(|process| super::linux::emulate(process, number)) {
+                Some(result) => resume_after_syscall(result),
+                None => {
+                    let what =
+                        alloc::format!("Linux system call {number} ({}) not provided", super::linux::name(number));
+                    kill_reported(
+                        processes,
+                        resources,
+                        vspace,
+                        pid,
+                        &what,
+                        Some(at),
+                        WaitStatus::Signaled(Signal::SIGSYS),
+                    );
+                }
+            }
+            return;
+        }
     };
-    kill_reported(processes, resources, vspace, pid, signal, &reason, Some(at));
+    let what = alloc::format!("{signal} ({reason})");
+    kill_reported(processes, resources, vspace, pid, &what, Some(at), WaitStatus::Signaled(signal));
 }
 
-/// Ends `pid` with `signal` and says so on the console:
-/// `pid N (name) killed: SIGNAL (reason) at ADDRESS`.
+/// Answers a foreign system call's fault (still in the IPC buffer): the thread goes on
+/// after its `syscall` instruction (2 bytes) with `result` in RAX, every other register
+/// as it was.
+fn resume_after_syscall(result: Word) {
+    use sel4::consts::{UNKNOWN_SYSCALL_FAULT_IP as FAULT_IP, UNKNOWN_SYSCALL_RAX as RAX, UNKNOWN_SYSCALL_SYSCALL};
+    ipc_buffer::set_mr(RAX as usize, result);
+    ipc_buffer::set_mr(FAULT_IP as usize, ipc_buffer::mr(FAULT_IP as usize) + 2);
+    // The registers are the message's words before the system call's number.
+    sel4::reply(MessageInfo::new(0, 0, 0, UNKNOWN_SYSCALL_SYSCALL as Word));
+}
+
+/// Ends `pid` with `status` and says so on the console: `pid N (name) killed: WHAT at
+/// ADDRESS` (WHAT: the signal and why, or the Linux system call it made).
 fn kill_reported(
     processes: &mut Processes,
     resources: &mut Resources,
     vspace: &mut VSpace,
     pid: Pid,
-    signal: Signal,
-    reason: &str,
+    what: &str,
     at: Option<Word>,
+    status: WaitStatus,
 ) {
     let name = processes.get(pid).map_or(String::new(), |p| p.name.clone());
     match at {
-        Some(at) => println!("pid {pid} ({name}) killed: {signal} ({reason}) at {at:#x}"),
-        None => println!("pid {pid} ({name}) killed: {signal} ({reason})"),
+        Some(at) => println!("pid {pid} ({name}) killed: {what} at {at:#x}"),
+        None => println!("pid {pid} ({name}) killed: {what}"),
     }
-    processes.terminate(resources, vspace, pid, WaitStatus::Signaled(signal));
+    processes.terminate(resources, vspace, pid, status);
 }
 
 /// A reply of `N` result words, or of the error.
@@ -208,7 +239,8 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             None
         }
         Request::Abort => {
-            kill_reported(processes, resources, vspace, pid, Signal::SIGABRT, "abort", None);
+            let what = alloc::format!("{} (abort)", Signal::SIGABRT);
+            kill_reported(processes, resources, vspace, pid, &what, None, WaitStatus::Signaled(Signal::SIGABRT));
             None
         }
         Request::Wait { target, no_hang } => processes.wait(resources, pid, target, no_hang),

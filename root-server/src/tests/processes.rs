@@ -84,6 +84,7 @@ pub fn faults_kill_only_the_process(env: &mut Env) -> Outcome {
         ("divide", Signal::SIGFPE),
         ("bad-cap", Signal::SIGSYS),
         ("bad-syscall", Signal::SIGSYS),
+        ("linux-syscall", Signal::SIGSYS),
         ("stack", Signal::SIGSEGV),
         ("oom", Signal::SIGABRT),
     ];
