@@ -26,7 +26,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifndef __uxrt__
+#ifdef __uxrt__
+#include <uxrt.h>
+#else
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>

@@ -1,12 +1,24 @@
-//! C programs in the image, built with the system gcc against posix-shim (its headers,
-//! `c/stdio.c` and its static library): the tools in `apps/NAME/main.c` (as `/bin/NAME`)
-//! and the C tests in `posix-shim/tests/NAME.c` (as `/bin/ctest-NAME`). Each C test is
-//! also built against the host's libc and run here; what it prints is packed as
-//! `/etc/expected/ctest-NAME`, and the in-image test compares the two outputs.
+//! C programs in the image, built with the system gcc against uxrt's C library: musl
+//! (Debian's musl-dev: its headers and `libc.a`) over posix-shim, its system layer. The
+//! tools in `apps/NAME/main.c` become `/bin/NAME` and the C tests in
+//! `posix-shim/tests/NAME.c` `/bin/ctest-NAME`. Each C test is also built against the
+//! host's libc and run here; what it prints is packed as `/etc/expected/ctest-NAME`,
+//! and the in-image test compares the two outputs.
+//!
+//! uxrt's `libc.a` is musl's without every member that defines a symbol posix-shim
+//! defines: those members make Linux system calls (`read`, `open`, stdio's hooks, …),
+//! and posix-shim's functions over libuxrt take their place.
 
 use crate::{bail, paths, Result};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Debian's musl-dev: the version whose internal layouts posix-shim's `musl.rs` knows,
+/// its headers and its static library.
+const MUSL_VERSION: &str = "1.2.3";
+const MUSL_INCLUDE: &str = "/usr/include/x86_64-linux-musl";
+const MUSL_LIBC: &str = "/usr/lib/x86_64-linux-musl/libc.a";
 
 /// A file for the image's archive: its path there, its contents, whether it runs.
 pub struct Packed {
@@ -15,35 +27,30 @@ pub struct Packed {
     pub executable: bool,
 }
 
-/// Flags for C built against posix-shim: no host headers or start files, no stack
-/// protector (it needs TLS, which uxrt processes do not set up), static, not PIE.
+/// Flags for C built for uxrt: musl's headers (then gcc's own, for its intrinsics), and
+/// posix-shim's `uxrt.h`; static, not PIE.
 fn compile_flags(gcc_include: &str) -> Vec<String> {
     let shim = paths::workspace().join("posix-shim").join("include");
-    let mut flags: Vec<String> = [
-        "-std=gnu11",
-        "-O2",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-ffreestanding",
-        "-fno-builtin",
-        "-fno-stack-protector",
-        "-fno-pie",
-        "-fcf-protection=none",
-        "-nostdinc",
-    ]
-    .map(String::from)
-    .to_vec();
-    flags.extend(["-isystem".into(), gcc_include.into(), "-I".into(), shim.display().to_string()]);
+    let mut flags: Vec<String> =
+        ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-pie", "-fcf-protection=none", "-nostdinc", "-D__uxrt__"]
+            .map(String::from)
+            .to_vec();
+    flags.extend(["-isystem".into(), MUSL_INCLUDE.into(), "-isystem".into(), gcc_include.into()]);
+    flags.extend(["-I".into(), shim.display().to_string()]);
     flags
 }
 
-fn link_flags() -> Vec<String> {
+/// Flags that link a C program with uxrt's start-up (in posix-shim), its C library and
+/// gcc's runtime (`libgcc`), laid out by `rt/link.ld`.
+fn link_flags(shim_library: &Path, libc: &Path, libgcc: &str) -> Vec<String> {
     let script = paths::workspace().join("rt").join("link.ld");
     let mut flags: Vec<String> =
         ["-static", "-nostdlib", "-nostartfiles", "-no-pie", "-Wl,--build-id=none"].map(String::from).to_vec();
     flags.extend(["-Wl,-z,norelro", "-Wl,-z,noexecstack", "-Wl,--require-defined=_start"].map(String::from));
     flags.push(format!("-Wl,-T,{}", script.display()));
+    flags.push("-Wl,--start-group".into());
+    flags.extend([shim_library.display().to_string(), libc.display().to_string(), libgcc.into()]);
+    flags.push("-Wl,--end-group".into());
     flags
 }
 
@@ -53,6 +60,54 @@ fn run(command: &mut Command, what: &str) -> Result {
         bail!("{what} failed:\n{}", String::from_utf8_lossy(&output.stderr));
     }
     Ok(())
+}
+
+fn output(command: &mut Command, what: &str) -> Result<String> {
+    let output = command.output()?;
+    if !output.status.success() {
+        bail!("{what} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// The global symbols each member of the archive at `path` defines, by member name
+/// (from `nm -A -P`: `ARCHIVE[MEMBER]: NAME TYPE VALUE SIZE`).
+fn defined_symbols(path: &Path) -> Result<BTreeMap<String, BTreeSet<String>>> {
+    let listing =
+        output(Command::new("nm").args(["-A", "-P", "-g", "--defined-only"]).arg(path), &format!("nm {}", path.display()))?;
+    let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in listing.lines() {
+        let Some((place, rest)) = line.split_once("]: ") else { continue };
+        let (Some((_, member)), Some(name)) = (place.rsplit_once('['), rest.split_whitespace().next()) else {
+            continue;
+        };
+        members.entry(member.to_string()).or_default().insert(name.to_string());
+    }
+    Ok(members)
+}
+
+/// uxrt's `libc.a` in `out`: musl's, without the members that define what posix-shim
+/// (`shim_library`) defines. Also writes the list of dropped members beside it.
+fn uxrt_libc(shim_library: &Path, out: &Path) -> Result<PathBuf> {
+    let version = output(Command::new("dpkg-query").args(["-W", "-f=${Version}", "musl-dev"]), "asking for musl-dev")?;
+    if !version.starts_with(MUSL_VERSION) {
+        bail!("musl-dev {version} is installed; posix-shim is written against musl {MUSL_VERSION} (Debian 12's)");
+    }
+    let provided: BTreeSet<String> = defined_symbols(shim_library)?.into_values().flatten().collect();
+    let musl = defined_symbols(Path::new(MUSL_LIBC))?;
+    let dropped: Vec<&String> =
+        musl.iter().filter(|(_, symbols)| !symbols.is_disjoint(&provided)).map(|(member, _)| member).collect();
+    // `ar d` deletes a member by name: a dropped name must be unique in the archive.
+    let names = output(Command::new("ar").arg("t").arg(MUSL_LIBC), "listing musl's libc.a")?;
+    if let Some(twice) = dropped.iter().find(|name| names.lines().filter(|n| n == &name.as_str()).count() > 1) {
+        bail!("posix-shim replaces musl's {twice}, whose name is not unique in libc.a");
+    }
+    let libc = out.join("libc.a");
+    std::fs::copy(MUSL_LIBC, &libc)?;
+    run(Command::new("ar").arg("d").arg(&libc).args(&dropped), "dropping musl's system-call members")?;
+    let listed: String = dropped.iter().map(|name| format!("{name}\n")).collect();
+    std::fs::write(out.join("libc-dropped.txt"), listed)?;
+    Ok(libc)
 }
 
 /// The C sources: (name in the image, source file, whether it is a test).
@@ -80,21 +135,18 @@ fn sources() -> Result<Vec<(String, PathBuf, bool)>> {
 /// into `out`; returns what to pack.
 pub fn build(shim_library: &Path, out: &Path) -> Result<Vec<Packed>> {
     std::fs::create_dir_all(out.join("host"))?;
-    let gcc_include = String::from_utf8(Command::new("gcc").arg("-print-file-name=include").output()?.stdout)?;
+    let gcc_include = output(Command::new("gcc").arg("-print-file-name=include"), "asking gcc for its headers")?;
+    let libgcc = output(Command::new("gcc").arg("-print-libgcc-file-name"), "asking gcc for libgcc")?;
     let flags = compile_flags(gcc_include.trim());
-    let stdio = out.join("stdio.o");
-    let stdio_source = paths::workspace().join("posix-shim").join("c").join("stdio.c");
-    run(Command::new("gcc").args(&flags).arg("-c").arg(&stdio_source).arg("-o").arg(&stdio), "compiling stdio.c")?;
+    let libc = uxrt_libc(shim_library, out)?;
     let mut packed = Vec::new();
     for (name, source, is_test) in sources()? {
         let binary = out.join(&name);
         run(
             Command::new("gcc")
                 .args(&flags)
-                .args(link_flags())
                 .arg(&source)
-                .arg(&stdio)
-                .arg(shim_library)
+                .args(link_flags(shim_library, &libc, libgcc.trim()))
                 .arg("-o")
                 .arg(&binary),
             &format!("building {}", source.display()),

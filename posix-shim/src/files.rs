@@ -94,6 +94,12 @@ pub extern "C" fn lseek(fd_: c_int, offset: i64, whence: c_int) -> i64 {
     ret(whence.and_then(|w| Ok(fs::lseek(fd(fd_)?, offset, w)? as i64)))
 }
 
+/// musl's internal name for `lseek` (its stdio seeks with this one).
+#[no_mangle]
+pub extern "C" fn __lseek(fd_: c_int, offset: i64, whence: c_int) -> i64 {
+    lseek(fd_, offset, whence)
+}
+
 #[no_mangle]
 pub extern "C" fn dup(fd_: c_int) -> c_int {
     ret_int(fd(fd_).and_then(fs::dup))
@@ -257,14 +263,29 @@ pub unsafe extern "C" fn getcwd(buf: *mut c_char, size: usize) -> *mut c_char {
     }))
 }
 
-/// What `stat` tells C (uxrt's own layout, in `sys/stat.h`).
+/// `struct stat`, Linux's x86_64 layout (musl's `bits/stat.h`).
 #[repr(C)]
+#[derive(Default)]
 pub struct Stat {
+    pub st_dev: u64,
     pub st_ino: u64,
+    pub st_nlink: u64,
     pub st_mode: u32,
-    pub st_nlink: u32,
+    pub st_uid: u32,
+    pub st_gid: u32,
+    pad: u32,
+    pub st_rdev: u64,
     pub st_size: i64,
+    pub st_blksize: i64,
+    pub st_blocks: i64,
+    pub st_atim: crate::process::Timespec,
+    pub st_mtim: crate::process::Timespec,
+    pub st_ctim: crate::process::Timespec,
+    unused: [i64; 3],
 }
+
+/// The block size `stat` reports: the page, which ramfs allocates in.
+const BLOCK_SIZE: i64 = 4096;
 
 const S_IFREG: u32 = 0o100000;
 const S_IFDIR: u32 = 0o040000;
@@ -282,7 +303,18 @@ fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
         FileKind::Pipe => S_IFIFO | 0o600,
     };
     // SAFETY: `out` is non-NULL and, as C's stat contract says, points at a struct stat.
-    unsafe { out.write(Stat { st_ino: stat.ino, st_mode: kind, st_nlink: stat.links, st_size: stat.size as i64 }) };
+    let size = stat.size as i64;
+    let filled = Stat {
+        st_ino: stat.ino,
+        st_mode: kind,
+        st_nlink: stat.links as u64,
+        st_size: size,
+        st_blksize: BLOCK_SIZE,
+        // (In 512-byte units, as POSIX counts them.)
+        st_blocks: (size as u64).div_ceil(BLOCK_SIZE as u64) as i64 * (BLOCK_SIZE / 512),
+        ..Default::default()
+    };
+    unsafe { out.write(filled) };
     Ok(0)
 }
 
@@ -292,6 +324,16 @@ fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
 pub unsafe extern "C" fn stat(path: *const c_char, out: *mut Stat) -> c_int {
     // SAFETY: as the caller promises.
     ret_int(unsafe { c_str(path) }.and_then(fs::stat).and_then(|s| fill(out, s)))
+}
+
+/// `lstat`: as `stat` (uxrt has no symbolic links).
+///
+/// # Safety
+/// As [`stat`].
+#[no_mangle]
+pub unsafe extern "C" fn lstat(path: *const c_char, out: *mut Stat) -> c_int {
+    // SAFETY: as the caller promises.
+    unsafe { stat(path, out) }
 }
 
 /// # Safety

@@ -1,20 +1,23 @@
-//! posix-shim: the C ABI of uxrt, a thin layer over libuxrt. Every function here converts
-//! its C arguments, calls the Rust function (which returns `Result<T, Errno>`), and turns
-//! the result into C's convention through [`ret`]: the value, or -1 with `errno` set.
-//! `errno` is set nowhere else. `printf` and the rest of stdio are C (`c/stdio.c`), on
-//! `read`/`write` from here. The headers are in `include/`.
+//! posix-shim: the system layer of uxrt's C library, a thin layer over libuxrt. C
+//! programs link musl (Debian's musl-dev: its headers and `libc.a`, so stdio, printf,
+//! strtod, qsort, regex and the rest are musl's), and this library in place of every
+//! musl member that would make a Linux system call: `cargo xtask` drops from musl's
+//! archive each member that defines a symbol defined here. Every function here converts
+//! its C arguments, calls the Rust function (which returns `Result<T, Errno>`), and
+//! turns the result into C's convention through [`ret`]: the value, or -1 with musl's
+//! `errno` set. `errno` is set nowhere else.
 //!
-//! Built as a static library: it carries the process start-up (`_start` from libuxrt),
-//! which calls the C program's `main(argc, argv, envp)`.
+//! It carries the process start-up (`_start` from libuxrt), which hands the arguments
+//! and environment to musl's `__libc_start_main` (`musl.rs`).
 #![no_std]
 
 extern crate alloc;
 
 mod files;
 mod memory;
+mod musl;
 mod poll;
 mod process;
-mod strings;
 
 use alloc::vec::Vec;
 use core::ffi::{c_char, c_int};
@@ -23,27 +26,17 @@ use uxrt::Errno;
 // The C program's entry point.
 extern "C" {
     fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int;
+    /// Where musl keeps this thread's `errno`.
+    fn __errno_location() -> *mut c_int;
 }
 
 uxrt::main!(start_c);
 
-/// Hands the start-up record's arguments and environment to C as NUL-ended strings.
+/// Hands the start-up record's arguments and environment to musl as NUL-ended strings.
 fn start_c() -> i32 {
     let argv = c_strings(uxrt::env::args_bytes());
     let envp = c_strings(uxrt::env::vars());
-    // SAFETY: set once, before C runs; C reads it as `environ`.
-    unsafe { environ = envp.as_ptr() };
-    // SAFETY: `main` is the C program's, called once with argc/argv/envp as C expects:
-    // NULL-ended arrays of NUL-ended strings that live (leaked) for the whole process.
-    let status = unsafe { main((argv.len() - 1) as c_int, argv.as_ptr(), envp.as_ptr()) };
-    // SAFETY: stdio's flush only writes out its buffers.
-    unsafe { uxrt_stdio_flush() };
-    status
-}
-
-extern "C" {
-    /// Writes out stdio's buffers (c/stdio.c).
-    fn uxrt_stdio_flush();
+    musl::start(main, argv, envp)
 }
 
 fn c_strings<'a>(strings: impl Iterator<Item = &'a [u8]>) -> &'static [*const c_char] {
@@ -59,21 +52,10 @@ fn c_strings<'a>(strings: impl Iterator<Item = &'a [u8]>) -> &'static [*const c_
     pointers.leak()
 }
 
-/// The environment, as C's `environ`.
-#[no_mangle]
-pub static mut environ: *const *const c_char = core::ptr::null();
-
-static mut ERRNO: c_int = 0;
-
-/// Where `errno` lives (C's `errno` macro reads it through this, as with glibc).
-#[no_mangle]
-pub extern "C" fn __errno_location() -> *mut c_int {
-    &raw mut ERRNO
-}
-
 /// Sets `errno`: the only place that does.
 fn set_errno(errno: Errno) {
-    // SAFETY: processes are single-threaded; nothing else holds a reference to ERRNO.
+    // SAFETY: musl's errno, in this thread's control block, which musl set up before
+    // calling main (nothing here runs before that).
     unsafe { *__errno_location() = errno.0 as c_int };
 }
 

@@ -1,86 +1,9 @@
-//! malloc and friends on the Rust heap: each block carries its size before it, so that
-//! `free` and `realloc` know the layout.
+//! Memory mappings: what musl's malloc (and C programs) map and unmap. malloc itself is
+//! musl's.
 
 use crate::set_errno;
-use core::alloc::Layout;
 use core::ffi::c_void;
 use uxrt::Errno;
-
-/// Bytes before each block: its size (and 16-byte alignment, as glibc's malloc gives).
-const HEADER: usize = 16;
-
-fn layout(size: usize) -> Option<Layout> {
-    Layout::from_size_align(size.checked_add(HEADER)?, HEADER).ok()
-}
-
-#[no_mangle]
-pub extern "C" fn malloc(size: usize) -> *mut c_void {
-    let Some(layout) = layout(size) else {
-        set_errno(Errno::ENOMEM);
-        return core::ptr::null_mut();
-    };
-    // SAFETY: the layout has a non-zero size (HEADER).
-    let base = unsafe { alloc::alloc::alloc(layout) };
-    if base.is_null() {
-        set_errno(Errno::ENOMEM);
-        return core::ptr::null_mut();
-    }
-    // SAFETY: the block has HEADER bytes before what C gets, aligned for a usize.
-    unsafe {
-        (base as *mut usize).write(size);
-        base.add(HEADER) as *mut c_void
-    }
-}
-
-/// # Safety
-/// `block` is NULL or came from `malloc`/`calloc`/`realloc` and was not freed.
-#[no_mangle]
-pub unsafe extern "C" fn free(block: *mut c_void) {
-    if block.is_null() {
-        return;
-    }
-    // SAFETY: as the caller promises, a header with the size sits before the block.
-    unsafe {
-        let base = (block as *mut u8).sub(HEADER);
-        let size = (base as *const usize).read();
-        if let Some(layout) = layout(size) {
-            alloc::alloc::dealloc(base, layout);
-        }
-    }
-}
-
-#[no_mangle]
-pub extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
-    let Some(total) = count.checked_mul(size) else {
-        set_errno(Errno::ENOMEM);
-        return core::ptr::null_mut();
-    };
-    let block = malloc(total);
-    if !block.is_null() {
-        // SAFETY: the block has `total` bytes.
-        unsafe { core::ptr::write_bytes(block as *mut u8, 0, total) };
-    }
-    block
-}
-
-/// # Safety
-/// As [`free`].
-#[no_mangle]
-pub unsafe extern "C" fn realloc(block: *mut c_void, size: usize) -> *mut c_void {
-    if block.is_null() {
-        return malloc(size);
-    }
-    let new = malloc(size);
-    if !new.is_null() {
-        // SAFETY: the old block's size is in its header; both blocks hold the bytes copied.
-        unsafe {
-            let old_size = ((block as *mut u8).sub(HEADER) as *const usize).read();
-            core::ptr::copy_nonoverlapping(block as *const u8, new as *mut u8, old_size.min(size));
-            free(block);
-        }
-    }
-    new
-}
 
 /// `mmap` flags (Linux's values).
 mod map {
@@ -119,6 +42,12 @@ pub extern "C" fn mmap(_addr: *mut c_void, length: usize, _prot: i32, flags: i32
     )
 }
 
+/// musl's internal name for `mmap` (its malloc calls this one).
+#[no_mangle]
+pub extern "C" fn __mmap(addr: *mut c_void, length: usize, prot: i32, flags: i32, fd: i32, offset: i64) -> *mut c_void {
+    mmap(addr, length, prot, flags, fd, offset)
+}
+
 /// `munmap`: unmaps the anonymous memory in the range (parts of mappings too; a range
 /// with none is no error). `EINVAL` for an unaligned address or an empty length.
 #[no_mangle]
@@ -128,4 +57,36 @@ pub extern "C" fn munmap(addr: *mut c_void, length: usize) -> i32 {
         _ => Err(Errno::EINVAL),
     };
     crate::ret_int(unmapped.map(|()| 0))
+}
+
+/// musl's internal name for `munmap`.
+#[no_mangle]
+pub extern "C" fn __munmap(addr: *mut c_void, length: usize) -> i32 {
+    munmap(addr, length)
+}
+
+/// `mprotect`: `ENOSYS` (uxrt's mappings are readable and writable; musl's malloc, which
+/// uses it for guard pages, goes on without).
+#[no_mangle]
+pub extern "C" fn mprotect(_addr: *mut c_void, _length: usize, _prot: i32) -> i32 {
+    crate::ret_int::<i32>(Err(Errno::ENOSYS))
+}
+
+/// musl's internal name for `madvise`: advice, taken as given (0) and not acted on.
+#[no_mangle]
+pub extern "C" fn __madvise(_addr: *mut c_void, _length: usize, _advice: i32) -> i32 {
+    0
+}
+
+/// As [`__madvise`].
+#[no_mangle]
+pub extern "C" fn madvise(addr: *mut c_void, length: usize, advice: i32) -> i32 {
+    __madvise(addr, length, advice)
+}
+
+/// musl's internal name for `mremap`: `ENOSYS` (musl's realloc then copies).
+#[no_mangle]
+pub extern "C" fn __mremap(_old: *mut c_void, _old_length: usize, _new_length: usize, _flags: i32) -> *mut c_void {
+    set_errno(Errno::ENOSYS);
+    usize::MAX as *mut c_void // MAP_FAILED
 }

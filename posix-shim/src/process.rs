@@ -7,18 +7,6 @@ use core::ffi::{c_char, c_int, c_uint};
 use uxrt::{process, Errno, Signal, WaitStatus};
 
 #[no_mangle]
-pub extern "C" fn exit(status: c_int) -> ! {
-    // SAFETY: stdio's flush only writes out its buffers.
-    unsafe { crate::uxrt_stdio_flush() };
-    process::exit(status)
-}
-
-#[no_mangle]
-pub extern "C" fn _exit(status: c_int) -> ! {
-    process::exit(status)
-}
-
-#[no_mangle]
 pub extern "C" fn abort() -> ! {
     process::abort()
 }
@@ -166,37 +154,6 @@ pub extern "C" fn sleep(seconds: c_uint) -> c_uint {
     }
 }
 
-/// The page size.
-#[no_mangle]
-pub extern "C" fn getpagesize() -> c_int {
-    PAGE_SIZE as c_int
-}
-
-const PAGE_SIZE: usize = 4096;
-/// `sysconf` names (glibc's values).
-const SC_CLK_TCK: c_int = 2;
-const SC_OPEN_MAX: c_int = 4;
-const SC_PAGESIZE: c_int = 30;
-
-/// `sysconf(name)`: the page size, the fds a process may hold, clock ticks per second;
-/// `EINVAL` for any other name.
-#[no_mangle]
-pub extern "C" fn sysconf(name: c_int) -> core::ffi::c_long {
-    let value = match name {
-        SC_PAGESIZE => Ok(PAGE_SIZE as i64),
-        SC_OPEN_MAX => Ok(uxrt::fs::FD_LIMIT as i64),
-        SC_CLK_TCK => Ok(100),
-        _ => Err(Errno::EINVAL),
-    };
-    crate::ret(value) as core::ffi::c_long
-}
-
-/// The fds a process may hold (as `sysconf(_SC_OPEN_MAX)`).
-#[no_mangle]
-pub extern "C" fn getdtablesize() -> c_int {
-    uxrt::fs::FD_LIMIT as c_int
-}
-
 /// `struct rlimit`.
 #[repr(C)]
 pub struct Rlimit {
@@ -245,6 +202,7 @@ pub unsafe extern "C" fn setrlimit(resource: c_int, limit: *const Rlimit) -> c_i
 
 /// `struct timespec`.
 #[repr(C)]
+#[derive(Default)]
 pub struct Timespec {
     seconds: i64,
     nanoseconds: i64,
@@ -271,4 +229,15 @@ pub unsafe extern "C" fn clock_gettime(clock: c_int, now: *mut Timespec) -> c_in
         unsafe { *now = Timespec { seconds, nanoseconds } };
         0
     }))
+}
+
+/// musl's internal name for `clock_gettime` (its `time`, `clock` and `gettimeofday`
+/// call this one).
+///
+/// # Safety
+/// As [`clock_gettime`].
+#[no_mangle]
+pub unsafe extern "C" fn __clock_gettime(clock: c_int, now: *mut Timespec) -> c_int {
+    // SAFETY: as the caller promises.
+    unsafe { clock_gettime(clock, now) }
 }

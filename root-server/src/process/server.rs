@@ -10,7 +10,8 @@ use crate::vspace::VSpace;
 use crate::{console, println, programs, Env};
 use alloc::string::String;
 use alloc::vec::Vec;
-use sel4::{ipc_buffer, MessageInfo, Word};
+use super::linux::{self, Emulated};
+use sel4::{consts, ipc_buffer, MessageInfo, UserContext, Word};
 use uxrt_protocols::args::{StringList, ARG_MAX};
 use uxrt_protocols::message::MAX_WORDS;
 use uxrt_protocols::process::{FdMap, Request, UserBuffer, WaitTarget};
@@ -166,8 +167,16 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
         }
         Verdict::Kill { signal, reason, at } => (signal, reason, at),
         Verdict::Linux { number, at } => {
-            match processes.get(pid).and_then(|process| super::linux::emulate(process, number)) {
-                Some(result) => resume_after_syscall(result),
+            let arg = |i: usize| ipc_buffer::mr([consts::UNKNOWN_SYSCALL_RDI, consts::UNKNOWN_SYSCALL_RSI][i] as usize);
+            let process = processes.get(pid);
+            match process.and_then(|process| linux::emulate(process, number, arg)) {
+                Some(Emulated::Return(result)) => resume_after_syscall(result),
+                Some(Emulated::SetThreadPointer(base)) => {
+                    if let Err(errno) = process.map_or(Err(Errno::ESRCH), |p| set_thread_pointer(p, base)) {
+                        let what = alloc::format!("{} (cannot set its thread pointer: {errno:?})", Signal::SIGSYS);
+                        kill_reported(processes, resources, vspace, pid, &what, Some(at), WaitStatus::Signaled(Signal::SIGSYS));
+                    }
+                }
                 None => {
                     let what =
                         alloc::format!("Linux system call {number} ({}) not provided", super::linux::name(number));
@@ -189,15 +198,49 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
     kill_reported(processes, resources, vspace, pid, &what, Some(at), WaitStatus::Signaled(signal));
 }
 
+/// Bytes of the `syscall` instruction, which a resumed thread goes on after.
+const SYSCALL_LENGTH: Word = 2;
+
 /// Answers a foreign system call's fault (still in the IPC buffer): the thread goes on
-/// after its `syscall` instruction (2 bytes) with `result` in RAX, every other register
-/// as it was.
+/// after its `syscall` instruction with `result` in RAX, every other register as it was.
 fn resume_after_syscall(result: Word) {
-    use sel4::consts::{UNKNOWN_SYSCALL_FAULT_IP as FAULT_IP, UNKNOWN_SYSCALL_RAX as RAX, UNKNOWN_SYSCALL_SYSCALL};
+    use consts::{UNKNOWN_SYSCALL_FAULT_IP as FAULT_IP, UNKNOWN_SYSCALL_RAX as RAX, UNKNOWN_SYSCALL_SYSCALL};
     ipc_buffer::set_mr(RAX as usize, result);
-    ipc_buffer::set_mr(FAULT_IP as usize, ipc_buffer::mr(FAULT_IP as usize) + 2);
+    ipc_buffer::set_mr(FAULT_IP as usize, ipc_buffer::mr(FAULT_IP as usize) + SYSCALL_LENGTH);
     // The registers are the message's words before the system call's number.
     sel4::reply(MessageInfo::new(0, 0, 0, UNKNOWN_SYSCALL_SYSCALL as Word));
+}
+
+/// Resumes a thread stopped at a foreign system call (its fault message in the IPC
+/// buffer) after the instruction, with result 0 and its FS base at `base`. A fault reply
+/// cannot set the FS base, so every register is written, and the thread restarted.
+fn set_thread_pointer(process: &Process, base: Word) -> Result<(), Errno> {
+    use consts::*;
+    let tcb = process.tcb.as_ref().ok_or(Errno::ESRCH)?;
+    let mr = |i: i64| ipc_buffer::mr(i as usize);
+    let registers = UserContext {
+        rip: mr(UNKNOWN_SYSCALL_FAULT_IP) + SYSCALL_LENGTH,
+        rsp: mr(UNKNOWN_SYSCALL_SP),
+        rflags: mr(UNKNOWN_SYSCALL_FLAGS),
+        rax: 0,
+        rbx: mr(UNKNOWN_SYSCALL_RBX),
+        rcx: mr(UNKNOWN_SYSCALL_RCX),
+        rdx: mr(UNKNOWN_SYSCALL_RDX),
+        rsi: mr(UNKNOWN_SYSCALL_RSI),
+        rdi: mr(UNKNOWN_SYSCALL_RDI),
+        rbp: mr(UNKNOWN_SYSCALL_RBP),
+        r8: mr(UNKNOWN_SYSCALL_R8),
+        r9: mr(UNKNOWN_SYSCALL_R9),
+        r10: mr(UNKNOWN_SYSCALL_R10),
+        r11: mr(UNKNOWN_SYSCALL_R11),
+        r12: mr(UNKNOWN_SYSCALL_R12),
+        r13: mr(UNKNOWN_SYSCALL_R13),
+        r14: mr(UNKNOWN_SYSCALL_R14),
+        r15: mr(UNKNOWN_SYSCALL_R15),
+        tls_base: base,
+    };
+    let count = (core::mem::size_of::<UserContext>() / 8) as Word;
+    sel4::invocations::tcb_write_registers(tcb.cap, true, 0, count, &registers).map_err(|_| Errno::EINVAL)
 }
 
 /// Ends `pid` with `status` and says so on the console: `pid N (name) killed: WHAT at

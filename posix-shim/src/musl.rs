@@ -1,0 +1,231 @@
+//! What musl (Debian's musl-dev 1.2.3, the C library of uxrt's C programs) needs from
+//! its system layer beyond the POSIX functions: the process start (a Linux-style
+//! argument, environment and auxiliary vector handed to `__libc_start_main`), the end
+//! of the process, and stdio's four hooks into the system. (musl sets its thread
+//! pointer with a Linux `arch_prctl`, which the root server provides.)
+//!
+//! The hooks see musl's `FILE` (`src/internal/stdio_impl.h`, an internal layout that
+//! has not changed in the 1.2 series): only the fields named in [`File`] are touched,
+//! and `cargo xtask` builds against exactly musl 1.2.3.
+
+use crate::files::{read, write};
+use core::ffi::{c_char, c_int, c_uint, c_void};
+
+/// The leading fields of musl's `struct _IO_FILE`, up to the ones the hooks use.
+#[repr(C)]
+pub struct File {
+    flags: c_uint,
+    rpos: *mut u8,
+    rend: *mut u8,
+    close: *const c_void,
+    wend: *mut u8,
+    wpos: *mut u8,
+    mustbezero_1: *mut u8,
+    wbase: *mut u8,
+    read: *const c_void,
+    write: unsafe extern "C" fn(*mut File, *const u8, usize) -> usize,
+    seek: *const c_void,
+    buf: *mut u8,
+    buf_size: usize,
+    prev: *mut File,
+    next: *mut File,
+    fd: c_int,
+    pipe_pid: c_int,
+    lockcount: core::ffi::c_long,
+    mode: c_int,
+    lock: c_int,
+    /// The line-buffering character (`'\n'`), or -1 for none.
+    lbf: c_int,
+}
+
+/// `FILE` flags (musl's `F_*`).
+const F_EOF: c_uint = 16;
+const F_ERR: c_uint = 32;
+/// Set by `setvbuf`: the program chose the buffering; do not look at the terminal.
+const F_SVB: c_uint = 64;
+
+/// Writes out what is buffered (`wbase..wpos`), then `len` bytes at `buf`; returns how
+/// many of `buf`'s bytes were written (all of them, unless an error stops it).
+///
+/// # Safety
+/// `f` is a musl `FILE` whose buffer pointers are valid; `buf` holds `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn __stdio_write(f: *mut File, buf: *const u8, len: usize) -> usize {
+    // SAFETY: as the caller (musl's stdio) promises.
+    let f = unsafe { &mut *f };
+    let buffered = f.wpos as usize - f.wbase as usize;
+    let parts = [(f.wbase as *const u8, buffered), (buf, len)];
+    for (index, (mut start, mut left)) in parts.into_iter().enumerate() {
+        while left > 0 {
+            // SAFETY: `start` holds `left` bytes (the buffer's used part, or the caller's).
+            let written = unsafe { write(f.fd, start.cast(), left) };
+            if written <= 0 {
+                f.wpos = core::ptr::null_mut();
+                f.wbase = core::ptr::null_mut();
+                f.wend = core::ptr::null_mut();
+                f.flags |= F_ERR;
+                // Only the caller's bytes count; none of them when the buffer failed.
+                return if index == 0 { 0 } else { len - left };
+            }
+            // SAFETY: `written` ≤ `left`, so this stays within the same bytes.
+            start = unsafe { start.add(written as usize) };
+            left -= written as usize;
+        }
+    }
+    f.wbase = f.buf;
+    f.wpos = f.buf;
+    // SAFETY: `buf..buf + buf_size` is the FILE's buffer.
+    f.wend = unsafe { f.buf.add(f.buf_size) };
+    len
+}
+
+/// Reads for stdio: up to `len` bytes into `buf`, and what the stream's buffer can
+/// hold beyond them when the request is smaller than that buffer (as Linux's `readv`
+/// into both would).
+///
+/// # Safety
+/// `f` is a musl `FILE`; `buf` holds `len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn __stdio_read(f: *mut File, buf: *mut u8, len: usize) -> usize {
+    // SAFETY: as the caller (musl's stdio) promises.
+    let f = unsafe { &mut *f };
+    if len > f.buf_size || f.buf_size == 0 {
+        // A large request goes straight to the caller's bytes.
+        // SAFETY: `buf` holds `len` bytes.
+        let count = unsafe { read(f.fd, buf.cast(), len) };
+        return end_of_read(f, count).unwrap_or(0);
+    }
+    // SAFETY: the FILE's buffer holds `buf_size` bytes.
+    let count = unsafe { read(f.fd, f.buf.cast(), f.buf_size) };
+    let Some(count) = end_of_read(f, count) else { return 0 };
+    let given = count.min(len);
+    // SAFETY: both hold `given` bytes; the stream's buffer is not the caller's.
+    unsafe {
+        core::ptr::copy_nonoverlapping(f.buf, buf, given);
+        f.rpos = f.buf.add(given);
+        f.rend = f.buf.add(count);
+    }
+    given
+}
+
+/// A read's byte count, or `None` after marking the stream at its end or in error.
+fn end_of_read(f: &mut File, count: isize) -> Option<usize> {
+    match count {
+        1.. => Some(count as usize),
+        0 => {
+            f.flags |= F_EOF;
+            None
+        }
+        _ => {
+            f.flags |= F_ERR;
+            None
+        }
+    }
+}
+
+/// `stdout`'s first write: line-buffered on a terminal, fully buffered otherwise
+/// (unless the program chose with `setvbuf`); from then on it writes as any stream.
+///
+/// # Safety
+/// As [`__stdio_write`].
+#[no_mangle]
+pub unsafe extern "C" fn __stdout_write(f: *mut File, buf: *const u8, len: usize) -> usize {
+    // SAFETY: as the caller (musl's stdio) promises.
+    let file = unsafe { &mut *f };
+    file.write = __stdio_write;
+    if file.flags & F_SVB == 0 && crate::files::isatty(file.fd) == 0 {
+        file.lbf = -1;
+    }
+    // SAFETY: as the caller promises.
+    unsafe { __stdio_write(f, buf, len) }
+}
+
+/// Closes a stream's file descriptor.
+///
+/// # Safety
+/// `f` is a musl `FILE`.
+#[no_mangle]
+pub unsafe extern "C" fn __stdio_close(f: *mut File) -> c_int {
+    // SAFETY: as the caller (musl's fclose) promises.
+    crate::files::close(unsafe { (*f).fd })
+}
+
+/// Ends the process at once (musl's `exit` has flushed stdio and run `atexit`).
+#[no_mangle]
+pub extern "C" fn _Exit(status: c_int) -> ! {
+    uxrt::process::exit(status)
+}
+
+extern "C" {
+    fn __libc_start_main(
+        main: unsafe extern "C" fn(c_int, *const *const c_char, *const *const c_char) -> c_int,
+        argc: c_int,
+        argv: *const *const c_char,
+        init: usize,
+        fini: usize,
+        ldso: usize,
+    ) -> c_int;
+}
+
+/// Auxiliary vector keys musl reads (Linux's values, as in `<elf.h>`).
+mod at {
+    pub const NULL: usize = 0;
+    pub const PAGESZ: usize = 6;
+    pub const UID: usize = 11;
+    pub const EUID: usize = 12;
+    pub const GID: usize = 13;
+    pub const EGID: usize = 14;
+    pub const SECURE: usize = 23;
+    pub const RANDOM: usize = 25;
+    pub const EXECFN: usize = 31;
+}
+
+/// Starts musl with `argv` and `envp` (NULL-ended arrays of NUL-ended strings):
+/// `__libc_start_main` sets up the thread pointer, stdio and constructors, calls
+/// `main`, and passes its result to `exit`.
+pub fn start(
+    main: unsafe extern "C" fn(c_int, *const *const c_char, *const *const c_char) -> c_int,
+    argv: &[*const c_char],
+    envp: &[*const c_char],
+) -> ! {
+    use alloc::vec::Vec;
+    // The stack protector's canary and whatever else wants randomness at start-up:
+    // uxrt has no entropy source yet, so the time stamp counter, mixed.
+    let random: &'static [u64; 2] = alloc::boxed::Box::leak(alloc::boxed::Box::new(random_words()));
+    // (Real and effective ids equal and AT_SECURE 0: musl skips its set-uid checks.)
+    let aux = [
+        (at::PAGESZ, 4096),
+        (at::UID, 0),
+        (at::EUID, 0),
+        (at::GID, 0),
+        (at::EGID, 0),
+        (at::SECURE, 0),
+        (at::RANDOM, random.as_ptr() as usize),
+        (at::EXECFN, argv[0] as usize),
+        (at::NULL, 0),
+    ];
+    // Linux's layout, which musl finds the environment and auxiliary vector by: argv's
+    // pointers, NULL, envp's, NULL, then key/value pairs.
+    let mut vector: Vec<usize> = Vec::with_capacity(argv.len() + envp.len() + 2 * aux.len());
+    vector.extend(argv.iter().chain(envp).map(|&p| p as usize));
+    vector.extend(aux.iter().flat_map(|&(key, value)| [key, value]));
+    let vector = vector.leak();
+    let argc = (argv.len() - 1) as c_int;
+    // SAFETY: the vector is laid out as Linux's initial stack (argv and envp are
+    // NULL-ended, as the slices given are) and lives for the whole process.
+    unsafe { __libc_start_main(main, argc, vector.as_ptr() as *const *const c_char, 0, 0, 0) };
+    unreachable!("__libc_start_main returned")
+}
+
+/// Two words from the time stamp counter, mixed (splitmix64).
+fn random_words() -> [u64; 2] {
+    // SAFETY: rdtsc only reads the time stamp counter.
+    let mut state = unsafe { core::arch::x86_64::_rdtsc() } ^ (uxrt::process::getpid() as u64).rotate_left(32);
+    core::array::from_fn(|_| {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    })
+}
