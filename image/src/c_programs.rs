@@ -31,21 +31,33 @@ pub struct Packed {
 /// posix-shim's `uxrt.h`; static, not PIE.
 fn compile_flags(gcc_include: &str) -> Vec<String> {
     let shim = paths::workspace().join("posix-shim").join("include");
-    let mut flags: Vec<String> =
-        ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-pie", "-fcf-protection=none", "-nostdinc", "-D__uxrt__"]
-            .map(String::from)
-            .to_vec();
+    let mut flags: Vec<String> = [
+        "-std=gnu11",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-fno-pie",
+        "-fcf-protection=none",
+        "-nostdinc",
+        "-D__uxrt__",
+    ]
+    .map(String::from)
+    .to_vec();
     flags.extend(["-isystem".into(), MUSL_INCLUDE.into(), "-isystem".into(), gcc_include.into()]);
     flags.extend(["-I".into(), shim.display().to_string()]);
     flags
 }
 
 /// Flags that link a C program with uxrt's start-up (in posix-shim), its C library and
-/// gcc's runtime (`libgcc`), laid out by `rt/link.ld`.
+/// gcc's runtime (`libgcc`), laid out by `rt/link.ld`. posix-shim is one object (one
+/// codegen unit, LTO): `--gc-sections` keeps only the functions a program reaches.
 fn link_flags(shim_library: &Path, libc: &Path, libgcc: &str) -> Vec<String> {
     let script = paths::workspace().join("rt").join("link.ld");
     let mut flags: Vec<String> =
-        ["-static", "-nostdlib", "-nostartfiles", "-no-pie", "-Wl,--build-id=none"].map(String::from).to_vec();
+        ["-static", "-nostdlib", "-nostartfiles", "-no-pie", "-Wl,--build-id=none", "-Wl,--gc-sections"]
+            .map(String::from)
+            .to_vec();
     flags.extend(["-Wl,-z,norelro", "-Wl,-z,noexecstack", "-Wl,--require-defined=_start"].map(String::from));
     flags.push(format!("-Wl,-T,{}", script.display()));
     flags.push("-Wl,--start-group".into());
@@ -73,8 +85,10 @@ fn output(command: &mut Command, what: &str) -> Result<String> {
 /// The global symbols each member of the archive at `path` defines, by member name
 /// (from `nm -A -P`: `ARCHIVE[MEMBER]: NAME TYPE VALUE SIZE`).
 fn defined_symbols(path: &Path) -> Result<BTreeMap<String, BTreeSet<String>>> {
-    let listing =
-        output(Command::new("nm").args(["-A", "-P", "-g", "--defined-only"]).arg(path), &format!("nm {}", path.display()))?;
+    let listing = output(
+        Command::new("nm").args(["-A", "-P", "-g", "--defined-only"]).arg(path),
+        &format!("nm {}", path.display()),
+    )?;
     let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for line in listing.lines() {
         let Some((place, rest)) = line.split_once("]: ") else { continue };
@@ -173,7 +187,8 @@ pub fn build_for_host(source: &Path, binary: &Path, static_link: bool) -> Result
     if static_link {
         gcc.arg("-static");
     }
-    run(gcc.arg(source).arg("-o").arg(binary), &format!("building {} for the host", source.display()))
+    // (musl keeps its maths in libc.a; glibc's is libm.)
+    run(gcc.arg(source).arg("-o").arg(binary).arg("-lm"), &format!("building {} for the host", source.display()))
 }
 
 /// Builds `source` against the host's libc and runs it: what it prints.

@@ -18,3 +18,16 @@ pub fn tsc_mhz() -> u64 {
 pub fn monotonic_ns() -> u64 {
     (tsc() as u128 * 1000 / tsc_mhz() as u128) as u64
 }
+
+/// Nanoseconds since 1970-01-01 00:00:00 UTC (`CLOCK_REALTIME`): the PC's clock as the
+/// root server read it at boot, plus the monotonic clock.
+pub fn realtime_ns() -> u64 {
+    env::aux(aux::REALTIME_OFFSET_NS).unwrap_or(0) + monotonic_ns()
+}
+
+/// Nanoseconds since this process started. uxrt keeps no per-process CPU time yet: this
+/// is what `CLOCK_PROCESS_CPUTIME_ID` reports, an upper bound of it.
+pub fn since_start_ns() -> u64 {
+    let start = env::aux(aux::START_TSC).unwrap_or(0);
+    (tsc().saturating_sub(start) as u128 * 1000 / tsc_mhz() as u128) as u64
+}

@@ -178,12 +178,14 @@ pub unsafe extern "C" fn creat(path: *const c_char, mode: c_uint) -> c_int {
     unsafe { open(path, flags as c_int, mode) }
 }
 
-const F_GETFD: c_int = 1;
-const F_SETFD: c_int = 2;
-const F_GETFL: c_int = 3;
-const F_SETFL: c_int = 4;
-const F_GETPIPE_SZ: c_int = 1032;
-const FD_CLOEXEC: c_int = 1;
+pub(crate) const F_GETFD: c_int = 1;
+pub(crate) const F_SETFD: c_int = 2;
+pub(crate) const F_GETFL: c_int = 3;
+pub(crate) const F_SETFL: c_int = 4;
+pub(crate) const F_GETPIPE_SZ: c_int = 1032;
+pub(crate) const FD_CLOEXEC: c_int = 1;
+/// `O_APPEND` (Linux's value).
+pub(crate) const O_APPEND: c_int = 0o2000;
 
 /// `fcntl(fd, cmd, arg)`: F_GETFL/F_SETFL (O_NONBLOCK), F_SETFD (FD_CLOEXEC),
 /// F_GETPIPE_SZ (a pipe's capacity; `EBADF` for anything else, as Linux).
@@ -236,6 +238,13 @@ path_call!(unlink() => fs::unlink);
 path_call!(rmdir() => fs::rmdir);
 path_call!(chdir() => fs::chdir);
 path_call!(mkdir(mode: c_uint) => |p| fs::mkdir(p, mode & 0o7777));
+path_call!(
+    /// `remove(path)`: a file as `unlink`, a directory as `rmdir`.
+    remove() => |p| match fs::unlink(p) {
+        Err(Errno::EISDIR) => fs::rmdir(p),
+        other => other,
+    }
+);
 
 /// # Safety
 /// `from` and `to` are NUL-ended strings.

@@ -11,20 +11,20 @@
 use crate::files::{read, write};
 use core::ffi::{c_char, c_int, c_uint, c_void};
 
-/// The leading fields of musl's `struct _IO_FILE`, up to the ones the hooks use.
+/// musl's `struct _IO_FILE` (`FILE`), 232 bytes.
 #[repr(C)]
 pub struct File {
     flags: c_uint,
     rpos: *mut u8,
     rend: *mut u8,
-    close: *const c_void,
+    close: Option<unsafe extern "C" fn(*mut File) -> c_int>,
     wend: *mut u8,
     wpos: *mut u8,
     mustbezero_1: *mut u8,
     wbase: *mut u8,
-    read: *const c_void,
-    write: unsafe extern "C" fn(*mut File, *const u8, usize) -> usize,
-    seek: *const c_void,
+    read: Option<unsafe extern "C" fn(*mut File, *mut u8, usize) -> usize>,
+    write: Option<unsafe extern "C" fn(*mut File, *const u8, usize) -> usize>,
+    seek: Option<unsafe extern "C" fn(*mut File, i64, c_int) -> i64>,
     buf: *mut u8,
     buf_size: usize,
     prev: *mut File,
@@ -33,16 +33,35 @@ pub struct File {
     pipe_pid: c_int,
     lockcount: core::ffi::c_long,
     mode: c_int,
+    /// -1: this stream is never locked (one thread).
     lock: c_int,
     /// The line-buffering character (`'\n'`), or -1 for none.
     lbf: c_int,
+    cookie: *mut c_void,
+    off: i64,
+    getln_buf: *mut c_char,
+    mustbezero_2: *mut c_void,
+    shend: *mut u8,
+    shlim: i64,
+    shcnt: i64,
+    prev_locked: *mut File,
+    next_locked: *mut File,
+    locale: *mut c_void,
 }
 
+const _: () = assert!(core::mem::size_of::<File>() == 232);
+
 /// `FILE` flags (musl's `F_*`).
+const F_NORD: c_uint = 4;
+const F_NOWR: c_uint = 8;
 const F_EOF: c_uint = 16;
 const F_ERR: c_uint = 32;
 /// Set by `setvbuf`: the program chose the buffering; do not look at the terminal.
 const F_SVB: c_uint = 64;
+const F_APP: c_uint = 128;
+/// Bytes `ungetc` may push back before a stream's buffer, and the buffer's size.
+const UNGET: usize = 8;
+const BUFSIZ: usize = 1024;
 
 /// Writes out what is buffered (`wbase..wpos`), then `len` bytes at `buf`; returns how
 /// many of `buf`'s bytes were written (all of them, unless an error stops it).
@@ -132,7 +151,7 @@ fn end_of_read(f: &mut File, count: isize) -> Option<usize> {
 pub unsafe extern "C" fn __stdout_write(f: *mut File, buf: *const u8, len: usize) -> usize {
     // SAFETY: as the caller (musl's stdio) promises.
     let file = unsafe { &mut *f };
-    file.write = __stdio_write;
+    file.write = Some(__stdio_write);
     if file.flags & F_SVB == 0 && crate::files::isatty(file.fd) == 0 {
         file.lbf = -1;
     }
@@ -148,6 +167,120 @@ pub unsafe extern "C" fn __stdout_write(f: *mut File, buf: *const u8, len: usize
 pub unsafe extern "C" fn __stdio_close(f: *mut File) -> c_int {
     // SAFETY: as the caller (musl's fclose) promises.
     crate::files::close(unsafe { (*f).fd })
+}
+
+extern "C" {
+    fn malloc(size: usize) -> *mut c_void;
+    /// The `O_*` flags for an `fopen` mode ("r+", "wb", …).
+    fn __fmodeflags(mode: *const c_char) -> c_int;
+    /// Adds a stream to the open-file list (which `exit` flushes).
+    fn __ofl_add(f: *mut File) -> *mut File;
+    fn __stdio_seek(f: *mut File, offset: i64, whence: c_int) -> i64;
+}
+
+/// `fdopen(fd, mode)`: a stream over an open file descriptor, buffered (by lines when
+/// it writes to a terminal).
+///
+/// # Safety
+/// `mode` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn fdopen(fd: c_int, mode: *const c_char) -> *mut File {
+    // SAFETY: as the caller promises.
+    let mode = unsafe { core::ffi::CStr::from_ptr(mode) }.to_bytes();
+    let Some(&first) = mode.first().filter(|c| b"rwa".contains(c)) else {
+        crate::set_errno(uxrt::Errno::EINVAL);
+        return core::ptr::null_mut();
+    };
+    let has = |c: u8| mode.contains(&c);
+    // SAFETY: malloc gives a block for the FILE, the unget area and the buffer, or NULL.
+    let f = unsafe { malloc(core::mem::size_of::<File>() + UNGET + BUFSIZ) } as *mut File;
+    if f.is_null() {
+        return f;
+    }
+    if has(b'e') {
+        crate::files::fcntl(fd, crate::files::F_SETFD, crate::files::FD_CLOEXEC);
+    }
+    let mut flags = if has(b'+') {
+        0
+    } else if first == b'r' {
+        F_NOWR
+    } else {
+        F_NORD
+    };
+    if first == b'a' {
+        let status = crate::files::fcntl(fd, crate::files::F_GETFL, 0);
+        if status >= 0 && status & crate::files::O_APPEND == 0 {
+            crate::files::fcntl(fd, crate::files::F_SETFL, status | crate::files::O_APPEND);
+        }
+        flags |= F_APP;
+    }
+    let line_buffered = flags & F_NOWR == 0 && crate::files::isatty(fd) != 0;
+    // SAFETY: the block is large enough and suitably aligned (malloc's alignment) for a
+    // FILE; its buffer follows the unget area, inside the block.
+    unsafe {
+        let buf = (f as *mut u8).add(core::mem::size_of::<File>() + UNGET);
+        f.write(File {
+            flags,
+            rpos: core::ptr::null_mut(),
+            rend: core::ptr::null_mut(),
+            close: Some(__stdio_close),
+            wend: core::ptr::null_mut(),
+            wpos: core::ptr::null_mut(),
+            mustbezero_1: core::ptr::null_mut(),
+            wbase: core::ptr::null_mut(),
+            read: Some(__stdio_read),
+            write: Some(__stdio_write),
+            seek: Some(__stdio_seek),
+            buf,
+            buf_size: BUFSIZ,
+            prev: core::ptr::null_mut(),
+            next: core::ptr::null_mut(),
+            fd,
+            pipe_pid: 0,
+            lockcount: 0,
+            mode: 0,
+            lock: -1,
+            lbf: if line_buffered { b'\n' as c_int } else { -1 },
+            cookie: core::ptr::null_mut(),
+            off: 0,
+            getln_buf: core::ptr::null_mut(),
+            mustbezero_2: core::ptr::null_mut(),
+            shend: core::ptr::null_mut(),
+            shlim: 0,
+            shcnt: 0,
+            prev_locked: core::ptr::null_mut(),
+            next_locked: core::ptr::null_mut(),
+            locale: core::ptr::null_mut(),
+        });
+        __ofl_add(f)
+    }
+}
+
+/// `fopen(path, mode)`: opens the file (created with mode 0666 less the umask when
+/// writing) and makes a stream of it.
+///
+/// # Safety
+/// `path` and `mode` are NUL-ended strings.
+#[no_mangle]
+pub unsafe extern "C" fn fopen(path: *const c_char, mode: *const c_char) -> *mut File {
+    // SAFETY: as the caller promises.
+    if mode.is_null() || !b"rwa".contains(&(unsafe { *mode } as u8)) {
+        crate::set_errno(uxrt::Errno::EINVAL);
+        return core::ptr::null_mut();
+    }
+    // SAFETY: as the caller promises (a mode string).
+    let flags = unsafe { __fmodeflags(mode) };
+    // SAFETY: as the caller promises (a path string).
+    let fd = unsafe { crate::files::open(path, flags, 0o666) };
+    if fd < 0 {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: as the caller promises.
+    let f = unsafe { fdopen(fd, mode) };
+    if f.is_null() {
+        crate::files::close(fd);
+    }
+    f
 }
 
 /// Ends the process at once (musl's `exit` has flushed stdio and run `atexit`).

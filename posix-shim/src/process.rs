@@ -208,21 +208,34 @@ pub struct Timespec {
     nanoseconds: i64,
 }
 
+/// Clocks (Linux's numbers, as in `<time.h>`).
+const CLOCK_REALTIME: c_int = 0;
 const CLOCK_MONOTONIC: c_int = 1;
+const CLOCK_PROCESS_CPUTIME_ID: c_int = 2;
+const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
+const CLOCK_MONOTONIC_RAW: c_int = 4;
+const CLOCK_REALTIME_COARSE: c_int = 5;
+const CLOCK_MONOTONIC_COARSE: c_int = 6;
 const CLOCK_BOOTTIME: c_int = 7;
 
-/// `clock_gettime(clock, now)`: the monotonic clock (nanoseconds since the machine
-/// started); other clocks give `EINVAL` (uxrt reads no wall-clock time yet).
+/// `clock_gettime(clock, now)`: wall-clock time (the PC's clock read at boot, kept by the
+/// time-stamp counter), monotonic time (since the machine started), and for the CPU-time
+/// clocks the time since the process started (uxrt does not count CPU time per process
+/// yet: an upper bound). `EINVAL` for other clocks.
 ///
 /// # Safety
 /// `now` points to a writable `struct timespec`.
 #[no_mangle]
 pub unsafe extern "C" fn clock_gettime(clock: c_int, now: *mut Timespec) -> c_int {
-    let time = match (clock, now.is_null()) {
-        (CLOCK_MONOTONIC | CLOCK_BOOTTIME, false) => Ok(uxrt::time::monotonic_ns()),
-        (CLOCK_MONOTONIC | CLOCK_BOOTTIME, true) => Err(Errno::EFAULT),
+    let time = match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(uxrt::time::realtime_ns()),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+            Ok(uxrt::time::monotonic_ns())
+        }
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(uxrt::time::since_start_ns()),
         _ => Err(Errno::EINVAL),
     };
+    let time = if now.is_null() { time.and(Err(Errno::EFAULT)) } else { time };
     ret_int(time.map(|ns| {
         let (seconds, nanoseconds) = ((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64);
         // SAFETY: as the caller promises (checked not NULL).

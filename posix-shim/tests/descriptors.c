@@ -34,7 +34,7 @@ int main(void) {
     flags_of("  write end", fds[1]);
     char byte;
     ssize_t n = read(fds[0], &byte, 1);
-    printf("  empty read: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+    printf("  empty read: %zd %s\n", n, n < 0 ? errno_name(errno) : "");
     result("pipe2(bad flags)", pipe2(fds + 0, 0x40000000));
 
     int high = dup3(fds[0], 100, O_CLOEXEC);
@@ -51,10 +51,10 @@ int main(void) {
     close(fds[1]);
 
     int made = creat("/tmp/descriptors.txt", 0644);
-    printf("creat -> %s\n", made >= 0 ? "fd" : strerror(errno));
+    printf("creat -> %s\n", made >= 0 ? "fd" : errno_name(errno));
     printf("  write: %zd\n", write(made, "abc", 3));
     n = read(made, &byte, 1);
-    printf("  read on write-only: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+    printf("  read on write-only: %zd %s\n", n, n < 0 ? errno_name(errno) : "");
     close(made);
     made = creat("/tmp/descriptors.txt", 0644);
     struct stat info;
@@ -71,6 +71,6 @@ int main(void) {
     printf("getdtablesize() == _SC_OPEN_MAX: %d\n", getdtablesize() == open_max);
     errno = 0;
     long unknown = sysconf(-1);
-    printf("sysconf(-1): %ld %s\n", unknown, strerror(errno));
+    printf("sysconf(-1): %ld %s\n", unknown, errno_name(errno));
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "errno_name.h"
 
 #define DIR "/tmp/posix-shim-files"
 
@@ -15,9 +16,9 @@ int main(void) {
     int r = mkdir(DIR, 0755);
     printf("mkdir: %d\n", r);
     r = mkdir(DIR, 0755);
-    printf("mkdir again: %d (%s)\n", r, strerror(errno));
+    printf("mkdir again: %d (%s)\n", r, errno_name(errno));
     int fd = open(DIR "/data", O_CREAT | O_RDWR | O_TRUNC, 0644);
-    printf("open: %s\n", fd >= 0 ? "ok" : strerror(errno));
+    printf("open: %s\n", fd >= 0 ? "ok" : errno_name(errno));
     char line[128];
     for (int i = 0; i < 5; i++) {
         int n = snprintf(line, sizeof line, "line %d: %5d|%-5d|%05d|%x|%s\n", i, i * 37, -i, i * 123, 255 + i, "ok");
@@ -38,17 +39,17 @@ int main(void) {
     printf("end: %ld\n", (long)lseek(fd, 0, SEEK_END));
     close(fd);
     n = read(fd, buffer, 1);
-    printf("read closed: %zd (%s)\n", n, strerror(errno));
+    printf("read closed: %zd (%s)\n", n, errno_name(errno));
     r = open(DIR "/missing", O_RDONLY);
-    printf("open missing: %d (%s)\n", r, strerror(errno));
+    printf("open missing: %d (%s)\n", r, errno_name(errno));
     r = rmdir(DIR);
-    printf("rmdir full: %d (%s)\n", r, strerror(errno));
+    printf("rmdir full: %d (%s)\n", r, errno_name(errno));
     r = unlink(DIR "/data");
     printf("unlink: %d\n", r);
     r = rmdir(DIR);
     printf("rmdir: %d\n", r);
     r = stat(DIR, &st);
-    printf("stat gone: %d (%s)\n", r, strerror(errno));
+    printf("stat gone: %d (%s)\n", r, errno_name(errno));
     printf("atoi/strtol: %d %ld %ld\n", atoi("  -42x"), strtol("0x1f", NULL, 0), strtol("777", NULL, 8));
     printf("%s|%c|%%|%3s|%-3s|\n", "done", 'y', "a", "b");
     return 0;

@@ -20,7 +20,7 @@ int main(void) {
     result("setrlimit(soft 16)", setrlimit(RLIMIT_NOFILE, &low));
     int last = -1, fd;
     while ((fd = dup(2)) >= 0) last = fd;
-    printf("  dup until %s; the last fd %d\n", strerror(errno), last);
+    printf("  dup until %s; the last fd %d\n", errno_name(errno), last);
     result("  dup2 to fd 16", dup2(2, 16));
     result("  open beyond", open("/dev/null", O_RDONLY));
     for (int i = 3; i <= last; i++) close(i);

@@ -12,7 +12,7 @@
 
 static void mapped(const char *what, void *at) {
     if (at == MAP_FAILED) {
-        printf("%-30s MAP_FAILED %s\n", what, strerror(errno));
+        printf("%-30s MAP_FAILED %s\n", what, errno_name(errno));
     } else {
         printf("%-30s an address, page-aligned: %d\n", what, ((unsigned long)at & 4095) == 0);
     }

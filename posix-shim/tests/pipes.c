@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "errno_name.h"
 
 static void show(const char *what, int fd, short events) {
     struct pollfd p = {fd, events, 0};
@@ -16,7 +17,7 @@ static void show(const char *what, int fd, short events) {
 int main(void) {
     int fds[2];
     if (pipe(fds) != 0) {
-        perror("pipe");
+        printf("pipe: %s\n", errno_name(errno));
         return 1;
     }
     show("empty, read end", fds[0], POLLIN);
@@ -30,7 +31,7 @@ int main(void) {
     show("drained", fds[0], POLLIN);
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     n = read(fds[0], buffer, 1);
-    printf("non-blocking read: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+    printf("non-blocking read: %zd %s\n", n, n < 0 ? errno_name(errno) : "");
     printf("flags: %s\n", (fcntl(fds[0], F_GETFL) & O_NONBLOCK) ? "O_NONBLOCK" : "none");
     write(fds[1], "x", 1);
     close(fds[1]);
@@ -44,7 +45,7 @@ int main(void) {
     int count = poll(&bad, 1, 0);
     printf("closed fd: n=%d revents=%#x\n", count, (unsigned)bad.revents);
     n = write(fds[1], "x", 1);
-    printf("write to closed: %zd %s\n", n, strerror(errno));
+    printf("write to closed: %zd %s\n", n, errno_name(errno));
     /* A pipe whose reader went (only polled: writing would raise SIGPIPE on Linux). */
     pipe(fds);
     close(fds[0]);

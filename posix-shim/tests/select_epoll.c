@@ -4,10 +4,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
-#include <unistd.h>
-#ifndef __uxrt__
 #include <sys/resource.h>
-#endif
+#include <unistd.h>
+
+#include "errno_name.h"
 
 #define PIPES 8
 
@@ -85,11 +85,11 @@ int main(void) {
     }
     struct epoll_event event = {EPOLLIN, {.u64 = 99}};
     int result = epoll_ctl(epfd, EPOLL_CTL_ADD, r[0], &event);
-    printf("add twice: %d %s\n", result, strerror(errno));
+    printf("add twice: %d %s\n", result, errno_name(errno));
     result = epoll_ctl(epfd, EPOLL_CTL_DEL, r[0], NULL);
     printf("del: %d\n", result);
     result = epoll_ctl(epfd, EPOLL_CTL_DEL, r[0], NULL);
-    printf("del again: %d %s\n", result, strerror(errno));
+    printf("del again: %d %s\n", result, errno_name(errno));
     result = close(epfd);
     printf("close: %d\n", result);
     return 0;

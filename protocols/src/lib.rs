@@ -11,6 +11,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod args;
+pub mod clock;
 pub mod errno;
 pub mod events;
 pub mod file;

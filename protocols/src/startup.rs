@@ -72,6 +72,9 @@ pub mod aux {
     pub const FDS: u64 = 0x7505;
     /// TSC ticks per microsecond.
     pub const TSC_MHZ: u64 = 0x7506;
+    /// Unix time in nanoseconds minus the monotonic clock (`CLOCK_REALTIME` is this plus
+    /// `CLOCK_MONOTONIC`; from the real-time clock read at boot).
+    pub const REALTIME_OFFSET_NS: u64 = 0x7507;
 }
 
 const WORD: usize = core::mem::size_of::<Word>();

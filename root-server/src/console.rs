@@ -25,7 +25,7 @@ pub(crate) fn out8(port: u16, value: u8) {
     let _ = x86_io_port_out8(caps::IO_PORT, port as Word, value as Word);
 }
 
-fn in8(port: u16) -> u8 {
+pub(crate) fn in8(port: u16) -> u8 {
     x86_io_port_in8(caps::IO_PORT, port).unwrap_or(0)
 }
 

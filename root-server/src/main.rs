@@ -18,6 +18,7 @@ mod nq;
 mod process;
 mod programs;
 mod resources;
+mod rtc;
 mod servers;
 mod session;
 mod tests;
@@ -71,13 +72,20 @@ fn main(boot_info: usize) -> ! {
     let resources = Resources::from_boot_info(info);
     programs::set_image_frames(info.user_image_frames.start);
     let tsc_mhz = info.arch_info;
+    let date = rtc::init(tsc_mhz);
     println!(
-        "uxrt root server: {} MiB RAM in {} untypeds ({} device regions), {} free slots, TSC {} MHz",
+        "uxrt root server: {} MiB RAM in {} untypeds ({} device regions), {} free slots, TSC {} MHz, {}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
         resources.ram_bytes >> 20,
         resources.ram_untypeds,
         resources.devices.len(),
         resources.slots.free_count(),
         tsc_mhz,
+        date.year,
+        date.month,
+        date.day,
+        date.hour,
+        date.minute,
+        date.second,
     );
     let mut resources = resources;
     let mut vspace = VSpace::new();

@@ -3,6 +3,7 @@
 
 use super::fault::{judge, Verdict};
 use super::layout::{self, PAGE};
+use super::linux::{self, Emulated};
 use super::spawn::Spawn;
 use super::{badge, reply, Process, Processes, ROOT};
 use crate::resources::Resources;
@@ -10,7 +11,6 @@ use crate::vspace::VSpace;
 use crate::{console, println, programs, Env};
 use alloc::string::String;
 use alloc::vec::Vec;
-use super::linux::{self, Emulated};
 use sel4::{consts, ipc_buffer, MessageInfo, UserContext, Word};
 use uxrt_protocols::args::{StringList, ARG_MAX};
 use uxrt_protocols::message::MAX_WORDS;
@@ -174,7 +174,15 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
                 Some(Emulated::SetThreadPointer(base)) => {
                     if let Err(errno) = process.map_or(Err(Errno::ESRCH), |p| set_thread_pointer(p, base)) {
                         let what = alloc::format!("{} (cannot set its thread pointer: {errno:?})", Signal::SIGSYS);
-                        kill_reported(processes, resources, vspace, pid, &what, Some(at), WaitStatus::Signaled(Signal::SIGSYS));
+                        kill_reported(
+                            processes,
+                            resources,
+                            vspace,
+                            pid,
+                            &what,
+                            Some(at),
+                            WaitStatus::Signaled(Signal::SIGSYS),
+                        );
                     }
                 }
                 None => {

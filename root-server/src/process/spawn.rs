@@ -156,7 +156,7 @@ impl Processes {
 }
 
 /// What the start-up record's auxiliary vector tells the process.
-fn aux_vector(pid: Pid, entry: Word, tsc_mhz: u64) -> [(Word, Word); 6] {
+fn aux_vector(pid: Pid, entry: Word, tsc_mhz: u64) -> [(Word, Word); 7] {
     [
         (aux::PAGE_SIZE, PAGE),
         (aux::ENTRY, entry),
@@ -164,6 +164,7 @@ fn aux_vector(pid: Pid, entry: Word, tsc_mhz: u64) -> [(Word, Word); 6] {
         (aux::PID, pid as Word),
         (aux::START_TSC, crate::rdtsc()),
         (aux::TSC_MHZ, tsc_mhz),
+        (aux::REALTIME_OFFSET_NS, crate::rtc::realtime_offset_ns()),
     ]
 }
 

@@ -121,6 +121,8 @@ const SUITE: &[Test] = &[
     Test { name: "files_client_killed_in_blocking_read", run: files::client_killed_in_a_blocking_read },
     Test { name: "files_of_dead_processes_are_closed", run: files::dead_processes_files_are_closed },
     Test { name: "posix_c_files_and_stdio_as_on_the_host", run: posix::files_and_stdio },
+    Test { name: "posix_c_library_as_on_the_host", run: posix::c_library },
+    Test { name: "posix_c_streams_as_on_the_host", run: posix::streams },
     Test { name: "posix_c_limits_clock_and_positioned_io_as_on_the_host", run: posix::limits_clock_and_positioned_io },
     Test { name: "posix_c_anonymous_mappings_as_on_the_host", run: posix::anonymous_mappings },
     Test { name: "posix_c_sync_and_pipe_size_as_on_the_host", run: posix::sync_and_pipe_size },

@@ -1,5 +1,6 @@
-//! C programs built with gcc against posix-shim print exactly what the same source prints
-//! built against the host's libc on Linux (`/etc/expected/`, made by `cargo xtask`).
+//! C programs built with gcc against uxrt's C library (musl over posix-shim) print exactly
+//! what the same source prints built against the host's libc on Linux (`/etc/expected/`,
+//! made by `cargo xtask`).
 
 use super::files::succeeds;
 use super::Outcome;
@@ -13,6 +14,16 @@ fn same_as_on_the_host(env: &mut Env, test: &str) -> Outcome {
 
 pub fn files_and_stdio(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "files")
+}
+
+/// musl itself: formatting, parsing, sorting, jumps, time, regex, malloc, constructors.
+pub fn c_library(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "libc")
+}
+
+/// musl's stdio over uxrt's files and pipes (`fopen`, `fdopen`: posix-shim's).
+pub fn streams(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "streams")
 }
 
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
