@@ -9,7 +9,7 @@
 //! defines: those members make Linux system calls (`read`, `open`, stdio's hooks, …),
 //! and posix-shim's functions over libuxrt take their place.
 
-use crate::{bail, paths, Result};
+use crate::{bail, c_libraries, paths, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,7 +66,7 @@ fn link_flags(shim_library: &Path, libc: &Path, libgcc: &str) -> Vec<String> {
     flags
 }
 
-fn run(command: &mut Command, what: &str) -> Result {
+pub fn run(command: &mut Command, what: &str) -> Result {
     let output = command.output()?;
     if !output.status.success() {
         bail!("{what} failed:\n{}", String::from_utf8_lossy(&output.stderr));
@@ -124,24 +124,81 @@ fn uxrt_libc(shim_library: &Path, out: &Path) -> Result<PathBuf> {
     Ok(libc)
 }
 
-/// The C sources: (name in the image, source file, whether it is a test).
-fn sources() -> Result<Vec<(String, PathBuf, bool)>> {
+/// A C program of the image: `apps/NAME/` (every `.c` file there, and its `build.conf`)
+/// or a C test, `posix-shim/tests/NAME.c` (as `ctest-NAME`).
+struct Program {
+    name: String,
+    folder: PathBuf,
+    sources: Vec<PathBuf>,
+    /// Registry C libraries it links (`c_libraries.rs`).
+    libraries: Vec<&'static c_libraries::Library>,
+    defines: Vec<String>,
+    /// Command lines whose output must be the host build's (`check` in `build.conf`).
+    checks: Vec<Vec<String>>,
+    /// A C test: run with no arguments, its output compared with the host build's.
+    test: bool,
+}
+
+/// The settings in `apps/NAME/build.conf`, one per line (`#` starts a comment):
+/// `library NAME` links a registry C library (and sees its headers); `define NAME[=VALUE]`
+/// defines a macro; `check ARGS...` runs the program with ARGS in the image and on the
+/// host and expects the same output, where `@FILE` names a file of the program's folder
+/// (packed as `/etc/checks/NAME/FILE`).
+fn read_build_conf(program: &mut Program) -> Result {
+    let path = program.folder.join("build.conf");
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(()) };
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut words = line.split_whitespace();
+        match (words.next(), words.clone().count()) {
+            (None, _) => {}
+            (Some("library"), 1) => program.libraries.push(c_libraries::find(words.next().unwrap_or(""))?),
+            (Some("define"), 1) => program.defines.push(words.next().unwrap_or("").to_string()),
+            (Some("check"), _) => program.checks.push(words.map(String::from).collect()),
+            _ => {
+                bail!("{}:{}: not `library NAME`, `define NAME[=VALUE]` or `check ARGS...`", path.display(), number + 1)
+            }
+        }
+    }
+    Ok(())
+}
+
+fn c_files(folder: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(folder)?.map(|entry| entry.map(|e| e.path())).collect::<std::io::Result<_>>()?;
+    files.retain(|file| file.extension().is_some_and(|e| e == "c"));
+    files.sort();
+    Ok(files)
+}
+
+/// Every C program and C test.
+fn programs() -> Result<Vec<Program>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(paths::workspace().join("apps"))? {
         let folder = entry?.path();
         if folder.join("main.c").is_file() && !folder.join("Cargo.toml").exists() {
             let name = folder.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            found.push((name, folder.join("main.c"), false));
+            let sources = c_files(&folder)?;
+            let mut program =
+                Program { name, folder, sources, libraries: vec![], defines: vec![], checks: vec![], test: false };
+            read_build_conf(&mut program)?;
+            found.push(program);
         }
     }
-    for entry in std::fs::read_dir(paths::workspace().join("posix-shim").join("tests"))? {
-        let file = entry?.path();
-        if file.extension().is_some_and(|e| e == "c") {
-            let stem = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-            found.push((format!("ctest-{stem}"), file, true));
-        }
+    let tests = paths::workspace().join("posix-shim").join("tests");
+    for file in c_files(&tests)? {
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        found.push(Program {
+            name: format!("ctest-{stem}"),
+            folder: tests.clone(),
+            sources: vec![file],
+            libraries: vec![],
+            defines: vec![],
+            checks: vec![],
+            test: true,
+        });
     }
-    found.sort();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
 }
 
@@ -153,30 +210,102 @@ pub fn build(shim_library: &Path, out: &Path) -> Result<Vec<Packed>> {
     let libgcc = output(Command::new("gcc").arg("-print-libgcc-file-name"), "asking gcc for libgcc")?;
     let flags = compile_flags(gcc_include.trim());
     let libc = uxrt_libc(shim_library, out)?;
-    let mut packed = Vec::new();
-    for (name, source, is_test) in sources()? {
-        let binary = out.join(&name);
-        run(
-            Command::new("gcc")
-                .args(&flags)
-                .arg(&source)
-                .args(link_flags(shim_library, &libc, libgcc.trim()))
-                .arg("-o")
-                .arg(&binary),
-            &format!("building {}", source.display()),
-        )?;
+    let libraries_out = out.join("lib");
+    let programs = programs()?;
+    let mut packed = vec![check_list(&programs)];
+    for program in &programs {
+        let binary = out.join(&program.name);
+        let mut gcc = Command::new("gcc");
+        gcc.args(&flags).args(program.defines.iter().map(|d| format!("-D{d}"))).args(&program.sources);
+        for library in &program.libraries {
+            gcc.arg("-I").arg(library.folder()?);
+            gcc.arg(library.build(c_libraries::Target::Uxrt(&flags), &libraries_out)?);
+        }
+        gcc.args(link_flags(shim_library, &libc, libgcc.trim())).arg("-o").arg(&binary);
+        run(&mut gcc, &format!("building {}", program.name))?;
         // (The image gets it stripped; `cargo xtask profile` reads the symbols here.)
         packed.push(Packed {
-            path: format!("bin/{name}"),
+            path: format!("bin/{}", program.name),
             data: crate::userland::stripped(&binary)?,
             executable: true,
         });
-        if is_test {
-            let expected = host_output(&source, &out.join("host").join(&name))?;
-            packed.push(Packed { path: format!("etc/expected/{name}"), data: expected, executable: false });
+        if program.test || !program.checks.is_empty() {
+            packed.extend(expected_outputs(program, &out.join("host"), &libraries_out)?);
         }
     }
     Ok(packed)
+}
+
+/// Builds `program` against the host's libc, runs it as each of its checks (or once with
+/// no arguments, for a C test) and returns what it printed, as `/etc/expected/NAME` (a
+/// test) or `/etc/expected/NAME-checkN`, with the files the checks name.
+fn expected_outputs(program: &Program, out: &Path, libraries_out: &Path) -> Result<Vec<Packed>> {
+    let binary = out.join(&program.name);
+    let mut gcc = Command::new("gcc");
+    gcc.args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"]);
+    gcc.args(program.defines.iter().map(|d| format!("-D{d}"))).args(&program.sources);
+    for library in &program.libraries {
+        gcc.arg("-I").arg(library.folder()?);
+        gcc.arg(library.build(c_libraries::Target::Host, libraries_out)?);
+    }
+    // (musl keeps its maths in libc.a; glibc's is libm.)
+    run(gcc.arg("-lm").arg("-o").arg(&binary), &format!("building {} for the host", program.name))?;
+    if program.test {
+        let data = host_run(&binary, &[])?;
+        return Ok(vec![Packed { path: format!("etc/expected/{}", program.name), data, executable: false }]);
+    }
+    let mut packed = Vec::new();
+    for (index, check) in program.checks.iter().enumerate() {
+        let mut host_args = Vec::new();
+        for arg in check {
+            match arg.strip_prefix('@') {
+                Some(file) => {
+                    let data = std::fs::read(program.folder.join(file))?;
+                    packed.push(Packed {
+                        path: format!("etc/checks/{}/{file}", program.name),
+                        data,
+                        executable: false,
+                    });
+                    host_args.push(program.folder.join(file).display().to_string());
+                }
+                None => host_args.push(arg.clone()),
+            }
+        }
+        let data = host_run(&binary, &host_args)?;
+        packed.push(Packed {
+            path: format!("etc/expected/{}-check{}", program.name, index + 1),
+            data,
+            executable: false,
+        });
+    }
+    Ok(packed)
+}
+
+/// `/etc/checks/list`: every check, as `EXPECTED PROGRAM ARGS...` lines (what the
+/// in-image test `real_c_programs_as_on_the_host` runs with `expect`).
+fn check_list(programs: &[Program]) -> Packed {
+    let mut list = String::new();
+    for program in programs {
+        for (index, check) in program.checks.iter().enumerate() {
+            let args: Vec<String> = check
+                .iter()
+                .map(|arg| match arg.strip_prefix('@') {
+                    Some(file) => format!("/etc/checks/{}/{file}", program.name),
+                    None => arg.clone(),
+                })
+                .collect();
+            list += &format!("/etc/expected/{0}-check{1} /bin/{0} {2}\n", program.name, index + 1, args.join(" "));
+        }
+    }
+    Packed { path: "etc/checks/list".into(), data: list.into_bytes(), executable: false }
+}
+
+fn host_run(binary: &Path, args: &[String]) -> Result<Vec<u8>> {
+    let output = Command::new(binary).args(args).output()?;
+    if !output.status.success() {
+        bail!("{} on the host: {}\n{}", binary.display(), output.status, String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(output.stdout)
 }
 
 /// Builds `source` against the host's libc (statically linked with `static_link`, for a
@@ -189,14 +318,4 @@ pub fn build_for_host(source: &Path, binary: &Path, static_link: bool) -> Result
     }
     // (musl keeps its maths in libc.a; glibc's is libm.)
     run(gcc.arg(source).arg("-o").arg(binary).arg("-lm"), &format!("building {} for the host", source.display()))
-}
-
-/// Builds `source` against the host's libc and runs it: what it prints.
-fn host_output(source: &Path, binary: &Path) -> Result<Vec<u8>> {
-    build_for_host(source, binary, false)?;
-    let output = Command::new(binary).output()?;
-    if !output.status.success() {
-        bail!("{} on the host: {}\n{}", binary.display(), output.status, String::from_utf8_lossy(&output.stderr));
-    }
-    Ok(output.stdout)
 }

@@ -126,26 +126,9 @@ pub fn build(config: KernelConfig) -> Result<Kernel> {
     Ok(Kernel { source, elf32, rebuilt: true })
 }
 
-/// The unpacked `seL4/` folder of the pinned registry package, found through
-/// `cargo metadata` (which also downloads it on a fresh machine).
+/// The unpacked `seL4/` folder of the pinned registry package.
 fn pristine_source() -> Result<PathBuf> {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
-        .arg(paths::workspace().join("Cargo.toml"))
-        .output()?;
-    if !output.status.success() {
-        bail!("cargo metadata failed:\n{}", String::from_utf8_lossy(&output.stderr));
-    }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let package = metadata["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["name"] == KERNEL_PACKAGE && p["version"] == KERNEL_PACKAGE_VERSION);
-    let Some(manifest) = package.and_then(|p| p["manifest_path"].as_str()) else {
-        bail!("{KERNEL_PACKAGE} {KERNEL_PACKAGE_VERSION} is not in the dependency graph (see image/Cargo.toml)");
-    };
-    let source = Path::new(manifest).parent().unwrap_or(Path::new("/")).join("seL4");
+    let source = paths::registry_package(KERNEL_PACKAGE, KERNEL_PACKAGE_VERSION)?.join("seL4");
     if !source.join("Makefile").is_file() {
         bail!("{} does not hold the seL4 source", source.display());
     }

@@ -5,6 +5,7 @@
 
 mod archive;
 mod bench;
+mod c_libraries;
 mod c_programs;
 mod cli;
 mod harness;

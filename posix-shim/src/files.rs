@@ -71,9 +71,16 @@ pub(crate) unsafe fn slice_mut<'a>(buf: *mut c_void, count: usize) -> Result<&'a
 /// `path` is a NUL-ended string.
 #[no_mangle]
 pub unsafe extern "C" fn open(path: *const c_char, flags: c_int, mode: c_uint) -> c_int {
+    let flags = flags as u32 & !MEANINGLESS_OPEN_FLAGS;
     // SAFETY: as the caller promises.
-    ret_int(unsafe { c_str(path) }.and_then(|p| fs::open(p, flags as u32, mode & 0o7777)))
+    ret_int(unsafe { c_str(path) }.and_then(|p| fs::open(p, flags, mode & 0o7777)))
 }
+
+/// `open` flags that change nothing on uxrt, taken off before libuxrt checks the rest:
+/// `O_LARGEFILE` (every file may be large; musl always passes it), `O_NOFOLLOW` (there
+/// are no symbolic links), `O_NOCTTY` (opening a terminal never makes it a controlling
+/// terminal) and `O_NOATIME` (no access times are kept). Linux's values.
+const MEANINGLESS_OPEN_FLAGS: u32 = 0o100000 | 0o400000 | 0o400 | 0o1000000;
 
 #[no_mangle]
 pub extern "C" fn close(fd_: c_int) -> c_int {
@@ -165,6 +172,12 @@ pub extern "C" fn dup3(old: c_int, new: c_int, flags: c_int) -> c_int {
         _ => Err(Errno::EINVAL),
     };
     ret_int(close_on_exec.and_then(|cloexec| fs::dup3(fd(old)?, fd(new)?, cloexec)))
+}
+
+/// musl's internal name for `dup3` (its `freopen` calls this one).
+#[no_mangle]
+pub extern "C" fn __dup3(old: c_int, new: c_int, flags: c_int) -> c_int {
+    dup3(old, new, flags)
 }
 
 /// `creat(path, mode)`: `open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)`.
@@ -366,4 +379,136 @@ pub extern "C" fn isatty(fd_: c_int) -> c_int {
             0
         }
     }
+}
+
+/// `ftruncate(fd, length)`: `EINVAL` for a negative length.
+#[no_mangle]
+pub extern "C" fn ftruncate(fd_: c_int, length: i64) -> c_int {
+    let length = u64::try_from(length).map_err(|_| Errno::EINVAL);
+    ret_int(length.and_then(|l| fs::ftruncate(fd(fd_)?, l)).map(|()| 0))
+}
+
+/// `truncate(path, length)`.
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn truncate(path: *const c_char, length: i64) -> c_int {
+    // SAFETY: as the caller promises.
+    let fd_ = unsafe { open(path, 1, 0) }; // O_WRONLY
+    if fd_ < 0 {
+        return -1;
+    }
+    let result = ftruncate(fd_, length);
+    fs::close(fd_ as fs::Fd).ok();
+    result
+}
+
+/// Access modes of `access` (Linux's values).
+const F_OK: c_int = 0;
+const RWX_OK: c_int = 7;
+
+/// `access(path, mode)`: whether the file exists. uxrt has no permissions yet, so an
+/// existing file may be read, written and run by anyone; `EINVAL` for an unknown mode.
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn access(path: *const c_char, mode: c_int) -> c_int {
+    if mode != F_OK && mode & !RWX_OK != 0 {
+        return ret_int::<i32>(Err(Errno::EINVAL));
+    }
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { c_str(path) }.and_then(fs::stat).map(|_| 0))
+}
+
+/// `chown`-style calls: uxrt has no users (every process runs as uid and gid 0), so the
+/// only change there is to make is none: owner and group 0 or -1 (unchanged) succeed,
+/// anything else is `EPERM`.
+fn chown_to(owner: u32, group: u32) -> Result<c_int, Errno> {
+    match (owner, group) {
+        (0 | u32::MAX, 0 | u32::MAX) => Ok(0),
+        _ => Err(Errno::EPERM),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn fchown(fd_: c_int, owner: u32, group: u32) -> c_int {
+    ret_int(fd(fd_).and_then(fs::fstat).and_then(|_| chown_to(owner, group)))
+}
+
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn chown(path: *const c_char, owner: u32, group: u32) -> c_int {
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { c_str(path) }.and_then(fs::stat).and_then(|_| chown_to(owner, group)))
+}
+
+/// `fchmod(fd, mode)`: `ENOSYS` (ramfs keeps no modes yet).
+#[no_mangle]
+pub extern "C" fn fchmod(fd_: c_int, _mode: c_uint) -> c_int {
+    ret_int(fd(fd_).and_then(fs::fstat).and_then(|_| Err::<c_int, _>(Errno::ENOSYS)))
+}
+
+/// `struct iovec`.
+#[repr(C)]
+pub struct IoVec {
+    base: *mut c_void,
+    length: usize,
+}
+
+/// Runs `each` over the `count` buffers of `vector` until one comes back short or fails;
+/// the bytes done, or the error when the first one failed.
+///
+/// # Safety
+/// `vector` holds `count` iovecs, each naming valid bytes.
+unsafe fn vectored(vector: *const IoVec, count: c_int, mut each: impl FnMut(&IoVec) -> isize) -> isize {
+    if !(0..=1024).contains(&count) {
+        return ret::<i64>(Err(Errno::EINVAL)) as isize;
+    }
+    // SAFETY: as the caller promises.
+    let vector = unsafe { core::slice::from_raw_parts(vector, count as usize) };
+    let mut done = 0;
+    for io in vector {
+        match each(io) {
+            n if n < 0 => return if done > 0 { done } else { n },
+            n => {
+                done += n;
+                if (n as usize) < io.length {
+                    break;
+                }
+            }
+        }
+    }
+    done
+}
+
+/// `readv(fd, vector, count)`: reads into each buffer in turn.
+///
+/// # Safety
+/// `vector` holds `count` iovecs naming writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn readv(fd_: c_int, vector: *const IoVec, count: c_int) -> isize {
+    // SAFETY: as the caller promises.
+    unsafe { vectored(vector, count, |io| read(fd_, io.base, io.length)) }
+}
+
+/// `writev(fd, vector, count)`: writes each buffer in turn.
+///
+/// # Safety
+/// `vector` holds `count` iovecs naming readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn writev(fd_: c_int, vector: *const IoVec, count: c_int) -> isize {
+    // SAFETY: as the caller promises.
+    unsafe { vectored(vector, count, |io| write(fd_, io.base, io.length)) }
+}
+
+/// The file-creation mask (`umask`): kept for programs that read it back; ramfs keeps
+/// no modes yet, so it changes nothing.
+static UMASK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0o022);
+
+#[no_mangle]
+pub extern "C" fn umask(mask: c_uint) -> c_uint {
+    UMASK.swap(mask & 0o777, core::sync::atomic::Ordering::Relaxed)
 }

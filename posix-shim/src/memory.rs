@@ -84,7 +84,13 @@ pub extern "C" fn madvise(addr: *mut c_void, length: usize, advice: i32) -> i32 
     __madvise(addr, length, advice)
 }
 
-/// musl's internal name for `mremap`: `ENOSYS` (musl's realloc then copies).
+/// `mremap`: `ENOSYS` (callers, musl's realloc and SQLite among them, then copy).
+#[no_mangle]
+pub extern "C" fn mremap(old: *mut c_void, old_length: usize, new_length: usize, flags: i32) -> *mut c_void {
+    __mremap(old, old_length, new_length, flags)
+}
+
+/// musl's internal name for `mremap`.
 #[no_mangle]
 pub extern "C" fn __mremap(_old: *mut c_void, _old_length: usize, _new_length: usize, _flags: i32) -> *mut c_void {
     set_errno(Errno::ENOSYS);

@@ -10,6 +10,7 @@
 
 use crate::files::{read, write};
 use core::ffi::{c_char, c_int, c_uint, c_void};
+use uxrt::protocols::file::OpenFlags;
 
 /// musl's `struct _IO_FILE` (`FILE`), 232 bytes.
 #[repr(C)]
@@ -256,6 +257,16 @@ pub unsafe extern "C" fn fdopen(fd: c_int, mode: *const c_char) -> *mut File {
     }
 }
 
+/// musl's internal name for `fdopen` (its `tmpfile` calls this one).
+///
+/// # Safety
+/// As [`fdopen`].
+#[no_mangle]
+pub unsafe extern "C" fn __fdopen(fd: c_int, mode: *const c_char) -> *mut File {
+    // SAFETY: as the caller promises.
+    unsafe { fdopen(fd, mode) }
+}
+
 /// `fopen(path, mode)`: opens the file (created with mode 0666 less the umask when
 /// writing) and makes a stream of it.
 ///
@@ -281,6 +292,48 @@ pub unsafe extern "C" fn fopen(path: *const c_char, mode: *const c_char) -> *mut
         crate::files::close(fd);
     }
     f
+}
+
+/// musl's `__map_file(path, &size)`: a whole file in memory (its time-zone code reads
+/// `/etc/localtime` this way, and gives it back with `munmap`). uxrt maps no files yet:
+/// the contents are read into fresh anonymous memory. NULL if the file cannot be read.
+///
+/// # Safety
+/// `path` is a NUL-ended string; `size` points at a writable `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn __map_file(path: *const c_char, size: *mut usize) -> *const u8 {
+    // SAFETY: as the caller promises.
+    let read_whole = || -> Result<(core::ptr::NonNull<u8>, usize), uxrt::Errno> {
+        let path = unsafe { crate::c_str(path) }?;
+        let fd = uxrt::fs::open(path, OpenFlags::READ_ONLY | OpenFlags::CLOSE_ON_EXEC, 0)?;
+        let contents = uxrt::fs::fstat(fd).and_then(|stat| {
+            let length = stat.size as usize;
+            let memory = uxrt::memory::map_anonymous(length)?;
+            // SAFETY: the fresh mapping holds `length` bytes and nothing else uses it.
+            let bytes = unsafe { core::slice::from_raw_parts_mut(memory.as_ptr(), length) };
+            let mut filled = 0;
+            while filled < length {
+                match uxrt::fs::read(fd, &mut bytes[filled..])? {
+                    0 => break,
+                    n => filled += n,
+                }
+            }
+            Ok((memory, filled))
+        });
+        let _ = uxrt::fs::close(fd);
+        contents
+    };
+    match read_whole() {
+        Ok((memory, length)) => {
+            // SAFETY: as the caller promises.
+            unsafe { *size = length };
+            memory.as_ptr()
+        }
+        Err(errno) => {
+            crate::set_errno(errno);
+            core::ptr::null()
+        }
+    }
 }
 
 /// Ends the process at once (musl's `exit` has flushed stdio and run `atexit`).

@@ -254,3 +254,76 @@ pub unsafe extern "C" fn __clock_gettime(clock: c_int, now: *mut Timespec) -> c_
     // SAFETY: as the caller promises.
     unsafe { clock_gettime(clock, now) }
 }
+
+/// uxrt has no users yet: every process runs as user and group 0.
+#[no_mangle]
+pub extern "C" fn getuid() -> u32 {
+    0
+}
+
+#[no_mangle]
+pub extern "C" fn geteuid() -> u32 {
+    0
+}
+
+#[no_mangle]
+pub extern "C" fn getgid() -> u32 {
+    0
+}
+
+#[no_mangle]
+pub extern "C" fn getegid() -> u32 {
+    0
+}
+
+/// `struct utsname`: six fields of 65 bytes.
+#[repr(C)]
+pub struct Utsname {
+    fields: [[u8; 65]; 6],
+}
+
+/// `uname(name)`: "uxrt", this machine's name, the release of this build, and x86_64.
+///
+/// # Safety
+/// `name` points at a writable `struct utsname`.
+#[no_mangle]
+pub unsafe extern "C" fn uname(name: *mut Utsname) -> c_int {
+    if name.is_null() {
+        return ret_int::<i32>(Err(Errno::EFAULT));
+    }
+    let values = ["uxrt", "uxrt", env!("CARGO_PKG_VERSION"), "seL4 5.0.0 with uxrt's patches", "x86_64", "(none)"];
+    let mut fields = [[0u8; 65]; 6];
+    for (field, value) in fields.iter_mut().zip(values) {
+        field[..value.len()].copy_from_slice(value.as_bytes());
+    }
+    // SAFETY: as the caller promises (checked not NULL).
+    unsafe { name.write(Utsname { fields }) };
+    0
+}
+
+/// `nanosleep(duration, remaining)`: sleeps; `EINVAL` for a bad duration.
+///
+/// # Safety
+/// `duration` points at a `struct timespec`; `remaining` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn nanosleep(duration: *const Timespec, remaining: *mut Timespec) -> c_int {
+    // SAFETY: as the caller promises.
+    let Some(duration) = (unsafe { duration.as_ref() }) else { return ret_int::<i32>(Err(Errno::EFAULT)) };
+    if duration.seconds < 0 || !(0..1_000_000_000).contains(&duration.nanoseconds) {
+        return ret_int::<i32>(Err(Errno::EINVAL));
+    }
+    let us = duration.seconds as u64 * 1_000_000 + (duration.nanoseconds as u64).div_ceil(1000);
+    let slept = uxrt::events::sleep_us(us);
+    if slept.is_ok() && !remaining.is_null() {
+        // SAFETY: as the caller promises (not NULL).
+        unsafe { remaining.write(Timespec::default()) };
+    }
+    ret_int(slept.map(|()| 0))
+}
+
+/// `sched_yield()`: gives the processor to another ready thread, if any.
+#[no_mangle]
+pub extern "C" fn sched_yield() -> c_int {
+    sel4::yield_now();
+    0
+}

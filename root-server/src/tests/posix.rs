@@ -4,7 +4,9 @@
 
 use super::files::succeeds;
 use super::Outcome;
-use crate::Env;
+use crate::monitor::spawn_and_wait;
+use crate::{check, check_eq, ok, programs, Env};
+use uxrt_protocols::WaitStatus;
 
 fn same_as_on_the_host(env: &mut Env, test: &str) -> Outcome {
     let expected = alloc::format!("/etc/expected/ctest-{test}");
@@ -57,4 +59,24 @@ pub fn epoll_errors(env: &mut Env) -> Outcome {
 #[cfg(notification_queues)]
 pub fn select_and_epoll(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "select_epoll")
+}
+
+/// Programs built from C that nobody here wrote (Lua, SQLite, zlib, from their crates.io
+/// packages) print what their host builds print, for every `check` of their
+/// `build.conf`: `cargo xtask` lists them in `/etc/checks/list`, one
+/// `EXPECTED PROGRAM ARGS...` a line.
+pub fn real_programs(env: &mut Env) -> Outcome {
+    let list = ok!(programs::find("/etc/checks/list"));
+    let list = ok!(core::str::from_utf8(list).map_err(|_| "not UTF-8"));
+    let mut checked = 0;
+    for line in list.lines() {
+        let mut argv = alloc::vec!["/bin/expect"];
+        argv.extend(line.split_whitespace());
+        let status = ok!(spawn_and_wait(env, &argv, &[]));
+        check!(status == WaitStatus::Exited(0), "`{line}` ended {status:?}");
+        checked += 1;
+    }
+    check_eq!(checked, list.lines().count());
+    check!(checked >= 3, "only {checked} checks listed");
+    Ok(())
 }
