@@ -62,6 +62,21 @@ impl Tally {
     }
 }
 
+/// Most bytes a static C `hello` (musl and posix-shim, stripped) may take.
+const C_HELLO_LIMIT: u64 = 64 * 1024;
+
+/// What every C program carries: `apps/hello`, stripped as the image holds it.
+fn c_hello_is_small(tally: &mut Tally) -> Result {
+    let hello = paths::build_root().join("userland").join(KernelConfig::Debug.name()).join("c").join("hello.stripped");
+    let size = std::fs::metadata(&hello)?.len();
+    let problems = if size > C_HELLO_LIMIT { vec![format!("{size} bytes, over {C_HELLO_LIMIT}")] } else { vec![] };
+    tally.check(
+        &format!("a static C hello is {size} bytes ({:.1} KiB, at most 64 KiB)", size as f64 / 1024.0),
+        problems,
+    );
+    Ok(())
+}
+
 pub fn run_all(host: bool) -> Result {
     let mut tally = Tally::default();
     if host {
@@ -75,6 +90,7 @@ pub fn run_all(host: bool) -> Result {
         if again.rebuilt { vec!["the kernel was rebuilt".into()] } else { vec![] },
     );
 
+    c_hello_is_small(&mut tally)?;
     in_image_suite(&image, &mut tally)?;
     for (name, expected) in HARNESS_SELF_TESTS {
         harness_self_test(&image, name, *expected, &mut tally)?;
