@@ -210,7 +210,8 @@ pub fn build(shim_library: &Path, out: &Path) -> Result<Vec<Packed>> {
     let libgcc = output(Command::new("gcc").arg("-print-libgcc-file-name"), "asking gcc for libgcc")?;
     let flags = compile_flags(gcc_include.trim());
     let libc = uxrt_libc(shim_library, out)?;
-    let libraries_out = out.join("lib");
+    // (The same for every kernel configuration: built once.)
+    let libraries_out = paths::build_root().join("c-libraries");
     let programs = programs()?;
     let mut packed = vec![check_list(&programs)];
     for program in &programs {

@@ -37,10 +37,31 @@ pub fn sbrk(increment: isize) -> Result<usize, Errno> {
     Ok(old as usize)
 }
 
+/// The process's memory limit: sets it to `limit` bytes (`None` leaves it); returns
+/// (the limit now, the most it may be raised to). `EINVAL` above that most or below
+/// what the process holds.
+pub fn memory_limit(limit: Option<usize>) -> Result<(usize, usize), Errno> {
+    let [now, most] = sys::call(Request::MemoryLimit { limit: limit.map_or(0, |l| l.max(1)) as Word }).results()?;
+    Ok((now as usize, most as usize))
+}
+
 /// Maps `length` bytes of zeroed memory (whole pages).
 pub fn map_anonymous(length: usize) -> Result<NonNull<u8>, Errno> {
     let [address] = sys::call(Request::MapAnonymous { length: length as Word }).results()?;
     NonNull::new(address as *mut u8).ok_or(Errno::EIO)
+}
+
+/// Resizes the whole mapping `map_anonymous` made at `address` (`old_length` bytes) to
+/// `new_length`, moving it (its pages, not their contents) if it grows; returns where
+/// it is now.
+pub fn remap(address: NonNull<u8>, old_length: usize, new_length: usize) -> Result<NonNull<u8>, Errno> {
+    let request = Request::Remap {
+        address: address.as_ptr() as Word,
+        old_length: old_length as Word,
+        new_length: new_length as Word,
+    };
+    let [at] = sys::call(request).results()?;
+    NonNull::new(at as *mut u8).ok_or(Errno::EIO)
 }
 
 /// Unmaps what `map_anonymous` mapped.

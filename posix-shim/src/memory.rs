@@ -84,15 +84,32 @@ pub extern "C" fn madvise(addr: *mut c_void, length: usize, advice: i32) -> i32 
     __madvise(addr, length, advice)
 }
 
-/// `mremap`: `ENOSYS` (callers, musl's realloc and SQLite among them, then copy).
+/// `mremap(old, old_length, new_length, flags)`: resizes a whole anonymous mapping; one
+/// that grows moves (its pages change place, its contents stay) when `MREMAP_MAYMOVE`
+/// allows, and is `ENOMEM` otherwise. `EINVAL` for another range or `MREMAP_FIXED`.
 #[no_mangle]
 pub extern "C" fn mremap(old: *mut c_void, old_length: usize, new_length: usize, flags: i32) -> *mut c_void {
     __mremap(old, old_length, new_length, flags)
 }
 
-/// musl's internal name for `mremap`.
+/// `mremap` flags (Linux's values).
+const MREMAP_MAYMOVE: i32 = 1;
+
+/// musl's internal name for `mremap` (its realloc calls this one).
 #[no_mangle]
-pub extern "C" fn __mremap(_old: *mut c_void, _old_length: usize, _new_length: usize, _flags: i32) -> *mut c_void {
-    set_errno(Errno::ENOSYS);
-    usize::MAX as *mut c_void // MAP_FAILED
+pub extern "C" fn __mremap(old: *mut c_void, old_length: usize, new_length: usize, flags: i32) -> *mut c_void {
+    let pages = |bytes: usize| bytes.div_ceil(PAGE as usize);
+    let remapped = match core::ptr::NonNull::new(old as *mut u8) {
+        _ if flags & !MREMAP_MAYMOVE != 0 || old as i64 % PAGE != 0 => Err(Errno::EINVAL),
+        Some(_) if pages(new_length) > pages(old_length) && flags & MREMAP_MAYMOVE == 0 => Err(Errno::ENOMEM),
+        Some(address) => uxrt::memory::remap(address, old_length, new_length),
+        None => Err(Errno::EINVAL),
+    };
+    remapped.map_or_else(
+        |errno| {
+            set_errno(errno);
+            usize::MAX as *mut c_void // MAP_FAILED
+        },
+        |address| address.as_ptr() as *mut c_void,
+    )
 }

@@ -161,43 +161,60 @@ pub struct Rlimit {
     max: u64,
 }
 
+/// `getrlimit`/`setrlimit` resources (Linux's numbers).
+const RLIMIT_DATA: c_int = 2;
 const RLIMIT_NOFILE: c_int = 7;
+const RLIMIT_AS: c_int = 9;
 
-/// `getrlimit(resource, limit)`: `RLIMIT_NOFILE` only (`EINVAL` for the others).
+/// `getrlimit(resource, limit)`: `RLIMIT_NOFILE` (the fds a process may hold), and
+/// `RLIMIT_AS` and `RLIMIT_DATA`, both the process's memory limit (what its memory,
+/// kernel objects included, may add up to); `EINVAL` for the others.
 ///
 /// # Safety
 /// `limit` points to a writable `struct rlimit`.
 #[no_mangle]
 pub unsafe extern "C" fn getrlimit(resource: c_int, limit: *mut Rlimit) -> c_int {
-    let limits = match (resource, limit.is_null()) {
-        (RLIMIT_NOFILE, false) => Ok(uxrt::fs::fd_limits()),
-        (RLIMIT_NOFILE, true) => Err(Errno::EFAULT),
+    let limits = match resource {
+        RLIMIT_NOFILE => Ok(uxrt::fs::fd_limits()).map(|(soft, hard)| (soft as u64, hard as u64)),
+        RLIMIT_AS | RLIMIT_DATA => uxrt::memory::memory_limit(None).map(|(now, most)| (now as u64, most as u64)),
         _ => Err(Errno::EINVAL),
     };
-    ret_int(limits.map(|(soft, hard)| {
+    let limits = if limit.is_null() { limits.and(Err(Errno::EFAULT)) } else { limits };
+    ret_int(limits.map(|(current, max)| {
         // SAFETY: as the caller promises (checked not NULL).
-        unsafe { *limit = Rlimit { current: soft as u64, max: hard as u64 } };
+        unsafe { *limit = Rlimit { current, max } };
         0
     }))
 }
 
-/// `setrlimit(resource, limit)`: `RLIMIT_NOFILE` only; limits above the fds a process
-/// may hold are taken as that many.
+/// `setrlimit(resource, limit)`: `RLIMIT_NOFILE` (limits above the fds a process may hold
+/// are taken as that many), and `RLIMIT_AS`/`RLIMIT_DATA`, whose soft limit becomes the
+/// process's memory limit (the hard one stays what the system allows: `EPERM` to ask for
+/// more, `EINVAL` for less than the process holds).
 ///
 /// # Safety
 /// `limit` points to a `struct rlimit`.
 #[no_mangle]
 pub unsafe extern "C" fn setrlimit(resource: c_int, limit: *const Rlimit) -> c_int {
-    if resource != RLIMIT_NOFILE {
-        return ret_int::<i32>(Err(Errno::EINVAL));
-    }
     // SAFETY: as the caller promises.
     let Some(limit) = (unsafe { limit.as_ref() }) else { return ret_int::<i32>(Err(Errno::EFAULT)) };
     if limit.current > limit.max {
         return ret_int::<i32>(Err(Errno::EINVAL));
     }
-    let cap = |value: u64| value.min(uxrt::fs::FD_LIMIT as u64) as uxrt::fs::Fd;
-    ret_int(uxrt::fs::set_fd_limits(cap(limit.current), cap(limit.max)).map(|()| 0))
+    let result = match resource {
+        RLIMIT_NOFILE => {
+            let cap = |value: u64| value.min(uxrt::fs::FD_LIMIT as u64) as uxrt::fs::Fd;
+            uxrt::fs::set_fd_limits(cap(limit.current), cap(limit.max))
+        }
+        RLIMIT_AS | RLIMIT_DATA => uxrt::memory::memory_limit(None).and_then(|(_, most)| {
+            if limit.max > most as u64 {
+                return Err(Errno::EPERM);
+            }
+            uxrt::memory::memory_limit(Some(limit.current as usize)).map(|_| ())
+        }),
+        _ => Err(Errno::EINVAL),
+    };
+    ret_int(result.map(|()| 0))
 }
 
 /// `struct timespec`.

@@ -122,6 +122,16 @@ pub enum Request {
     /// Servers only: the session of process `pid` (the VFS charges what a process
     /// creates in a file server to its session). Reply: `[session]`; `ESRCH`, `EPERM`.
     SessionOf { pid: Pid },
+    /// The caller's memory limit (what its frames, tables and kernel objects may add up
+    /// to; `RLIMIT_AS`): set to `limit` bytes, or left as it is with 0. Reply: `[limit,
+    /// most]`, the limit now and the most it may be set to; `EINVAL` above that most, or
+    /// below what the caller holds already.
+    MemoryLimit { limit: Word },
+    /// Resize the whole mapping that `MapAnonymous` made at `address` (`old_length`
+    /// bytes) to `new_length` (both rounded up to pages), moving it if it grows: its
+    /// pages change place, not contents (`mremap` with `MREMAP_MAYMOVE`). Reply:
+    /// `[address]`, where it is now; `EINVAL` if no such mapping, `ENOMEM` past the quota.
+    Remap { address: Word, old_length: Word, new_length: Word },
 }
 
 /// One row of the process table (what `ps` shows).
@@ -245,6 +255,8 @@ mod label {
     pub const ACCEPT_SHARE: u64 = 20;
     pub const SESSION_OF: u64 = 21;
     pub const EXTEND_CSPACE: u64 = 22;
+    pub const MEMORY_LIMIT: u64 = 23;
+    pub const REMAP: u64 = 24;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -295,6 +307,10 @@ impl Request {
             Request::SessionOf { pid } => Message::new(SESSION_OF, &[pid as Word]),
             Request::ExtendCSpace { first, count, occupied } => {
                 Message::new(EXTEND_CSPACE, &[first, count, occupied.address, occupied.length])
+            }
+            Request::MemoryLimit { limit } => Message::new(MEMORY_LIMIT, &[limit]),
+            Request::Remap { address, old_length, new_length } => {
+                Message::new(REMAP, &[address, old_length, new_length])
             }
         }
     }
@@ -377,6 +393,14 @@ impl Request {
             EXTEND_CSPACE => {
                 let [first, count, address, length] = exact(words)?;
                 Request::ExtendCSpace { first, count, occupied: UserBuffer::new(address, length) }
+            }
+            MEMORY_LIMIT => {
+                let [limit] = exact(words)?;
+                Request::MemoryLimit { limit }
+            }
+            REMAP => {
+                let [address, old_length, new_length] = exact(words)?;
+                Request::Remap { address, old_length, new_length }
             }
             MONITOR => {
                 let [address, length] = exact(words)?;
@@ -465,6 +489,9 @@ mod tests {
                 count,
                 occupied
             }),
+            any::<u64>().prop_map(|limit| Request::MemoryLimit { limit }),
+            (any::<u64>(), any::<u64>(), any::<u64>())
+                .prop_map(|(address, old_length, new_length)| { Request::Remap { address, old_length, new_length } }),
         ]
     }
 

@@ -366,6 +366,24 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
                 None => Err(Errno::ESRCH),
             })
         }
+        Request::Remap { address, old_length, new_length } => {
+            let growth = new_length.saturating_sub(old_length);
+            if let Err(errno) = processes.session_room(resources, pid, growth) {
+                return answer::<0>(Err(errno));
+            }
+            let process = processes.table.get_mut(&pid)?;
+            answer(remap(process, resources, vspace, address, old_length, new_length).map(|at| [at]))
+        }
+        Request::MemoryLimit { limit } => {
+            let process = processes.table.get_mut(&pid)?;
+            let most = if process.server { super::spawn::SERVER_QUOTA } else { super::spawn::MOST_QUOTA };
+            let set = match limit {
+                0 => Ok(()),
+                limit if limit > most => Err(Errno::EINVAL),
+                limit => process.space.set_quota(limit),
+            };
+            answer(set.map(|()| [process.space.quota(), most]))
+        }
         Request::AcceptShare => {
             let token = processes.tokens.next();
             processes.table.get_mut(&pid)?.share_token = Some(token);
@@ -461,13 +479,17 @@ fn sbrk(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace, i
         return Ok(old);
     }
     let new = old.checked_add(bytes).ok_or(Errno::ENOMEM)?;
-    if new > layout::ANONYMOUS_BASE || bytes > super::spawn::QUOTA {
+    if new > layout::ANONYMOUS_BASE || bytes > process.space.quota() {
         return Err(Errno::ENOMEM);
     }
     map_range(process, resources, vspace, old, pages)?;
     process.heap_end = new;
     Ok(old)
 }
+
+/// Pages mapped between checks of the root server's heap reserve (their books take far
+/// less than the reserve).
+const HEAP_CHECK_PAGES: Word = 1024;
 
 /// Maps `pages` new zeroed pages from `start`; on failure, none stays mapped.
 fn map_range(
@@ -478,6 +500,11 @@ fn map_range(
     pages: Word,
 ) -> Result<(), Errno> {
     for i in 0..pages {
+        // The books of a large mapping (a page each) outgrow the heap's reserve for one
+        // request: it is topped up as they grow.
+        if i % HEAP_CHECK_PAGES == HEAP_CHECK_PAGES - 1 {
+            crate::heap::grow(resources, vspace);
+        }
         if let Err(errno) = process.space.map_new(resources, vspace, start + i * PAGE, true, None) {
             for j in 0..i {
                 let _ = process.space.unmap(resources, start + j * PAGE);
@@ -488,6 +515,58 @@ fn map_range(
     Ok(())
 }
 
+/// Resizes the anonymous mapping at `address` (`Request::Remap`): a smaller one loses its
+/// last pages; a larger one moves to fresh addresses, its pages moved (not copied), and
+/// grows there. On failure it is as it was.
+fn remap(
+    process: &mut Process,
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    address: Word,
+    old_length: Word,
+    new_length: Word,
+) -> Result<Word, Errno> {
+    let old_pages = layout::pages_for(old_length).filter(|&p| p > 0).ok_or(Errno::EINVAL)?;
+    let new_pages = layout::pages_for(new_length).filter(|&p| p > 0).ok_or(Errno::EINVAL)?;
+    let index = process.anonymous.iter().position(|&mapping| mapping == (address, old_pages)).ok_or(Errno::EINVAL)?;
+    if new_pages <= old_pages {
+        for page in (new_pages..old_pages).map(|i| address + i * PAGE) {
+            process.space.unmap(resources, page)?;
+        }
+        process.anonymous[index].1 = new_pages;
+        return Ok(address);
+    }
+    if new_pages > process.space.quota() / PAGE {
+        return Err(Errno::ENOMEM);
+    }
+    let start = process.next_anonymous;
+    let next = start + (new_pages + 1) * PAGE;
+    if next > layout::ANONYMOUS_LIMIT {
+        return Err(Errno::ENOMEM);
+    }
+    let move_back = |process: &mut Process, resources: &mut Resources, moved: Word| {
+        for i in 0..moved {
+            let _ = process.space.move_page(resources, start + i * PAGE, address + i * PAGE);
+        }
+    };
+    for i in 0..old_pages {
+        if i % HEAP_CHECK_PAGES == HEAP_CHECK_PAGES - 1 {
+            crate::heap::grow(resources, vspace);
+        }
+        if let Err(errno) = process.space.move_page(resources, address + i * PAGE, start + i * PAGE) {
+            move_back(process, resources, i);
+            return Err(errno);
+        }
+    }
+    if let Err(errno) = map_range(process, resources, vspace, start + old_pages * PAGE, new_pages - old_pages) {
+        move_back(process, resources, old_pages);
+        return Err(errno);
+    }
+    process.anonymous[index] = (start, new_pages);
+    process.next_anonymous = next;
+    Ok(start)
+}
+
 fn map_anonymous(
     process: &mut Process,
     resources: &mut Resources,
@@ -495,7 +574,7 @@ fn map_anonymous(
     length: Word,
 ) -> Result<Word, Errno> {
     let pages = layout::pages_for(length).filter(|&p| p > 0).ok_or(Errno::EINVAL)?;
-    if pages > super::spawn::QUOTA / PAGE {
+    if pages > process.space.quota() / PAGE {
         return Err(Errno::ENOMEM);
     }
     let start = process.next_anonymous;

@@ -135,6 +135,20 @@ impl AddressSpace {
         self.pages.insert(at, page);
     }
 
+    /// What the space may hold (`MemoryLimit`).
+    pub fn quota(&self) -> u64 {
+        self.quota
+    }
+
+    /// Sets what the space may hold: `EINVAL` below what it holds already.
+    pub fn set_quota(&mut self, quota: u64) -> Result<(), Errno> {
+        if quota < self.used() {
+            return Err(Errno::EINVAL);
+        }
+        self.quota = quota;
+        Ok(())
+    }
+
     /// Whether `bytes` more fit in the quota.
     pub fn has_room(&self, bytes: u64) -> bool {
         self.used() + bytes + WORST_CASE_TABLES * PAGE <= self.quota
@@ -294,6 +308,30 @@ impl AddressSpace {
         let _ = x86_page_unmap(page.cap());
         page.free(resources);
         Ok(())
+    }
+
+    /// Moves the frame this space owns at `from` to the free page `to`, contents and all
+    /// (`mremap`); on failure it stays at `from`.
+    pub fn move_page(&mut self, resources: &mut Resources, from: Word, to: Word) -> Result<(), Errno> {
+        if self.pages.contains_key(&to) {
+            return Err(Errno::EEXIST);
+        }
+        let Some(&Page::Owned(frame)) = self.pages.get(&from) else { return Err(Errno::EINVAL) };
+        // (A frame cap maps at one place: unmapped here first.)
+        let _ = x86_page_unmap(frame.cap);
+        match self.paging.map(resources, frame.cap, to, CapRights::READ_WRITE) {
+            Ok(()) => {
+                if let Some(page) = self.pages.remove(&from) {
+                    self.pages.insert(to, page);
+                }
+                Ok(())
+            }
+            Err(error) => {
+                // Its tables at `from` are still there: mapping it back cannot fail.
+                let _ = self.paging.map(resources, frame.cap, from, CapRights::READ_WRITE);
+                Err(errno(error))
+            }
+        }
     }
 
     /// Runs `f` on the frame at `page` through a copy of its cap (the original is mapped

@@ -17,8 +17,12 @@ use uxrt_protocols::args::StringList;
 use uxrt_protocols::startup::{self, aux};
 use uxrt_protocols::{Errno, Pid};
 
-/// Memory a process may hold (frames, paging structures, its CNode and TCB).
-pub const QUOTA: u64 = 16 << 20;
+/// Memory a process may hold at first (frames, paging structures, its CNode and TCB):
+/// room for real programs (a Lua table of millions of elements, an SQLite cache). A
+/// process may lower it, or raise it up to [`MOST_QUOTA`] (`MemoryLimit`, `setrlimit`).
+pub const QUOTA: u64 = 96 << 20;
+/// The most a process's quota may be raised to: what its whole session may hold.
+pub const MOST_QUOTA: u64 = SESSION_MEMORY;
 /// A server's quota: ramfs holds files, and each server the buffers it shares.
 pub const SERVER_QUOTA: u64 = 96 << 20;
 /// Most processes one session may have at once (as `RLIMIT_NPROC`): a fork bomb in

@@ -28,6 +28,11 @@ pub fn streams(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "streams")
 }
 
+/// The memory limit lowered and raised again, mremap, large reallocs.
+pub fn memory_limits(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "memory_limits")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
