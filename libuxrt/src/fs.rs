@@ -573,7 +573,7 @@ pub fn list_dir(path: &str) -> Result<Vec<String>, Errno> {
 
 /// The open fds below 64 that a child gets by default (those not close-on-exec), as
 /// (child fd, parent fd) pairs.
-pub(crate) fn inheritable() -> Vec<(u32, u32)> {
+pub fn inheritable() -> Vec<(u32, u32)> {
     // (Only fds 0 to 63 can be passed: looked up one by one, not by walking the table,
     // whose length is the highest fd ever open.)
     with_table(|t| (0..64).filter(|fd| t.fds.get(fd).is_some_and(|d| !d.close_on_exec)).map(|fd| (fd, fd)).collect())

@@ -71,9 +71,13 @@ pub(crate) unsafe fn slice_mut<'a>(buf: *mut c_void, count: usize) -> Result<&'a
 /// `path` is a NUL-ended string.
 #[no_mangle]
 pub unsafe extern "C" fn open(path: *const c_char, flags: c_int, mode: c_uint) -> c_int {
-    let flags = flags as u32 & !MEANINGLESS_OPEN_FLAGS;
     // SAFETY: as the caller promises.
-    ret_int(unsafe { c_str(path) }.and_then(|p| fs::open(p, flags, mode & 0o7777)))
+    ret_int(unsafe { c_str(path) }.and_then(|p| open_flags(p, flags, mode)))
+}
+
+/// `open` with C's flags and mode, in Rust.
+pub(crate) fn open_flags(path: &str, flags: c_int, mode: c_uint) -> Result<fs::Fd, Errno> {
+    fs::open(path, flags as u32 & !MEANINGLESS_OPEN_FLAGS, mode & 0o7777)
 }
 
 /// `open` flags that change nothing on uxrt, taken off before libuxrt checks the rest:

@@ -18,6 +18,7 @@ mod memory;
 mod musl;
 mod poll;
 mod process;
+mod spawn;
 
 use alloc::vec::Vec;
 use core::ffi::{c_char, c_int};

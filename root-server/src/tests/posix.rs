@@ -33,6 +33,11 @@ pub fn memory_limits(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "memory_limits")
 }
 
+/// posix_spawn with file actions, posix_spawnp, their errors.
+pub fn spawn(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "spawn")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
