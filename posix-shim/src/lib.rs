@@ -13,6 +13,7 @@
 
 extern crate alloc;
 
+mod dirs;
 mod files;
 mod memory;
 mod musl;

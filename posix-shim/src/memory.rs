@@ -65,11 +65,23 @@ pub extern "C" fn __munmap(addr: *mut c_void, length: usize) -> i32 {
     munmap(addr, length)
 }
 
-/// `mprotect`: `ENOSYS` (uxrt's mappings are readable and writable; musl's malloc, which
-/// uses it for guard pages, goes on without).
+/// `mprotect` protections (Linux's values).
+const PROT_READ: i32 = 1;
+const PROT_WRITE: i32 = 2;
+
+/// `mprotect(address, length, prot)`: uxrt's mappings are readable and writable, so a
+/// request for exactly that (musl's malloc makes its reserved pages usable this way)
+/// succeeds; any other protection is `ENOSYS` (not provided yet).
 #[no_mangle]
-pub extern "C" fn mprotect(_addr: *mut c_void, _length: usize, _prot: i32) -> i32 {
-    crate::ret_int::<i32>(Err(Errno::ENOSYS))
+pub extern "C" fn mprotect(addr: *mut c_void, _length: usize, prot: i32) -> i32 {
+    let result = if addr as i64 % PAGE != 0 {
+        Err(Errno::EINVAL)
+    } else if prot == PROT_READ | PROT_WRITE {
+        Ok(0)
+    } else {
+        Err(Errno::ENOSYS)
+    };
+    crate::ret_int(result)
 }
 
 /// musl's internal name for `madvise`: advice, taken as given (0) and not acted on.

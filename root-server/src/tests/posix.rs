@@ -38,6 +38,11 @@ pub fn spawn(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "spawn")
 }
 
+/// Directory streams: opendir, readdir, rewinddir, scandir.
+pub fn directories(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "directories")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
