@@ -301,6 +301,8 @@ pub fn hog() -> i32 {
 /// at its own quota, and the server serves everyone else.
 pub fn many_shared_buffers() -> i32 {
     const FILES: usize = 400;
+    // (A quota of 16 MiB: 400 files' buffers need more.)
+    must!(uxrt::memory::memory_limit(Some(16 << 20)));
     let mut fds = Vec::new();
     let mut refused = None;
     let mut bytes = [0; 1024]; // more than a message carries: through a shared buffer
