@@ -356,6 +356,9 @@ extern "C" {
 /// Auxiliary vector keys musl reads (Linux's values, as in `<elf.h>`).
 mod at {
     pub const NULL: usize = 0;
+    pub const PHDR: usize = 3;
+    pub const PHENT: usize = 4;
+    pub const PHNUM: usize = 5;
     pub const PAGESZ: usize = 6;
     pub const UID: usize = 11;
     pub const EUID: usize = 12;
@@ -378,8 +381,14 @@ pub fn start(
     // The stack protector's canary and whatever else wants randomness at start-up:
     // uxrt has no entropy source yet, so the time stamp counter, mixed.
     let random: &'static [u64; 2] = alloc::boxed::Box::leak(alloc::boxed::Box::new(random_words()));
+    // The program headers (the link script loads them with the text): musl finds the
+    // TLS template of `__thread` variables there.
+    let (phdr, phent, phnum) = program_headers();
     // (Real and effective ids equal and AT_SECURE 0: musl skips its set-uid checks.)
     let aux = [
+        (at::PHDR, phdr),
+        (at::PHENT, phent),
+        (at::PHNUM, phnum),
         (at::PAGESZ, 4096),
         (at::UID, 0),
         (at::EUID, 0),
@@ -401,6 +410,26 @@ pub fn start(
     // NULL-ended, as the slices given are) and lives for the whole process.
     unsafe { __libc_start_main(main, argc, vector.as_ptr() as *const *const c_char, 0, 0, 0) };
     unreachable!("__libc_start_main returned")
+}
+
+extern "C" {
+    /// The start of the program's image: its ELF header (`rt/link.ld`).
+    static __image_start: u8;
+}
+
+/// Where the program headers are in memory, their size and their number.
+fn program_headers() -> (usize, usize, usize) {
+    let header = core::ptr::addr_of!(__image_start);
+    // SAFETY: the link script puts the ELF header, then the program headers, at the
+    // start of the text segment, mapped read-only for the whole process; the fields
+    // read are those of the 64-bit ELF header (e_phoff at 32, e_phentsize at 54,
+    // e_phnum at 56), naturally aligned.
+    unsafe {
+        let offset = header.add(32).cast::<u64>().read() as usize;
+        let size = header.add(54).cast::<u16>().read() as usize;
+        let count = header.add(56).cast::<u16>().read() as usize;
+        (header as usize + offset, size, count)
+    }
 }
 
 /// Two words from the time stamp counter, mixed (splitmix64).

@@ -12,6 +12,9 @@
 #include <time.h>
 
 static int constructed;
+/* Thread-local variables: initialised (.tdata) and zeroed (.tbss). */
+static __thread int tls_counter = 41;
+static __thread char tls_buffer[64];
 
 __attribute__((constructor)) static void construct(void) { constructed = 42; }
 
@@ -48,6 +51,9 @@ static void regex_match(const char *pattern, const char *text) {
 
 int main(void) {
     printf("constructor ran: %d\n", constructed);
+    tls_counter++;
+    tls_buffer[10] = 'x';
+    printf("__thread: %d, zeroed %d, written %c\n", tls_counter, tls_buffer[0] == 0 && tls_buffer[63] == 0, tls_buffer[10]);
     atexit(at_exit_first);
     atexit(at_exit_second);
 
