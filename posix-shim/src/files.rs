@@ -516,3 +516,124 @@ static UMASK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new
 pub extern "C" fn umask(mask: c_uint) -> c_uint {
     UMASK.swap(mask & 0o777, core::sync::atomic::Ordering::Relaxed)
 }
+
+/// The `*at` calls' directory argument: the working directory.
+const AT_FDCWD: c_int = -100;
+/// `unlinkat`: remove a directory. `fstatat`: `path` empty, the file is `dirfd`.
+const AT_REMOVEDIR: c_int = 0x200;
+const AT_SYMLINK_NOFOLLOW: c_int = 0x100;
+const AT_EACCESS: c_int = 0x200;
+const AT_EMPTY_PATH: c_int = 0x1000;
+
+/// The path an `*at` call names: `path` itself when it is absolute or `dirfd` is
+/// `AT_FDCWD`. A path relative to another directory is `ENOTSUP` for now (uxrt keeps no
+/// path for an open directory); `EBADF` or `ENOTDIR` when `dirfd` is no open directory.
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+unsafe fn at_path<'a>(dirfd: c_int, path: *const c_char) -> Result<&'a str, Errno> {
+    // SAFETY: as the caller promises.
+    let path = unsafe { c_str(path) }?;
+    if path.starts_with('/') || dirfd == AT_FDCWD {
+        return Ok(path);
+    }
+    match fs::fstat(fd(dirfd)?)?.kind {
+        FileKind::Directory => Err(Errno::ENOTSUP),
+        _ => Err(Errno::ENOTDIR),
+    }
+}
+
+/// Fails with `EINVAL` when `flags` has bits beyond `known`.
+fn only(flags: c_int, known: c_int) -> Result<(), Errno> {
+    if flags & !known != 0 {
+        Err(Errno::EINVAL)
+    } else {
+        Ok(())
+    }
+}
+
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn openat(dirfd: c_int, path: *const c_char, flags: c_int, mode: c_uint) -> c_int {
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { at_path(dirfd, path) }.and_then(|p| open_flags(p, flags, mode)))
+}
+
+/// `fstatat(dirfd, path, out, flags)`; with `AT_EMPTY_PATH` and an empty path, the file
+/// open at `dirfd`. (`AT_SYMLINK_NOFOLLOW` changes nothing: there are no links.)
+///
+/// # Safety
+/// `path` is a NUL-ended string; `out` points at a `struct stat`.
+#[no_mangle]
+pub unsafe extern "C" fn fstatat(dirfd: c_int, path: *const c_char, out: *mut Stat, flags: c_int) -> c_int {
+    let stat = only(flags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH).and_then(|()| {
+        // SAFETY: as the caller promises.
+        let empty = !path.is_null() && unsafe { *path } == 0;
+        if empty && flags & AT_EMPTY_PATH != 0 {
+            return fs::fstat(fd(dirfd)?);
+        }
+        // SAFETY: as the caller promises.
+        fs::stat(unsafe { at_path(dirfd, path) }?)
+    });
+    ret_int(stat.and_then(|s| fill(out, s)))
+}
+
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn unlinkat(dirfd: c_int, path: *const c_char, flags: c_int) -> c_int {
+    let removed = only(flags, AT_REMOVEDIR).and_then(|()| {
+        // SAFETY: as the caller promises.
+        let path = unsafe { at_path(dirfd, path) }?;
+        if flags & AT_REMOVEDIR != 0 {
+            fs::rmdir(path)
+        } else {
+            fs::unlink(path)
+        }
+    });
+    ret_int(removed.map(|()| 0))
+}
+
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn mkdirat(dirfd: c_int, path: *const c_char, mode: c_uint) -> c_int {
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { at_path(dirfd, path) }.and_then(|p| fs::mkdir(p, mode & 0o7777)).map(|()| 0))
+}
+
+/// # Safety
+/// `from` and `to` are NUL-ended strings.
+#[no_mangle]
+pub unsafe extern "C" fn renameat(from_dir: c_int, from: *const c_char, to_dir: c_int, to: *const c_char) -> c_int {
+    // SAFETY: as the caller promises.
+    let paths = unsafe { at_path(from_dir, from).and_then(|f| Ok((f, at_path(to_dir, to)?))) };
+    ret_int(paths.and_then(|(f, t)| fs::rename(f, t)).map(|()| 0))
+}
+
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn faccessat(dirfd: c_int, path: *const c_char, mode: c_int, flags: c_int) -> c_int {
+    let checked = only(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW).and_then(|()| {
+        if mode != F_OK && mode & !RWX_OK != 0 {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: as the caller promises.
+        fs::stat(unsafe { at_path(dirfd, path) }?)
+    });
+    ret_int(checked.map(|_| 0))
+}
+
+/// `readlink(path, buffer, size)`: there are no symbolic links: `EINVAL` for a file
+/// that exists (it is no link), its error otherwise.
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn readlink(path: *const c_char, _buffer: *mut c_char, _size: usize) -> isize {
+    // SAFETY: as the caller promises.
+    let found = unsafe { c_str(path) }.and_then(fs::stat);
+    ret(found.and(Err::<i64, _>(Errno::EINVAL))) as isize
+}

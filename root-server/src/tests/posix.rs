@@ -43,6 +43,11 @@ pub fn directories(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "directories")
 }
 
+/// The *at calls with AT_FDCWD and absolute paths; readlink.
+pub fn at_calls(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "at_calls")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }

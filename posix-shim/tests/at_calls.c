@@ -1,0 +1,40 @@
+/* The *at calls with AT_FDCWD and absolute paths (openat, fstatat, mkdirat, renameat,
+ * faccessat, unlinkat), their errors, and readlink where there are no links. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RESULT_WIDTH 40
+#include "result.h"
+
+int main(void) {
+    chdir("/tmp");
+    result("mkdirat(AT_FDCWD, ctest-at)", mkdirat(AT_FDCWD, "ctest-at", 0755));
+    int fd = openat(AT_FDCWD, "ctest-at/file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    result("openat(AT_FDCWD, ctest-at/file)", fd >= 0 ? 0 : -1);
+    result("write", write(fd, "twelve bytes", 12));
+    struct stat st;
+    result("fstatat(AT_FDCWD, relative)", fstatat(AT_FDCWD, "ctest-at/file", &st, 0));
+    printf("  size %ld, regular %d\n", (long)st.st_size, S_ISREG(st.st_mode));
+    result("fstatat(bad fd, absolute)", fstatat(12345, "/tmp/ctest-at/file", &st, 0));
+    result("fstatat(fd, \"\", AT_EMPTY_PATH)", fstatat(fd, "", &st, AT_EMPTY_PATH));
+    printf("  size %ld\n", (long)st.st_size);
+    result("fstatat(bad flags)", fstatat(AT_FDCWD, "ctest-at/file", &st, 0x4000000));
+    result("fstatat(bad fd, relative)", fstatat(12345, "ctest-at/file", &st, 0));
+    result("fstatat(a file's fd, relative)", fstatat(fd, "file", &st, 0));
+    close(fd);
+    result("faccessat(F_OK)", faccessat(AT_FDCWD, "ctest-at/file", F_OK, 0));
+    result("faccessat(missing)", faccessat(AT_FDCWD, "ctest-at/none", F_OK, 0));
+    result("renameat", renameat(AT_FDCWD, "ctest-at/file", AT_FDCWD, "/tmp/ctest-at/moved"));
+    result("fstatat(the old name)", fstatat(AT_FDCWD, "ctest-at/file", &st, 0));
+    char link[64];
+    result("readlink(a file)", readlink("/tmp/ctest-at/moved", link, sizeof link));
+    result("readlink(missing)", readlink("/tmp/ctest-at/none", link, sizeof link));
+    result("unlinkat(bad flags)", unlinkat(AT_FDCWD, "ctest-at/moved", 0x1));
+    result("unlinkat(the file)", unlinkat(AT_FDCWD, "ctest-at/moved", 0));
+    result("unlinkat(the directory, no flag)", unlinkat(AT_FDCWD, "ctest-at", 0));
+    result("unlinkat(AT_REMOVEDIR)", unlinkat(AT_FDCWD, "/tmp/ctest-at", AT_REMOVEDIR));
+    return 0;
+}
