@@ -20,6 +20,7 @@ mod musl;
 mod poll;
 mod process;
 mod spawn;
+mod terminal;
 
 use alloc::vec::Vec;
 use core::ffi::{c_char, c_int};

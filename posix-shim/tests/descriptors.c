@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void flags_of(const char *what, int fd) {
@@ -15,7 +17,7 @@ static void flags_of(const char *what, int fd) {
     printf("%-22s cloexec=%d nonblock=%d\n", what, (fd_flags & FD_CLOEXEC) != 0, (status & O_NONBLOCK) != 0);
 }
 
-#define RESULT_WIDTH 22
+#define RESULT_WIDTH 26
 #define RESULT_OK
 #include "result.h"
 
@@ -72,5 +74,17 @@ int main(void) {
     errno = 0;
     long unknown = sysconf(-1);
     printf("sysconf(-1): %ld %s\n", unknown, errno_name(errno));
+
+    /* Terminal calls on what is no terminal. */
+    int ends[2];
+    pipe(ends);
+    struct termios settings;
+    struct winsize size;
+    result("tcgetattr(a pipe)", tcgetattr(ends[0], &settings));
+    result("ioctl(a pipe, TIOCGWINSZ)", ioctl(ends[1], TIOCGWINSZ, &size));
+    result("isatty(a pipe)", isatty(ends[0]) ? 1 : -1);
+    result("tcgetattr(a closed fd)", tcgetattr(99, &settings));
+    close(ends[0]);
+    close(ends[1]);
     return 0;
 }
