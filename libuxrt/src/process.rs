@@ -34,6 +34,31 @@ pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     env: &[E],
     fds: &[(u32, u32)],
 ) -> Result<Pid, Errno> {
+    start(path, args, env, fds, false).map(|pid| {
+        LIVE_CHILDREN.fetch_add(1, Ordering::Relaxed);
+        pid
+    })
+}
+
+/// Replaces this process's program with the one at `path` (`execve`): the same process
+/// (pid, parent, children) starts it with `args`, `env`, its working directory and the
+/// open files that are not close-on-exec. Returns only on an error, with this process
+/// as it was.
+pub fn exec<A: AsRef<[u8]>, E: AsRef<[u8]>>(path: &str, args: &[A], env: &[E]) -> Errno {
+    match start(path, args, env, &crate::fs::inheritable(), true) {
+        Ok(_) => Errno::EIO, // (never: the root server does not answer a successful Exec)
+        Err(errno) => errno,
+    }
+}
+
+/// `Spawn` (or with `replace`, `Exec`) of the program at `path`.
+fn start<A: AsRef<[u8]>, E: AsRef<[u8]>>(
+    path: &str,
+    args: &[A],
+    env: &[E],
+    fds: &[(u32, u32)],
+    replace: bool,
+) -> Result<Pid, Errno> {
     let envp = match crate::fs::working_directory_for_child() {
         None => packed(env)?,
         Some(cwd) => {
@@ -50,16 +75,14 @@ pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     // The child gets handles of its own (its closes are its own), not this process's.
     let handles = crate::fs::duplicate_for_child(fds)?;
     let fd_map = FdMap::pack(&handles);
-    let request = Request::Spawn {
-        path: UserBuffer::of(path.as_bytes()),
-        argv: UserBuffer::of(&argv),
-        envp: UserBuffer::of(&envp),
-        fds: UserBuffer::of(&fd_map),
+    let [path, argv, envp, fds] = [path.as_bytes(), &argv, &envp, &fd_map].map(|bytes: &[u8]| UserBuffer::of(bytes));
+    let request = match replace {
+        false => Request::Spawn { path, argv, envp, fds },
+        true => Request::Exec { path, argv, envp, fds },
     };
     match sys::call(request).results() {
         Ok([pid]) => {
             crate::fs::forget_for_child(&handles);
-            LIVE_CHILDREN.fetch_add(1, Ordering::Relaxed);
             Ok(pid as Pid)
         }
         Err(errno) => {

@@ -221,3 +221,21 @@ pub extern "C" fn fork() -> c_int {
 pub extern "C" fn vfork() -> c_int {
     fork()
 }
+
+/// `execve(path, argv, envp)`: this process runs the program at `path` from its start,
+/// keeping its pid, parent, children and the open files that are not close-on-exec.
+/// Returns only on an error (-1 and `errno`), with the process as it was. musl's
+/// `execv`, `execvp`, `execl`... call this one.
+///
+/// # Safety
+/// `path` a string; `argv` and `envp` NULL-ended arrays of strings.
+#[no_mangle]
+pub unsafe extern "C" fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
+    // SAFETY: as the caller promises.
+    let failed = unsafe { c_str(path) }.and_then(|path| {
+        // SAFETY: as the caller promises.
+        let (args, env) = unsafe { (strings(argv)?, strings(envp)?) };
+        Err(process::exec(path, &args, &env))
+    });
+    crate::ret_int(failed.map(|()| 0))
+}

@@ -43,6 +43,11 @@ pub enum Request {
     /// Start the program at `path` with packed `argv` and `envp` lists (see `args`),
     /// giving it the caller's open files that `fds` lists (see [`FdMap`]). Reply: `[pid]`.
     Spawn { path: UserBuffer, argv: UserBuffer, envp: UserBuffer, fds: UserBuffer },
+    /// Replace the caller's program with the one at `path` (`execve`): the same process
+    /// (pid, parent, children, session) starts it afresh with `argv` and `envp` and the
+    /// open files `fds` lists, as `Spawn` would; the caller's memory and files go. No
+    /// reply on success (the caller is gone); an error leaves the caller as it was.
+    Exec { path: UserBuffer, argv: UserBuffer, envp: UserBuffer, fds: UserBuffer },
     /// End the caller with this status. No reply.
     Exit { status: u8 },
     /// End the caller as killed by SIGABRT (a panic, an allocation failure). No reply.
@@ -257,6 +262,7 @@ mod label {
     pub const EXTEND_CSPACE: u64 = 22;
     pub const MEMORY_LIMIT: u64 = 23;
     pub const REMAP: u64 = 24;
+    pub const EXEC: u64 = 25;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -266,19 +272,8 @@ impl Request {
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {
-            Request::Spawn { path, argv, envp, fds } => Message::new(
-                SPAWN,
-                &[
-                    path.address,
-                    path.length,
-                    argv.address,
-                    argv.length,
-                    envp.address,
-                    envp.length,
-                    fds.address,
-                    fds.length,
-                ],
-            ),
+            Request::Spawn { path, argv, envp, fds } => Message::new(SPAWN, &program_words([path, argv, envp, fds])),
+            Request::Exec { path, argv, envp, fds } => Message::new(EXEC, &program_words([path, argv, envp, fds])),
             Request::Exit { status } => Message::new(EXIT, &[status as Word]),
             Request::Abort => Message::new(ABORT, &[]),
             Request::Wait { target, no_hang } => {
@@ -320,13 +315,12 @@ impl Request {
         use label::*;
         Ok(match label {
             SPAWN => {
-                let [pa, pl, aa, al, ea, el, fa, fl] = exact(words)?;
-                Request::Spawn {
-                    path: UserBuffer::new(pa, pl),
-                    argv: UserBuffer::new(aa, al),
-                    envp: UserBuffer::new(ea, el),
-                    fds: UserBuffer::new(fa, fl),
-                }
+                let [path, argv, envp, fds] = program_buffers(exact(words)?);
+                Request::Spawn { path, argv, envp, fds }
+            }
+            EXEC => {
+                let [path, argv, envp, fds] = program_buffers(exact(words)?);
+                Request::Exec { path, argv, envp, fds }
             }
             EXIT => {
                 let [status] = exact(words)?;
@@ -421,6 +415,18 @@ impl Request {
     }
 }
 
+/// The words of a program to start (`Spawn`, `Exec`): path, arguments, environment and
+/// open files, each an address and a length.
+fn program_words(buffers: [UserBuffer; 4]) -> [Word; 8] {
+    let [path, argv, envp, fds] = buffers;
+    [path.address, path.length, argv.address, argv.length, envp.address, envp.length, fds.address, fds.length]
+}
+
+fn program_buffers(words: [Word; 8]) -> [UserBuffer; 4] {
+    let [pa, pl, aa, al, ea, el, fa, fl] = words;
+    [UserBuffer::new(pa, pl), UserBuffer::new(aa, al), UserBuffer::new(ea, el), UserBuffer::new(fa, fl)]
+}
+
 fn pid_from(word: Word) -> Result<Pid, Errno> {
     match Pid::try_from(word) {
         Ok(pid) if pid <= i32::MAX as Pid => Ok(pid),
@@ -454,6 +460,12 @@ mod tests {
     fn request() -> impl Strategy<Value = Request> {
         prop_oneof![
             (buffer(), buffer(), buffer(), buffer()).prop_map(|(path, argv, envp, fds)| Request::Spawn {
+                path,
+                argv,
+                envp,
+                fds
+            }),
+            (buffer(), buffer(), buffer(), buffer()).prop_map(|(path, argv, envp, fds)| Request::Exec {
                 path,
                 argv,
                 envp,

@@ -152,6 +152,7 @@ pub fn spawn(env: &mut Env, args: &[&str], env_vars: &[&str]) -> Result<Pid, Err
         envp: StringList::parse(&envp)?,
         fds: &[],
         server: None,
+        replacing: false,
     };
     env.processes.spawn(&mut env.resources, &mut env.vspace, request)
 }

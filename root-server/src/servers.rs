@@ -135,6 +135,7 @@ fn spawn_server(env: &mut Env, args: &[&str], endpoint: CPtr, mounts: &[CPtr], a
         envp: StringList::parse(&[])?,
         fds: &[],
         server: Some(ServerCaps { endpoint, mounts, archive }),
+        replacing: false,
     };
     env.processes.spawn(&mut env.resources, &mut env.vspace, request)
 }

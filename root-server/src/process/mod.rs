@@ -379,6 +379,22 @@ impl Processes {
     pub fn terminate(&mut self, resources: &mut Resources, vspace: &mut VSpace, pid: Pid, status: WaitStatus) {
         let Some(process) = self.table.remove(&pid) else { return };
         let (parent, orphan) = (process.parent, process.orphan);
+        self.tear_down(resources, vspace, process);
+        self.ended += 1;
+        // Its children now belong to the root server, which reaps them; its zombies go.
+        for child in self.table.values_mut().filter(|p| p.parent == pid) {
+            child.parent = ROOT;
+            child.orphan = true;
+        }
+        self.zombies.retain(|z| z.parent != pid);
+        self.child_ended(resources, pid, parent, orphan, status);
+    }
+
+    /// Returns all a process had (out of the table already): its memory, its kernel
+    /// objects, its shares; its open files go to the reaper. (Whether it ended or was
+    /// replaced by `Exec` is the caller's business.)
+    fn tear_down(&mut self, resources: &mut Resources, vspace: &mut VSpace, process: Process) {
+        let pid = process.pid;
         // What it shared leaves its peers; what was shared with it stays with the owner.
         for share in &process.shares {
             self.unmap_peer(resources, share);
@@ -394,14 +410,6 @@ impl Processes {
             self.texts.release(resources, key);
         }
         self.orphans.feed_reaper(resources);
-        self.ended += 1;
-        // Its children now belong to the root server, which reaps them; its zombies go.
-        for child in self.table.values_mut().filter(|p| p.parent == pid) {
-            child.parent = ROOT;
-            child.orphan = true;
-        }
-        self.zombies.retain(|z| z.parent != pid);
-        self.child_ended(resources, pid, parent, orphan, status);
     }
 
     fn child_ended(&mut self, resources: &mut Resources, pid: Pid, parent: Pid, orphan: bool, status: WaitStatus) {

@@ -282,8 +282,15 @@ fn answer<const N: usize>(result: Result<[Word; N], Errno>) -> Option<Reply> {
 fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
     let Env { processes, resources, vspace, .. } = env;
     match request {
-        Request::Spawn { path, argv, envp, fds } => {
-            answer(spawn(processes, resources, vspace, pid, [path, argv, envp, fds]).map(|child| [child as Word]))
+        Request::Spawn { path, argv, envp, fds } => answer(
+            spawn(processes, resources, vspace, pid, [path, argv, envp, fds], false).map(|child| [child as Word]),
+        ),
+        // (On success the caller is gone: no answer.)
+        Request::Exec { path, argv, envp, fds } => {
+            match spawn(processes, resources, vspace, pid, [path, argv, envp, fds], true) {
+                Ok(_) => None,
+                Err(errno) => answer::<0>(Err(errno)),
+            }
         }
         Request::Exit { status } => {
             processes.terminate(resources, vspace, pid, WaitStatus::Exited(status));
@@ -421,6 +428,7 @@ fn spawn(
     vspace: &mut VSpace,
     parent: Pid,
     [path, argv, envp, fds]: [UserBuffer; 4],
+    replacing: bool,
 ) -> Result<Pid, Errno> {
     let path = read_user(processes, resources, vspace, parent, path, programs::PATH_MAX, Errno::ENAMETOOLONG)?;
     let path = core::str::from_utf8(&path).map_err(|_| Errno::EINVAL)?;
@@ -438,6 +446,7 @@ fn spawn(
         envp: StringList::parse(&envp)?,
         fds: &fds,
         server: None,
+        replacing,
     };
     processes.spawn(resources, vspace, request)
 }

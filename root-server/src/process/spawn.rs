@@ -61,6 +61,9 @@ pub struct Spawn<'a> {
     pub fds: &'a [(u32, u32)],
     /// Set for the servers the root server starts at boot.
     pub server: Option<ServerCaps<'a>>,
+    /// `Exec`: the new program replaces `parent` (same pid, parent and session), whose
+    /// open files it gets, instead of starting as its child.
+    pub replacing: bool,
 }
 
 /// What a server gets beyond an ordinary process.
@@ -86,7 +89,7 @@ impl Processes {
             super::ROOT => None,
             parent => {
                 let session = self.get(parent).ok_or(Errno::ESRCH)?.session;
-                if self.session_usage(session).processes >= SESSION_PROCESSES {
+                if self.session_usage(session).processes >= SESSION_PROCESSES && !request.replacing {
                     return Err(Errno::EAGAIN);
                 }
                 self.session_room(resources, parent, SPAWN_MEMORY)?;
@@ -95,7 +98,11 @@ impl Processes {
         };
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
-        let pid = self.allocate_pid()?;
+        // (A replaced process's place: its pid, its parent, whether it is an orphan.)
+        let (pid, parent, orphan) = match request.replacing {
+            true => self.get(request.parent).map(|p| (p.pid, p.parent, p.orphan)).ok_or(Errno::ESRCH)?,
+            false => (self.allocate_pid()?, request.parent, false),
+        };
         let mut aux = Vec::from(aux_vector(pid, program.entry, self.tsc_mhz));
         // What the root server starts writes to the console, as a shell's children do.
         let console = self.console.filter(|_| request.parent == super::ROOT && request.server.is_none());
@@ -112,7 +119,7 @@ impl Processes {
         let quota = if request.server.is_some() { SERVER_QUOTA } else { QUOTA };
         let mut process = Process {
             pid,
-            parent: request.parent,
+            parent,
             session: session.unwrap_or(pid),
             name: String::from(name),
             space: AddressSpace::new(resources, quota)?,
@@ -123,7 +130,7 @@ impl Processes {
             anonymous: Vec::new(),
             next_anonymous: layout::ANONYMOUS_BASE,
             pending_wait: None,
-            orphan: false,
+            orphan,
             server: request.server.is_some(),
             shares: Vec::new(),
             #[cfg(notification_queues)]
@@ -141,7 +148,9 @@ impl Processes {
         });
         match built {
             Ok(()) => {
-                self.table.insert(pid, process);
+                if let Some(replaced) = self.table.insert(pid, process) {
+                    self.tear_down(resources, vspace, replaced);
+                }
                 self.started += 1;
                 #[cfg(notification_queues)]
                 self.report_child_to_parent(pid);

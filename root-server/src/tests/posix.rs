@@ -48,6 +48,11 @@ pub fn at_calls(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "at_calls")
 }
 
+/// execve: the same pid, the open files kept or closed, the parent's wait.
+pub fn exec(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "exec")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
