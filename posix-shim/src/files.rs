@@ -21,7 +21,12 @@ pub unsafe extern "C" fn read(fd_: c_int, buf: *mut c_void, count: usize) -> isi
 pub unsafe extern "C" fn write(fd_: c_int, buf: *const c_void, count: usize) -> isize {
     // SAFETY: as the caller promises (C's contract of write).
     let bytes = unsafe { slice(buf, count) };
-    ret(bytes.and_then(|b| Ok(fs::write(fd(fd_)?, b)? as i64))) as isize
+    let written = bytes.and_then(|b| Ok(fs::write(fd(fd_)?, b)? as i64));
+    if written == Err(Errno::EPIPE) {
+        // Nobody reads: SIGPIPE, which ends the process unless ignored or handled.
+        crate::signals::broken_pipe();
+    }
+    ret(written) as isize
 }
 
 /// # Safety

@@ -19,6 +19,7 @@ mod memory;
 mod musl;
 mod poll;
 mod process;
+mod signals;
 mod spawn;
 mod terminal;
 

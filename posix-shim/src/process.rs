@@ -6,8 +6,11 @@ use alloc::vec::Vec;
 use core::ffi::{c_char, c_int, c_uint};
 use uxrt::{process, Errno, Signal, WaitStatus};
 
+/// `abort()`: raises SIGABRT (a handler runs, if there is one), then ends the process
+/// with it whatever the handler did.
 #[no_mangle]
 pub extern "C" fn abort() -> ! {
+    crate::signals::raise_signal(6);
     process::abort()
 }
 
@@ -21,8 +24,13 @@ pub extern "C" fn getppid() -> c_int {
     process::getppid() as c_int
 }
 
+/// `kill(pid, signal)`: to this process, the signal is delivered before `kill` returns
+/// (`signals.rs`); to another, the root server ends it with the signal.
 #[no_mangle]
 pub extern "C" fn kill(pid: c_int, signal: c_int) -> c_int {
+    if crate::signals::is_self(pid) {
+        return crate::signals::kill_self(signal);
+    }
     let signal = match signal {
         0 => Ok(None),
         s => Signal::new(s as u64).map(Some).ok_or(Errno::EINVAL),

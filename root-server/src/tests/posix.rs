@@ -53,6 +53,11 @@ pub fn exec(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "exec")
 }
 
+/// Signals a process sends itself, SIGPIPE, default actions seen by the parent.
+pub fn signals(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "signals")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
