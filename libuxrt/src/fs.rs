@@ -247,6 +247,11 @@ pub fn unlink(path: &str) -> Result<(), Errno> {
     path_op(path, |path| PathRequest::Unlink { path })
 }
 
+/// Sets the permission bits of what `path` names.
+pub fn chmod(path: &str, mode: u32) -> Result<(), Errno> {
+    path_op(path, |path| PathRequest::Chmod { path, mode })
+}
+
 pub fn chdir(path: &str) -> Result<(), Errno> {
     path_op(path, |path| PathRequest::Chdir { path })?;
     // Learnt once here rather than at every spawn (a shell spawns far more than it

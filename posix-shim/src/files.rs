@@ -82,7 +82,12 @@ pub unsafe extern "C" fn open(path: *const c_char, flags: c_int, mode: c_uint) -
 
 /// `open` with C's flags and mode, in Rust.
 pub(crate) fn open_flags(path: &str, flags: c_int, mode: c_uint) -> Result<fs::Fd, Errno> {
-    fs::open(path, flags as u32 & !MEANINGLESS_OPEN_FLAGS, mode & 0o7777)
+    fs::open(path, flags as u32 & !MEANINGLESS_OPEN_FLAGS, created_mode(mode))
+}
+
+/// What a file made with `mode` gets: its permission bits less the `umask`.
+fn created_mode(mode: c_uint) -> u32 {
+    mode & 0o7777 & !UMASK.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 /// `open` flags that change nothing on uxrt, taken off before libuxrt checks the rest:
@@ -259,7 +264,12 @@ macro_rules! path_call {
 path_call!(unlink() => fs::unlink);
 path_call!(rmdir() => fs::rmdir);
 path_call!(chdir() => fs::chdir);
-path_call!(mkdir(mode: c_uint) => |p| fs::mkdir(p, mode & 0o7777));
+path_call!(mkdir(mode: c_uint) => |p| fs::mkdir(p, created_mode(mode)));
+path_call!(
+    /// `chmod(path, mode)`: the permission bits (kept, not yet enforced: uxrt has no
+    /// users).
+    chmod(mode: c_uint) => |p| fs::chmod(p, mode_bits(mode)?)
+);
 path_call!(
     /// `remove(path)`: a file as `unlink`, a directory as `rmdir`.
     remove() => |p| match fs::unlink(p) {
@@ -328,11 +338,11 @@ fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
         return Err(Errno::EFAULT);
     }
     let kind = match stat.kind {
-        FileKind::Regular => S_IFREG | 0o644,
-        FileKind::Directory => S_IFDIR | 0o755,
-        FileKind::CharacterDevice => S_IFCHR | 0o666,
-        FileKind::Pipe => S_IFIFO | 0o600,
-    };
+        FileKind::Regular => S_IFREG,
+        FileKind::Directory => S_IFDIR,
+        FileKind::CharacterDevice => S_IFCHR,
+        FileKind::Pipe => S_IFIFO,
+    } | stat.mode;
     // SAFETY: `out` is non-NULL and, as C's stat contract says, points at a struct stat.
     let size = stat.size as i64;
     let filled = Stat {
@@ -454,7 +464,12 @@ pub unsafe extern "C" fn chown(path: *const c_char, owner: u32, group: u32) -> c
     ret_int(unsafe { c_str(path) }.and_then(fs::stat).and_then(|_| chown_to(owner, group)))
 }
 
-/// `fchmod(fd, mode)`: `ENOSYS` (ramfs keeps no modes yet).
+/// The permission bits of a `chmod` (other bits are left out, as Linux does).
+fn mode_bits(mode: c_uint) -> Result<u32, Errno> {
+    Ok(mode & 0o7777)
+}
+
+/// `fchmod(fd, mode)`: `ENOSYS` for now (`chmod` by path works).
 #[no_mangle]
 pub extern "C" fn fchmod(fd_: c_int, _mode: c_uint) -> c_int {
     ret_int(fd(fd_).and_then(fs::fstat).and_then(|_| Err::<c_int, _>(Errno::ENOSYS)))
@@ -513,8 +528,8 @@ pub unsafe extern "C" fn writev(fd_: c_int, vector: *const IoVec, count: c_int) 
     unsafe { vectored(vector, count, |io| write(fd_, io.base, io.length)) }
 }
 
-/// The file-creation mask (`umask`): kept for programs that read it back; ramfs keeps
-/// no modes yet, so it changes nothing.
+/// The file-creation mask (`umask`): what `open`, `creat` and `mkdir` take from the
+/// modes they are given.
 static UMASK: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0o022);
 
 #[no_mangle]
@@ -605,7 +620,20 @@ pub unsafe extern "C" fn unlinkat(dirfd: c_int, path: *const c_char, flags: c_in
 #[no_mangle]
 pub unsafe extern "C" fn mkdirat(dirfd: c_int, path: *const c_char, mode: c_uint) -> c_int {
     // SAFETY: as the caller promises.
-    ret_int(unsafe { at_path(dirfd, path) }.and_then(|p| fs::mkdir(p, mode & 0o7777)).map(|()| 0))
+    ret_int(unsafe { at_path(dirfd, path) }.and_then(|p| fs::mkdir(p, created_mode(mode))).map(|()| 0))
+}
+
+/// `fchmodat(dirfd, path, mode, flags)`: as `chmod` (`AT_SYMLINK_NOFOLLOW`: no links).
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn fchmodat(dirfd: c_int, path: *const c_char, mode: c_uint, flags: c_int) -> c_int {
+    let changed = only(flags, AT_SYMLINK_NOFOLLOW).and_then(|()| {
+        // SAFETY: as the caller promises.
+        fs::chmod(unsafe { at_path(dirfd, path) }?, mode_bits(mode)?)
+    });
+    ret_int(changed.map(|()| 0))
 }
 
 /// # Safety

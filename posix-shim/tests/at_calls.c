@@ -33,6 +33,27 @@ int main(void) {
     result("readlink(a file)", readlink("/tmp/ctest-at/moved", link, sizeof link));
     result("readlink(missing)", readlink("/tmp/ctest-at/none", link, sizeof link));
     result("unlinkat(bad flags)", unlinkat(AT_FDCWD, "ctest-at/moved", 0x1));
+
+    /* Modes: what a file is made with, less the umask; chmod. */
+    struct stat mode;
+    umask(027);
+    printf("umask(027) then umask() is %03o\n", (unsigned)umask(027));
+    close(open("/tmp/ctest-at/made", O_WRONLY | O_CREAT, 0666));
+    stat("/tmp/ctest-at/made", &mode);
+    printf("  a file made 0666 is %04o\n", (unsigned)(mode.st_mode & 07777));
+    mkdir("/tmp/ctest-at/dir", 0777);
+    stat("/tmp/ctest-at/dir", &mode);
+    printf("  a directory made 0777 is %04o, a directory %d\n", (unsigned)(mode.st_mode & 07777), S_ISDIR(mode.st_mode));
+    result("chmod(0600)", chmod("/tmp/ctest-at/made", 0600));
+    stat("/tmp/ctest-at/made", &mode);
+    printf("  now %04o, still a file %d\n", (unsigned)(mode.st_mode & 07777), S_ISREG(mode.st_mode));
+    result("fchmodat(AT_FDCWD, 0755)", fchmodat(AT_FDCWD, "ctest-at/made", 0755, 0));
+    fstatat(AT_FDCWD, "ctest-at/made", &mode, 0);
+    printf("  now %04o\n", (unsigned)(mode.st_mode & 07777));
+    result("chmod(missing)", chmod("/tmp/ctest-at/none", 0600));
+    umask(022);
+    unlink("/tmp/ctest-at/made");
+    rmdir("/tmp/ctest-at/dir");
     result("unlinkat(the file)", unlinkat(AT_FDCWD, "ctest-at/moved", 0));
     result("unlinkat(the directory, no flag)", unlinkat(AT_FDCWD, "ctest-at", 0));
     result("unlinkat(AT_REMOVEDIR)", unlinkat(AT_FDCWD, "/tmp/ctest-at", AT_REMOVEDIR));

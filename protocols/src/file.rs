@@ -264,27 +264,30 @@ impl FileKind {
     }
 }
 
-/// `stat`'s answer: `[ino, kind, size, links]` on the wire.
+/// `stat`'s answer: `[ino, kind, size, links, mode]` on the wire (`mode`: the permission
+/// bits, at most `0o7777`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileStat {
     pub ino: u64,
     pub kind: FileKind,
     pub size: u64,
     pub links: u32,
+    pub mode: u32,
 }
 
 impl FileStat {
     pub fn reply(&self) -> Reply {
-        Reply::ok(&[self.ino, self.kind as Word, self.size, self.links as Word])
+        Reply::ok(&[self.ino, self.kind as Word, self.size, self.links as Word, self.mode as Word])
     }
 
     pub fn from_reply(reply: Reply) -> Result<FileStat, Errno> {
-        let [ino, kind, size, links] = reply.results()?;
+        let [ino, kind, size, links, mode] = reply.results()?;
         Ok(FileStat {
             ino,
             kind: FileKind::from_word(kind)?,
             size,
             links: u32::try_from(links).map_err(|_| Errno::EIO)?,
+            mode: mode_from(mode).map_err(|_| Errno::EIO)?,
         })
     }
 }
@@ -331,6 +334,11 @@ pub enum PathRequest {
     },
     Chdir {
         path: Span,
+    },
+    /// Sets the permission bits (at most `0o7777`) of what `path` names. Reply: `[]`.
+    Chmod {
+        path: Span,
+        mode: u32,
     },
     /// Copies the working directory (no NUL) to the start of the path buffer; reply
     /// `[length]`.
@@ -442,6 +450,7 @@ mod label {
     pub const USE_BUFFER: u64 = 10;
     pub const PIPE: u64 = 11;
     pub const STATISTICS: u64 = 12;
+    pub const CHMOD: u64 = 13;
 
     pub const READ: u64 = 1;
     pub const WRITE: u64 = 2;
@@ -483,6 +492,7 @@ impl PathRequest {
             PathRequest::UseBuffer { address, length } => Message::new(USE_BUFFER, &[address, length]),
             PathRequest::Pipe { owner } => Message::new(PIPE, &[owner]),
             PathRequest::Statistics => Message::new(STATISTICS, &[]),
+            PathRequest::Chmod { path, mode } => Message::new(CHMOD, &[path.offset, path.length, mode as Word]),
         }
     }
 
@@ -530,6 +540,10 @@ impl PathRequest {
                 PathRequest::Pipe { owner }
             }
             STATISTICS => no_words(words, PathRequest::Statistics)?,
+            CHMOD => {
+                let [address, length, mode] = exact(words)?;
+                PathRequest::Chmod { path: Span::new(address, length), mode: mode_from(mode)? }
+            }
 
             _ => return Err(Errno::ENOSYS),
         })

@@ -81,6 +81,7 @@ impl Vfs {
             | PathRequest::Mkdir { path, .. }
             | PathRequest::Rmdir { path }
             | PathRequest::Unlink { path }
+            | PathRequest::Chmod { path, .. }
             | PathRequest::Stat { path } => {
                 let resolved = self.clients.resolve(pid, [path]);
                 match resolved.and_then(|[path]| Ok((path, self.clients.session(pid)?))) {

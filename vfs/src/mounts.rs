@@ -76,6 +76,7 @@ impl Mounts {
             PathRequest::Rmdir { .. } => PathRequest::Rmdir { path: span },
             PathRequest::Unlink { .. } => PathRequest::Unlink { path: span },
             PathRequest::Stat { .. } => PathRequest::Stat { path: span },
+            PathRequest::Chmod { mode, .. } => PathRequest::Chmod { path: span, mode },
             _ => return Reply::error(Errno::EINVAL).into(),
         };
         let opens = matches!(request, PathRequest::Open { .. });

@@ -31,6 +31,7 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
         (span(), span()).prop_map(|(from, to)| PathRequest::Rename { from, to }),
         span().prop_map(|path| PathRequest::Stat { path }),
         span().prop_map(|path| PathRequest::Chdir { path }),
+        (span(), 0u32..=0o7777).prop_map(|(path, mode)| PathRequest::Chmod { path, mode }),
         Just(PathRequest::GetCwd),
         any::<u64>().prop_map(|token| PathRequest::Attach { token }),
         (any::<u64>(), any::<u64>()).prop_map(|(address, length)| PathRequest::UseBuffer { address, length }),
@@ -165,7 +166,7 @@ fn open_flags_read_like_linux() {
 
 #[test]
 fn stat_replies_round_trip_and_bad_ones_fail() {
-    let stat = FileStat { ino: 7, kind: FileKind::Pipe, size: 3, links: 1 };
+    let stat = FileStat { ino: 7, kind: FileKind::Pipe, size: 3, links: 1, mode: 0o600 };
     assert_eq!(FileStat::from_reply(stat.reply()), Ok(stat));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1, 9, 0, 0])), Err(Errno::EIO));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1])), Err(Errno::EIO));

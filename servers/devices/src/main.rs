@@ -70,13 +70,13 @@ impl Device {
     }
 
     fn stat(self) -> FileStat {
-        let (ino, kind, size) = match self {
-            Device::Directory => (1, FileKind::Directory, DEVICES.len() as u64),
-            Device::Console => (2, FileKind::CharacterDevice, 0),
-            Device::Null => (3, FileKind::CharacterDevice, 0),
-            Device::Zero => (4, FileKind::CharacterDevice, 0),
+        let (ino, kind, size, mode) = match self {
+            Device::Directory => (1, FileKind::Directory, DEVICES.len() as u64, 0o755),
+            Device::Console => (2, FileKind::CharacterDevice, 0, 0o620),
+            Device::Null => (3, FileKind::CharacterDevice, 0, 0o666),
+            Device::Zero => (4, FileKind::CharacterDevice, 0, 0o666),
         };
-        FileStat { ino, kind, size, links: 1 }
+        FileStat { ino, kind, size, links: 1, mode }
     }
 
     /// Reads into `into` (the console's reads go to [`Console::read`]): zeros from

@@ -137,7 +137,7 @@ impl FileServer for Pipes {
             FileRequest::OpenPeer => self.open_writer(files, badge),
             FileRequest::Stat => {
                 let size = files.get(badge).and_then(|e| self.pipes.get(&e.pipe)).map_or(0, |p| p.len() as u64);
-                FileStat { ino: badge, kind: FileKind::Pipe, size, links: 1 }.reply().into()
+                FileStat { ino: badge, kind: FileKind::Pipe, size, links: 1, mode: 0o600 }.reply().into()
             }
             FileRequest::Seek { .. } => Reply::error(Errno::ESPIPE).into(),
             FileRequest::ReadDir { .. } => Reply::error(Errno::ENOTDIR).into(),

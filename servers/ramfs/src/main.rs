@@ -75,8 +75,11 @@ impl Ramfs {
             let create = OpenFlags(OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::TRUNCATE);
             let ino = self.tree.open(&path, create, SYSTEM)?;
             let written = self.tree.write(ino, 0, entry.file());
+            // (Programs keep their archive mode's execute bits.)
+            let moded = self.tree.chmod(ino, entry.mode().bits() & 0o7777);
             self.tree.close(ino)?;
             written?;
+            moded?;
         }
         Ok(())
     }
@@ -93,11 +96,21 @@ impl Ramfs {
 
     fn stat(&self, ino: Ino) -> Result<FileStat, Errno> {
         let stat = self.tree.stat(ino)?;
-        Ok(FileStat { ino: stat.ino, kind: kind_of(stat.kind), size: stat.size, links: stat.links })
+        Ok(FileStat { ino: stat.ino, kind: kind_of(stat.kind), size: stat.size, links: stat.links, mode: stat.mode })
     }
 
-    fn open(&mut self, files: &mut OpenFiles<OpenFile>, path: &Path, flags: OpenFlags, owner: Owner) -> Answer {
-        let ino = match self.tree.open(path, flags, owner) {
+    /// Opens (or makes, with permission bits `mode`) the file at `path`.
+    fn open(
+        &mut self,
+        files: &mut OpenFiles<OpenFile>,
+        path: &Path,
+        flags: OpenFlags,
+        mode: u32,
+        owner: Owner,
+    ) -> Answer {
+        let made = flags.has(OpenFlags::CREATE) && self.tree.lookup(path).is_err();
+        let opened = self.tree.open(path, flags, owner);
+        let ino = match opened.and_then(|ino| if made { self.tree.chmod(ino, mode).map(|()| ino) } else { Ok(ino) }) {
             Ok(ino) => ino,
             Err(errno) => return Reply::error(errno).into(),
         };
@@ -167,9 +180,9 @@ impl FileServer for Ramfs {
 
     fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &[u8]) -> Answer {
         let result = match request {
-            PathRequest::Open { path, flags, owner, .. } => {
+            PathRequest::Open { path, flags, mode, owner } => {
                 return match path_at(paths, path) {
-                    Ok(path) => self.open(files, &path, flags, owner),
+                    Ok(path) => self.open(files, &path, flags, mode, owner),
                     Err(errno) => Reply::error(errno).into(),
                 }
             }
@@ -179,8 +192,11 @@ impl FileServer for Ramfs {
                     Err(errno) => Reply::error(errno).into(),
                 }
             }
-            PathRequest::Mkdir { path, owner, .. } => {
-                path_at(paths, path).and_then(|p| self.tree.mkdir(&p, owner).map(drop))
+            PathRequest::Mkdir { path, mode, owner } => {
+                path_at(paths, path).and_then(|p| self.tree.mkdir(&p, owner)).and_then(|ino| self.tree.chmod(ino, mode))
+            }
+            PathRequest::Chmod { path, mode } => {
+                path_at(paths, path).and_then(|p| self.tree.lookup(&p)).and_then(|ino| self.tree.chmod(ino, mode))
             }
             PathRequest::Rmdir { path } => path_at(paths, path).and_then(|p| self.tree.rmdir(&p)),
             PathRequest::Unlink { path } => path_at(paths, path).and_then(|p| self.tree.unlink(&p)),

@@ -36,7 +36,14 @@ pub struct Stat {
     pub size: u64,
     /// Names it has (0 for an unlinked file still open).
     pub links: u32,
+    /// Permission bits (`0o7777` at most): kept and reported, not enforced (uxrt has no
+    /// users yet).
+    pub mode: u32,
 }
+
+/// The permission bits a file or directory starts with, before its creator's `chmod`.
+pub const FILE_MODE: u32 = 0o644;
+pub const DIRECTORY_MODE: u32 = 0o755;
 
 enum Contents {
     File(Vec<u8>),
@@ -47,6 +54,7 @@ struct Node {
     contents: Contents,
     links: u32,
     opens: u32,
+    mode: u32,
     /// Who it is charged to.
     owner: Owner,
 }
@@ -84,7 +92,13 @@ impl Tree {
     /// `quota` for each owner but `SYSTEM` (beyond: `EDQUOT`).
     pub fn new(capacity: u64, max_inodes: usize, quota: Usage) -> Tree {
         let mut nodes = BTreeMap::new();
-        let root = Node { contents: Contents::Directory(BTreeMap::new()), links: 1, opens: 0, owner: SYSTEM };
+        let root = Node {
+            contents: Contents::Directory(BTreeMap::new()),
+            links: 1,
+            opens: 0,
+            mode: DIRECTORY_MODE,
+            owner: SYSTEM,
+        };
         nodes.insert(ROOT, root);
         Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity, max_inodes, quota, usage: BTreeMap::new() }
     }
@@ -165,7 +179,7 @@ impl Tree {
             Contents::File(data) => (Kind::File, data.len() as u64),
             Contents::Directory(entries) => (Kind::Directory, entries.len() as u64),
         };
-        Ok(Stat { ino, kind, size, links: node.links })
+        Ok(Stat { ino, kind, size, links: node.links, mode: node.mode })
     }
 
     /// Opens (and with `create`, makes, charged to `owner`) the file or directory at
@@ -225,9 +239,22 @@ impl Tree {
         self.charge(owner, 1, 0)?;
         let ino = self.next_ino;
         self.next_ino += 1;
-        self.nodes.insert(ino, Node { contents, links: 1, opens: 0, owner });
+        let mode = match contents {
+            Contents::File(_) => FILE_MODE,
+            Contents::Directory(_) => DIRECTORY_MODE,
+        };
+        self.nodes.insert(ino, Node { contents, links: 1, opens: 0, mode, owner });
         self.entries_mut(dir).insert(String::from(name), ino);
         Ok(ino)
+    }
+
+    /// Sets the permission bits of `ino` (`EINVAL` beyond `0o7777`).
+    pub fn chmod(&mut self, ino: Ino, mode: u32) -> Result<(), Errno> {
+        if mode & !0o7777 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)?.mode = mode;
+        Ok(())
     }
 
     /// Up to `length` bytes of file `ino` from `offset` (fewer at the end of the file).

@@ -350,3 +350,17 @@ fn each_owner_has_its_quota_and_gets_it_back() {
     assert_eq!(tree.usage(alice), Usage::default());
     tree.close(b).unwrap();
 }
+
+#[test]
+fn modes_start_by_kind_and_change_with_chmod() {
+    let mut tree = Tree::new(1 << 20, 100, Usage { inodes: 100, bytes: 1 << 20 });
+    let dir = tree.mkdir(&p("/d"), SYSTEM).unwrap();
+    let file = tree.open(&p("/d/f"), CREATE, SYSTEM).unwrap();
+    assert_eq!(tree.stat(dir).unwrap().mode, DIRECTORY_MODE);
+    assert_eq!(tree.stat(file).unwrap().mode, FILE_MODE);
+    tree.chmod(file, 0o4750).unwrap();
+    assert_eq!(tree.stat(file).unwrap().mode, 0o4750);
+    assert_eq!(tree.chmod(file, 0o10000), Err(Errno::EINVAL));
+    assert_eq!(tree.stat(file).unwrap().mode, 0o4750);
+    assert_eq!(tree.chmod(999, 0o600), Err(Errno::ENOENT));
+}
