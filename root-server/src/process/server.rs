@@ -169,35 +169,21 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
         Verdict::Linux { number, at } => {
             let arg = |i: usize| ipc_buffer::mr([consts::UNKNOWN_SYSCALL_RDI, consts::UNKNOWN_SYSCALL_RSI][i] as usize);
             let process = processes.get(pid);
-            match process.and_then(|process| linux::emulate(process, number, arg)) {
-                Some(Emulated::Return(result)) => resume_after_syscall(result),
+            let failure = match process.and_then(|process| linux::emulate(process, number, arg)) {
+                Some(Emulated::Return(result)) => {
+                    resume_after_syscall(result);
+                    None
+                }
                 Some(Emulated::SetThreadPointer(base)) => {
-                    if let Err(errno) = process.map_or(Err(Errno::ESRCH), |p| set_thread_pointer(p, base)) {
-                        let what = alloc::format!("{} (cannot set its thread pointer: {errno:?})", Signal::SIGSYS);
-                        kill_reported(
-                            processes,
-                            resources,
-                            vspace,
-                            pid,
-                            &what,
-                            Some(at),
-                            WaitStatus::Signaled(Signal::SIGSYS),
-                        );
-                    }
+                    let set = process.map_or(Err(Errno::ESRCH), |p| set_thread_pointer(p, base));
+                    set.err()
+                        .map(|errno| alloc::format!("{} (cannot set its thread pointer: {errno:?})", Signal::SIGSYS))
                 }
-                None => {
-                    let what =
-                        alloc::format!("Linux system call {number} ({}) not provided", super::linux::name(number));
-                    kill_reported(
-                        processes,
-                        resources,
-                        vspace,
-                        pid,
-                        &what,
-                        Some(at),
-                        WaitStatus::Signaled(Signal::SIGSYS),
-                    );
-                }
+                None => Some(alloc::format!("Linux system call {number} ({}) not provided", linux::name(number))),
+            };
+            if let Some(what) = failure {
+                let status = WaitStatus::Signaled(Signal::SIGSYS);
+                kill_reported(processes, resources, vspace, pid, &what, Some(at), status);
             }
             return;
         }
