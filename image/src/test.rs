@@ -415,6 +415,11 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
         "for a in x y; do for b in 1 2 3; do [ $b = 2 ] && continue 2; echo $a$b; done; done; while true; do break; done",
         &["x1", "y1"],
     ),
+    // Arithmetic expansion and command substitution (a subshell's output, nested).
+    ("X=5; echo $((X * X + 1)) $(( (1 + 2) * 3 ))", &["26 9"]),
+    ("A=$(echo hi there); echo \"[$A]\" $(echo nested $(echo inner)) x$(ls / | wc -l)y", &["[hi there] nested inner x4y"]),
+    // A raw Linux system call ends the program with a report, and the shell goes on.
+    ("crash linux-syscall; echo $?", &["sh: crash: killed by SIGSYS", "159"]),
     // A server cannot be signalled by the session (not even checked for with signal 0):
     // it lives on.
     (

@@ -64,6 +64,41 @@ impl Variables for Shell {
     fn pid(&self) -> u32 {
         self.pid
     }
+
+    /// Runs `script` in a subshell (`sh -c`, with this shell's variables and standard
+    /// input and error) and returns what it printed.
+    fn command_output(&self, script: &str) -> String {
+        let run = || -> Result<Vec<u8>, Errno> {
+            let (read_end, write_end) = fs::pipe()?;
+            let env: Vec<String> = self.vars.iter().map(|(name, value)| alloc::format!("{name}={value}")).collect();
+            let spawned = uxrt::process::spawn_with_fds(
+                "/bin/sh",
+                &["sh", "-c", script],
+                &env,
+                &[(0, 0), (1, write_end), (2, 2)],
+            );
+            let _ = fs::close(write_end);
+            let mut output = Vec::new();
+            let mut chunk = [0; 512];
+            while let Ok(n @ 1..) = fs::read(read_end, &mut chunk) {
+                output.extend_from_slice(&chunk[..n]);
+            }
+            let _ = fs::close(read_end);
+            let _ = uxrt::process::wait_pid(spawned?);
+            Ok(output)
+        };
+        match run() {
+            Ok(output) => String::from_utf8_lossy(&output).into_owned(),
+            Err(errno) => {
+                self.complain(&alloc::format!("$({script}): {errno}"));
+                String::new()
+            }
+        }
+    }
+
+    fn complain(&self, message: &str) {
+        uxrt::eprintln!("sh: {message}");
+    }
 }
 
 /// A program to start: its words and fds (fd in the child, fd here), and the fds to

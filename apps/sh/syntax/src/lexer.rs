@@ -174,7 +174,31 @@ impl Lexer<'_> {
         }
     }
 
-    /// After a `$`: a variable, `$?`, `$$`, or (followed by nothing it knows) a plain `$`.
+    /// The text up to the `)` that brings `depth` open parentheses to none (not
+    /// included); quoted parentheses do not count.
+    fn balanced(&mut self, mut depth: usize) -> Result<String, SyntaxError> {
+        let mut text = String::new();
+        let mut quote = None;
+        loop {
+            let Some(c) = self.chars.next() else { return error("unterminated $(") };
+            match (quote, c) {
+                (None, '\'' | '"') => quote = Some(c),
+                (Some(q), _) if c == q => quote = None,
+                (None, '(') => depth += 1,
+                (None, ')') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(text);
+                    }
+                }
+                _ => {}
+            }
+            text.push(c);
+        }
+    }
+
+    /// After a `$`: a variable, `$?`, `$$`, `$(...)`, `$((...))`, or (followed by
+    /// nothing it knows) a plain `$`.
     fn dollar(&mut self, parts: &mut Vec<Part>, literal: &mut String) -> Result<(), SyntaxError> {
         let part = match self.chars.peek() {
             Some('?') => {
@@ -184,6 +208,20 @@ impl Lexer<'_> {
             Some('$') => {
                 self.chars.next();
                 Part::ShellPid
+            }
+            Some('(') => {
+                self.chars.next();
+                match self.chars.next_if_eq(&'(') {
+                    Some(_) => {
+                        // `$((`: the expression ends at the `))` that closes it.
+                        let mut text = self.balanced(2)?;
+                        if text.pop() != Some(')') {
+                            return error("bad $((...))");
+                        }
+                        Part::Arithmetic(text)
+                    }
+                    None => Part::Command(self.balanced(1)?),
+                }
             }
             Some('{') => {
                 self.chars.next();

@@ -23,6 +23,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+mod arith;
 mod lexer;
 mod parser;
 pub mod test_expr;
@@ -42,6 +43,10 @@ pub enum Part {
     Status,
     /// `$$`: the shell's pid.
     ShellPid,
+    /// `$(...)`: what the commands print (trailing newlines dropped).
+    Command(String),
+    /// `$((...))`: the expression's value.
+    Arithmetic(String),
 }
 
 /// A word before expansion.
@@ -53,6 +58,10 @@ pub trait Variables {
     fn get(&self, name: &str) -> Option<&str>;
     fn status(&self) -> u8;
     fn pid(&self) -> u32;
+    /// What `script` prints, run in a subshell (command substitution).
+    fn command_output(&self, script: &str) -> String;
+    /// Says what went wrong in an expansion (which then expands to nothing).
+    fn complain(&self, message: &str);
 }
 
 impl Word {
@@ -69,6 +78,14 @@ impl Word {
                 Part::Variable(name) => out.push_str(variables.get(name).unwrap_or("")),
                 Part::Status => out.push_str(&alloc::format!("{}", variables.status())),
                 Part::ShellPid => out.push_str(&alloc::format!("{}", variables.pid())),
+                Part::Command(script) => out.push_str(variables.command_output(script).trim_end_matches('\n')),
+                Part::Arithmetic(text) => {
+                    let variable = |name: &str| variables.get(name).map(String::from);
+                    match arith::evaluate(text, &variable) {
+                        Ok(value) => out.push_str(&alloc::format!("{value}")),
+                        Err(message) => variables.complain(&alloc::format!("$(({text})): {message}")),
+                    }
+                }
             }
         }
         out

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::string::ToString;
 use std::vec;
 
-struct Vars(BTreeMap<String, String>);
+struct Vars(BTreeMap<String, String>, std::cell::RefCell<Vec<String>>);
 
 impl Variables for Vars {
     fn get(&self, name: &str) -> Option<&str> {
@@ -16,10 +16,24 @@ impl Variables for Vars {
     fn pid(&self) -> u32 {
         42
     }
+    /// (The test's "subshell" prints its script, reversed, with newlines after.)
+    fn command_output(&self, script: &str) -> String {
+        alloc::format!("{}\n\n", script.chars().rev().collect::<String>())
+    }
+    fn complain(&self, message: &str) {
+        self.1.borrow_mut().push(message.into());
+    }
 }
 
 fn vars() -> Vars {
-    Vars(BTreeMap::from([("HOME".to_string(), "/home/u".to_string()), ("X".to_string(), "a b".to_string())]))
+    Vars(
+        BTreeMap::from([
+            ("HOME".to_string(), "/home/u".to_string()),
+            ("X".to_string(), "a b".to_string()),
+            ("N".to_string(), "7".to_string()),
+        ]),
+        Default::default(),
+    )
 }
 
 /// The expanded words of each command of each pipeline, in order.
@@ -212,4 +226,50 @@ fn malformed_compound_commands_are_syntax_errors() {
     ] {
         assert!(parse(line).is_err(), "{line} parsed");
     }
+}
+
+#[test]
+fn arithmetic_expansion() {
+    let cases = [
+        ("echo $((1 + 2 * 3))", "7"),
+        ("echo $(( (1 + 2) * 3 ))", "9"),
+        ("echo $((N * N - 1))", "48"),
+        ("echo $((-7 / 2)) $((7 % 3))", "-3 1"),
+        ("echo $((UNSET + 1))", "1"),
+        ("echo $((3 > 2 && 2 > 3)) $((!0)) $((1 == 1 || 0))", "0 1 1"),
+        ("echo x$((N+1))y", "x8y"),
+        ("echo \"$((2 * 21))\"", "42"),
+    ];
+    for (line, expected) in cases {
+        let words = shape(line);
+        assert_eq!(words[0][0][1..].join(" "), expected, "{line}");
+    }
+}
+
+#[test]
+fn arithmetic_errors_are_reported_and_expand_to_nothing() {
+    let v = vars();
+    for (text, error) in [
+        ("1 / 0", "division by zero"),
+        ("1 +", "missing operand"),
+        ("2 $ 3", "unexpected $"),
+        ("X + 1", "not a number"),
+    ] {
+        let list = parse(&std::format!("echo [$(({text}))]")).unwrap();
+        let word = &list.0[0].0.first.commands[0].words[1];
+        assert_eq!(word.expand(&v), "[]", "{text}");
+        let said = v.1.borrow().last().cloned().unwrap_or_default();
+        assert!(said.contains(error), "{text}: {said}");
+    }
+}
+
+#[test]
+fn command_substitution() {
+    // The test's subshell prints the script reversed; trailing newlines go.
+    assert_eq!(shape("echo $(abc) x$(d e)y"), vec![vec![vec!["echo", "cba", "xe dy"]]]);
+    // Nested parentheses and quoted ones belong to the script.
+    assert_eq!(shape("echo $(f (g) ')')"), vec![vec![vec!["echo", "')' )g( f"]]]);
+    assert_eq!(shape("echo \"$(a b)\""), vec![vec![vec!["echo", "b a"]]]);
+    assert!(parse("echo $(unterminated").is_err());
+    assert!(parse("echo $((1 + 2)").is_err());
 }
