@@ -418,6 +418,11 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
     // Arithmetic expansion and command substitution (a subshell's output, nested).
     ("X=5; echo $((X * X + 1)) $(( (1 + 2) * 3 ))", &["26 9"]),
     ("A=$(echo hi there); echo \"[$A]\" $(echo nested $(echo inner)) x$(ls / | wc -l)y", &["[hi there] nested inner x4y"]),
+    (
+        "for f in a.txt b.c README; do case $f in *.txt) echo text $f;; *.c|*.h) echo source $f;; *) echo other;; esac; done",
+        &["text a.txt", "source b.c", "other"],
+    ),
+    ("case abc in x*) echo no;; esac; echo $? $(( $(ls / | wc -l) * 2 ))", &["0 8"]),
     // A raw Linux system call ends the program with a report, and the shell goes on.
     ("crash linux-syscall; echo $?", &["sh: crash: killed by SIGSYS", "159"]),
     // A server cannot be signalled by the session (not even checked for with signal 0):

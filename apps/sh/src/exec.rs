@@ -254,6 +254,19 @@ impl Shell {
                     None => false,
                 })
             }
+            Compound::Case { word, items } => {
+                let value = word.expand(self);
+                let chosen = items.iter().find(|(patterns, _)| {
+                    patterns.iter().any(|pattern| uxrt_shell_syntax::pattern::matches(&pattern.expand(self), &value))
+                });
+                match chosen {
+                    Some((_, list)) if !list.0.is_empty() => {
+                        self.run_list(list, line);
+                        self.status
+                    }
+                    _ => 0,
+                }
+            }
         }
     }
 

@@ -18,11 +18,15 @@ pub enum Token {
     Greater(Option<u32>),
     DoubleGreater(Option<u32>),
     GreaterAmpersand(Option<u32>, u32),
+    /// `(` and `)` (a `case` pattern's end), `;;` (a `case` item's end).
+    LeftParen,
+    RightParen,
+    DoubleSemicolon,
 }
 
 /// Characters that end an unquoted word.
 fn is_operator(c: char) -> bool {
-    matches!(c, '|' | '&' | ';' | '<' | '>')
+    matches!(c, '|' | '&' | ';' | '<' | '>' | '(' | ')')
 }
 
 struct Lexer<'a> {
@@ -34,6 +38,23 @@ pub fn tokens(line: &str) -> Result<Vec<Token>, SyntaxError> {
     let mut lexer = Lexer { chars: line.chars().peekable(), tokens: Vec::new() };
     lexer.run()?;
     Ok(lexer.tokens)
+}
+
+/// `text` as a word whose `$` expansions happen, as between double quotes (what
+/// `$((...))` holds).
+fn expanded_text(text: &str) -> Result<Word, SyntaxError> {
+    let mut lexer = Lexer { chars: text.chars().peekable(), tokens: Vec::new() };
+    let (mut parts, mut literal) = (Vec::new(), String::new());
+    while let Some(c) = lexer.chars.next() {
+        match c {
+            '$' => lexer.dollar(&mut parts, &mut literal)?,
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Part::Literal(literal));
+    }
+    Ok(Word(parts))
 }
 
 fn error<T>(message: &str) -> Result<T, SyntaxError> {
@@ -60,7 +81,12 @@ impl Lexer<'_> {
                 }
                 ';' => {
                     self.chars.next();
-                    self.tokens.push(Token::Semicolon);
+                    let token = if self.eat(';') { Token::DoubleSemicolon } else { Token::Semicolon };
+                    self.tokens.push(token);
+                }
+                '(' | ')' => {
+                    self.chars.next();
+                    self.tokens.push(if c == '(' { Token::LeftParen } else { Token::RightParen });
                 }
                 '<' | '>' => self.redirect(None)?,
                 '!' if self.lone_bang() => {
@@ -218,7 +244,7 @@ impl Lexer<'_> {
                         if text.pop() != Some(')') {
                             return error("bad $((...))");
                         }
-                        Part::Arithmetic(text)
+                        Part::Arithmetic(expanded_text(&text)?)
                     }
                     None => Part::Command(self.balanced(1)?),
                 }

@@ -26,6 +26,7 @@ extern crate std;
 mod arith;
 mod lexer;
 mod parser;
+pub mod pattern;
 pub mod test_expr;
 
 use alloc::string::String;
@@ -45,8 +46,8 @@ pub enum Part {
     ShellPid,
     /// `$(...)`: what the commands print (trailing newlines dropped).
     Command(String),
-    /// `$((...))`: the expression's value.
-    Arithmetic(String),
+    /// `$((...))`: the expression's value, after the expansions inside it.
+    Arithmetic(Word),
 }
 
 /// A word before expansion.
@@ -79,9 +80,10 @@ impl Word {
                 Part::Status => out.push_str(&alloc::format!("{}", variables.status())),
                 Part::ShellPid => out.push_str(&alloc::format!("{}", variables.pid())),
                 Part::Command(script) => out.push_str(variables.command_output(script).trim_end_matches('\n')),
-                Part::Arithmetic(text) => {
+                Part::Arithmetic(expression) => {
+                    let text = expression.expand(variables);
                     let variable = |name: &str| variables.get(name).map(String::from);
-                    match arith::evaluate(text, &variable) {
+                    match arith::evaluate(&text, &variable) {
                         Ok(value) => out.push_str(&alloc::format!("{value}")),
                         Err(message) => variables.complain(&alloc::format!("$(({text})): {message}")),
                     }
@@ -140,6 +142,8 @@ pub enum Compound {
     While { until: bool, condition: List, body: List },
     /// The body runs with `name` set to each word in turn.
     For { name: String, words: Vec<Word>, body: List },
+    /// The list of the first item one of whose patterns matches the word runs.
+    Case { word: Word, items: Vec<(Vec<Word>, List)> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

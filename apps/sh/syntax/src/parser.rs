@@ -17,8 +17,8 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
 
 /// Words reserved where a command starts: those that begin a compound command, and
 /// those that end a list inside one.
-const OPENERS: [&str; 4] = ["if", "while", "until", "for"];
-const CLOSERS: [&str; 6] = ["then", "elif", "else", "fi", "do", "done"];
+const OPENERS: [&str; 5] = ["if", "while", "until", "for", "case"];
+const CLOSERS: [&str; 7] = ["then", "elif", "else", "fi", "do", "done", "esac"];
 
 /// The reserved word `token` is, if it is one: a plain word of one literal part.
 fn keyword(token: Option<&Token>) -> Option<&str> {
@@ -57,6 +57,9 @@ fn describe(token: &Token) -> &'static str {
         Token::Greater(_) => ">",
         Token::DoubleGreater(_) => ">>",
         Token::GreaterAmpersand(..) => ">&",
+        Token::LeftParen => "(",
+        Token::RightParen => ")",
+        Token::DoubleSemicolon => ";;",
     }
 }
 
@@ -92,6 +95,8 @@ impl Parser {
             match self.tokens.peek() {
                 None if end.is_empty() => return Ok(list),
                 None => return Err(SyntaxError(alloc::format!("`{}` expected", end[0]))),
+                // (A `case` item's list ends at `;;`: its caller takes it.)
+                Some(Token::DoubleSemicolon) if end.contains(&";;") => return Ok(list),
                 next if keyword(next).is_some_and(|k| end.contains(&k)) => {
                     return match list.0.is_empty() {
                         true => unexpected(next),
@@ -105,6 +110,10 @@ impl Parser {
                 None => Mode::Foreground,
                 Some(Token::Semicolon) => Mode::Foreground,
                 Some(Token::Ampersand) => Mode::Background,
+                Some(Token::DoubleSemicolon) if end.contains(&";;") => {
+                    list.0.push((and_or, Mode::Foreground));
+                    return Ok(list);
+                }
                 other => return unexpected(other),
             };
             self.tokens.next();
@@ -151,6 +160,7 @@ impl Parser {
                 self.expect("done")?;
                 Ok(Compound::While { until: opener == "until", condition, body })
             }
+            "case" => self.case(),
             _ => {
                 let name = match self.tokens.next() {
                     Some(Token::Word(word)) => match word.0.as_slice() {
@@ -176,6 +186,46 @@ impl Parser {
                 self.expect("done")?;
                 Ok(Compound::For { name, words, body })
             }
+        }
+    }
+
+    /// `case WORD in [(]PATTERN[|PATTERN]...) LIST ;; ... esac` (the last `;;` may go;
+    /// an item's list may be empty).
+    fn case(&mut self) -> Result<Compound, SyntaxError> {
+        let word = match self.tokens.next() {
+            Some(Token::Word(word)) => word,
+            other => return unexpected(other.as_ref()),
+        };
+        if !keyword_in(self.tokens.peek()) {
+            return Err(SyntaxError("`case WORD` needs `in`".into()));
+        }
+        self.tokens.next();
+        self.tokens.next_if_eq(&Token::Semicolon);
+        let mut items = Vec::new();
+        loop {
+            if keyword(self.tokens.peek()) == Some("esac") {
+                self.tokens.next();
+                return Ok(Compound::Case { word, items });
+            }
+            self.tokens.next_if_eq(&Token::LeftParen);
+            let mut patterns = Vec::new();
+            loop {
+                match self.tokens.next() {
+                    Some(Token::Word(pattern)) => patterns.push(pattern),
+                    other => return unexpected(other.as_ref()),
+                }
+                match self.tokens.next() {
+                    Some(Token::Pipe) => continue,
+                    Some(Token::RightParen) => break,
+                    other => return unexpected(other.as_ref()),
+                }
+            }
+            let empty = matches!(self.tokens.peek(), Some(Token::DoubleSemicolon))
+                || keyword(self.tokens.peek()) == Some("esac");
+            let list = if empty { List::default() } else { self.list(&[";;", "esac"])? };
+            items.push((patterns, list));
+            self.tokens.next_if_eq(&Token::DoubleSemicolon);
+            self.tokens.next_if_eq(&Token::Semicolon);
         }
     }
 

@@ -239,6 +239,9 @@ fn arithmetic_expansion() {
         ("echo $((3 > 2 && 2 > 3)) $((!0)) $((1 == 1 || 0))", "0 1 1"),
         ("echo x$((N+1))y", "x8y"),
         ("echo \"$((2 * 21))\"", "42"),
+        ("echo $(( $N + ${N} ))", "14"),
+        // (The test's subshell prints its script reversed: `2` is `2`.)
+        ("echo $(( $(2) * 3 ))", "6"),
     ];
     for (line, expected) in cases {
         let words = shape(line);
@@ -272,4 +275,25 @@ fn command_substitution() {
     assert_eq!(shape("echo \"$(a b)\""), vec![vec![vec!["echo", "b a"]]]);
     assert!(parse("echo $(unterminated").is_err());
     assert!(parse("echo $((1 + 2)").is_err());
+}
+
+#[test]
+fn case_parses_items_patterns_and_lists() {
+    let list = parse("case $X in a|b) echo ab;; (c*) echo c; echo more ;; *) ;; esac").unwrap();
+    let Some(Compound::Case { word, items }) = list.0[0].0.first.compound.as_deref() else {
+        panic!("not a case: {list:?}");
+    };
+    let v = vars();
+    assert_eq!(word.expand(&v), "a b");
+    let patterns: Vec<Vec<String>> = items.iter().map(|(p, _)| p.iter().map(|w| w.expand(&v)).collect()).collect();
+    assert_eq!(patterns, [vec!["a", "b"], vec!["c*"], vec!["*"]]);
+    assert_eq!(items.iter().map(|(_, l)| l.0.len()).collect::<Vec<_>>(), [1, 2, 0]);
+    // The last `;;` may go; `esac` may follow at once; items may sit in loops.
+    assert!(parse("case x in x) echo x esac").is_err());
+    assert!(parse("case x in x) echo x; esac").is_ok());
+    assert!(parse("case x in esac").is_ok());
+    assert!(parse("for i in 1 2; do case $i in 1) echo one;; *) echo other;; esac; done").is_ok());
+    assert!(parse("case x in x echo; esac").is_err());
+    assert!(parse("case x x) ;; esac").is_err());
+    assert!(parse("case x in x) echo").is_err());
 }
