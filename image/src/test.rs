@@ -423,6 +423,13 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
         &["text a.txt", "source b.c", "other"],
     ),
     ("case abc in x*) echo no;; esac; echo $? $(( $(ls / | wc -l) * 2 ))", &["0 8"]),
+    // Functions with positional parameters, brace groups, and field splitting of
+    // unquoted expansions (but not of quoted ones).
+    (
+        "count() { N=0; for i in $@; do N=$((N+1)); done; echo $# $N $1; }; count a b c; { echo in; echo group; }",
+        &["3 3 a", "in", "group"],
+    ),
+    ("X='1 2  3'; for i in $X; do echo [$i]; done; echo \"[$X]\" $(ls / | wc -l)", &["[1]", "[2]", "[3]", "[1 2  3] 4"]),
     // A raw Linux system call ends the program with a report, and the shell goes on.
     ("crash linux-syscall; echo $?", &["sh: crash: killed by SIGSYS", "159"]),
     // A server cannot be signalled by the session (not even checked for with signal 0):

@@ -8,8 +8,8 @@ use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 12] =
-    ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":"];
+const BUILTINS: [&str; 13] =
+    ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift"];
 
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -96,6 +96,21 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 1
             }
         },
+        "shift" => {
+            let count = match args.first().map(|n| n.parse::<usize>()) {
+                None => 1,
+                Some(Ok(count)) => count,
+                Some(Err(_)) => {
+                    uxrt::eprintln!("sh: shift: {}: not a number", args[0]);
+                    return 1;
+                }
+            };
+            if !shell.shift(count) {
+                uxrt::eprintln!("sh: shift: {count}: fewer parameters than that");
+                return 1;
+            }
+            0
+        }
         "break" | "continue" => {
             let kind = if name == "break" { JumpKind::Break } else { JumpKind::Continue };
             match args.first().map(|n| n.parse::<u32>()) {

@@ -52,11 +52,28 @@ pub struct Shell {
     pub interactive: bool,
     /// The time-stamp counter when it first prompted (the `boottime` builtin).
     pub first_prompt_tsc: Option<u64>,
+    /// Functions defined (`NAME() { ...; }`), by name.
+    functions: BTreeMap<String, Compound>,
+    /// `$0`, and the positional parameters `$1`, `$2`, ... (a script's or a function's
+    /// arguments), with `$#` and `$@` made from them.
+    name: String,
+    positional: Vec<String>,
+    positional_count: String,
+    positional_all: String,
 }
 
 impl Variables for Shell {
     fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        match name {
+            "0" => Some(&self.name),
+            "#" => Some(&self.positional_count),
+            "@" | "*" => Some(&self.positional_all),
+            digits if digits.bytes().all(|b| b.is_ascii_digit()) => {
+                let index: usize = digits.parse().ok()?;
+                self.positional.get(index.checked_sub(1)?).map(String::as_str)
+            }
+            _ => self.vars.get(name).map(String::as_str),
+        }
     }
     fn status(&self) -> u8 {
         self.status
@@ -139,7 +156,34 @@ impl Shell {
             jump: None,
             interactive: false,
             first_prompt_tsc: None,
+            functions: BTreeMap::new(),
+            name: String::from("sh"),
+            positional: Vec::new(),
+            positional_count: String::from("0"),
+            positional_all: String::new(),
         }
+    }
+
+    /// Sets `$0` (the script's or command's name).
+    pub fn set_name(&mut self, name: &str) {
+        self.name = name.into();
+    }
+
+    /// Sets the positional parameters; returns the ones they replace.
+    pub fn set_positional(&mut self, values: Vec<String>) -> Vec<String> {
+        self.positional_count = alloc::format!("{}", values.len());
+        self.positional_all = values.join(" ");
+        core::mem::replace(&mut self.positional, values)
+    }
+
+    /// `shift N`: drops the first N positional parameters (`false` if there are fewer).
+    pub(crate) fn shift(&mut self, count: usize) -> bool {
+        if count > self.positional.len() {
+            return false;
+        }
+        let rest = self.positional.split_off(count);
+        self.set_positional(rest);
+        true
     }
 
     /// `break N` or `continue N` from inside a loop (N ≥ 1 loops out; beyond the
@@ -245,7 +289,7 @@ impl Shell {
                 shell.loop_goes_on() && (shell.status == 0) != *until
             }),
             Compound::For { name, words, body } => {
-                let mut values = words.iter().map(|word| word.expand(self)).collect::<Vec<String>>().into_iter();
+                let mut values = self.fields(words).into_iter();
                 self.run_loop(body, line, |shell| match values.next() {
                     Some(value) => {
                         shell.vars.insert(name.clone(), value);
@@ -253,6 +297,14 @@ impl Shell {
                     }
                     None => false,
                 })
+            }
+            Compound::Group(list) => {
+                self.run_list(list, line);
+                self.status
+            }
+            Compound::Function { name, body } => {
+                self.functions.insert(name.clone(), body.as_ref().clone());
+                0
             }
             Compound::Case { word, items } => {
                 let value = word.expand(self);
@@ -290,6 +342,8 @@ impl Shell {
     fn foreground(&mut self, pipeline: &Pipeline, line: &str) -> u8 {
         let status = if let Some(compound) = &pipeline.compound {
             self.compound(compound, line)
+        } else if let Some(status) = self.function_call(pipeline, line) {
+            status
         } else if let Some(status) = self.single_builtin(pipeline) {
             status
         } else {
@@ -316,6 +370,25 @@ impl Shell {
         } else {
             status
         }
+    }
+
+    /// Words expanded and split into fields, as a command's words and `for`'s list are.
+    fn fields(&self, words: &[uxrt_shell_syntax::Word]) -> Vec<String> {
+        words.iter().flat_map(|word| word.expand_fields(self)).collect()
+    }
+
+    /// A pipeline of one command naming a function runs its body in the shell, with the
+    /// command's other words as the positional parameters. (In a longer pipeline a
+    /// function is not found yet: that needs a subshell.)
+    fn function_call(&mut self, pipeline: &Pipeline, line: &str) -> Option<u8> {
+        let [command] = pipeline.commands.as_slice() else { return None };
+        let name = command.words.first()?.expand(self);
+        let body = self.functions.get(&name)?.clone();
+        let args: Vec<String> = self.fields(&command.words).into_iter().skip(1).collect();
+        let outer = self.set_positional(args);
+        let status = self.compound(&body, line);
+        self.set_positional(outer);
+        Some(status)
     }
 
     /// A pipeline of one builtin runs in the shell itself.
@@ -410,7 +483,7 @@ impl Shell {
 
     /// Expands a command's words and applies its redirections to the fds it starts with.
     fn prepare(&mut self, command: &Command, stdin: Fd, stdout: Fd) -> Result<Prepared, u8> {
-        let words: Vec<String> = command.words.iter().map(|w| w.expand(self)).collect();
+        let words = self.fields(&command.words);
         let mut prepared = Prepared {
             words,
             fds: BTreeMap::from([(0, stdin), (1, stdout), (2, fs::STDERR)]),

@@ -31,6 +31,11 @@ fn main() -> i32 {
                 uxrt::eprintln!("{USAGE}");
                 return 2;
             };
+            // `sh -c COMMAND NAME ARG...`: $0 and the positional parameters.
+            if let Some(name) = args.next() {
+                shell.set_name(name);
+            }
+            shell.set_positional(args.map(String::from).collect());
             shell.run_line(command);
         }
         Some(flag) if flag.starts_with('-') => {
@@ -39,6 +44,8 @@ fn main() -> i32 {
         }
         Some(script) => match fs::open(script, 0, 0) {
             Ok(fd) => {
+                shell.set_name(script);
+                shell.set_positional(args.map(String::from).collect());
                 run_lines(&mut shell, &mut LineReader::new(fd), None);
                 let _ = fs::close(fd);
             }

@@ -111,7 +111,7 @@ impl Lexer<'_> {
         let alone = ahead.peek().is_none_or(|c| c.is_whitespace());
         let after_list_opener = match self.tokens.last() {
             Some(Token::Word(Word(parts))) => matches!(parts.as_slice(),
-                [Part::Literal(text)] if ["if", "then", "elif", "else", "while", "until", "do"].contains(&text.as_str())),
+                [Part::Literal(text)] if ["if", "then", "elif", "else", "while", "until", "do", "{"].contains(&text.as_str())),
             _ => false,
         };
         let starts_pipeline = after_list_opener
@@ -164,7 +164,16 @@ impl Lexer<'_> {
                     Some(escaped) => literal.push(escaped),
                     None => return error("\\ at the end of the line"),
                 },
-                '$' => self.dollar(&mut parts, &mut literal)?,
+                '$' => {
+                    // Outside quotes, what it expands to is split into fields.
+                    let before = parts.len();
+                    self.dollar(&mut parts, &mut literal)?;
+                    if parts.len() > before {
+                        if let Some(expansion) = parts.pop() {
+                            parts.push(Part::Split(alloc::boxed::Box::new(expansion)));
+                        }
+                    }
+                }
                 _ => literal.push(c),
             }
         }
@@ -234,6 +243,11 @@ impl Lexer<'_> {
             Some('$') => {
                 self.chars.next();
                 Part::ShellPid
+            }
+            // Positional parameters: `$0` to `$9`, their count `$#`, all of them `$@`/`$*`.
+            Some(&c @ ('0'..='9' | '#' | '@' | '*')) => {
+                self.chars.next();
+                Part::Variable(String::from(c))
             }
             Some('(') => {
                 self.chars.next();

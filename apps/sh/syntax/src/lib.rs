@@ -48,6 +48,8 @@ pub enum Part {
     Command(String),
     /// `$((...))`: the expression's value, after the expansions inside it.
     Arithmetic(Word),
+    /// An expansion outside quotes: its value is split into fields at blanks.
+    Split(alloc::boxed::Box<Part>),
 }
 
 /// A word before expansion.
@@ -70,27 +72,65 @@ impl Word {
         Word(alloc::vec![Part::Literal(text.into())])
     }
 
-    /// The word with its variables replaced (an unset one is empty).
+    /// The word with its expansions done, as one string (no field splitting: what an
+    /// assignment, a redirection's file or a `case` word gets).
     pub fn expand(&self, variables: &impl Variables) -> String {
-        let mut out = String::new();
+        self.0.iter().map(|part| expand_part(part, variables)).collect()
+    }
+
+    /// The word with its expansions done, split into fields: an expansion outside quotes
+    /// splits at blanks (space, tab, newline); one that is empty and alone gives no
+    /// field at all, while `""` gives one empty field.
+    pub fn expand_fields(&self, variables: &impl Variables) -> Vec<String> {
+        let mut fields = Vec::new();
+        let mut current = String::new();
+        // Whether `current` is a field already (it may be empty: `""`).
+        let mut started = false;
         for part in &self.0 {
-            match part {
-                Part::Literal(text) => out.push_str(text),
-                Part::Variable(name) => out.push_str(variables.get(name).unwrap_or("")),
-                Part::Status => out.push_str(&alloc::format!("{}", variables.status())),
-                Part::ShellPid => out.push_str(&alloc::format!("{}", variables.pid())),
-                Part::Command(script) => out.push_str(variables.command_output(script).trim_end_matches('\n')),
-                Part::Arithmetic(expression) => {
-                    let text = expression.expand(variables);
-                    let variable = |name: &str| variables.get(name).map(String::from);
-                    match arith::evaluate(&text, &variable) {
-                        Ok(value) => out.push_str(&alloc::format!("{value}")),
-                        Err(message) => variables.complain(&alloc::format!("$(({text})): {message}")),
-                    }
+            let Part::Split(inner) = part else {
+                current.push_str(&expand_part(part, variables));
+                started = true;
+                continue;
+            };
+            let value = expand_part(inner, variables);
+            for (index, piece) in value.split([' ', '\t', '\n']).enumerate() {
+                if index > 0 && started {
+                    fields.push(core::mem::take(&mut current));
+                    started = false;
+                }
+                if !piece.is_empty() {
+                    current.push_str(piece);
+                    started = true;
                 }
             }
         }
-        out
+        if started {
+            fields.push(current);
+        }
+        fields
+    }
+}
+
+/// One part's value.
+fn expand_part(part: &Part, variables: &impl Variables) -> String {
+    match part {
+        Part::Literal(text) => text.clone(),
+        Part::Variable(name) => variables.get(name).unwrap_or("").into(),
+        Part::Status => alloc::format!("{}", variables.status()),
+        Part::ShellPid => alloc::format!("{}", variables.pid()),
+        Part::Command(script) => variables.command_output(script).trim_end_matches('\n').into(),
+        Part::Arithmetic(expression) => {
+            let text = expression.expand(variables);
+            let variable = |name: &str| variables.get(name).map(String::from);
+            match arith::evaluate(&text, &variable) {
+                Ok(value) => alloc::format!("{value}"),
+                Err(message) => {
+                    variables.complain(&alloc::format!("$(({text})): {message}"));
+                    String::new()
+                }
+            }
+        }
+        Part::Split(inner) => expand_part(inner, variables),
     }
 }
 
@@ -132,7 +172,7 @@ pub struct Pipeline {
     pub compound: Option<alloc::boxed::Box<Compound>>,
 }
 
-/// `if`, `while`/`until` and `for`.
+/// `if`, `while`/`until`, `for`, `case`, `{ }`, and function definitions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Compound {
     /// Each (condition, body) in turn: the first condition that succeeds runs its body;
@@ -144,6 +184,11 @@ pub enum Compound {
     For { name: String, words: Vec<Word>, body: List },
     /// The list of the first item one of whose patterns matches the word runs.
     Case { word: Word, items: Vec<(Vec<Word>, List)> },
+    /// `{ LIST; }`: the list, in the shell itself.
+    Group(List),
+    /// `NAME() COMPOUND`: defines the function `name` (a command that runs `body` with
+    /// its arguments as `$1`, `$2`, ...).
+    Function { name: String, body: alloc::boxed::Box<Compound> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

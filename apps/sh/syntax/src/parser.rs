@@ -17,8 +17,8 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
 
 /// Words reserved where a command starts: those that begin a compound command, and
 /// those that end a list inside one.
-const OPENERS: [&str; 5] = ["if", "while", "until", "for", "case"];
-const CLOSERS: [&str; 7] = ["then", "elif", "else", "fi", "do", "done", "esac"];
+const OPENERS: [&str; 6] = ["if", "while", "until", "for", "case", "{"];
+const CLOSERS: [&str; 8] = ["then", "elif", "else", "fi", "do", "done", "esac", "}"];
 
 /// The reserved word `token` is, if it is one: a plain word of one literal part.
 fn keyword(token: Option<&Token>) -> Option<&str> {
@@ -161,6 +161,11 @@ impl Parser {
                 Ok(Compound::While { until: opener == "until", condition, body })
             }
             "case" => self.case(),
+            "{" => {
+                let list = self.list(&["}"])?;
+                self.expect("}")?;
+                Ok(Compound::Group(list))
+            }
             _ => {
                 let name = match self.tokens.next() {
                     Some(Token::Word(word)) => match word.0.as_slice() {
@@ -243,8 +248,29 @@ impl Parser {
         }
     }
 
+    /// `NAME()` ahead: a function definition's name (the tokens stay).
+    fn function_name(&self) -> Option<String> {
+        let mut ahead = self.tokens.clone();
+        let Some(Token::Word(Word(parts))) = ahead.next() else { return None };
+        let [Part::Literal(name)] = parts.as_slice() else { return None };
+        let parens = ahead.next() == Some(Token::LeftParen) && ahead.next() == Some(Token::RightParen);
+        (parens && valid_name(name)).then(|| name.clone())
+    }
+
     fn pipeline(&mut self) -> Result<Pipeline, SyntaxError> {
         let negated = self.tokens.next_if_eq(&Token::Bang).is_some();
+        if let Some(name) = self.function_name() {
+            self.tokens.nth(2);
+            let body = match keyword(self.tokens.peek()) {
+                Some(opener) if OPENERS.contains(&opener) => {
+                    let opener = String::from(opener);
+                    self.compound(&opener)?
+                }
+                _ => return Err(SyntaxError(alloc::format!("`{name}()` needs a compound command ({{ ...; }})"))),
+            };
+            let function = Compound::Function { name, body: Box::new(body) };
+            return Ok(Pipeline { negated, commands: Vec::new(), compound: Some(Box::new(function)) });
+        }
         match keyword(self.tokens.peek()) {
             Some(opener) if OPENERS.contains(&opener) => {
                 let opener = String::from(opener);

@@ -297,3 +297,44 @@ fn case_parses_items_patterns_and_lists() {
     assert!(parse("case x x) ;; esac").is_err());
     assert!(parse("case x in x) echo").is_err());
 }
+
+#[test]
+fn groups_functions_and_positional_parameters() {
+    let list = parse("{ echo a; echo b; } && greet() { echo hello $1 $# $@; }").unwrap();
+    let first = list.0[0].0.first.compound.as_deref();
+    assert!(matches!(first, Some(Compound::Group(inner)) if inner.0.len() == 2), "{first:?}");
+    let second = list.0[0].0.rest[0].1.compound.as_deref();
+    let Some(Compound::Function { name, body }) = second else { panic!("not a function: {second:?}") };
+    assert_eq!(name, "greet");
+    let Compound::Group(inner) = body.as_ref() else { panic!("body {body:?}") };
+    let words = &inner.0[0].0.first.commands[0].words;
+    let split = |name: &str| [Part::Split(std::boxed::Box::new(Part::Variable(name.into())))];
+    assert_eq!(words[2].0, split("1"));
+    assert_eq!(words[3].0, split("#"));
+    assert_eq!(words[4].0, split("@"));
+    assert!(parse("f() echo x").is_err());
+    assert!(parse("{ echo a }").is_err());
+    assert!(parse("f() { echo; }; f").is_ok());
+    assert!(parse("1f() { echo; }").is_err());
+}
+
+#[test]
+fn unquoted_expansions_split_into_fields() {
+    let mut v = vars();
+    v.0.insert("E".into(), String::new());
+    v.0.insert("S".into(), " lead  two trail ".into());
+    let fields = |line: &str| -> Vec<Vec<String>> {
+        let list = parse(line).unwrap();
+        list.0[0].0.first.commands[0].words.iter().map(|w| w.expand_fields(&v)).collect()
+    };
+    // `$X` is "a b": two fields outside quotes, one inside.
+    assert_eq!(fields("echo $X \"$X\""), [vec!["echo"], vec!["a", "b"], vec!["a b"]]);
+    // Text around an expansion joins its first and last fields.
+    assert_eq!(fields("echo x$X'y'"), [vec!["echo"], vec!["xa", "by"]]);
+    // Empty alone: no field; quoted empty: one; blanks at the ends and runs of them split once.
+    assert_eq!(fields("echo $E \"\" \"$E\""), [vec!["echo"], vec![], vec![""], vec![""]]);
+    assert_eq!(fields("echo $S"), [vec!["echo"], vec!["lead", "two", "trail"]]);
+    assert_eq!(fields("echo [$S]"), [vec!["echo"], vec!["[", "lead", "two", "trail", "]"]]);
+    // Command substitution splits too (the test's subshell prints the script reversed).
+    assert_eq!(fields("echo $(b a)"), [vec!["echo"], vec!["a", "b"]]);
+}
