@@ -445,6 +445,11 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
     // rest of its line, not the shell.
     ("sleep 60; echo not reached\u{3}", &["^C"]),
     ("echo after $?", &["after 130"]),
+    // `^C` reaches the whole foreground pipeline (its process group), and not a job in
+    // the background.
+    ("sleep 20 &", &[]),
+    ("sleep 60 | sleep 60 | wc -c\u{3}", &["^C"]),
+    ("ps | grep -c sleep", &["1"]),
     ("true", &[]),
 ];
 /// Lines the session must never print (what `&&`, `||` and `^C` must skip).

@@ -478,9 +478,9 @@ pub fn ftruncate(fd: Fd, length: u64) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Makes `pid` the foreground process of the terminal open at `fd`: the one its
-/// interrupt key (`^C`) sends SIGINT (`None`: no process). `ENOTTY`, or the file
-/// server's `EINVAL`, when the file is no terminal.
+/// Makes process group `pid` the foreground one of the terminal open at `fd`: the one
+/// its interrupt key (`^C`) sends SIGINT (`None`: none). `ENOTTY`, or the file server's
+/// `EINVAL`, when the file is no terminal.
 pub fn set_foreground(fd: Fd, pid: Option<crate::Pid>) -> Result<(), Errno> {
     check(fd)?;
     let [] = file_call(fd, FileRequest::SetForeground { pid: pid.unwrap_or(0) as Word }).results()?;

@@ -141,6 +141,26 @@ pub fn kill(pid: Pid, signal: Option<Signal>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Sends `signal` (`None`: only checks) to every process of process group `group` that
+/// this process may signal.
+pub fn kill_group(group: Pid, signal: Option<Signal>) -> Result<(), Errno> {
+    let [] = sys::call(Request::KillGroup { group, signal: signal.map_or(0, |s| s.0) }).results()?;
+    Ok(())
+}
+
+/// Puts process `pid` (0: this one; or a child of it) in process group `group` (0: a new
+/// group named by `pid`), a group of this process's session.
+pub fn set_process_group(pid: Pid, group: Pid) -> Result<(), Errno> {
+    let [] = sys::call(Request::SetProcessGroup { pid, group }).results()?;
+    Ok(())
+}
+
+/// The process group of `pid` (0: this process).
+pub fn process_group(pid: Pid) -> Result<Pid, Errno> {
+    let [group] = sys::call(Request::ProcessGroup { pid }).results()?;
+    Ok(group as Pid)
+}
+
 /// The processes that exist now, in pid order (each row is read when the iteration
 /// reaches it, so a process may end or start meanwhile).
 pub fn processes() -> impl Iterator<Item = ProcessInfo> {

@@ -31,6 +31,14 @@ pub extern "C" fn kill(pid: c_int, signal: c_int) -> c_int {
     if crate::signals::is_self(pid) {
         return crate::signals::kill_self(signal);
     }
+    if pid < -1 {
+        // `kill(-group, signal)`: every process of the group.
+        let signal = match signal {
+            0 => Ok(None),
+            s => Signal::new(s as u64).map(Some).ok_or(Errno::EINVAL),
+        };
+        return ret_int(signal.and_then(|s| process::kill_group(pid.unsigned_abs(), s)).map(|()| 0));
+    }
     let signal = match signal {
         0 => Ok(None),
         s => Signal::new(s as u64).map(Some).ok_or(Errno::EINVAL),
@@ -351,4 +359,25 @@ pub unsafe extern "C" fn nanosleep(duration: *const Timespec, remaining: *mut Ti
 pub extern "C" fn sched_yield() -> c_int {
     sel4::yield_now();
     0
+}
+
+/// `setpgid(pid, group)`: puts `pid` (0: this process, or a child of it) in process group
+/// `group` (0: a new one named by `pid`) of this process's session.
+#[no_mangle]
+pub extern "C" fn setpgid(pid: c_int, group: c_int) -> c_int {
+    let ids = u32::try_from(pid).and_then(|p| Ok((p, u32::try_from(group)?))).map_err(|_| Errno::EINVAL);
+    ret_int(ids.and_then(|(pid, group)| process::set_process_group(pid, group)).map(|()| 0))
+}
+
+/// `getpgid(pid)`: the process group of `pid` (0: this process).
+#[no_mangle]
+pub extern "C" fn getpgid(pid: c_int) -> c_int {
+    let pid = u32::try_from(pid).map_err(|_| Errno::ESRCH);
+    ret_int(pid.and_then(process::process_group).map(|group| group as c_int))
+}
+
+/// `getpgrp()`: this process's group.
+#[no_mangle]
+pub extern "C" fn getpgrp() -> c_int {
+    getpgid(0)
 }

@@ -151,9 +151,9 @@ fn finish(result: Result<uxrt::Pid, Errno>, pid: *mut c_int) -> c_int {
 }
 
 /// `posix_spawn(pid, path, actions, attributes, argv, envp)`: starts the program at
-/// `path`; 0, or the error number (`errno` is left alone, as POSIX says). The
-/// attributes (signal masks and defaults, process groups, scheduling) change nothing
-/// yet: uxrt has no signal handlers or process groups.
+/// `path`; 0, or the error number (`errno` is left alone, as POSIX says). Of the
+/// attributes, the process group (`POSIX_SPAWN_SETPGROUP`) is done; signal masks and
+/// defaults and scheduling change nothing yet.
 ///
 /// # Safety
 /// As POSIX's contract.
@@ -162,13 +162,40 @@ pub unsafe extern "C" fn posix_spawn(
     pid: *mut c_int,
     path: *const c_char,
     actions: *const FileActions,
-    _attributes: *const core::ffi::c_void,
+    attributes: *const SpawnAttributes,
     argv: *const *const c_char,
     envp: *const *const c_char,
 ) -> c_int {
     // SAFETY: as the caller promises.
     let result = unsafe { c_str(path) }.and_then(|path| unsafe { spawn(path, actions, argv, envp) });
-    finish(result, pid)
+    // SAFETY: as the caller promises.
+    finish(result.and_then(|child| unsafe { apply_attributes(child, attributes) }), pid)
+}
+
+/// musl's `posix_spawnattr_t`: its flags and process group come first.
+#[repr(C)]
+pub struct SpawnAttributes {
+    flags: c_int,
+    group: c_int,
+}
+
+/// `POSIX_SPAWN_SETPGROUP`.
+const SETPGROUP: c_int = 2;
+
+/// Does the attributes' process group for the child just started (the others change
+/// nothing yet: no signal handlers cross a spawn).
+///
+/// # Safety
+/// `attributes` is NULL or an initialised `posix_spawnattr_t`.
+unsafe fn apply_attributes(child: uxrt::Pid, attributes: *const SpawnAttributes) -> Result<uxrt::Pid, Errno> {
+    // SAFETY: as the caller promises.
+    if let Some(attributes) = unsafe { attributes.as_ref() } {
+        if attributes.flags & SETPGROUP != 0 {
+            let group = u32::try_from(attributes.group).map_err(|_| Errno::EINVAL)?;
+            process::set_process_group(child, group)?;
+        }
+    }
+    Ok(child)
 }
 
 /// `posix_spawnp`: as `posix_spawn`, a name without `/` looked for in the folders of
@@ -181,7 +208,7 @@ pub unsafe extern "C" fn posix_spawnp(
     pid: *mut c_int,
     file: *const c_char,
     actions: *const FileActions,
-    attributes: *const core::ffi::c_void,
+    attributes: *const SpawnAttributes,
     argv: *const *const c_char,
     envp: *const *const c_char,
 ) -> c_int {
@@ -202,7 +229,8 @@ pub unsafe extern "C" fn posix_spawnp(
         match unsafe { spawn(&candidate, actions, argv, envp) } {
             Err(Errno::ENOENT) => continue,
             Err(errno) => last = errno,
-            result => return finish(result, pid),
+            // SAFETY: as the caller promises.
+            result => return finish(result.and_then(|child| unsafe { apply_attributes(child, attributes) }), pid),
         }
     }
     last.0 as c_int

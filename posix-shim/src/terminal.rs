@@ -14,6 +14,7 @@ const TCSETSW: c_ulong = 0x5403;
 const TCSETSF: c_ulong = 0x5404;
 const TIOCGWINSZ: c_ulong = 0x5413;
 const TIOCGPGRP: c_ulong = 0x540f;
+const TIOCSPGRP: c_ulong = 0x5410;
 
 /// The kernel's `struct termios` (what `TCGETS` fills: musl's is this and more).
 #[repr(C)]
@@ -73,8 +74,14 @@ pub unsafe extern "C" fn ioctl(fd_: c_int, request: c_ulong, arg: *mut c_void) -
             TIOCGWINSZ => unsafe {
                 arg.cast::<WinSize>().write(WinSize { rows: 24, columns: 80, x_pixels: 0, y_pixels: 0 })
             },
-            // (No process groups yet: the process's own pid.)
-            TIOCGPGRP => unsafe { arg.cast::<c_int>().write(uxrt::process::getpid() as c_int) },
+            // (The console does not say which group it has in the foreground: this
+            // process's, as for a job that asks.)
+            TIOCGPGRP => unsafe { arg.cast::<c_int>().write(uxrt::process::process_group(0)? as c_int) },
+            // `tcsetpgrp`: the group `^C` interrupts.
+            TIOCSPGRP => {
+                let group = unsafe { arg.cast::<c_int>().read() };
+                fs::set_foreground(fd(fd_)?, Some(u32::try_from(group).map_err(|_| Errno::EINVAL)?))?;
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(0)

@@ -137,6 +137,16 @@ pub enum Request {
     /// pages change place, not contents (`mremap` with `MREMAP_MAYMOVE`). Reply:
     /// `[address]`, where it is now; `EINVAL` if no such mapping, `ENOMEM` past the quota.
     Remap { address: Word, old_length: Word, new_length: Word },
+    /// Put process `pid` (0: the caller; else the caller or a child of it) in process
+    /// group `group` (0: a new group named by `pid`), which must be in the caller's
+    /// session. Reply: `[]`; `ESRCH`, `EPERM`.
+    SetProcessGroup { pid: Pid, group: Pid },
+    /// The process group of `pid` (0: the caller). Reply: `[group]`; `ESRCH`.
+    ProcessGroup { pid: Pid },
+    /// `signal` (0: only check) to every process of group `group` the caller may signal.
+    /// Reply: `[]` (none if the caller is among them and the signal ends it); `ESRCH`
+    /// when the group is empty, `EPERM` when the caller may signal none of it.
+    KillGroup { group: Pid, signal: u8 },
 }
 
 /// One row of the process table (what `ps` shows).
@@ -263,6 +273,9 @@ mod label {
     pub const MEMORY_LIMIT: u64 = 23;
     pub const REMAP: u64 = 24;
     pub const EXEC: u64 = 25;
+    pub const SET_PROCESS_GROUP: u64 = 26;
+    pub const PROCESS_GROUP: u64 = 27;
+    pub const KILL_GROUP: u64 = 28;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -274,6 +287,9 @@ impl Request {
         match *self {
             Request::Spawn { path, argv, envp, fds } => Message::new(SPAWN, &program_words([path, argv, envp, fds])),
             Request::Exec { path, argv, envp, fds } => Message::new(EXEC, &program_words([path, argv, envp, fds])),
+            Request::SetProcessGroup { pid, group } => Message::new(SET_PROCESS_GROUP, &[pid as Word, group as Word]),
+            Request::ProcessGroup { pid } => Message::new(PROCESS_GROUP, &[pid as Word]),
+            Request::KillGroup { group, signal } => Message::new(KILL_GROUP, &[group as Word, signal as Word]),
             Request::Exit { status } => Message::new(EXIT, &[status as Word]),
             Request::Abort => Message::new(ABORT, &[]),
             Request::Wait { target, no_hang } => {
@@ -321,6 +337,22 @@ impl Request {
             EXEC => {
                 let [path, argv, envp, fds] = program_buffers(exact(words)?);
                 Request::Exec { path, argv, envp, fds }
+            }
+            SET_PROCESS_GROUP => {
+                let [pid, group] = exact(words)?;
+                Request::SetProcessGroup { pid: pid_from(pid)?, group: pid_from(group)? }
+            }
+            PROCESS_GROUP => {
+                let [pid] = exact(words)?;
+                Request::ProcessGroup { pid: pid_from(pid)? }
+            }
+            KILL_GROUP => {
+                let [group, signal] = exact(words)?;
+                let signal = match signal {
+                    0 => 0,
+                    s => Signal::new(s).ok_or(Errno::EINVAL)?.0,
+                };
+                Request::KillGroup { group: pid_from(group)?, signal }
             }
             EXIT => {
                 let [status] = exact(words)?;
@@ -465,6 +497,9 @@ mod tests {
                 envp,
                 fds
             }),
+            (pid(), pid()).prop_map(|(pid, group)| Request::SetProcessGroup { pid, group }),
+            pid().prop_map(|pid| Request::ProcessGroup { pid }),
+            (pid(), 0u8..=64).prop_map(|(group, signal)| Request::KillGroup { group, signal }),
             (buffer(), buffer(), buffer(), buffer()).prop_map(|(path, argv, envp, fds)| Request::Exec {
                 path,
                 argv,

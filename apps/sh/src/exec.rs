@@ -349,9 +349,10 @@ impl Shell {
         } else {
             let started = self.start(pipeline);
             let last = started.last().copied();
-            if let Some(Ok(pid)) = last {
-                // (A console; on other files this does nothing.)
-                let _ = fs::set_foreground(fs::STDIN, Some(pid));
+            if let Some(group) = started.iter().find_map(|s| s.as_ref().ok().copied()) {
+                // The job's group is the console's foreground one. (On other files this
+                // does nothing.)
+                let _ = fs::set_foreground(fs::STDIN, Some(group));
             }
             let mut status = 0;
             for (command, started) in pipeline.commands.iter().zip(started) {
@@ -447,7 +448,14 @@ impl Shell {
             };
             let stdin = input.unwrap_or(fs::STDIN);
             let stdout = pipe.map_or(fs::STDOUT, |(_, write)| write);
-            started.push(self.spawn(command, stdin, stdout));
+            let child = self.spawn(command, stdin, stdout);
+            // The pipeline is a job: a process group of its own, named by its first
+            // process (what `^C` reaches when it runs in the foreground).
+            if let Ok(pid) = child {
+                let group = started.iter().find_map(|s: &Result<Pid, u8>| s.as_ref().ok().copied()).unwrap_or(pid);
+                let _ = uxrt::process::set_process_group(pid, group);
+            }
+            started.push(child);
             // The children hold their copies: the shell's go, so readers see the end.
             if let Some(fd) = input.take() {
                 let _ = fs::close(fd);

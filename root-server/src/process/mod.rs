@@ -54,6 +54,9 @@ struct PendingWait {
 
 pub struct Process {
     pub pid: Pid,
+    /// Its process group (a job: what `^C` and `kill(-group)` reach): at first its
+    /// parent's, or its own for what the root server starts.
+    pub group: Pid,
     pub parent: Pid,
     /// Its session: the pid of the process the root server started it under (the
     /// console's shell, a test, a server), inherited by every child. Who may signal
@@ -276,6 +279,28 @@ impl Processes {
             return false;
         }
         signaller.server || signaller.session == target.session || self.is_ancestor(caller, target)
+    }
+
+    /// `setpgid`: puts `target` (0: the caller; else the caller or a child of it, not
+    /// a session's leader) in `group` (0: a new one named by `target`), a group of the
+    /// caller's session.
+    pub fn set_group(&mut self, caller: Pid, target: Pid, group: Pid) -> Result<(), Errno> {
+        let target = if target == 0 { caller } else { target };
+        let group = if group == 0 { target } else { group };
+        let session = self.get(caller).ok_or(Errno::ESRCH)?.session;
+        let process = self.get(target).ok_or(Errno::ESRCH)?;
+        if target != caller && process.parent != caller {
+            return Err(Errno::ESRCH);
+        }
+        if process.session != session || process.session == target {
+            return Err(Errno::EPERM);
+        }
+        let joins_existing = group != target;
+        if joins_existing && !self.iter().any(|p| p.group == group && p.session == session) {
+            return Err(Errno::EPERM);
+        }
+        self.table.get_mut(&target).ok_or(Errno::ESRCH)?.group = group;
+        Ok(())
     }
 
     /// Whether `ancestor` is `process`'s parent, or its parent's, and so on.

@@ -359,6 +359,12 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
                 None => Err(Errno::ESRCH),
             })
         }
+        Request::SetProcessGroup { pid: target, group } => answer(processes.set_group(pid, target, group).map(|()| [])),
+        Request::ProcessGroup { pid: target } => {
+            let target = if target == 0 { pid } else { target };
+            answer(processes.get(target).map(|p| [p.group as Word]).ok_or(Errno::ESRCH))
+        }
+        Request::KillGroup { group, signal } => kill_group(processes, resources, vspace, pid, group, signal),
         Request::Remap { address, old_length, new_length } => {
             let growth = new_length.saturating_sub(old_length);
             if let Err(errno) = processes.session_room(resources, pid, growth) {
@@ -458,6 +464,40 @@ fn kill(
     processes.terminate(resources, vspace, target, WaitStatus::Signaled(Signal(signal)));
     // A process that killed itself gets no answer.
     (target != caller).then(|| Reply::ok(&[]))
+}
+
+/// `signal` to every process of `group` that `caller` may signal (the caller last: it
+/// gets no answer if the signal ends it).
+fn kill_group(
+    processes: &mut Processes,
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    caller: Pid,
+    group: Pid,
+    signal: u8,
+) -> Option<Reply> {
+    let members: Vec<Pid> = processes.iter().filter(|p| p.group == group).map(|p| p.pid).collect();
+    if members.is_empty() {
+        return answer::<0>(Err(Errno::ESRCH));
+    }
+    let allowed: Vec<Pid> = members
+        .into_iter()
+        .filter(|&pid| processes.get(pid).is_some_and(|p| processes.may_signal(caller, p)))
+        .collect();
+    if allowed.is_empty() {
+        return answer::<0>(Err(Errno::EPERM));
+    }
+    if signal == 0 {
+        return answer(Ok([]));
+    }
+    for &pid in allowed.iter().filter(|&&pid| pid != caller) {
+        processes.terminate(resources, vspace, pid, WaitStatus::Signaled(Signal(signal)));
+    }
+    if allowed.contains(&caller) {
+        processes.terminate(resources, vspace, caller, WaitStatus::Signaled(Signal(signal)));
+        return None;
+    }
+    answer(Ok([]))
 }
 
 /// Moves the heap's end by whole pages; returns the old end.

@@ -99,9 +99,12 @@ impl Processes {
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
         // (A replaced process's place: its pid, its parent, whether it is an orphan.)
-        let (pid, parent, orphan) = match request.replacing {
-            true => self.get(request.parent).map(|p| (p.pid, p.parent, p.orphan)).ok_or(Errno::ESRCH)?,
-            false => (self.allocate_pid()?, request.parent, false),
+        let (pid, parent, orphan, group) = match request.replacing {
+            true => self.get(request.parent).map(|p| (p.pid, p.parent, p.orphan, p.group)).ok_or(Errno::ESRCH)?,
+            false => {
+                let pid = self.allocate_pid()?;
+                (pid, request.parent, false, self.get(request.parent).map_or(pid, |p| p.group))
+            }
         };
         let mut aux = Vec::from(aux_vector(pid, program.entry, self.tsc_mhz));
         // What the root server starts writes to the console, as a shell's children do.
@@ -119,6 +122,7 @@ impl Processes {
         let quota = if request.server.is_some() { SERVER_QUOTA } else { QUOTA };
         let mut process = Process {
             pid,
+            group,
             parent,
             session: session.unwrap_or(pid),
             name: String::from(name),

@@ -58,6 +58,11 @@ pub fn signals(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "signals")
 }
 
+/// Process groups: POSIX_SPAWN_SETPGROUP, getpgid, kill(-group).
+pub fn process_groups(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "process_groups")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }

@@ -112,10 +112,11 @@ impl Console {
         readable
     }
 
+    /// `^C`: SIGINT to the foreground process group (a whole pipeline).
     fn interrupt_foreground(&mut self) {
-        if let Some(pid) = self.foreground.take() {
-            // A process that has ended already is no error here.
-            let _ = uxrt::process::kill(pid, Some(Signal::SIGINT));
+        if let Some(group) = self.foreground.take() {
+            // A job that has ended already is no error here.
+            let _ = uxrt::process::kill_group(group, Some(Signal::SIGINT));
         }
     }
 
@@ -124,8 +125,9 @@ impl Console {
         self.watchers.remove(handle);
     }
 
-    pub fn set_foreground(&mut self, pid: Option<Pid>) {
-        self.foreground = pid;
+    /// The foreground process group (`tcsetpgrp`): the one `^C` interrupts.
+    pub fn set_foreground(&mut self, group: Option<Pid>) {
+        self.foreground = group;
     }
 
     /// A read: answered now when input is ready, otherwise when it comes.
