@@ -430,6 +430,8 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
         &["3 3 a", "in", "group"],
     ),
     ("X='1 2  3'; for i in $X; do echo [$i]; done; echo \"[$X]\" $(ls / | wc -l)", &["[1]", "[2]", "[3]", "[1 2  3] 4"]),
+    // SIGPIPE: `yes` ends when `head` stops reading (the pipeline's status is head's).
+    ("yes | head -n 3; yes uxrt | head -n 1; echo status $?", &["y", "y", "y", "uxrt", "status 0"]),
     // A raw Linux system call ends the program with a report, and the shell goes on.
     ("crash linux-syscall; echo $?", &["sh: crash: killed by SIGSYS", "159"]),
     // A server cannot be signalled by the session (not even checked for with signal 0):
