@@ -266,3 +266,37 @@ pub fn broken_pipe() {
 pub fn is_self(pid: c_int) -> bool {
     pid == process::getpid() || pid == 0
 }
+
+/// Waits for ever: what `pause` and `sigsuspend` come to while the only signals this
+/// process can get from others end it (issue 21), and it cannot send itself one while
+/// it waits.
+fn wait_for_ever() -> ! {
+    loop {
+        let _ = uxrt::events::sleep_us(3_600_000_000);
+    }
+}
+
+/// `pause()`: waits for a signal (see [`wait_for_ever`]).
+#[no_mangle]
+pub extern "C" fn pause() -> c_int {
+    wait_for_ever()
+}
+
+/// `sigsuspend(mask)`: waits with `mask` blocked for a signal: one pending and unblocked
+/// by it is delivered at once, and `sigsuspend` then fails with `EINTR`, the old mask
+/// back; otherwise see [`wait_for_ever`].
+///
+/// # Safety
+/// `mask` points at a `sigset_t`.
+#[no_mangle]
+pub unsafe extern "C" fn sigsuspend(mask: *const u64) -> c_int {
+    // SAFETY: as the caller promises.
+    let Some(&mask) = (unsafe { mask.as_ref() }) else { return ret_int::<i32>(Err(Errno::EFAULT)) };
+    let before = BLOCKED.load(Ordering::Relaxed);
+    if PENDING.load(Ordering::Relaxed) & !mask == 0 {
+        wait_for_ever();
+    }
+    set_blocked(mask);
+    set_blocked(before);
+    ret_int::<i32>(Err(Errno::EINTR))
+}

@@ -64,6 +64,20 @@ int main(int argc, char **argv) {
     sigpending(&pending);
     printf("unblocked: caught %d, pending %d\n", caught[SIGUSR1], sigismember(&pending, SIGUSR1));
 
+    /* sigsuspend with a signal pending that its mask lets through: it is delivered,
+     * then sigsuspend fails with EINTR and the old mask is back. */
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    raise(SIGUSR1);
+    sigset_t none, now;
+    sigemptyset(&none);
+    int before_suspend = caught[SIGUSR1];
+    r = sigsuspend(&none);
+    int suspend_errno = errno;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    printf("sigsuspend: %d %s, caught %d more, blocked again %d\n", r, errno_name(suspend_errno),
+           caught[SIGUSR1] - before_suspend, sigismember(&now, SIGUSR1));
+    sigprocmask(SIG_UNBLOCK, &block, NULL);
+
     struct sigaction action, old;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = info_handler;

@@ -8,8 +8,10 @@ use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 13] =
-    ["cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift"];
+const BUILTINS: [&str; 14] = [
+    "cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift",
+    "return",
+];
 
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -96,6 +98,21 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 1
             }
         },
+        "return" => {
+            let status = match args.first().map(|n| n.parse::<u8>()) {
+                None => shell.last_status(),
+                Some(Ok(status)) => status,
+                Some(Err(_)) => {
+                    uxrt::eprintln!("sh: return: {}: not a number from 0 to 255", args[0]);
+                    return 2;
+                }
+            };
+            if !shell.return_from_function() {
+                uxrt::eprintln!("sh: return: not in a function");
+                return 1;
+            }
+            status
+        }
         "shift" => {
             let count = match args.first().map(|n| n.parse::<usize>()) {
                 None => 1,

@@ -27,6 +27,8 @@ struct Job {
 pub(crate) enum JumpKind {
     Break,
     Continue,
+    /// `return` from a function: every loop and list in it stops.
+    Return,
 }
 
 /// A `break` or `continue` of `levels` loops, on its way out.
@@ -52,8 +54,9 @@ pub struct Shell {
     pub interactive: bool,
     /// The time-stamp counter when it first prompted (the `boottime` builtin).
     pub first_prompt_tsc: Option<u64>,
-    /// Functions defined (`NAME() { ...; }`), by name.
+    /// Functions defined (`NAME() { ...; }`), by name, and how many are running.
     functions: BTreeMap<String, Compound>,
+    calls: u32,
     /// `$0`, and the positional parameters `$1`, `$2`, ... (a script's or a function's
     /// arguments), with `$#` and `$@` made from them.
     name: String,
@@ -157,6 +160,7 @@ impl Shell {
             interactive: false,
             first_prompt_tsc: None,
             functions: BTreeMap::new(),
+            calls: 0,
             name: String::from("sh"),
             positional: Vec::new(),
             positional_count: String::from("0"),
@@ -186,6 +190,21 @@ impl Shell {
         true
     }
 
+    /// The status of the last command (what `return` alone returns).
+    pub(crate) fn last_status(&self) -> u8 {
+        self.status
+    }
+
+    /// `return`: whether a function is running (it then stops, with the status the
+    /// builtin returns).
+    pub(crate) fn return_from_function(&mut self) -> bool {
+        if self.calls == 0 {
+            return false;
+        }
+        self.jump = Some(Jump { kind: JumpKind::Return, levels: 0 });
+        true
+    }
+
     /// `break N` or `continue N` from inside a loop (N ≥ 1 loops out; beyond the
     /// outermost, the outermost).
     pub(crate) fn jump(&mut self, kind: JumpKind, levels: u32) {
@@ -199,6 +218,10 @@ impl Shell {
     fn loop_goes_on(&mut self) -> bool {
         match self.jump.take() {
             None => !self.exiting() && !self.interrupted,
+            Some(jump @ Jump { kind: JumpKind::Return, .. }) => {
+                self.jump = Some(jump);
+                false
+            }
             Some(Jump { kind, levels: 1 }) => kind == JumpKind::Continue,
             Some(Jump { kind, levels }) => {
                 self.jump = Some(Jump { kind, levels: levels - 1 });
@@ -387,7 +410,16 @@ impl Shell {
         let body = self.functions.get(&name)?.clone();
         let args: Vec<String> = self.fields(&command.words).into_iter().skip(1).collect();
         let outer = self.set_positional(args);
-        let status = self.compound(&body, line);
+        // (Loops outside the function are not its to break.)
+        let loops = core::mem::take(&mut self.loops);
+        self.calls += 1;
+        let mut status = self.compound(&body, line);
+        self.calls -= 1;
+        self.loops = loops;
+        if let Some(Jump { kind: JumpKind::Return, .. }) = self.jump {
+            self.jump = None;
+            status = self.status;
+        }
         self.set_positional(outer);
         Some(status)
     }
