@@ -351,6 +351,10 @@ fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
         st_nlink: stat.links as u64,
         st_size: size,
         st_blksize: BLOCK_SIZE,
+        // (No access times are kept: a file was last read when it was last written.)
+        st_atim: crate::process::Timespec::from_ns(stat.modified),
+        st_mtim: crate::process::Timespec::from_ns(stat.modified),
+        st_ctim: crate::process::Timespec::from_ns(stat.changed),
         // (In 512-byte units, as POSIX counts them.)
         st_blocks: (size as u64).div_ceil(BLOCK_SIZE as u64) as i64 * (BLOCK_SIZE / 512),
         ..Default::default()

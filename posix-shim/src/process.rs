@@ -241,6 +241,13 @@ pub struct Timespec {
     nanoseconds: i64,
 }
 
+impl Timespec {
+    /// Nanoseconds as seconds and nanoseconds.
+    pub fn from_ns(ns: u64) -> Timespec {
+        Timespec { seconds: (ns / 1_000_000_000) as i64, nanoseconds: (ns % 1_000_000_000) as i64 }
+    }
+}
+
 /// Clocks (Linux's numbers, as in `<time.h>`).
 const CLOCK_REALTIME: c_int = 0;
 const CLOCK_MONOTONIC: c_int = 1;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RESULT_WIDTH 40
@@ -51,6 +52,29 @@ int main(void) {
     fstatat(AT_FDCWD, "ctest-at/made", &mode, 0);
     printf("  now %04o\n", (unsigned)(mode.st_mode & 07777));
     result("chmod(missing)", chmod("/tmp/ctest-at/none", 0600));
+
+    /* Times: stamped when made, modified by a write, changed (only) by chmod. */
+    struct timespec pause = {0, 30 * 1000 * 1000};
+    time_t before = time(NULL);
+    int timed = open("/tmp/ctest-at/timed", O_WRONLY | O_CREAT, 0644);
+    struct stat made, written, changed;
+    fstat(timed, &made);
+    printf("  made now: %d\n", made.st_mtime >= before && made.st_mtime <= time(NULL));
+    nanosleep(&pause, NULL);
+    write(timed, "x", 1);
+    fstat(timed, &written);
+    int later = written.st_mtim.tv_sec > made.st_mtim.tv_sec ||
+                (written.st_mtim.tv_sec == made.st_mtim.tv_sec && written.st_mtim.tv_nsec > made.st_mtim.tv_nsec);
+    printf("  a write moves the modification time on: %d\n", later);
+    nanosleep(&pause, NULL);
+    fchmodat(AT_FDCWD, "/tmp/ctest-at/timed", 0600, 0);
+    stat("/tmp/ctest-at/timed", &changed);
+    printf("  chmod keeps it: %d, and moves the change time on: %d\n",
+           changed.st_mtim.tv_sec == written.st_mtim.tv_sec && changed.st_mtim.tv_nsec == written.st_mtim.tv_nsec,
+           changed.st_ctim.tv_sec * 1000000000L + changed.st_ctim.tv_nsec >
+               written.st_ctim.tv_sec * 1000000000L + written.st_ctim.tv_nsec);
+    close(timed);
+    unlink("/tmp/ctest-at/timed");
     umask(022);
     unlink("/tmp/ctest-at/made");
     rmdir("/tmp/ctest-at/dir");

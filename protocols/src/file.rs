@@ -264,8 +264,9 @@ impl FileKind {
     }
 }
 
-/// `stat`'s answer: `[ino, kind, size, links, mode]` on the wire (`mode`: the permission
-/// bits, at most `0o7777`).
+/// `stat`'s answer: `[ino, kind, size, links, mode, modified, changed]` on the wire
+/// (`mode`: the permission bits, at most `0o7777`; the times in nanoseconds of Unix
+/// time).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileStat {
     pub ino: u64,
@@ -273,21 +274,27 @@ pub struct FileStat {
     pub size: u64,
     pub links: u32,
     pub mode: u32,
+    /// When the contents last changed, and when anything about the file did.
+    pub modified: u64,
+    pub changed: u64,
 }
 
 impl FileStat {
     pub fn reply(&self) -> Reply {
-        Reply::ok(&[self.ino, self.kind as Word, self.size, self.links as Word, self.mode as Word])
+        let FileStat { ino, kind, size, links, mode, modified, changed } = *self;
+        Reply::ok(&[ino, kind as Word, size, links as Word, mode as Word, modified, changed])
     }
 
     pub fn from_reply(reply: Reply) -> Result<FileStat, Errno> {
-        let [ino, kind, size, links, mode] = reply.results()?;
+        let [ino, kind, size, links, mode, modified, changed] = reply.results()?;
         Ok(FileStat {
             ino,
             kind: FileKind::from_word(kind)?,
             size,
             links: u32::try_from(links).map_err(|_| Errno::EIO)?,
             mode: mode_from(mode).map_err(|_| Errno::EIO)?,
+            modified,
+            changed,
         })
     }
 }

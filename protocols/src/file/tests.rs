@@ -166,7 +166,7 @@ fn open_flags_read_like_linux() {
 
 #[test]
 fn stat_replies_round_trip_and_bad_ones_fail() {
-    let stat = FileStat { ino: 7, kind: FileKind::Pipe, size: 3, links: 1, mode: 0o600 };
+    let stat = FileStat { ino: 7, kind: FileKind::Pipe, size: 3, links: 1, mode: 0o600, modified: 5, changed: 6 };
     assert_eq!(FileStat::from_reply(stat.reply()), Ok(stat));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1, 9, 0, 0])), Err(Errno::EIO));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1])), Err(Errno::EIO));

@@ -76,7 +76,9 @@ impl Device {
             Device::Null => (3, FileKind::CharacterDevice, 0, 0o666),
             Device::Zero => (4, FileKind::CharacterDevice, 0, 0o666),
         };
-        FileStat { ino, kind, size, links: 1, mode }
+        // (Devices keep no times: they change all the time.)
+        let now = uxrt::time::realtime_ns();
+        FileStat { ino, kind, size, links: 1, mode, modified: now, changed: now }
     }
 
     /// Reads into `into` (the console's reads go to [`Console::read`]): zeros from

@@ -136,8 +136,12 @@ impl FileServer for Pipes {
             }
             FileRequest::OpenPeer => self.open_writer(files, badge),
             FileRequest::Stat => {
+                // (A pipe keeps no times: its contents change all the time.)
+                let now = uxrt::time::realtime_ns();
                 let size = files.get(badge).and_then(|e| self.pipes.get(&e.pipe)).map_or(0, |p| p.len() as u64);
-                FileStat { ino: badge, kind: FileKind::Pipe, size, links: 1, mode: 0o600 }.reply().into()
+                FileStat { ino: badge, kind: FileKind::Pipe, size, links: 1, mode: 0o600, modified: now, changed: now }
+                    .reply()
+                    .into()
             }
             FileRequest::Seek { .. } => Reply::error(Errno::ESPIPE).into(),
             FileRequest::ReadDir { .. } => Reply::error(Errno::ENOTDIR).into(),

@@ -60,6 +60,7 @@ fn kind_of(kind: Kind) -> FileKind {
 impl Ramfs {
     /// The archive's files, and the directories a Unix system has.
     fn fill(&mut self) -> Result<(), Errno> {
+        self.tree.set_now(uxrt::time::realtime_ns());
         for dir in ["/dev", "/tmp"] {
             self.tree.mkdir(&path_at(dir.as_bytes(), Span::new(0, dir.len() as Word))?, SYSTEM)?;
         }
@@ -96,7 +97,15 @@ impl Ramfs {
 
     fn stat(&self, ino: Ino) -> Result<FileStat, Errno> {
         let stat = self.tree.stat(ino)?;
-        Ok(FileStat { ino: stat.ino, kind: kind_of(stat.kind), size: stat.size, links: stat.links, mode: stat.mode })
+        Ok(FileStat {
+            ino: stat.ino,
+            kind: kind_of(stat.kind),
+            size: stat.size,
+            links: stat.links,
+            mode: stat.mode,
+            modified: stat.modified,
+            changed: stat.changed,
+        })
     }
 
     /// Opens (or makes, with permission bits `mode`) the file at `path`.
@@ -179,6 +188,7 @@ impl FileServer for Ramfs {
     type File = OpenFile;
 
     fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &[u8]) -> Answer {
+        self.tree.set_now(uxrt::time::realtime_ns());
         let result = match request {
             PathRequest::Open { path, flags, mode, owner } => {
                 return match path_at(paths, path) {
@@ -209,6 +219,11 @@ impl FileServer for Ramfs {
     }
 
     fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
+        // What changes a file is stamped with the time (reads are not: no access times).
+        if matches!(request, FileRequest::Write { .. } | FileRequest::WriteShared { .. } | FileRequest::Truncate { .. })
+        {
+            self.tree.set_now(uxrt::time::realtime_ns());
+        }
         let result = match request {
             FileRequest::Read { length } => {
                 let Some(file) = files.get_mut(badge) else { return Reply::error(Errno::EBADF).into() };

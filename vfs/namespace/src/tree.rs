@@ -39,6 +39,10 @@ pub struct Stat {
     /// Permission bits (`0o7777` at most): kept and reported, not enforced (uxrt has no
     /// users yet).
     pub mode: u32,
+    /// When its contents last changed, and when it last changed at all (contents, mode,
+    /// names): nanoseconds of the tree's clock ([`Tree::set_now`]).
+    pub modified: u64,
+    pub changed: u64,
 }
 
 /// The permission bits a file or directory starts with, before its creator's `chmod`.
@@ -55,6 +59,8 @@ struct Node {
     links: u32,
     opens: u32,
     mode: u32,
+    modified: u64,
+    changed: u64,
     /// Who it is charged to.
     owner: Owner,
 }
@@ -84,6 +90,8 @@ pub struct Tree {
     /// What each owner but `SYSTEM` may hold (beyond: `EDQUOT`), and holds.
     quota: Usage,
     usage: BTreeMap<Owner, Usage>,
+    /// The time what changes now is stamped with (its owner sets it).
+    now: u64,
 }
 
 impl Tree {
@@ -97,10 +105,29 @@ impl Tree {
             links: 1,
             opens: 0,
             mode: DIRECTORY_MODE,
+            modified: 0,
+            changed: 0,
             owner: SYSTEM,
         };
         nodes.insert(ROOT, root);
-        Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity, max_inodes, quota, usage: BTreeMap::new() }
+        Tree { nodes, next_ino: ROOT + 1, bytes: 0, capacity, max_inodes, quota, usage: BTreeMap::new(), now: 0 }
+    }
+
+    /// Sets the time (in nanoseconds, of whatever clock its owner keeps: uxrt's ramfs
+    /// gives Unix time) that changes from now on are stamped with.
+    pub fn set_now(&mut self, now: u64) {
+        self.now = now;
+    }
+
+    /// Stamps `ino` as changed now, and with `contents` as modified too.
+    fn touch(&mut self, ino: Ino, contents: bool) {
+        let now = self.now;
+        if let Some(node) = self.nodes.get_mut(&ino) {
+            node.changed = now;
+            if contents {
+                node.modified = now;
+            }
+        }
     }
 
     /// What `owner` holds now.
@@ -179,7 +206,7 @@ impl Tree {
             Contents::File(data) => (Kind::File, data.len() as u64),
             Contents::Directory(entries) => (Kind::Directory, entries.len() as u64),
         };
-        Ok(Stat { ino, kind, size, links: node.links, mode: node.mode })
+        Ok(Stat { ino, kind, size, links: node.links, mode: node.mode, modified: node.modified, changed: node.changed })
     }
 
     /// Opens (and with `create`, makes, charged to `owner`) the file or directory at
@@ -243,8 +270,10 @@ impl Tree {
             Contents::File(_) => FILE_MODE,
             Contents::Directory(_) => DIRECTORY_MODE,
         };
-        self.nodes.insert(ino, Node { contents, links: 1, opens: 0, mode, owner });
+        let now = self.now;
+        self.nodes.insert(ino, Node { contents, links: 1, opens: 0, mode, modified: now, changed: now, owner });
         self.entries_mut(dir).insert(String::from(name), ino);
+        self.touch(dir, true);
         Ok(ino)
     }
 
@@ -254,6 +283,7 @@ impl Tree {
             return Err(Errno::EINVAL);
         }
         self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)?.mode = mode;
+        self.touch(ino, false);
         Ok(())
     }
 
@@ -279,6 +309,7 @@ impl Tree {
         if let Some(Contents::File(data)) = self.nodes.get_mut(&ino).map(|n| &mut n.contents) {
             data[offset as usize..end as usize].copy_from_slice(bytes);
         }
+        self.touch(ino, true);
         Ok(bytes.len())
     }
 
@@ -315,6 +346,7 @@ impl Tree {
             }
         }
         self.bytes = bytes;
+        self.touch(ino, true);
         Ok(())
     }
 
@@ -353,6 +385,8 @@ impl Tree {
 
     fn unlink_entry(&mut self, dir: Ino, name: &str, ino: Ino) {
         self.entries_mut(dir).remove(name);
+        self.touch(dir, true);
+        self.touch(ino, false);
         if let Some(node) = self.nodes.get_mut(&ino) {
             node.links -= 1;
         }
@@ -384,6 +418,10 @@ impl Tree {
         }
         self.entries_mut(from_dir).remove(from_name);
         self.entries_mut(to_dir).insert(String::from(to_name), ino);
+        for dir in [from_dir, to_dir] {
+            self.touch(dir, true);
+        }
+        self.touch(ino, false);
         Ok(())
     }
 

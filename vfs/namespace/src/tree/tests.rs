@@ -364,3 +364,33 @@ fn modes_start_by_kind_and_change_with_chmod() {
     assert_eq!(tree.stat(file).unwrap().mode, 0o4750);
     assert_eq!(tree.chmod(999, 0o600), Err(Errno::ENOENT));
 }
+
+#[test]
+fn times_follow_changes() {
+    let mut tree = Tree::new(1 << 20, 100, Usage { inodes: 100, bytes: 1 << 20 });
+    tree.set_now(10);
+    let file = tree.open(&p("/f"), CREATE, SYSTEM).unwrap();
+    let times = |tree: &Tree, ino| {
+        let stat = tree.stat(ino).unwrap();
+        (stat.modified, stat.changed)
+    };
+    assert_eq!(times(&tree, file), (10, 10));
+    assert_eq!(times(&tree, ROOT), (10, 10), "a new name changes its directory");
+    tree.set_now(20);
+    tree.write(file, 0, b"x").unwrap();
+    assert_eq!(times(&tree, file), (20, 20));
+    assert_eq!(times(&tree, ROOT), (10, 10), "writing a file leaves its directory");
+    tree.set_now(30);
+    tree.chmod(file, 0o600).unwrap();
+    assert_eq!(times(&tree, file), (20, 30), "chmod changes, does not modify");
+    tree.set_now(40);
+    tree.rename(&p("/f"), &p("/g")).unwrap();
+    assert_eq!(times(&tree, file), (20, 40));
+    assert_eq!(times(&tree, ROOT), (40, 40));
+    tree.set_now(50);
+    // A failed write stamps nothing.
+    assert_eq!(tree.write(file, FILE_MAX, b"y"), Err(Errno::EFBIG));
+    assert_eq!(times(&tree, file), (20, 40));
+    tree.set_len(file, 0).unwrap();
+    assert_eq!(times(&tree, file), (50, 50));
+}
