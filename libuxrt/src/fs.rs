@@ -472,6 +472,13 @@ pub fn fstat(fd: Fd) -> Result<FileStat, Errno> {
     FileStat::from_reply(file_call(fd, FileRequest::Stat))
 }
 
+/// Sets the permission bits of the file open at `fd` (`EINVAL` for a device or a pipe).
+pub fn fchmod(fd: Fd, mode: u32) -> Result<(), Errno> {
+    check(fd)?;
+    let [] = file_call(fd, FileRequest::Chmod { mode }).results()?;
+    Ok(())
+}
+
 pub fn ftruncate(fd: Fd, length: u64) -> Result<(), Errno> {
     check(fd)?;
     let [] = file_call(fd, FileRequest::Truncate { length }).results()?;

@@ -473,10 +473,11 @@ fn mode_bits(mode: c_uint) -> Result<u32, Errno> {
     Ok(mode & 0o7777)
 }
 
-/// `fchmod(fd, mode)`: `ENOSYS` for now (`chmod` by path works).
+/// `fchmod(fd, mode)`: the permission bits of an open file (`EINVAL` for a device or a
+/// pipe, which keep none).
 #[no_mangle]
-pub extern "C" fn fchmod(fd_: c_int, _mode: c_uint) -> c_int {
-    ret_int(fd(fd_).and_then(fs::fstat).and_then(|_| Err::<c_int, _>(Errno::ENOSYS)))
+pub extern "C" fn fchmod(fd_: c_int, mode: c_uint) -> c_int {
+    ret_int(fd(fd_).and_then(|fd| fs::fchmod(fd, mode_bits(mode)?)).map(|()| 0))
 }
 
 /// `struct iovec`.

@@ -73,6 +73,9 @@ int main(void) {
            changed.st_mtim.tv_sec == written.st_mtim.tv_sec && changed.st_mtim.tv_nsec == written.st_mtim.tv_nsec,
            changed.st_ctim.tv_sec * 1000000000L + changed.st_ctim.tv_nsec >
                written.st_ctim.tv_sec * 1000000000L + written.st_ctim.tv_nsec);
+    result("fchmod(0640)", fchmod(timed, 0640));
+    fstat(timed, &changed);
+    printf("  now %04o\n", (unsigned)(changed.st_mode & 07777));
     close(timed);
     unlink("/tmp/ctest-at/timed");
     umask(022);

@@ -435,12 +435,17 @@ pub enum FileRequest {
     /// a hang-up or error is signalled with its own bit. A file that never blocks keeps
     /// no notification and answers [`Readiness::ALWAYS`].
     Subscribe,
-    /// A terminal's foreground process: the one its interrupt key (`^C`) sends
-    /// `SIGINT`, like `tcsetpgrp` (0: none). Reply `[]`; `ENOTTY` on other files,
+    /// A terminal's foreground process group: the one its interrupt key (`^C`) sends
+    /// `SIGINT`, as `tcsetpgrp` (0: none). Reply `[]`; `ENOTTY` on other files,
     /// `EPERM` on any handle but the session's own (the one the root server gives the
     /// console session: handles duplicated from it may not).
     SetForeground {
         pid: Word,
+    },
+    /// Sets the open file's permission bits (`fchmod`). Reply: `[]`; `EINVAL` where the
+    /// server keeps none (devices and pipes).
+    Chmod {
+        mode: u32,
     },
 }
 
@@ -473,6 +478,7 @@ mod label {
     pub const OPEN_PEER: u64 = 12;
     pub const SUBSCRIBE: u64 = 13;
     pub const SET_FOREGROUND: u64 = 14;
+    pub const CHMOD_FILE: u64 = 15;
 }
 
 fn mode_from(word: Word) -> Result<u32, Errno> {
@@ -575,6 +581,7 @@ impl FileRequest {
             FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
             FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
             FileRequest::SetForeground { pid } => Message::new(SET_FOREGROUND, &[pid]),
+            FileRequest::Chmod { mode } => Message::new(CHMOD_FILE, &[mode as Word]),
         }
     }
 
@@ -626,6 +633,10 @@ impl FileRequest {
             SET_FOREGROUND => {
                 let [pid] = exact(words)?;
                 FileRequest::SetForeground { pid }
+            }
+            CHMOD_FILE => {
+                let [mode] = exact(words)?;
+                FileRequest::Chmod { mode: mode_from(mode)? }
             }
             _ => return Err(Errno::ENOSYS),
         })

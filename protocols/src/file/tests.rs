@@ -57,6 +57,7 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         Just(FileRequest::OpenPeer),
         Just(FileRequest::Subscribe),
         any::<u64>().prop_map(|pid| FileRequest::SetForeground { pid }),
+        (0u32..=0o7777).prop_map(|mode| FileRequest::Chmod { mode }),
     ]
 }
 

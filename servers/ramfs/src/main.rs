@@ -257,6 +257,12 @@ impl FileServer for Ramfs {
                     None => Reply::error(Errno::EBADF).into(),
                 }
             }
+            FileRequest::Chmod { mode } => {
+                return match files.get(badge) {
+                    Some(file) => answer(self.tree.chmod(file.ino, mode).map(|()| [])),
+                    None => Reply::error(Errno::EBADF).into(),
+                }
+            }
             FileRequest::Truncate { length } => {
                 return match files.get(badge) {
                     Some(file) if file.flags.writable() => answer(self.tree.set_len(file.ino, length).map(|()| [])),
