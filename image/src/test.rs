@@ -430,6 +430,8 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
         &["3 3 a", "in", "group"],
     ),
     ("f() { for i in 1 2 3; do [ $i = 2 ] && return 7; echo $i; done; echo no; }; f; echo status $?", &["1", "status 7"]),
+    // A subshell keeps what it changes (and its `exit`) to itself.
+    ("X=1; (X=2; cd /tmp; echo in $X $(pwd); exit 3); echo out $X $? $(pwd)", &["in 2 /tmp", "out 1 3 /"]),
     ("X='1 2  3'; for i in $X; do echo [$i]; done; echo \"[$X]\" $(ls / | wc -l)", &["[1]", "[2]", "[3]", "[1 2  3] 4"]),
     // SIGPIPE: `yes` ends when `head` stops reading (the pipeline's status is head's).
     ("yes | head -n 3; yes uxrt | head -n 1; echo status $?", &["y", "y", "y", "uxrt", "status 0"]),

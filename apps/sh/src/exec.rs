@@ -325,6 +325,7 @@ impl Shell {
                 self.run_list(list, line);
                 self.status
             }
+            Compound::Subshell(list) => self.subshell(list, line),
             Compound::Function { name, body } => {
                 self.functions.insert(name.clone(), body.as_ref().clone());
                 0
@@ -394,6 +395,30 @@ impl Shell {
         } else {
             status
         }
+    }
+
+    /// Runs `list` in a subshell environment without a process of its own: what it
+    /// changes of the shell (variables, functions, positional parameters, the working
+    /// directory) is put back after, and its `exit` ends only it. Its status.
+    fn subshell(&mut self, list: &List, line: &str) -> u8 {
+        let vars = self.vars.clone();
+        let functions = self.functions.clone();
+        let positional = self.positional.clone();
+        let cwd = fs::getcwd().ok();
+        let loops = core::mem::take(&mut self.loops);
+        self.run_list(list, line);
+        let status = self.exit.take().unwrap_or(self.status);
+        self.jump = None;
+        self.loops = loops;
+        self.vars = vars;
+        self.functions = functions;
+        self.set_positional(positional);
+        if let Some(cwd) = cwd {
+            if fs::getcwd().ok().as_deref() != Some(cwd.as_str()) {
+                let _ = fs::chdir(&cwd);
+            }
+        }
+        status
     }
 
     /// Words expanded and split into fields, as a command's words and `for`'s list are.

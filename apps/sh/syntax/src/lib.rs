@@ -186,6 +186,9 @@ pub enum Compound {
     Case { word: Word, items: Vec<(Vec<Word>, List)> },
     /// `{ LIST; }`: the list, in the shell itself.
     Group(List),
+    /// `( LIST )`: the list in a subshell environment: what it changes (variables,
+    /// functions, the working directory, `exit`) stays inside.
+    Subshell(List),
     /// `NAME() COMPOUND`: defines the function `name` (a command that runs `body` with
     /// its arguments as `$1`, `$2`, ...).
     Function { name: String, body: alloc::boxed::Box<Compound> },

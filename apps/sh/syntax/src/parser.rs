@@ -95,8 +95,15 @@ impl Parser {
             match self.tokens.peek() {
                 None if end.is_empty() => return Ok(list),
                 None => return Err(SyntaxError(alloc::format!("`{}` expected", end[0]))),
-                // (A `case` item's list ends at `;;`: its caller takes it.)
+                // (A `case` item's list ends at `;;`, a subshell's at `)`: the caller
+                // takes it.)
                 Some(Token::DoubleSemicolon) if end.contains(&";;") => return Ok(list),
+                Some(Token::RightParen) if end.contains(&")") => {
+                    return match list.0.is_empty() {
+                        true => unexpected(self.tokens.peek()),
+                        false => Ok(list),
+                    };
+                }
                 next if keyword(next).is_some_and(|k| end.contains(&k)) => {
                     return match list.0.is_empty() {
                         true => unexpected(next),
@@ -111,6 +118,10 @@ impl Parser {
                 Some(Token::Semicolon) => Mode::Foreground,
                 Some(Token::Ampersand) => Mode::Background,
                 Some(Token::DoubleSemicolon) if end.contains(&";;") => {
+                    list.0.push((and_or, Mode::Foreground));
+                    return Ok(list);
+                }
+                Some(Token::RightParen) if end.contains(&")") => {
                     list.0.push((and_or, Mode::Foreground));
                     return Ok(list);
                 }
@@ -270,6 +281,18 @@ impl Parser {
             };
             let function = Compound::Function { name, body: Box::new(body) };
             return Ok(Pipeline { negated, commands: Vec::new(), compound: Some(Box::new(function)) });
+        }
+        if self.tokens.next_if_eq(&Token::LeftParen).is_some() {
+            let list = self.list(&[")"])?;
+            match self.tokens.next() {
+                Some(Token::RightParen) => {}
+                other => return unexpected(other.as_ref()),
+            }
+            if let Some(Token::Pipe) = self.tokens.peek() {
+                return Err(SyntaxError("a compound command cannot be part of a pipeline yet".into()));
+            }
+            let compound = Compound::Subshell(list);
+            return Ok(Pipeline { negated, commands: Vec::new(), compound: Some(Box::new(compound)) });
         }
         match keyword(self.tokens.peek()) {
             Some(opener) if OPENERS.contains(&opener) => {

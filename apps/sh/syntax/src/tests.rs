@@ -338,3 +338,15 @@ fn unquoted_expansions_split_into_fields() {
     // Command substitution splits too (the test's subshell prints the script reversed).
     assert_eq!(fields("echo $(b a)"), [vec!["echo"], vec!["a", "b"]]);
 }
+
+#[test]
+fn subshells_parse() {
+    let list = parse("(cd /tmp; echo a) && echo b").unwrap();
+    let first = list.0[0].0.first.compound.as_deref();
+    assert!(matches!(first, Some(Compound::Subshell(inner)) if inner.0.len() == 2), "{first:?}");
+    assert!(parse("(echo a").is_err());
+    assert!(parse("()").is_err());
+    assert!(parse("echo a)").is_err());
+    assert!(parse("( (echo nested) )").is_ok());
+    assert!(parse("(echo a) | wc").is_err());
+}
