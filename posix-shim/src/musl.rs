@@ -336,6 +336,91 @@ pub unsafe extern "C" fn __map_file(path: *const c_char, size: *mut usize) -> *c
     }
 }
 
+extern "C" {
+    /// musl's environment.
+    static __environ: *const *const c_char;
+    fn fclose(f: *mut File) -> c_int;
+}
+
+/// `pclose(stream)`: closes a `popen` stream and waits for its command: its wait
+/// status, or -1 (`ECHILD` for a stream `popen` did not make). (musl's own waits with a
+/// raw system call.)
+///
+/// # Safety
+/// `f` is a stream `popen` returned, not closed yet.
+#[no_mangle]
+pub unsafe extern "C" fn pclose(f: *mut File) -> c_int {
+    // SAFETY: as the caller promises.
+    let pid = unsafe { (*f).pipe_pid };
+    // SAFETY: as the caller promises; the stream is freed here.
+    unsafe { fclose(f) };
+    if pid <= 0 {
+        crate::set_errno(uxrt::Errno::ECHILD);
+        return -1;
+    }
+    let mut status = 0;
+    // SAFETY: `status` is a writable int.
+    match unsafe { crate::process::waitpid(pid, &mut status, 0) } {
+        -1 => -1,
+        _ => status,
+    }
+}
+
+/// `popen(command, mode)`: runs `sh -c command` with its standard output (mode "r") or
+/// input ("w") a new pipe, whose other end is the stream returned; musl's `pclose` waits
+/// for the command. (musl's own `popen` closes a descriptor with a raw system call.)
+///
+/// # Safety
+/// `command` and `mode` are NUL-ended strings.
+#[no_mangle]
+pub unsafe extern "C" fn popen(command: *const c_char, mode: *const c_char) -> *mut File {
+    // SAFETY: as the caller promises.
+    let opened =
+        unsafe { crate::c_str(command).and_then(|c| Ok((c, crate::c_str(mode)?))) }.and_then(|(command, mode)| {
+            let reading = match mode.trim_end_matches('e') {
+                "r" => true,
+                "w" => false,
+                _ => return Err(uxrt::Errno::EINVAL),
+            };
+            let (read_end, write_end) = uxrt::fs::pipe()?;
+            let (ours, theirs, their_fd) = if reading { (read_end, write_end, 1) } else { (write_end, read_end, 0) };
+            // The command gets this process's files but the new pipe's ends, and its own
+            // end as `their_fd` (a copy of ours would keep it from ever seeing the end).
+            let mut fds = uxrt::fs::inheritable();
+            fds.retain(|&(child, parent)| child != their_fd && parent != read_end && parent != write_end);
+            fds.push((their_fd, theirs));
+            // SAFETY: musl's environment: a NULL-ended array of strings.
+            let env = unsafe { crate::spawn::strings(__environ) };
+            let spawned =
+                env.and_then(|env| uxrt::process::spawn_with_fds("/bin/sh", &["sh", "-c", command], &env, &fds));
+            let _ = uxrt::fs::close(theirs);
+            match spawned {
+                Ok(pid) => Ok((ours, pid, if reading { c"r" } else { c"w" })),
+                Err(errno) => {
+                    let _ = uxrt::fs::close(ours);
+                    Err(errno)
+                }
+            }
+        });
+    match opened {
+        Ok((fd, pid, mode)) => {
+            // SAFETY: a mode string; `fd` is open.
+            let f = unsafe { fdopen(fd as c_int, mode.as_ptr()) };
+            match unsafe { f.as_mut() } {
+                Some(file) => file.pipe_pid = pid as c_int,
+                None => {
+                    let _ = uxrt::fs::close(fd);
+                }
+            }
+            f
+        }
+        Err(errno) => {
+            crate::set_errno(errno);
+            core::ptr::null_mut()
+        }
+    }
+}
+
 /// Ends the process at once (musl's `exit` has flushed stdio and run `atexit`).
 #[no_mangle]
 pub extern "C" fn _Exit(status: c_int) -> ! {

@@ -96,7 +96,7 @@ impl Drop for ChildFiles {
 ///
 /// # Safety
 /// `array` is NULL or a NULL-ended array of NUL-ended strings.
-unsafe fn strings<'a>(array: *const *const c_char) -> Result<Vec<&'a [u8]>, Errno> {
+pub(crate) unsafe fn strings<'a>(array: *const *const c_char) -> Result<Vec<&'a [u8]>, Errno> {
     let mut all = Vec::new();
     let mut at = array;
     // SAFETY: as the caller promises.

@@ -128,6 +128,7 @@ const SUITE: &[Test] = &[
     Test { name: "posix_c_exec_as_on_the_host", run: posix::exec },
     Test { name: "posix_c_signals_as_on_the_host", run: posix::signals },
     Test { name: "posix_c_process_groups_as_on_the_host", run: posix::process_groups },
+    Test { name: "posix_c_system_popen_as_on_the_host", run: posix::system_popen },
     Test { name: "posix_c_directories_as_on_the_host", run: posix::directories },
     Test { name: "posix_c_at_calls_as_on_the_host", run: posix::at_calls },
     Test { name: "real_c_programs_as_on_the_host", run: posix::real_programs },

@@ -63,6 +63,11 @@ pub fn process_groups(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "process_groups")
 }
 
+/// system and popen/pclose: a shell command's status, its output read, its input written.
+pub fn system_popen(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "system_popen")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
