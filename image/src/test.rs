@@ -430,6 +430,8 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
         &["3 3 a", "in", "group"],
     ),
     ("f() { for i in 1 2 3; do [ $i = 2 ] && return 7; echo $i; done; echo no; }; f; echo status $?", &["1", "status 7"]),
+    // File-name patterns: matched and sorted, kept when nothing matches or quoted.
+    ("echo /etc/m* /bin/c[ar]* /etc/*.none '/etc/m*'", &["/etc/motd /bin/cat /bin/crash /etc/*.none /etc/m*"]),
     // A subshell keeps what it changes (and its `exit`) to itself.
     ("X=1; (X=2; cd /tmp; echo in $X $(pwd); exit 3); echo out $X $? $(pwd)", &["in 2 /tmp", "out 1 3 /"]),
     ("X='1 2  3'; for i in $X; do echo [$i]; done; echo \"[$X]\" $(ls / | wc -l)", &["[1]", "[2]", "[3]", "[1 2  3] 4"]),

@@ -421,9 +421,19 @@ impl Shell {
         status
     }
 
-    /// Words expanded and split into fields, as a command's words and `for`'s list are.
+    /// Words expanded, split into fields, and patterns replaced by the file names they
+    /// match (sorted; a pattern that matches none stays as it is), as a command's words
+    /// and `for`'s list are.
     fn fields(&self, words: &[uxrt_shell_syntax::Word]) -> Vec<String> {
-        words.iter().flat_map(|word| word.expand_fields(self)).collect()
+        let mut out = Vec::new();
+        for field in words.iter().flat_map(|word| word.expand_patterns(self)) {
+            let matches = field.pattern.as_deref().map(crate::glob::expand).unwrap_or_default();
+            match matches.is_empty() {
+                true => out.push(field.text),
+                false => out.extend(matches),
+            }
+        }
+        out
     }
 
     /// A pipeline of one command naming a function runs its body in the shell, with the

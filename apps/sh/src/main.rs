@@ -9,6 +9,7 @@ extern crate alloc;
 
 mod builtins;
 mod exec;
+mod glob;
 mod input;
 
 use alloc::collections::BTreeMap;

@@ -174,6 +174,13 @@ impl Lexer<'_> {
                         }
                     }
                 }
+                // An unquoted `*`, `?` or `[` makes the word a pattern for file names.
+                '*' | '?' | '[' => {
+                    if !literal.is_empty() {
+                        parts.push(Part::Literal(core::mem::take(&mut literal)));
+                    }
+                    parts.push(Part::Glob(c));
+                }
                 _ => literal.push(c),
             }
         }

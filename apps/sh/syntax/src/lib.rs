@@ -50,6 +50,16 @@ pub enum Part {
     Arithmetic(Word),
     /// An expansion outside quotes: its value is split into fields at blanks.
     Split(alloc::boxed::Box<Part>),
+    /// An unquoted `*`, `?` or `[`: the word is a pattern for file names.
+    Glob(char),
+}
+
+/// A field of an expanded word: its text, and when it came from a word with unquoted
+/// `*`, `?` or `[`, the pattern to match file names with (the quoted parts escaped).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Field {
+    pub text: String,
+    pub pattern: Option<String>,
 }
 
 /// A word before expansion.
@@ -82,24 +92,51 @@ impl Word {
     /// splits at blanks (space, tab, newline); one that is empty and alone gives no
     /// field at all, while `""` gives one empty field.
     pub fn expand_fields(&self, variables: &impl Variables) -> Vec<String> {
+        self.expand_patterns(variables).into_iter().map(|field| field.text).collect()
+    }
+
+    /// As [`Word::expand_fields`], each field with the file-name pattern it makes when
+    /// the word has an unquoted `*`, `?` or `[` (the rest of the text escaped in it).
+    pub fn expand_patterns(&self, variables: &impl Variables) -> Vec<Field> {
+        let globbing = self.0.iter().any(|part| matches!(part, Part::Glob(_)));
         let mut fields = Vec::new();
-        let mut current = String::new();
+        let mut current = Field::default();
         // Whether `current` is a field already (it may be empty: `""`).
         let mut started = false;
-        for part in &self.0 {
-            let Part::Split(inner) = part else {
-                current.push_str(&expand_part(part, variables));
-                started = true;
-                continue;
-            };
-            let value = expand_part(inner, variables);
-            for (index, piece) in value.split([' ', '\t', '\n']).enumerate() {
-                if index > 0 && started {
-                    fields.push(core::mem::take(&mut current));
-                    started = false;
+        let push_text = |field: &mut Field, text: &str| {
+            field.text.push_str(text);
+            if globbing {
+                let pattern = field.pattern.get_or_insert_with(String::new);
+                for c in text.chars() {
+                    if matches!(c, '*' | '?' | '[' | '\\') {
+                        pattern.push('\\');
+                    }
+                    pattern.push(c);
                 }
-                if !piece.is_empty() {
-                    current.push_str(piece);
+            }
+        };
+        for part in &self.0 {
+            match part {
+                Part::Glob(c) => {
+                    current.text.push(*c);
+                    current.pattern.get_or_insert_with(String::new).push(*c);
+                    started = true;
+                }
+                Part::Split(inner) => {
+                    let value = expand_part(inner, variables);
+                    for (index, piece) in value.split([' ', '\t', '\n']).enumerate() {
+                        if index > 0 && started {
+                            fields.push(core::mem::take(&mut current));
+                            started = false;
+                        }
+                        if !piece.is_empty() {
+                            push_text(&mut current, piece);
+                            started = true;
+                        }
+                    }
+                }
+                other => {
+                    push_text(&mut current, &expand_part(other, variables));
                     started = true;
                 }
             }
@@ -131,6 +168,7 @@ fn expand_part(part: &Part, variables: &impl Variables) -> String {
             }
         }
         Part::Split(inner) => expand_part(inner, variables),
+        Part::Glob(c) => String::from(*c),
     }
 }
 

@@ -350,3 +350,19 @@ fn subshells_parse() {
     assert!(parse("( (echo nested) )").is_ok());
     assert!(parse("(echo a) | wc").is_err());
 }
+
+#[test]
+fn unquoted_glob_characters_make_patterns() {
+    let v = vars();
+    let fields = |line: &str| -> Vec<Field> {
+        let list = parse(line).unwrap();
+        list.0[0].0.first.commands[0].words.iter().flat_map(|w| w.expand_patterns(&v)).collect()
+    };
+    let field = |text: &str, pattern: Option<&str>| Field { text: text.into(), pattern: pattern.map(String::from) };
+    assert_eq!(fields("ls *.c"), [field("ls", None), field("*.c", Some("*.c"))]);
+    // Quoted or escaped, they are text: escaped in the pattern, or no pattern at all.
+    assert_eq!(fields("ls '*'.c a\\?"), [field("ls", None), field("*.c", None), field("a?", None)]);
+    assert_eq!(fields("ls \"a*\"*"), [field("ls", None), field("a**", Some("a\\**"))]);
+    // Expansions are text in the pattern.
+    assert_eq!(fields("ls $HOME/*"), [field("ls", None), field("/home/u/*", Some("/home/u/*"))]);
+}
