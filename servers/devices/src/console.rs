@@ -104,7 +104,8 @@ impl Console {
         while in8(LINE_STATUS) & DATA_READY != 0 {
             match self.discipline.feed(in8(DATA), &mut echo) {
                 Action::Readable => readable = true,
-                Action::Interrupt => self.interrupt_foreground(),
+                Action::Interrupt => self.signal_foreground(Signal::SIGINT),
+                Action::Quit => self.signal_foreground(Signal::SIGQUIT),
                 Action::None => {}
             }
         }
@@ -112,11 +113,12 @@ impl Console {
         readable
     }
 
-    /// `^C`: SIGINT to the foreground process group (a whole pipeline).
-    fn interrupt_foreground(&mut self) {
+    /// `^C` (SIGINT) or `^\` (SIGQUIT): to the foreground process group (a whole
+    /// pipeline).
+    fn signal_foreground(&mut self, signal: Signal) {
         if let Some(group) = self.foreground.take() {
             // A job that has ended already is no error here.
-            let _ = uxrt::process::kill_group(group, Some(Signal::SIGINT));
+            let _ = uxrt::process::kill_group(group, Some(signal));
         }
     }
 

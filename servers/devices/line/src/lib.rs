@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 pub const LINE_MAX: usize = 4096;
 
 const INTERRUPT: u8 = 0x03; // ^C
+const QUIT: u8 = 0x1c; // ^\
 const END_OF_FILE: u8 = 0x04; // ^D
 const BELL: u8 = 0x07;
 const BACKSPACE: u8 = 0x08;
@@ -52,6 +53,8 @@ pub enum Action {
     Readable,
     /// `^C`: the line was thrown away; interrupt the foreground program.
     Interrupt,
+    /// `^\`: the line was thrown away; quit the foreground program (SIGQUIT).
+    Quit,
 }
 
 #[derive(Debug)]
@@ -122,6 +125,11 @@ impl LineDiscipline {
                 self.line.clear();
                 echo.extend_from_slice(b"^C\n");
                 Action::Interrupt
+            }
+            QUIT => {
+                self.line.clear();
+                echo.extend_from_slice(b"^\\\n");
+                Action::Quit
             }
             ESCAPE => {
                 self.escape = Escape::Started;

@@ -81,6 +81,17 @@ fn interrupt_throws_the_line_away() {
 }
 
 #[test]
+fn quit_throws_the_line_away() {
+    let mut d = LineDiscipline::default();
+    let mut echo = Vec::new();
+    typed(&mut d, b"sleep 100");
+    assert_eq!(d.feed(0x1c, &mut echo), Action::Quit);
+    assert_eq!(echo, b"^\\\n");
+    assert!(!d.readable());
+    assert!(d.editing().is_empty());
+}
+
+#[test]
 fn escape_sequences_are_swallowed() {
     let mut d = LineDiscipline::default();
     let echo = typed(&mut d, b"a\x1b[A\x1b[1;5Cb\x1bOc\n");
