@@ -441,6 +441,10 @@ impl Shell {
     /// function is not found yet: that needs a subshell.)
     fn function_call(&mut self, pipeline: &Pipeline, line: &str) -> Option<u8> {
         let [command] = pipeline.commands.as_slice() else { return None };
+        // (Without functions, the first word is not expanded here a second time.)
+        if self.functions.is_empty() {
+            return None;
+        }
         let name = command.words.first()?.expand(self);
         let body = self.functions.get(&name)?.clone();
         let args: Vec<String> = self.fields(&command.words).into_iter().skip(1).collect();
