@@ -80,6 +80,18 @@ pub fn set_user_data(value: Word) {
     write(USER_DATA, value)
 }
 
+/// The whole IPC buffer (to put back with [`restore`]: code that interrupts a thread
+/// and makes calls of its own, a signal handler, must leave it as it found it).
+pub fn save() -> [Word; WORDS] {
+    core::array::from_fn(read)
+}
+
+pub fn restore(saved: &[Word; WORDS]) {
+    for (index, &word) in saved.iter().enumerate() {
+        write(index, word);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,10 @@
 //! the root server for a larger one before a slot beyond it is used.
 
 use crate::open_map;
+use crate::sync::Lock as Mutex;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU8, Ordering};
 use sel4::CPtr;
-use spin::Mutex;
 use uxrt_protocols::process::{Request, UserBuffer};
 use uxrt_protocols::startup::{
     aux, CNODE, CSPACE_BITS, FIRST_FD, FIRST_FREE_SLOT, FIRST_SPARE_SLOT, INITIAL_CSPACE_BITS,

@@ -5,12 +5,12 @@
 //! ones through a buffer the server shares with this process once per open file.
 
 use crate::open_map;
+use crate::sync::Lock as Mutex;
 use crate::{caps, env, events, sys};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use sel4::{CPtr, Word};
-use spin::Mutex;
 use uxrt_protocols::events::{split_transferred, Readiness};
 use uxrt_protocols::file::{FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, INLINE_MAX, PATH_BUFFER};
 use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, VFS};
@@ -60,7 +60,7 @@ static TABLE: Mutex<Option<Table>> = Mutex::new(None);
 /// Whether the fd table is in use right now: only in a panic raised while it was (an
 /// allocation that failed inside an fd call), which must then not wait for it.
 pub(crate) fn table_in_use() -> bool {
-    TABLE.try_lock().is_none()
+    TABLE.is_locked()
 }
 
 fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
@@ -332,8 +332,11 @@ pub fn close_all() {
 }
 
 pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
+    let wanted = Readiness::READABLE.union(Readiness::HANGUP);
     if is_nonblocking(fd)? {
-        events::check_ready(fd, Readiness::READABLE.union(Readiness::HANGUP))?;
+        events::check_ready(fd, wanted)?;
+    } else if crate::signals::catching() {
+        wait_interruptibly(fd, wanted)?;
     }
     let (n, cleared) = if buffer.len() <= INLINE_MAX {
         // (Decoded straight into `buffer`: the hot path of small reads.)
@@ -359,8 +362,11 @@ pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
 /// on a non-blocking fd, what fits now (`EAGAIN` if nothing does).
 pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     let nonblocking = is_nonblocking(fd)?;
+    let wanted = Readiness::WRITABLE.union(Readiness::ERROR);
     if nonblocking {
-        events::check_ready(fd, Readiness::WRITABLE.union(Readiness::ERROR))?;
+        events::check_ready(fd, wanted)?;
+    } else if crate::signals::catching() {
+        wait_interruptibly(fd, wanted)?;
     }
     if bytes.len() <= INLINE_MAX {
         let [word] = file_call(fd, FileRequest::Write { data: Inline::new(bytes) }).results()?;
@@ -390,6 +396,16 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
         }
         Ok(written)
     })
+}
+
+/// A blocking transfer in a process that catches signals waits for `fd` on the queue
+/// first, where a signal can end the wait: `EINTR`, or waiting on after handlers that
+/// all had `SA_RESTART`. (Without a queue, the transfer blocks in its server as usual.)
+fn wait_interruptibly(fd: Fd, wanted: Readiness) -> Result<(), Errno> {
+    match crate::signals::restarting(|| events::wait_ready(fd, wanted)) {
+        Err(Errno::ENOSYS) => Ok(()),
+        result => result,
+    }
 }
 
 #[inline]

@@ -24,7 +24,9 @@ pub mod memory;
 mod open_map;
 pub mod process;
 pub mod server;
+pub mod signals;
 pub mod start;
+pub mod sync;
 pub mod sys;
 pub mod time;
 

@@ -1,12 +1,12 @@
 //! Memory: the heap (grown from the root server with `sbrk`, within the process's quota)
 //! and anonymous mappings.
 
+use crate::sync::Lock as Mutex;
 use crate::sys;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use linked_list_allocator::Heap;
-use spin::Mutex;
 use uxrt_protocols::process::Request;
 use uxrt_protocols::{Errno, Word};
 

@@ -99,8 +99,10 @@ pub(crate) fn live_children() -> usize {
     LIVE_CHILDREN.load(Ordering::Relaxed)
 }
 
+/// A `wait` a signal for a handler interrupts (the root server answers `EINTR`) starts
+/// again unless a handler without `SA_RESTART` ran.
 fn wait_for(target: WaitTarget, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
-    let [pid, raw] = sys::call(Request::Wait { target, no_hang }).results()?;
+    let [pid, raw] = crate::signals::restarting(|| sys::call(Request::Wait { target, no_hang }).results())?;
     if pid == 0 {
         return Ok(None);
     }

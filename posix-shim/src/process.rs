@@ -353,10 +353,20 @@ pub unsafe extern "C" fn nanosleep(duration: *const Timespec, remaining: *mut Ti
         return ret_int::<i32>(Err(Errno::EINVAL));
     }
     let us = duration.seconds as u64 * 1_000_000 + (duration.nanoseconds as u64).div_ceil(1000);
+    let start = uxrt::time::monotonic_ns();
+    // (A signal that runs no handler does not end the sleep: `poll` goes on for it.)
     let slept = uxrt::events::sleep_us(us);
-    if slept.is_ok() && !remaining.is_null() {
+    if !remaining.is_null() {
+        // (What is left after a signal ended it early: `EINTR`.)
+        let left_ns = (us * 1000).saturating_sub(uxrt::time::monotonic_ns() - start);
+        let left = match slept {
+            Err(Errno::EINTR) => {
+                Timespec { seconds: (left_ns / 1_000_000_000) as i64, nanoseconds: (left_ns % 1_000_000_000) as i64 }
+            }
+            _ => Timespec::default(),
+        };
         // SAFETY: as the caller promises (not NULL).
-        unsafe { remaining.write(Timespec::default()) };
+        unsafe { remaining.write(left) };
     }
     ret_int(slept.map(|()| 0))
 }

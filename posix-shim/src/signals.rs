@@ -1,17 +1,22 @@
-//! Signals a process sends itself: `sigaction`, `signal` (musl's, over `__sigaction`),
-//! `sigprocmask`, `sigpending`, `raise`, `kill` of itself, and `SIGPIPE` from a write to
-//! a pipe nobody reads. They are delivered synchronously, as POSIX has them: before the
-//! call that raised them returns (or, when blocked, when unblocked). A handler runs with
-//! its mask (and the signal itself, unless `SA_NODEFER`) blocked; `SA_RESETHAND` resets
-//! it first; `SA_SIGINFO` handlers get a `siginfo_t` naming the signal.
+//! Signals: `sigaction` (`SA_SIGINFO`, `SA_RESETHAND`, `SA_NODEFER`, `SA_RESTART`),
+//! `signal` (musl's, over `__sigaction`), `sigprocmask`, `sigpending`, `sigsuspend`,
+//! `pause`, `raise`, `kill` of itself, `alarm`, and `SIGPIPE` from a write to a pipe
+//! nobody reads.
 //!
-//! Not yet (issue 21): signals from other processes still end the receiver whatever its
-//! disposition (the root server kills it), with no handler run and no `EINTR`.
+//! A signal a process sends itself is delivered synchronously, as POSIX has it: before
+//! the call that raised it returns (or, when blocked, when unblocked). Signals from
+//! others (and SIGALRM, SIGCHLD) come asynchronously through libuxrt's signal entry,
+//! which calls [`dispatch`] wherever the process was: computing, or in a call, which
+//! then fails with `EINTR` or (`SA_RESTART`) starts again. The root server is told which
+//! signals have handlers and which are ignored (`uxrt::signals::set_handling`); the
+//! others take their default action there. A handler runs with its mask (and the signal
+//! itself, unless `SA_NODEFER`) blocked; `SA_RESETHAND` resets it first; `SA_SIGINFO`
+//! handlers get a `siginfo_t` naming the signal.
 
 use crate::{process, ret_int};
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use uxrt::sync::Lock as Mutex;
 use uxrt::{Errno, Signal};
 
 /// Signal numbers this layer knows: 1 to 64, as Linux.
@@ -24,6 +29,7 @@ const SIGSTOP: c_int = 19;
 const SIG_DFL: usize = 0;
 const SIG_IGN: usize = 1;
 const SA_SIGINFO: c_int = 4;
+const SA_RESTART: c_int = 0x1000_0000;
 const SA_NODEFER: c_int = 0x4000_0000;
 const SA_RESETHAND: c_int = 0x8000_0000u32 as c_int;
 
@@ -97,6 +103,7 @@ pub fn raise_signal(signal: c_int) {
         handler => {
             let during = action.mask[0] | if action.flags & SA_NODEFER != 0 { 0 } else { bit(signal) };
             let before = BLOCKED.fetch_or(during, Ordering::Relaxed);
+            uxrt::signals::note_handled(action.flags & SA_RESTART != 0);
             if action.flags & SA_SIGINFO != 0 {
                 let mut info = SigInfo { signo: signal, errno: 0, code: SI_USER, rest: [0; 29] };
                 // SAFETY: the program installed this as a `sa_sigaction` (SA_SIGINFO).
@@ -147,13 +154,43 @@ pub unsafe extern "C" fn sigaction(signal: c_int, action: *const SigAction, old:
             actions[signal as usize] = *action;
         }
     }
+    let handling = action.is_null().then_some(Ok(())).unwrap_or_else(|| tell_root_server(&actions));
     drop(actions);
+    if let Err(errno) = handling {
+        return ret_int::<i32>(Err(errno));
+    }
     // (Ignoring a pending signal discards it.)
     // SAFETY: as the caller promises.
     if unsafe { action.as_ref() }.is_some_and(|a| a.handler == SIG_IGN) {
         PENDING.fetch_and(!bit(signal), Ordering::Relaxed);
     }
     0
+}
+
+/// Tells the root server which signals have handlers (they come to [`dispatch`]) and
+/// which are ignored, once `actions` changed.
+fn tell_root_server(actions: &[SigAction; SIGNALS]) -> Result<(), Errno> {
+    let (mut caught, mut ignored) = (0, 0);
+    for (signal, action) in actions.iter().enumerate().skip(1) {
+        match action.handler {
+            SIG_DFL => {}
+            SIG_IGN => ignored |= bit(signal as c_int),
+            _ => caught |= bit(signal as c_int),
+        }
+    }
+    uxrt::signals::set_dispatcher(dispatch);
+    uxrt::signals::set_handling(caught, ignored)
+}
+
+/// Delivers signals that came from elsewhere (libuxrt's signal entry calls it): each
+/// as `raise` would, blocked ones kept pending.
+fn dispatch(pending: u64) {
+    let mut rest = pending;
+    while rest != 0 {
+        let signal = rest.trailing_zeros() as c_int + 1;
+        rest &= !bit(signal);
+        raise_signal(signal);
+    }
 }
 
 /// musl's internal names for `sigaction` (its `signal` calls `__sigaction`).
@@ -267,24 +304,25 @@ pub fn is_self(pid: c_int) -> bool {
     pid == process::getpid() || pid == 0
 }
 
-/// Waits for ever: what `pause` and `sigsuspend` come to while the only signals this
-/// process can get from others end it (issue 21), and it cannot send itself one while
-/// it waits.
-fn wait_for_ever() -> ! {
-    loop {
+/// Waits until a handler has run (a signal that is blocked, or ignored, does not end
+/// the wait); for ever if none ever does.
+fn wait_for_handler() {
+    let mark = uxrt::signals::mark();
+    while !mark.handled() {
         let _ = uxrt::events::sleep_us(3_600_000_000);
     }
 }
 
-/// `pause()`: waits for a signal (see [`wait_for_ever`]).
+/// `pause()`: waits for a signal to run a handler; then fails with `EINTR`.
 #[no_mangle]
 pub extern "C" fn pause() -> c_int {
-    wait_for_ever()
+    wait_for_handler();
+    ret_int::<i32>(Err(Errno::EINTR))
 }
 
-/// `sigsuspend(mask)`: waits with `mask` blocked for a signal: one pending and unblocked
-/// by it is delivered at once, and `sigsuspend` then fails with `EINTR`, the old mask
-/// back; otherwise see [`wait_for_ever`].
+/// `sigsuspend(mask)`: waits with `mask` blocked until a handler has run (one pending
+/// and unblocked by `mask` runs at once), then puts the old mask back and fails with
+/// `EINTR`.
 ///
 /// # Safety
 /// `mask` points at a `sigset_t`.
@@ -293,10 +331,28 @@ pub unsafe extern "C" fn sigsuspend(mask: *const u64) -> c_int {
     // SAFETY: as the caller promises.
     let Some(&mask) = (unsafe { mask.as_ref() }) else { return ret_int::<i32>(Err(Errno::EFAULT)) };
     let before = BLOCKED.load(Ordering::Relaxed);
-    if PENDING.load(Ordering::Relaxed) & !mask == 0 {
-        wait_for_ever();
-    }
+    let mark = uxrt::signals::mark();
     set_blocked(mask);
+    if !mark.handled() {
+        wait_for_handler();
+    }
     set_blocked(before);
     ret_int::<i32>(Err(Errno::EINTR))
+}
+
+/// `alarm(seconds)`: SIGALRM in `seconds` (0 cancels the alarm); the seconds that were
+/// left of the alarm it replaces (0: none).
+#[no_mangle]
+pub extern "C" fn alarm(seconds: core::ffi::c_uint) -> core::ffi::c_uint {
+    let ticks_per_second = uxrt::time::tsc_mhz().max(1) * 1_000_000;
+    let now = uxrt::time::tsc();
+    let deadline = match seconds {
+        0 => 0,
+        s => now.saturating_add(s as u64 * ticks_per_second),
+    };
+    match uxrt::signals::alarm(deadline) {
+        Ok(0) | Err(_) => 0,
+        // (Rounded up, as Linux does: an alarm still set reports at least a second.)
+        Ok(old) => old.saturating_sub(now).div_ceil(ticks_per_second).max(1) as core::ffi::c_uint,
+    }
 }

@@ -147,7 +147,53 @@ pub enum Request {
     /// Reply: `[]` (none if the caller is among them and the signal ends it); `ESRCH`
     /// when the group is empty, `EPERM` when the caller may signal none of it.
     KillGroup { group: Pid, signal: u8 },
+    /// How the caller takes signals from others (bit `n - 1` of a set for signal `n`):
+    /// those in `caught` interrupt it at `entry` (see [`SignalFrame`]); those in
+    /// `ignored` are dropped; the rest take their default action (end it, or nothing for
+    /// SIGCHLD, SIGCONT, SIGURG and SIGWINCH). Reply: `[]`; `EINVAL` for a set naming
+    /// SIGKILL or SIGSTOP, sets that overlap, or `caught` without an entry.
+    SignalHandling { caught: Word, ignored: Word, entry: Word },
+    /// At the signal entry: the caught signals sent since the last `TakeSignals`, and
+    /// (once per interruption) where the thread was, written to the caller's memory at
+    /// `context` (a [`SignalFrame::CONTEXT_BYTES`]-byte `seL4_UserContext`, resume
+    /// address first). Reply: `[pending, interrupted]`; `EFAULT` if `context` is not
+    /// the caller's own writable memory.
+    TakeSignals { context: Word },
+    /// Send the caller SIGALRM at `deadline` (time-stamp counter; 0 cancels), as
+    /// `alarm`. Reply: `[previous]`, the deadline it replaces (0: none).
+    SignalAlarm { deadline: Word },
 }
+
+/// How the root server interrupts a process for a caught signal. It writes the thread's
+/// registers (it may be computing, or in a system call that has not returned yet) so
+/// that it goes on at the process's signal entry with:
+/// - R13: a stack for the entry, 16-byte aligned, below the interrupted code's red zone;
+/// - RSI: [`SignalFrame::NOT_IN_CALL`] if the thread was not waiting in a system call.
+///   Otherwise the call has returned by the time the entry runs, and RDI, RSI, R10, R8,
+///   R9 and R15 hold its results (the kernel wrote them over what the root server set).
+///
+/// Every other register is as it was; the entry gets the whole interrupted context with
+/// `TakeSignals`, runs the handlers and resumes it (with the call's results, if any).
+pub struct SignalFrame;
+
+impl SignalFrame {
+    pub const NOT_IN_CALL: Word = 0x5167_4e41_4c00_0000;
+    /// Bytes of the context `TakeSignals` writes: 19 words (`seL4_UserContext`).
+    pub const CONTEXT_BYTES: usize = 19 * 8;
+    /// Bytes below an interrupted stack pointer the entry leaves alone (the System V
+    /// red zone).
+    pub const RED_ZONE: Word = 128;
+}
+
+/// A signal set's bit for `signal` (1..=64).
+pub const fn signal_bit(signal: u8) -> Word {
+    1 << (signal - 1)
+}
+
+/// Signals whose default action is to do nothing (the others end the process here).
+pub const DEFAULT_IGNORED: Word = signal_bit(17) | signal_bit(18) | signal_bit(23) | signal_bit(28);
+/// SIGKILL and SIGSTOP, which no process may catch or ignore.
+pub const UNCATCHABLE: Word = signal_bit(9) | signal_bit(19);
 
 /// One row of the process table (what `ps` shows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -276,6 +322,9 @@ mod label {
     pub const SET_PROCESS_GROUP: u64 = 26;
     pub const PROCESS_GROUP: u64 = 27;
     pub const KILL_GROUP: u64 = 28;
+    pub const SIGNAL_HANDLING: u64 = 29;
+    pub const TAKE_SIGNALS: u64 = 30;
+    pub const SIGNAL_ALARM: u64 = 31;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -323,6 +372,11 @@ impl Request {
             Request::Remap { address, old_length, new_length } => {
                 Message::new(REMAP, &[address, old_length, new_length])
             }
+            Request::SignalHandling { caught, ignored, entry } => {
+                Message::new(SIGNAL_HANDLING, &[caught, ignored, entry])
+            }
+            Request::TakeSignals { context } => Message::new(TAKE_SIGNALS, &[context]),
+            Request::SignalAlarm { deadline } => Message::new(SIGNAL_ALARM, &[deadline]),
         }
     }
 
@@ -442,6 +496,21 @@ impl Request {
                 let [pid] = exact(words)?;
                 Request::SessionOf { pid: pid_from(pid)? }
             }
+            SIGNAL_HANDLING => {
+                let [caught, ignored, entry] = exact(words)?;
+                if (caught | ignored) & UNCATCHABLE != 0 || caught & ignored != 0 || (caught != 0 && entry == 0) {
+                    return Err(Errno::EINVAL);
+                }
+                Request::SignalHandling { caught, ignored, entry }
+            }
+            TAKE_SIGNALS => {
+                let [context] = exact(words)?;
+                Request::TakeSignals { context }
+            }
+            SIGNAL_ALARM => {
+                let [deadline] = exact(words)?;
+                Request::SignalAlarm { deadline }
+            }
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -539,6 +608,12 @@ mod tests {
             any::<u64>().prop_map(|limit| Request::MemoryLimit { limit }),
             (any::<u64>(), any::<u64>(), any::<u64>())
                 .prop_map(|(address, old_length, new_length)| { Request::Remap { address, old_length, new_length } }),
+            (any::<u64>(), any::<u64>(), 1..u64::MAX).prop_map(|(caught, ignored, entry)| {
+                let caught = caught & !UNCATCHABLE;
+                Request::SignalHandling { caught, ignored: ignored & !UNCATCHABLE & !caught, entry }
+            }),
+            any::<u64>().prop_map(|context| Request::TakeSignals { context }),
+            any::<u64>().prop_map(|deadline| Request::SignalAlarm { deadline }),
         ]
     }
 
@@ -552,7 +627,7 @@ mod tests {
         /// The server's decoder on arbitrary input: an error or a request, never a panic,
         /// and whatever it accepts encodes back to the same message.
         #[test]
-        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..24, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..33, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
             crate::message::decodes_canonically(label, &words, Request::decode, Request::encode)?;
         }
     }
@@ -569,6 +644,12 @@ mod tests {
         assert_eq!(Request::decode(label::SPAWN, &[0; 6]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::SHARE, &[1 << 40, 4096]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::NEW_QUEUE, &[LARGE_QUEUE + 1]), Err(Errno::EINVAL));
+        let handling = |caught, ignored, entry| Request::decode(label::SIGNAL_HANDLING, &[caught, ignored, entry]);
+        assert_eq!(handling(signal_bit(9), 0, 0x1000), Err(Errno::EINVAL)); // SIGKILL caught
+        assert_eq!(handling(0, signal_bit(19), 0), Err(Errno::EINVAL)); // SIGSTOP ignored
+        assert_eq!(handling(signal_bit(2), signal_bit(2), 0x1000), Err(Errno::EINVAL));
+        assert_eq!(handling(signal_bit(2), 0, 0), Err(Errno::EINVAL)); // caught, nowhere to go
+        assert!(handling(signal_bit(2), signal_bit(13), 0x1000).is_ok());
     }
 
     proptest! {

@@ -39,6 +39,10 @@ signals! {
     SIGPIPE = 13,
     SIGALRM = 14,
     SIGTERM = 15,
+    SIGCHLD = 17,
+    SIGCONT = 18,
+    SIGSTOP = 19,
+    SIGTSTP = 20,
     SIGSYS = 31,
 }
 

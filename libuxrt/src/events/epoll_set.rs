@@ -3,7 +3,7 @@
 //! those registered since, or touched by a queue entry since, the last wait, and (level
 //! triggered) those it reported last time. A wait looks only at them.
 
-use super::{block, deadline, poll_bits, with_state, Timeout};
+use super::{block, deadline, poll_bits, unless_handled, with_state, Timeout};
 use crate::fd_map::FdMap;
 use crate::fs::Fd;
 use alloc::collections::VecDeque;
@@ -138,15 +138,17 @@ pub fn epoll_wait(id: usize, out: &mut [EpollEvent], timeout_us: Timeout) -> Res
         return Err(Errno::EINVAL);
     }
     let deadline = deadline(timeout_us);
-    with_state(|state| {
-        state.epolls.get(id)?;
-        state.harvest(false)?;
-        loop {
-            let count = collect(state, id, out)?;
-            if count > 0 || !block(state, deadline)? {
-                return Ok(count);
+    unless_handled(|| {
+        with_state(|state| {
+            state.epolls.get(id)?;
+            state.harvest(false)?;
+            loop {
+                let count = collect(state, id, &mut *out)?;
+                if count > 0 || !block(state, deadline)? {
+                    return Ok(count);
+                }
             }
-        }
+        })
     })
 }
 

@@ -27,12 +27,12 @@ pub use epoll_set::{
 
 use crate::fd_map::FdMap;
 use crate::fs::Fd;
+use crate::sync::Lock as Mutex;
 use crate::{caps, sys};
 use alloc::vec::Vec;
 use epoll_set::EpollSets;
 use queue::Queue;
 use sel4::{CPtr, Word};
-use spin::Mutex;
 use uxrt_protocols::events::{Readiness, Source};
 use uxrt_protocols::file::FileRequest;
 use uxrt_protocols::process::{Request, LARGE_QUEUE, SMALL_QUEUE};
@@ -305,6 +305,8 @@ fn deadline(timeout_us: Timeout) -> Option<u64> {
 
 /// Blocks until the queue has something (or the deadline passes); `Ok(false)` when the
 /// deadline has passed.
+/// `EINTR` when a signal came for a handler (it runs once the wait lets go of the
+/// library: see `signals`).
 fn block(state: &mut State, deadline: Option<u64>) -> Result<bool, Errno> {
     if let Some(deadline) = deadline {
         if now() >= deadline {
@@ -312,8 +314,28 @@ fn block(state: &mut State, deadline: Option<u64>) -> Result<bool, Errno> {
         }
         state.arm_alarm(deadline)?;
     }
-    state.harvest(true)?;
+    if !crate::signals::kept() {
+        state.harvest(true)?;
+    }
+    if crate::signals::kept() {
+        return Err(Errno::EINTR);
+    }
     Ok(deadline.is_none_or(|d| now() < d))
+}
+
+/// Waits until `fd` is `wanted` (readable: readable or hung up; writable: writable or in
+/// error), or a signal comes for a handler (`EINTR`): what a blocking read or write in a
+/// process that catches signals does first, so that a signal can end it.
+pub(crate) fn wait_ready(fd: Fd, wanted: Readiness) -> Result<(), Errno> {
+    with_state(|state| {
+        state.reserve(state.watches.len() + 1)?;
+        state.watch(fd)?;
+        state.harvest(false)?;
+        while !state.readiness(fd).intersects(wanted) {
+            block(state, None)?;
+        }
+        Ok(())
+    })
 }
 
 /// `poll`: sets each `revents`; returns how many fds have some. Closed fds get
@@ -330,22 +352,37 @@ pub fn poll_and_wait(
     children: bool,
 ) -> Result<(usize, Option<(Pid, WaitStatus)>), Errno> {
     let deadline = deadline(timeout_us);
-    with_state(|state| {
-        // (The queue, made on first use, also carries the alarm a timeout needs.)
-        state.reserve(state.watches.len())?;
-        state.harvest(false)?;
-        let mut count = watch_and_scan(state, fds)?;
-        loop {
-            let child = if children { ended_child(state)? } else { None };
-            if count > 0 || child.is_some() {
-                return Ok((count, child));
+    unless_handled(|| {
+        with_state(|state| {
+            // (The queue, made on first use, also carries the alarm a timeout needs.)
+            state.reserve(state.watches.len())?;
+            state.harvest(false)?;
+            let mut count = watch_and_scan(state, fds)?;
+            loop {
+                let child = if children { ended_child(state)? } else { None };
+                if count > 0 || child.is_some() {
+                    return Ok((count, child));
+                }
+                if !block(state, deadline)? {
+                    return Ok((scan(state, fds), None));
+                }
+                count = scan(state, fds);
             }
-            if !block(state, deadline)? {
-                return Ok((scan(state, fds), None));
-            }
-            count = scan(state, fds);
-        }
+        })
     })
+}
+
+/// Runs `wait` (which takes the state) again when a signal ended it (`EINTR`) but ran
+/// no handler: one blocked or ignored does not end a wait. (The handlers run when
+/// `wait` lets go of the state, so only then can it be told.)
+fn unless_handled<T>(mut wait: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+    let mark = crate::signals::mark();
+    loop {
+        match wait() {
+            Err(Errno::EINTR) if !mark.handled() => continue,
+            result => return result,
+        }
+    }
 }
 
 /// One pass over the set: watches each open fd not watched yet (its server's answer is

@@ -12,6 +12,7 @@ mod orphans;
 mod queue;
 pub mod server;
 mod share;
+mod signals;
 mod space;
 mod spawn;
 mod text;
@@ -28,7 +29,7 @@ use sel4::{CPtr, MessageInfo, Word};
 pub use space::errno as space_errno;
 use space::AddressSpace;
 use uxrt_protocols::process::{UserBuffer, WaitTarget, MAX_OCCUPIED_BYTES};
-use uxrt_protocols::{Errno, Message, Pid, Reply, WaitStatus};
+use uxrt_protocols::{Errno, Message, Pid, Reply, Signal, WaitStatus};
 
 /// The root server's own pid: the parent of what it starts, and the reaper of orphans.
 pub const ROOT: Pid = 0;
@@ -91,6 +92,8 @@ pub struct Process {
     /// The fds it started with, a bit each (a process that dies is taken to have these
     /// open until its own map of open fds says otherwise: `orphans`).
     inherited_fds: Word,
+    /// What it does with signals from others, and those on their way to it.
+    signals: signals::Signals,
 }
 
 /// A buffer a server shares with a client.
@@ -413,6 +416,11 @@ impl Processes {
         }
         self.zombies.retain(|z| z.parent != pid);
         self.child_ended(resources, pid, parent, orphan, status);
+        // (Only a parent that catches SIGCHLD hears of it: by default it is ignored.)
+        let catches = |p: &Process| p.signals.disposition(Signal::SIGCHLD) == signals::Disposition::Catch;
+        if self.table.get(&parent).is_some_and(catches) {
+            self.send_signal(resources, vspace, parent, Signal::SIGCHLD);
+        }
     }
 
     /// Returns all a process had (out of the table already): its memory, its kernel

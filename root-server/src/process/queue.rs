@@ -55,6 +55,11 @@ impl Queue {
         sel4::signal(self.alarm.cap);
     }
 
+    /// Ends a wait on the queue now (the deadline stays): a signal came.
+    pub fn wake(&self) {
+        sel4::signal(self.alarm.cap);
+    }
+
     /// Reports the end of `child` (a thread of the process's child) on this queue.
     pub fn attach_child(&self, child: Pid, tcb: CPtr) {
         // A full queue reports nothing more: the process asked for one too small (its

@@ -37,7 +37,7 @@ pub fn serve_one(env: &mut Env) {
     let received = (info.extra_caps() > 0 && info.caps_unwrapped() == 0).then_some(spare);
     if badge & badge::NOTIFICATION != 0 {
         if badge & badge::TIMER != 0 {
-            ring_alarms(&mut env.processes, true);
+            ring_alarms(&mut env.processes, &mut env.resources, &mut env.vspace, true);
         }
         return;
     }
@@ -91,28 +91,28 @@ pub fn serve_one(env: &mut Env) {
 #[cfg(notification_queues)]
 pub fn notified(env: &mut Env, badge: Word) {
     if badge & badge::NOTIFICATION != 0 && badge & badge::TIMER != 0 {
-        ring_alarms(&mut env.processes, true);
+        ring_alarms(&mut env.processes, &mut env.resources, &mut env.vspace, true);
     }
 }
 
-/// Signals the alarms that are due and sets the timer for the next one; `fired` when
-/// the timer's interrupt is why.
-fn ring_alarms(processes: &mut Processes, fired: bool) {
+/// Signals the alarms that are due (queue alarms, and SIGALRM for `alarm`) and sets the
+/// timer for the next one; `fired` when the timer's interrupt is why.
+fn ring_alarms(processes: &mut Processes, resources: &mut Resources, vspace: &mut VSpace, fired: bool) {
+    let now = crate::rdtsc();
+    let next_signal = processes.ring_signal_alarms(resources, vspace, now);
     #[cfg(notification_queues)]
-    {
-        let now = crate::rdtsc();
-        let next = processes.ring_alarms(now);
-        if let Some(timer) = &processes.timer {
-            if fired {
-                timer.acknowledge();
-            }
-            if let Some(deadline) = next {
-                timer.arm(deadline, now);
-            }
+    let next_queue = processes.ring_alarms(now);
+    #[cfg(not(notification_queues))]
+    let next_queue = None;
+    let next = [next_signal, next_queue].into_iter().flatten().min();
+    if let Some(timer) = &processes.timer {
+        if fired {
+            timer.acknowledge();
+        }
+        if let Some(deadline) = next {
+            timer.arm(deadline, now);
         }
     }
-    #[cfg(not(notification_queues))]
-    let _ = (processes, fired);
 }
 
 /// Serves until the root server's child `pid` ends; returns how it ended (ECHILD if it
@@ -331,7 +331,7 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
         #[cfg(notification_queues)]
         Request::Alarm { deadline } => {
             let result = processes.set_alarm(pid, deadline, crate::rdtsc());
-            ring_alarms(processes, false);
+            ring_alarms(processes, resources, vspace, false);
             answer::<0>(result.map(|()| []))
         }
         #[cfg(notification_queues)]
@@ -365,6 +365,17 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             answer(processes.get(target).map(|p| [p.group as Word]).ok_or(Errno::ESRCH))
         }
         Request::KillGroup { group, signal } => kill_group(processes, resources, vspace, pid, group, signal),
+        Request::SignalHandling { caught, ignored, entry } => {
+            let process = processes.table.get_mut(&pid)?;
+            process.signals.set_handling(caught, ignored, entry);
+            answer(Ok([]))
+        }
+        Request::TakeSignals { context } => answer(processes.take_signals(resources, vspace, pid, context)),
+        Request::SignalAlarm { deadline } => {
+            let old = processes.set_signal_alarm(pid, deadline);
+            ring_alarms(processes, resources, vspace, false);
+            answer(old.map(|old| [old]))
+        }
         Request::Remap { address, old_length, new_length } => {
             let growth = new_length.saturating_sub(old_length);
             if let Err(errno) = processes.session_room(resources, pid, growth) {
@@ -461,9 +472,9 @@ fn kill(
     if signal == 0 {
         return answer(Ok([]));
     }
-    processes.terminate(resources, vspace, target, WaitStatus::Signaled(Signal(signal)));
+    processes.send_signal(resources, vspace, target, Signal(signal));
     // A process that killed itself gets no answer.
-    (target != caller).then(|| Reply::ok(&[]))
+    processes.get(caller).map(|_| Reply::ok(&[]))
 }
 
 /// `signal` to every process of `group` that `caller` may signal (the caller last: it
@@ -490,14 +501,12 @@ fn kill_group(
     if signal == 0 {
         return answer(Ok([]));
     }
-    for &pid in allowed.iter().filter(|&&pid| pid != caller) {
-        processes.terminate(resources, vspace, pid, WaitStatus::Signaled(Signal(signal)));
+    // (The caller last: if the signal ends it, nobody is left to answer.)
+    let (others, caller_too): (Vec<Pid>, Vec<Pid>) = allowed.into_iter().partition(|&pid| pid != caller);
+    for pid in others.into_iter().chain(caller_too) {
+        processes.send_signal(resources, vspace, pid, Signal(signal));
     }
-    if allowed.contains(&caller) {
-        processes.terminate(resources, vspace, caller, WaitStatus::Signaled(Signal(signal)));
-        return None;
-    }
-    answer(Ok([]))
+    processes.get(caller).map(|_| Reply::ok(&[]))
 }
 
 /// Moves the heap's end by whole pages; returns the old end.

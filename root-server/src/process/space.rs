@@ -92,6 +92,22 @@ fn all_zero(bytes: &[u8]) -> bool {
 /// Paging structures one new page may need (page table, directory, PDPT).
 const WORST_CASE_TABLES: u64 = 3;
 
+/// Runs `f` on `frame` through a copy of its cap (the original is mapped in a process's
+/// space, and a cap maps at one place only).
+fn with_frame_copy<R>(
+    resources: &mut Resources,
+    vspace: &mut VSpace,
+    frame: sel4::CPtr,
+    f: impl FnOnce(&mut [u8; crate::vspace::PAGE_SIZE]) -> R,
+) -> Result<R, Errno> {
+    let copy = resources.alloc_slot().map_err(errno)?;
+    let result = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ_WRITE)
+        .map_err(|e| errno(ResourceError::Kernel(e)))
+        .and_then(|()| vspace.with_frame(resources, copy, f).map_err(errno));
+    resources.free_slot(copy);
+    result
+}
+
 impl AddressSpace {
     pub fn new(resources: &mut Resources, quota: u64) -> Result<AddressSpace, Errno> {
         let pml4 = resources.alloc_object(ObjectType::X64_PML4Object, 0).map_err(errno)?;
@@ -351,12 +367,7 @@ impl AddressSpace {
                 .map_err(errno);
         }
         let frame = self.pages.get(&page).ok_or(Errno::EFAULT)?.cap();
-        let copy = resources.alloc_slot().map_err(errno)?;
-        let result = cnode_copy(caps::CNODE, copy, 64, caps::CNODE, frame, 64, CapRights::READ_WRITE)
-            .map_err(|e| errno(ResourceError::Kernel(e)))
-            .and_then(|()| vspace.with_frame(resources, copy, |memory| f(memory)).map_err(errno));
-        resources.free_slot(copy);
-        result
+        with_frame_copy(resources, vspace, frame, |memory| f(memory))
     }
 
     /// Copies `length` bytes at `address` of this space (all of it mapped, or EFAULT).
@@ -379,6 +390,29 @@ impl AddressSpace {
             at = chunk_end;
         }
         Ok(out)
+    }
+
+    /// Copies `bytes` to `address` of this space: only into frames it owns (never a
+    /// program's shared text or a buffer another process lends), else `EFAULT`.
+    pub fn write(
+        &self,
+        resources: &mut Resources,
+        vspace: &mut VSpace,
+        address: Word,
+        bytes: &[u8],
+    ) -> Result<(), Errno> {
+        let end = address.checked_add(bytes.len() as Word).ok_or(Errno::EFAULT)?;
+        let mut at = address;
+        while at < end {
+            let page = at & !(PAGE - 1);
+            let chunk_end = end.min(page + PAGE);
+            let Some(Page::Owned(frame)) = self.pages.get(&page) else { return Err(Errno::EFAULT) };
+            let (from, to) = ((at - page) as usize, (chunk_end - page) as usize);
+            let source = &bytes[(at - address) as usize..(chunk_end - address) as usize];
+            with_frame_copy(resources, vspace, frame.cap, |memory| memory[from..to].copy_from_slice(source))?;
+            at = chunk_end;
+        }
+        Ok(())
     }
 
     /// Returns every frame, paging structure and the PML4 (its ASID with it).

@@ -143,6 +143,7 @@ impl Processes {
             share_token: None,
             text: None,
             inherited_fds: inherited,
+            signals: Default::default(),
         };
         let parent_cnode = self.table.get(&request.parent).and_then(|p| p.cspace().ok()).map(|c| (c.cap(), c.bits()));
         let endpoints = Endpoints { process: self.endpoint, vfs: self.vfs, parent_cnode, console };
