@@ -19,9 +19,18 @@ pub const BANNER: &str = "uxrt root server";
 /// The console shell's prompt (`PS1`, set by the root server: `root-server/src/session.rs`).
 pub const PROMPT: &str = "uxrt$ ";
 
-/// The console's interrupt key, `^C`.
-pub const INTERRUPT: char = '\u{3}';
+/// The console's control keys a scripted command may end with: `^C` (interrupt) and
+/// `^Z` (suspend). They are typed once the command has run for [`INTERRUPT_AFTER`].
+pub const CONTROL_KEYS: [char; 2] = ['\u{3}', '\u{1a}'];
 pub const INTERRUPT_AFTER: Duration = Duration::from_secs(2);
+
+/// A scripted command without its trailing control key, and the key.
+pub fn split_control_key(command: &str) -> (&str, Option<char>) {
+    match command.chars().last() {
+        Some(key) if CONTROL_KEYS.contains(&key) => (&command[..command.len() - key.len_utf8()], Some(key)),
+        _ => (command, None),
+    }
+}
 
 /// How often a watcher hears from a silent boot.
 const TICK: Duration = Duration::from_millis(250);
@@ -55,9 +64,9 @@ pub enum Control {
 
 pub struct Boot<'a> {
     pub image: &'a Image,
-    /// Typed at the console, one per prompt. A command ending in [`INTERRUPT`] is typed
-    /// without it, and the interrupt key follows once the command has run for
-    /// [`INTERRUPT_AFTER`].
+    /// Typed at the console, one per prompt. A command ending in one of the
+    /// [`CONTROL_KEYS`] is typed without it, and the key follows once the command has
+    /// run for [`INTERRUPT_AFTER`].
     pub commands: Vec<String>,
     pub timeout: Option<Duration>,
     /// Copy the console to our stdout as it comes.
@@ -112,12 +121,12 @@ impl Boot<'_> {
         let mut prompts = PromptCounter::default();
         let mut banner_after = None;
         let mut prompt_after = None;
-        // When to press the interrupt key for the command typed last.
-        let mut interrupt_at: Option<Instant> = None;
+        // When to press a control key for the command typed last, and which.
+        let mut interrupt_at: Option<(Instant, char)> = None;
         let end = loop {
-            if let (Some(at), Some(stdin)) = (interrupt_at, stdin.as_mut()) {
+            if let (Some((at, key)), Some(stdin)) = (interrupt_at, stdin.as_mut()) {
                 if Instant::now() >= at {
-                    stdin.write_all(INTERRUPT.to_string().as_bytes())?;
+                    stdin.write_all(key.to_string().as_bytes())?;
                     stdin.flush()?;
                     interrupt_at = None;
                 }
@@ -145,10 +154,10 @@ impl Boot<'_> {
             }
             for _ in 0..prompted {
                 if let (Some(stdin), Some(command)) = (stdin.as_mut(), commands.next()) {
-                    let typed = command.strip_suffix(INTERRUPT);
-                    stdin.write_all(format!("{}\n", typed.unwrap_or(command)).as_bytes())?;
+                    let (typed, key) = split_control_key(command);
+                    stdin.write_all(format!("{typed}\n").as_bytes())?;
                     stdin.flush()?;
-                    interrupt_at = typed.map(|_| Instant::now() + INTERRUPT_AFTER);
+                    interrupt_at = key.map(|key| (Instant::now() + INTERRUPT_AFTER, key));
                 }
             }
             partial.push_str(&chunk);

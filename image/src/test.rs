@@ -458,6 +458,14 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
     ("sleep 60 | sleep 60 | wc -c\u{3}", &["^C"]),
     ("ps | grep -c sleep", &["1"]),
     ("true", &[]),
+    // Job control: `^Z` stops the foreground job (the shell takes the console back),
+    // `bg` lets it go on in the background, `fg` brings it back, where `^C` reaches it.
+    ("wait; echo jobs done", &["jobs done"]),
+    ("sleep 30 | cat\u{1a}", &["^Z", "[1] Stopped sleep 30 | cat"]),
+    ("echo stopped $?; jobs", &["stopped 148", "[1] Stopped sleep 30 | cat"]),
+    ("bg; jobs", &["[1] sleep 30 | cat &", "[1] Running sleep 30 | cat"]),
+    ("fg\u{3}", &["sleep 30 | cat", "^C"]),
+    ("jobs; ps | grep -c sleep", &["0"]),
 ];
 /// Lines the session must never print (what `&&`, `||` and `^C` must skip).
 const SHELL_SESSION_NEVER: &[&str] = &["no", "not reached"];
@@ -487,7 +495,7 @@ fn session_problems(lines: &[String]) -> Vec<String> {
         .collect();
     let mut at = 0;
     for (command, expected) in SHELL_SESSION {
-        let typed = command.strip_suffix(crate::qemu::INTERRUPT).unwrap_or(command);
+        let typed = crate::qemu::split_control_key(command).0;
         let echo = format!("{}{typed}", crate::qemu::PROMPT);
         let Some(found) = lines[at..].iter().position(|l| l.ends_with(&echo)) else {
             problems.push(format!("`{command}` was not run (no prompt and echo of it)"));

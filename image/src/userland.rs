@@ -25,6 +25,15 @@ fn rustflags() -> String {
         flags.extend(["-C".into(), format!("link-arg={arg}")]);
     }
     flags.extend(["-C".into(), format!("link-arg=-Wl,-T,{}", script.display())]);
+    // The same bytes wherever the checkout and cargo's home are (panic locations name
+    // source files): builds compare, and sizes checked in CI are the sizes built here.
+    flags.push(format!("--remap-path-prefix={}=uxrt", paths::workspace().display()));
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+    {
+        flags.push(format!("--remap-path-prefix={}=cargo", home.display()));
+    }
     // Separated by 0x1f, so a path with spaces stays one argument.
     flags.join("\x1f")
 }

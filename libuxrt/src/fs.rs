@@ -401,6 +401,8 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
 /// A blocking transfer in a process that catches signals waits for `fd` on the queue
 /// first, where a signal can end the wait: `EINTR`, or waiting on after handlers that
 /// all had `SA_RESTART`. (Without a queue, the transfer blocks in its server as usual.)
+#[cold]
+#[inline(never)]
 fn wait_interruptibly(fd: Fd, wanted: Readiness) -> Result<(), Errno> {
     match crate::signals::restarting(|| events::wait_ready(fd, wanted)) {
         Err(Errno::ENOSYS) => Ok(()),

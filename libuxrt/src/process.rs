@@ -101,24 +101,33 @@ pub(crate) fn live_children() -> usize {
 
 /// A `wait` a signal for a handler interrupts (the root server answers `EINTR`) starts
 /// again unless a handler without `SA_RESTART` ran.
-fn wait_for(target: WaitTarget, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
-    let [pid, raw] = crate::signals::restarting(|| sys::call(Request::Wait { target, no_hang }).results())?;
+fn wait_for(target: WaitTarget, no_hang: bool, stopped: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
+    let request = Request::Wait { target, no_hang, stopped };
+    let [pid, raw] = crate::signals::restarting(|| sys::call(request).results())?;
     if pid == 0 {
         return Ok(None);
     }
-    let _ = LIVE_CHILDREN.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     let status = WaitStatus::from_raw(raw).ok_or(Errno::EIO)?;
+    if status.ended() {
+        let _ = LIVE_CHILDREN.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
     Ok(Some((pid as Pid, status)))
+}
+
+/// Waits for a child (`target`, or any) to end, stop or go on again (`WUNTRACED |
+/// WCONTINUED`); with `no_hang`, `None` if none has.
+pub fn wait_for_change(target: Option<Pid>, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
+    wait_for(target.map_or(WaitTarget::Any, WaitTarget::Child), no_hang, true)
 }
 
 /// Waits for any child to end.
 pub fn wait() -> Result<(Pid, WaitStatus), Errno> {
-    wait_for(WaitTarget::Any, false).and_then(|ended| ended.ok_or(Errno::EIO))
+    wait_for(WaitTarget::Any, false, false).and_then(|ended| ended.ok_or(Errno::EIO))
 }
 
 /// Waits for child `pid` to end.
 pub fn wait_pid(pid: Pid) -> Result<WaitStatus, Errno> {
-    match wait_for(WaitTarget::Child(pid), false)? {
+    match wait_for(WaitTarget::Child(pid), false, false)? {
         Some((_, status)) => Ok(status),
         None => Err(Errno::EIO),
     }
@@ -126,7 +135,7 @@ pub fn wait_pid(pid: Pid) -> Result<WaitStatus, Errno> {
 
 /// A child that has ended, if any (`WNOHANG`).
 pub fn try_wait(target: Option<Pid>) -> Result<Option<(Pid, WaitStatus)>, Errno> {
-    wait_for(target.map_or(WaitTarget::Any, WaitTarget::Child), true)
+    wait_for(target.map_or(WaitTarget::Any, WaitTarget::Child), true, false)
 }
 
 pub fn getpid() -> Pid {

@@ -32,17 +32,26 @@ static NOT_RESTARTED: AtomicU64 = AtomicU64::new(0);
 static CAUGHT: AtomicU64 = AtomicU64::new(0);
 static DISPATCHER: spin::Once<fn(Word)> = spin::Once::new();
 
+#[inline]
 pub(crate) fn enter_critical() {
     CRITICAL.store(CRITICAL.load(Relaxed) + 1, Relaxed);
 }
 
+#[inline]
 pub(crate) fn leave_critical() {
     let depth = CRITICAL.load(Relaxed) - 1;
     CRITICAL.store(depth, Relaxed);
     if depth == 0 && KEPT.load(Relaxed) != 0 {
-        let kept = KEPT.swap(0, Relaxed);
-        dispatch(kept);
+        dispatch_kept();
     }
+}
+
+/// (Out of line: the locks' fast path stays small.)
+#[cold]
+#[inline(never)]
+fn dispatch_kept() {
+    let kept = KEPT.swap(0, Relaxed);
+    dispatch(kept);
 }
 
 /// Whether signals wait to be dispatched until the library's locks are released: a
@@ -165,7 +174,9 @@ extern "C" {
 // The entry: on the stack the root server gives (16-byte aligned), with the direction
 // flag clear as the ABI wants (the interrupted code may be in a backward copy), it keeps
 // the call results and the FPU state, then runs `deliver`, which never returns.
+// (A section of its own: a program that never catches a signal links none of it.)
 core::arch::global_asm!(
+    ".pushsection .text.uxrt_signal_entry,\"ax\",@progbits",
     ".globl uxrt_signal_entry",
     ".type uxrt_signal_entry, @function",
     "uxrt_signal_entry:",
@@ -215,6 +226,7 @@ core::arch::global_asm!(
     "mov r15, [rax + 136]",
     "mov rax, [rax + 24]",
     "iretq",
+    ".popsection",
     frame = const FRAME_BYTES,
     deliver = sym deliver,
 );

@@ -4,7 +4,7 @@
 use crate::{c_str, ret_int, set_errno};
 use alloc::vec::Vec;
 use core::ffi::{c_char, c_int, c_uint};
-use uxrt::{process, Errno, Signal, WaitStatus};
+use uxrt::{process, Errno, Signal};
 
 /// `abort()`: raises SIGABRT (a handler runs, if there is one), then ends the process
 /// with it whatever the handler did.
@@ -48,21 +48,21 @@ pub extern "C" fn kill(pid: c_int, signal: c_int) -> c_int {
 }
 
 const WNOHANG: c_int = 1;
-
-/// The raw status as `<sys/wait.h>`'s macros read it (Linux's encoding).
-fn raw_status(status: WaitStatus) -> c_int {
-    match status {
-        WaitStatus::Exited(code) => (code as c_int) << 8,
-        WaitStatus::Signaled(signal) => signal.0 as c_int,
-    }
-}
+/// Also report children that stop, and that go on again (job control).
+const WUNTRACED: c_int = 2;
+const WCONTINUED: c_int = 8;
 
 /// # Safety
 /// `status` is NULL or points at an int.
 #[no_mangle]
 pub unsafe extern "C" fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int {
     let target = if pid == -1 { Ok(None) } else { u32::try_from(pid).map(Some).map_err(|_| Errno::EINVAL) };
-    let ended = target.and_then(|target| match (options & WNOHANG != 0, target) {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED) != 0 {
+        return ret_int::<i32>(Err(Errno::EINVAL));
+    }
+    let no_hang = options & WNOHANG != 0;
+    let ended = target.and_then(|target| match (no_hang, target) {
+        _ if options & (WUNTRACED | WCONTINUED) != 0 => process::wait_for_change(target, no_hang),
         (true, target) => process::try_wait(target),
         (false, None) => process::wait().map(Some),
         (false, Some(pid)) => process::wait_pid(pid).map(|s| Some((pid, s))),
@@ -71,7 +71,7 @@ pub unsafe extern "C" fn waitpid(pid: c_int, status: *mut c_int, options: c_int)
         Some((pid, ended)) => {
             if !status.is_null() {
                 // SAFETY: as the caller promises.
-                unsafe { *status = raw_status(ended) };
+                unsafe { *status = ended.to_raw() as c_int };
             }
             pid as c_int
         }

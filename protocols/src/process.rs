@@ -52,9 +52,10 @@ pub enum Request {
     Exit { status: u8 },
     /// End the caller as killed by SIGABRT (a panic, an allocation failure). No reply.
     Abort,
-    /// Wait for a child to end. Reply: `[pid, raw status]`, or `[0, 0]` with `no_hang`
-    /// when no child has ended yet; `ECHILD` when there is no such child.
-    Wait { target: WaitTarget, no_hang: bool },
+    /// Wait for a child to end (with `stopped`, also to stop or go on again: job
+    /// control's `WUNTRACED | WCONTINUED`). Reply: `[pid, raw status]`, or `[0, 0]` with
+    /// `no_hang` when nothing has happened yet; `ECHILD` when there is no such child.
+    Wait { target: WaitTarget, no_hang: bool, stopped: bool },
     /// Reply: `[pid]`.
     GetPid,
     /// Reply: `[parent pid]` (0 when the parent is the root server or has ended).
@@ -341,12 +342,12 @@ impl Request {
             Request::KillGroup { group, signal } => Message::new(KILL_GROUP, &[group as Word, signal as Word]),
             Request::Exit { status } => Message::new(EXIT, &[status as Word]),
             Request::Abort => Message::new(ABORT, &[]),
-            Request::Wait { target, no_hang } => {
+            Request::Wait { target, no_hang, stopped } => {
                 let pid = match target {
                     WaitTarget::Any => WAIT_ANY,
                     WaitTarget::Child(pid) => pid as Word,
                 };
-                Message::new(WAIT, &[pid, no_hang as Word])
+                Message::new(WAIT, &[pid, no_hang as Word | (stopped as Word) << 1])
             }
             Request::GetPid => Message::new(GET_PID, &[]),
             Request::GetParentPid => Message::new(GET_PARENT_PID, &[]),
@@ -414,12 +415,15 @@ impl Request {
             }
             ABORT => no_words(words, Request::Abort)?,
             WAIT => {
-                let [pid, no_hang] = exact(words)?;
+                let [pid, options] = exact(words)?;
                 let target = match pid {
                     WAIT_ANY => WaitTarget::Any,
                     pid => WaitTarget::Child(pid_from(pid)?),
                 };
-                Request::Wait { target, no_hang: flag(no_hang)? }
+                if options > 3 {
+                    return Err(Errno::EINVAL);
+                }
+                Request::Wait { target, no_hang: options & 1 != 0, stopped: options & 2 != 0 }
             }
             GET_PID => no_words(words, Request::GetPid)?,
             GET_PARENT_PID => no_words(words, Request::GetParentPid)?,
@@ -535,14 +539,6 @@ fn pid_from(word: Word) -> Result<Pid, Errno> {
     }
 }
 
-fn flag(word: Word) -> Result<bool, Errno> {
-    match word {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err(Errno::EINVAL),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,8 +573,8 @@ mod tests {
             }),
             any::<u8>().prop_map(|status| Request::Exit { status }),
             Just(Request::Abort),
-            (prop_oneof![Just(WaitTarget::Any), pid().prop_map(WaitTarget::Child)], any::<bool>())
-                .prop_map(|(target, no_hang)| Request::Wait { target, no_hang }),
+            (prop_oneof![Just(WaitTarget::Any), pid().prop_map(WaitTarget::Child)], any::<bool>(), any::<bool>())
+                .prop_map(|(target, no_hang, stopped)| Request::Wait { target, no_hang, stopped }),
             Just(Request::GetPid),
             Just(Request::GetParentPid),
             (pid(), 0u8..=64).prop_map(|(pid, signal)| Request::Kill { pid, signal }),
@@ -638,7 +634,7 @@ mod tests {
         assert_eq!(Request::decode(99, &[]), Err(Errno::ENOSYS));
         assert_eq!(Request::decode(label::GET_PID, &[1]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::EXIT, &[256]), Err(Errno::EINVAL));
-        assert_eq!(Request::decode(label::WAIT, &[1, 2]), Err(Errno::EINVAL));
+        assert_eq!(Request::decode(label::WAIT, &[1, 4]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::WAIT, &[1 << 40, 0]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::KILL, &[1, 65]), Err(Errno::EINVAL));
         assert_eq!(Request::decode(label::SPAWN, &[0; 6]), Err(Errno::EINVAL));

@@ -43,6 +43,8 @@ signals! {
     SIGCONT = 18,
     SIGSTOP = 19,
     SIGTSTP = 20,
+    SIGTTIN = 21,
+    SIGTTOU = 22,
     SIGSYS = 31,
 }
 
@@ -70,31 +72,44 @@ impl fmt::Display for Signal {
     }
 }
 
-/// How a child ended.
+/// How a child ended, or (for a `wait` that asks) that it stopped or went on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitStatus {
     /// It called exit with this status.
     Exited(u8),
     /// A signal ended it (a fault, `kill`, or `abort`).
     Signaled(Signal),
+    /// A signal stopped it (SIGSTOP, SIGTSTP: job control); it is still there.
+    Stopped(Signal),
+    /// SIGCONT made it go on after it had stopped.
+    Continued,
 }
 
 impl WaitStatus {
     /// The `int` that POSIX `wait` stores, as Linux encodes it: exited = status << 8,
-    /// signaled = the signal number.
+    /// signaled = the signal number, stopped = signal << 8 | 0x7f, continued = 0xffff.
     pub const fn to_raw(self) -> u32 {
         match self {
             WaitStatus::Exited(code) => (code as u32) << 8,
             WaitStatus::Signaled(signal) => signal.0 as u32 & 0x7f,
+            WaitStatus::Stopped(signal) => (signal.0 as u32) << 8 | 0x7f,
+            WaitStatus::Continued => 0xffff,
         }
     }
 
     pub fn from_raw(raw: u64) -> Option<WaitStatus> {
         match (raw & 0x7f, raw >> 8) {
             (0, code @ 0..=0xff) => Some(WaitStatus::Exited(code as u8)),
+            (0x7f, 0xff) => Some(WaitStatus::Continued),
+            (0x7f, signal) => Signal::new(signal).map(WaitStatus::Stopped),
             (signal, 0) => Signal::new(signal).map(WaitStatus::Signaled),
             _ => None,
         }
+    }
+
+    /// Whether the child is gone (it exited or was killed), not only stopped or going on.
+    pub const fn ended(self) -> bool {
+        matches!(self, WaitStatus::Exited(_) | WaitStatus::Signaled(_))
     }
 }
 
@@ -103,6 +118,8 @@ impl fmt::Display for WaitStatus {
         match self {
             WaitStatus::Exited(code) => write!(f, "exited with status {code}"),
             WaitStatus::Signaled(signal) => write!(f, "killed by {signal}"),
+            WaitStatus::Stopped(signal) => write!(f, "stopped by {signal}"),
+            WaitStatus::Continued => f.write_str("continued"),
         }
     }
 }
@@ -119,12 +136,15 @@ mod tests {
         assert_eq!(WaitStatus::from_raw(0), Some(WaitStatus::Exited(0)));
         assert_eq!(WaitStatus::from_raw(0x10000), None);
         assert_eq!(WaitStatus::from_raw(0x7f), None); // 127 is no signal
+        assert_eq!(WaitStatus::Stopped(Signal::SIGTSTP).to_raw(), 0x147f);
+        assert_eq!(WaitStatus::Continued.to_raw(), 0xffff);
     }
 
     proptest! {
         #[test]
         fn statuses_round_trip(code: u8, signal in 1u8..=64) {
-            for status in [WaitStatus::Exited(code), WaitStatus::Signaled(Signal(signal))] {
+            let statuses = [WaitStatus::Exited(code), WaitStatus::Signaled(Signal(signal)), WaitStatus::Stopped(Signal(signal))];
+            for status in statuses.into_iter().chain([WaitStatus::Continued]) {
                 prop_assert_eq!(WaitStatus::from_raw(status.to_raw() as u64), Some(status));
             }
         }

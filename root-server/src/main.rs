@@ -41,6 +41,7 @@ pub mod caps {
     pub const IRQ_CONTROL: CPtr = consts::CAP_IRQ_CONTROL as CPtr;
     pub const IO_PORT: CPtr = consts::CAP_IO_PORT as CPtr;
     pub const ASID_POOL: CPtr = consts::CAP_INIT_THREAD_ASID_POOL as CPtr;
+    pub const DOMAIN: CPtr = consts::CAP_DOMAIN as CPtr;
     /// Bits that resolve a slot of the root CNode (its guard makes it a full word).
     pub const CNODE_DEPTH: Word = 64;
 }

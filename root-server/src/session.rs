@@ -28,6 +28,8 @@ pub fn run(env: &mut Env) -> ! {
             println!("root server: the console shell was killed by {signal}");
             128u8.saturating_add(signal.0)
         }
+        // (A wait that does not ask hears only of ends.)
+        Ok(WaitStatus::Stopped(_) | WaitStatus::Continued) => NO_SHELL,
         Err(errno) => {
             println!("root server: lost the console shell: {errno}");
             NO_SHELL

@@ -80,7 +80,7 @@ pub fn kill_servers() -> i32 {
 pub fn wait_without_reply() -> i32 {
     const SENDS: usize = 5000;
     let (child, input) = must!(blocked_child());
-    let message = Request::Wait { target: WaitTarget::Child(child), no_hang: false }.encode();
+    let message = Request::Wait { target: WaitTarget::Child(child), no_hang: false, stopped: false }.encode();
     for _ in 0..SENDS {
         send_only(PROCESS_SERVER, &message);
     }

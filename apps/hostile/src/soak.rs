@@ -156,7 +156,7 @@ fn signal_a_server(servers: &[Pid], random: &mut Random) -> Attack {
 
 fn waits_without_reply() -> Attack {
     let (child, input) = blocked_child().map_err(|_| "no child")?;
-    let message = Request::Wait { target: WaitTarget::Child(child), no_hang: false }.encode();
+    let message = Request::Wait { target: WaitTarget::Child(child), no_hang: false, stopped: false }.encode();
     for _ in 0..200 {
         send_only(PROCESS_SERVER, &message);
     }

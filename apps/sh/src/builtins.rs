@@ -8,9 +8,9 @@ use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 14] = [
+const BUILTINS: [&str; 17] = [
     "cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift",
-    "return",
+    "return", "jobs", "fg", "bg",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -72,6 +72,9 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 2
             }
         },
+        "jobs" => shell.list_jobs(out),
+        "fg" => shell.foreground_job(args.first()),
+        "bg" => shell.background_job(args.first()),
         "export" => {
             for arg in args {
                 if let Some((name, value)) = arg.split_once('=') {

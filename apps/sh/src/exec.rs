@@ -11,16 +11,7 @@ use uxrt_shell_syntax::{parse, Command, Compound, Connector, List, Mode, Pipelin
 
 /// Status of a command that was not found, and of one that could not start.
 const NOT_FOUND: u8 = 127;
-const CANNOT_RUN: u8 = 126;
-
-/// A pipeline left running in the background.
-struct Job {
-    number: usize,
-    pids: Vec<Pid>,
-    /// Pids that have ended.
-    ended: usize,
-    text: String,
-}
+pub(crate) const CANNOT_RUN: u8 = 126;
 
 /// `break` or `continue`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +33,7 @@ pub struct Shell {
     pub vars: BTreeMap<String, String>,
     status: u8,
     pid: Pid,
-    jobs: Vec<Job>,
+    pub(crate) jobs: Vec<crate::jobs::Job>,
     exit: Option<u8>,
     /// A foreground program was interrupted (`^C`): the rest of the line is dropped, as
     /// a shell interrupted with it would.
@@ -139,10 +130,11 @@ impl Drop for Prepared {
 }
 
 /// A shell-like status: the exit code, or 128 + the signal.
-fn status_of(status: WaitStatus) -> u8 {
+pub(crate) fn status_of(status: WaitStatus) -> u8 {
     match status {
         WaitStatus::Exited(code) => code,
-        WaitStatus::Signaled(signal) => 128u8.saturating_add(signal.0),
+        WaitStatus::Signaled(signal) | WaitStatus::Stopped(signal) => 128u8.saturating_add(signal.0),
+        WaitStatus::Continued => 0,
     }
 }
 
@@ -379,9 +371,18 @@ impl Shell {
                 let _ = fs::set_foreground(fs::STDIN, Some(group));
             }
             let mut status = 0;
-            for (command, started) in pipeline.commands.iter().zip(started) {
-                status = match started {
-                    Ok(pid) => self.wait_reported(pid, command),
+            let live = |from: usize| started[from..].iter().filter_map(|s| s.as_ref().ok().copied()).collect();
+            for (i, (command, started_as)) in pipeline.commands.iter().zip(&started).enumerate() {
+                status = match *started_as {
+                    Ok(pid) => match self.wait_reported(pid, command) {
+                        Ok(status) => status,
+                        // `^Z`: the rest of the job is left, stopped.
+                        Err(signal) => {
+                            status = self.stopped_job(signal, live(i), line.trim());
+                            self.interrupted = true;
+                            break;
+                        }
+                    },
                     Err(status) => status,
                 };
             }
@@ -479,9 +480,12 @@ impl Shell {
         Some(crate::builtins::run(self, &prepared.words, out))
     }
 
-    fn wait_reported(&mut self, pid: Pid, command: &Command) -> u8 {
-        match uxrt::process::wait_pid(pid) {
-            Ok(status) => {
+    /// Waits for `pid` of a foreground job to end: its status (a signal that killed it
+    /// said, unless it is `^C`'s or SIGPIPE), or (`Err`) the signal that stopped it.
+    fn wait_reported(&mut self, pid: Pid, command: &Command) -> Result<u8, Signal> {
+        match crate::jobs::wait_one(pid) {
+            Ok(Err(signal)) => Err(signal),
+            Ok(Ok(status)) => {
                 if let WaitStatus::Signaled(signal) = status {
                     self.interrupted |= signal == Signal::SIGINT;
                     if signal != Signal::SIGINT && signal != Signal::SIGPIPE {
@@ -489,11 +493,11 @@ impl Shell {
                         uxrt::eprintln!("sh: {name}: killed by {signal}");
                     }
                 }
-                status_of(status)
+                Ok(status_of(status))
             }
             Err(errno) => {
                 uxrt::eprintln!("sh: wait: {errno}");
-                CANNOT_RUN
+                Ok(CANNOT_RUN)
             }
         }
     }
@@ -636,31 +640,12 @@ impl Shell {
             self.status = NOT_FOUND;
             return;
         };
-        let number = self.jobs.iter().map(|j| j.number).max().unwrap_or(0) + 1;
+        let number = self.add_job(pids, false, line.split('&').next().unwrap_or(line).trim());
         if self.interactive {
             uxrt::eprintln!("[{number}] {last}");
         }
-        let text = String::from(line.split('&').next().unwrap_or(line).trim());
-        self.jobs.push(Job { number, pids, ended: 0, text });
         self.vars.insert("!".into(), alloc::format!("{last}"));
         self.status = 0;
-    }
-
-    /// Reaps background jobs that have ended (an interactive shell says so).
-    pub fn report_jobs(&mut self) {
-        let interactive = self.interactive;
-        self.jobs.retain_mut(|job| {
-            while job.ended < job.pids.len() {
-                match uxrt::process::try_wait(Some(job.pids[job.ended])) {
-                    Ok(None) => return true,
-                    Ok(Some(_)) | Err(_) => job.ended += 1,
-                }
-            }
-            if interactive {
-                uxrt::eprintln!("[{}] Done {}", job.number, job.text);
-            }
-            false
-        });
     }
 
     /// `wait`: every background job (or the one whose pid is given); the status of the
@@ -669,12 +654,12 @@ impl Shell {
         let mut status = 0;
         let mut found = only.is_none();
         for job in core::mem::take(&mut self.jobs) {
-            if only.is_some_and(|pid| !job.pids.contains(&pid)) {
+            if only.is_some_and(|pid| !job.live.contains(&pid)) {
                 self.jobs.push(job);
                 continue;
             }
             found = true;
-            for &pid in &job.pids[job.ended..] {
+            for &pid in &job.live {
                 status = uxrt::process::wait_pid(pid).map_or(NOT_FOUND, status_of);
             }
         }

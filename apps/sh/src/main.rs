@@ -11,6 +11,7 @@ mod builtins;
 mod exec;
 mod glob;
 mod input;
+mod jobs;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;

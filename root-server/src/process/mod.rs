@@ -51,6 +51,8 @@ pub mod badge {
 struct PendingWait {
     reply: CPtr,
     target: WaitTarget,
+    /// Children that stop or go on answer it too (`WUNTRACED | WCONTINUED`).
+    stopped: bool,
 }
 
 pub struct Process {
@@ -448,8 +450,7 @@ impl Processes {
     fn child_ended(&mut self, resources: &mut Resources, pid: Pid, parent: Pid, orphan: bool, status: WaitStatus) {
         if let Some(waiting) = self.table.get_mut(&parent) {
             if let Some(wait) = waiting.pending_wait.take_if(|w| matches(w.target, pid)) {
-                send_saved(wait.reply, ended(pid, status));
-                resources.free_empty_slot(wait.reply); // (the send used it up)
+                answer_saved(resources, wait.reply, ended(pid, status));
                 return;
             }
         } else if parent != ROOT || orphan {
@@ -460,9 +461,19 @@ impl Processes {
 
     /// `wait` by `caller`: a reply now, or `None` when the caller waits (its reply cap is
     /// saved and answered when a child ends).
-    fn wait(&mut self, resources: &mut Resources, caller: Pid, target: WaitTarget, no_hang: bool) -> Option<Reply> {
+    fn wait(
+        &mut self,
+        resources: &mut Resources,
+        caller: Pid,
+        target: WaitTarget,
+        no_hang: bool,
+        stopped: bool,
+    ) -> Option<Reply> {
         if let Some((pid, status)) = self.reap(caller, target) {
             return Some(ended(pid, status));
+        }
+        if let Some((pid, change)) = stopped.then(|| self.take_change(caller, target)).flatten() {
+            return Some(ended(pid, change));
         }
         if !self.table.values().any(|p| p.parent == caller && matches(target, p.pid)) {
             return Some(Reply::error(Errno::ECHILD));
@@ -475,7 +486,7 @@ impl Processes {
                 let process = self.table.get_mut(&caller)?;
                 // At most one wait per process (its one thread can block in only one):
                 // a second replaces the first, whose caller cannot be waiting any more.
-                if let Some(old) = process.pending_wait.replace(PendingWait { reply, target }) {
+                if let Some(old) = process.pending_wait.replace(PendingWait { reply, target, stopped }) {
                     resources.free_slot(old.reply);
                 }
                 None
@@ -493,11 +504,11 @@ impl Processes {
 }
 
 /// The answer to a wait: which child ended, and how.
-fn ended(pid: Pid, status: WaitStatus) -> Reply {
+pub(super) fn ended(pid: Pid, status: WaitStatus) -> Reply {
     Reply::ok(&[pid as Word, status.to_raw() as Word])
 }
 
-fn matches(target: WaitTarget, pid: Pid) -> bool {
+pub(super) fn matches(target: WaitTarget, pid: Pid) -> bool {
     match target {
         WaitTarget::Any => true,
         WaitTarget::Child(wanted) => wanted == pid,
@@ -547,9 +558,4 @@ pub fn save_caller(resources: &mut Resources) -> Result<CPtr, Errno> {
 pub fn answer_saved(resources: &mut Resources, slot: CPtr, reply: Reply) {
     sel4::nb_send(slot, load(&reply.encode()));
     resources.free_empty_slot(slot); // (the send used the reply capability up)
-}
-
-/// Answers through a reply cap saved earlier (the send consumes it).
-fn send_saved(slot: CPtr, reply: Reply) {
-    sel4::send(slot, load(&reply.encode()));
 }

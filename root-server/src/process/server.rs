@@ -287,7 +287,7 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             kill_reported(processes, resources, vspace, pid, &what, None, WaitStatus::Signaled(Signal::SIGABRT));
             None
         }
-        Request::Wait { target, no_hang } => processes.wait(resources, pid, target, no_hang),
+        Request::Wait { target, no_hang, stopped } => processes.wait(resources, pid, target, no_hang, stopped),
         Request::GetPid => answer(Ok([pid as Word])),
         // (An orphan's parent is the root server already.)
         Request::GetParentPid => answer(Ok([processes.get(pid).map_or(ROOT, |p| p.parent) as Word])),

@@ -10,12 +10,21 @@
 //! The entry takes the pending set and the interrupted context (`TakeSignals`), runs the
 //! handlers and resumes it. Until it has taken the context, further signals only add
 //! to the pending set.
+//!
+//! Job control: SIGSTOP, and SIGTSTP, SIGTTIN and SIGTTOU left at their default, stop a
+//! process; SIGCONT makes it go on (and is then caught or ignored as usual). A stopped
+//! thread moves to a scheduling domain that never runs (the kernel is built with two
+//! domains and a schedule of domain 0 alone), which leaves every call it is in alone:
+//! a reply that comes meanwhile waits in its registers until it goes on. Its parent's
+//! `wait` may ask to hear of the stop and of the going on (`WaitStatus::Stopped`,
+//! `Continued`), and a parent that catches SIGCHLD gets it for both.
 
 use super::space::AddressSpace;
 use super::{Pid, Process, Processes};
 use crate::resources::Resources;
 use crate::vspace::VSpace;
 use sel4::{consts, UserContext, Word};
+use uxrt_protocols::process::WaitTarget;
 use uxrt_protocols::process::{signal_bit, SignalFrame, DEFAULT_IGNORED};
 use uxrt_protocols::{Errno, Reply, Signal, WaitStatus};
 
@@ -30,7 +39,17 @@ pub struct Signals {
     interrupted: Option<UserContext>,
     /// When it gets SIGALRM (time-stamp counter), if `alarm` set it.
     pub alarm: Option<u64>,
+    /// Stopped by a signal (job control).
+    stopped: bool,
+    /// It stopped or went on since its parent last heard: for a `wait` that asks.
+    change: Option<WaitStatus>,
 }
+
+/// The scheduling domain of stopped threads (the kernel's schedule never runs it).
+const STOPPED_DOMAIN: u8 = 1;
+const RUNNING_DOMAIN: u8 = 0;
+/// Signals that stop a process unless it catches or ignores them (SIGSTOP always does).
+const DEFAULT_STOPS: Word = signal_bit(20) | signal_bit(21) | signal_bit(22);
 
 /// What a signal does to its target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,15 +57,20 @@ pub enum Disposition {
     Terminate,
     Ignore,
     Catch,
+    Stop,
 }
 
 impl Signals {
     pub fn disposition(&self, signal: Signal) -> Disposition {
         let bit = signal_bit(signal.0);
-        if self.caught & bit != 0 {
+        if signal == Signal::SIGSTOP {
+            Disposition::Stop
+        } else if self.caught & bit != 0 {
             Disposition::Catch
         } else if (self.ignored | DEFAULT_IGNORED) & bit != 0 {
             Disposition::Ignore
+        } else if DEFAULT_STOPS & bit != 0 {
+            Disposition::Stop
         } else {
             Disposition::Terminate
         }
@@ -77,10 +101,14 @@ impl Processes {
     /// `signal` to `pid` (the caller checked the right to send it): ends it, drops the
     /// signal, or interrupts it for its handler.
     pub fn send_signal(&mut self, resources: &mut Resources, vspace: &mut VSpace, pid: Pid, signal: Signal) {
+        if signal == Signal::SIGCONT {
+            self.set_stopped(resources, vspace, pid, None);
+        }
         let Some(process) = self.table.get_mut(&pid) else { return };
         match process.signals.disposition(signal) {
             Disposition::Terminate => self.terminate(resources, vspace, pid, WaitStatus::Signaled(signal)),
             Disposition::Ignore => {}
+            Disposition::Stop => self.set_stopped(resources, vspace, pid, Some(signal)),
             Disposition::Catch => {
                 process.signals.pending |= signal_bit(signal.0);
                 if process.signals.interrupted.is_none() {
@@ -95,6 +123,45 @@ impl Processes {
                 wake(process, resources);
             }
         }
+    }
+
+    /// Stops `pid` (`by` a signal) or makes it go on (`None`); its parent hears of it.
+    fn set_stopped(&mut self, resources: &mut Resources, vspace: &mut VSpace, pid: Pid, by: Option<Signal>) {
+        let Some(process) = self.table.get_mut(&pid) else { return };
+        if process.signals.stopped == by.is_some() {
+            return;
+        }
+        let Some(tcb) = process.tcb.as_ref().map(|t| t.cap) else { return };
+        let domain = if by.is_some() { STOPPED_DOMAIN } else { RUNNING_DOMAIN };
+        if sel4::invocations::domain_set_set(crate::caps::DOMAIN, domain, tcb).is_err() {
+            crate::println!("pid {pid} ({}): cannot stop or continue it", process.name);
+            return;
+        }
+        let change = by.map_or(WaitStatus::Continued, WaitStatus::Stopped);
+        process.signals.stopped = by.is_some();
+        process.signals.change = Some(change);
+        let parent = process.parent;
+        // A parent waiting for such news gets it now (and then not again).
+        if let Some(waiting) = self.table.get_mut(&parent) {
+            if let Some(wait) = waiting.pending_wait.take_if(|w| w.stopped && super::matches(w.target, pid)) {
+                super::answer_saved(resources, wait.reply, super::ended(pid, change));
+                if let Some(child) = self.table.get_mut(&pid) {
+                    child.signals.change = None;
+                }
+            }
+        }
+        let catches = |p: &Process| p.signals.disposition(Signal::SIGCHLD) == Disposition::Catch;
+        if self.table.get(&parent).is_some_and(catches) {
+            self.send_signal(resources, vspace, parent, Signal::SIGCHLD);
+        }
+    }
+
+    /// A child of `parent` that `target` names and that stopped or went on since its
+    /// parent last heard: which, and what happened.
+    pub(super) fn take_change(&mut self, parent: Pid, target: WaitTarget) -> Option<(Pid, WaitStatus)> {
+        let child = (self.table.values_mut())
+            .find(|p| p.parent == parent && super::matches(target, p.pid) && p.signals.change.is_some())?;
+        Some((child.pid, child.signals.change.take()?))
     }
 
     /// `TakeSignals` from `pid`: its pending set, and (once per interruption) the
@@ -188,8 +255,7 @@ fn read_code(space: &AddressSpace, resources: &mut Resources, vspace: &mut VSpac
 /// in a process that catches signals: libuxrt.)
 fn wake(process: &mut Process, resources: &mut Resources) {
     if let Some(wait) = process.pending_wait.take() {
-        super::send_saved(wait.reply, Reply::error(Errno::EINTR));
-        resources.free_empty_slot(wait.reply);
+        super::answer_saved(resources, wait.reply, Reply::error(Errno::EINTR));
     }
     #[cfg(notification_queues)]
     if let Some(queue) = &process.queue {

@@ -106,6 +106,7 @@ impl Console {
                 Action::Readable => readable = true,
                 Action::Interrupt => self.signal_foreground(Signal::SIGINT),
                 Action::Quit => self.signal_foreground(Signal::SIGQUIT),
+                Action::Suspend => self.signal_foreground(Signal::SIGTSTP),
                 Action::None => {}
             }
         }
@@ -113,7 +114,7 @@ impl Console {
         readable
     }
 
-    /// `^C` (SIGINT) or `^\` (SIGQUIT): to the foreground process group (a whole
+    /// `^C` (SIGINT), `^\` (SIGQUIT) or `^Z` (SIGTSTP): to the foreground process group (a whole
     /// pipeline).
     fn signal_foreground(&mut self, signal: Signal) {
         if let Some(group) = self.foreground.take() {

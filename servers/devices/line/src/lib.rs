@@ -18,6 +18,7 @@ pub const LINE_MAX: usize = 4096;
 
 const INTERRUPT: u8 = 0x03; // ^C
 const QUIT: u8 = 0x1c; // ^\
+const SUSPEND: u8 = 0x1a; // ^Z
 const END_OF_FILE: u8 = 0x04; // ^D
 const BELL: u8 = 0x07;
 const BACKSPACE: u8 = 0x08;
@@ -55,6 +56,8 @@ pub enum Action {
     Interrupt,
     /// `^\`: the line was thrown away; quit the foreground program (SIGQUIT).
     Quit,
+    /// `^Z`: the line was thrown away; stop the foreground program (SIGTSTP).
+    Suspend,
 }
 
 #[derive(Debug)]
@@ -130,6 +133,11 @@ impl LineDiscipline {
                 self.line.clear();
                 echo.extend_from_slice(b"^\\\n");
                 Action::Quit
+            }
+            SUSPEND => {
+                self.line.clear();
+                echo.extend_from_slice(b"^Z\n");
+                Action::Suspend
             }
             ESCAPE => {
                 self.escape = Escape::Started;

@@ -92,6 +92,17 @@ fn quit_throws_the_line_away() {
 }
 
 #[test]
+fn suspend_throws_the_line_away() {
+    let mut d = LineDiscipline::default();
+    let mut echo = Vec::new();
+    typed(&mut d, b"sleep 100");
+    assert_eq!(d.feed(0x1a, &mut echo), Action::Suspend);
+    assert_eq!(echo, b"^Z\n");
+    assert!(!d.readable());
+    assert!(d.editing().is_empty());
+}
+
+#[test]
 fn escape_sequences_are_swallowed() {
     let mut d = LineDiscipline::default();
     let echo = typed(&mut d, b"a\x1b[A\x1b[1;5Cb\x1bOc\n");
