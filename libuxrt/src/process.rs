@@ -166,6 +166,18 @@ pub fn set_process_group(pid: Pid, group: Pid) -> Result<(), Errno> {
     Ok(())
 }
 
+/// `setsid`: this process leads a new session and process group; its pid.
+pub fn new_session() -> Result<Pid, Errno> {
+    let [session] = sys::call(Request::NewSession).results()?;
+    Ok(session as Pid)
+}
+
+/// The session of `pid` (0: this process).
+pub fn session_id(pid: Pid) -> Result<Pid, Errno> {
+    let [session] = sys::call(Request::SessionId { pid }).results()?;
+    Ok(session as Pid)
+}
+
 /// The process group of `pid` (0: this process).
 pub fn process_group(pid: Pid) -> Result<Pid, Errno> {
     let [group] = sys::call(Request::ProcessGroup { pid }).results()?;

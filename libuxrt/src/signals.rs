@@ -239,9 +239,9 @@ extern "C" fn deliver(frame: &mut EntryFrame) -> ! {
     let mut context = [0 as Word; context::WORDS];
     let taken = sys::call(Request::TakeSignals { context: context.as_mut_ptr() as Word }).results();
     let Ok([pending, 1]) = taken else {
-        // Sent here with no context to go back to: nothing sane is left to do.
-        crate::eprintln!("{}: signal entry without an interrupted context", crate::env::program_name());
-        crate::process::abort()
+        // Sent here with no context to go back to: nothing sane is left to do (the root
+        // server reports the abort).
+        sys::call_no_return(Request::Abort)
     };
     // SAFETY: the root server wrote the context into `context` during the call; read it
     // afresh rather than trust values the compiler may have kept from before.

@@ -393,6 +393,20 @@ pub extern "C" fn getpgid(pid: c_int) -> c_int {
     ret_int(pid.and_then(process::process_group).map(|group| group as c_int))
 }
 
+/// `setsid()`: a new session and process group led by this process; its pid (`EPERM`
+/// for a process group's leader).
+#[no_mangle]
+pub extern "C" fn setsid() -> c_int {
+    ret_int(process::new_session().map(|session| session as c_int))
+}
+
+/// `getsid(pid)`: the session of `pid` (0: this process).
+#[no_mangle]
+pub extern "C" fn getsid(pid: c_int) -> c_int {
+    let pid = u32::try_from(pid).map_err(|_| Errno::ESRCH);
+    ret_int(pid.and_then(process::session_id).map(|session| session as c_int))
+}
+
 /// `getpgrp()`: this process's group.
 #[no_mangle]
 pub extern "C" fn getpgrp() -> c_int {

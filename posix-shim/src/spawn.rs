@@ -40,6 +40,9 @@ const FDOP_OPEN: c_int = 3;
 struct ChildFiles {
     pairs: Vec<(u32, u32)>,
     opened: Vec<fs::Fd>,
+    /// Fds a file action closed (before them, the child has every fd open here: a
+    /// close-on-exec one closes only when its program starts, after the actions).
+    closed: Vec<u32>,
 }
 
 impl ChildFiles {
@@ -48,6 +51,7 @@ impl ChildFiles {
     }
 
     fn set(&mut self, child: u32, parent: u32) {
+        self.closed.retain(|&c| c != child);
         self.pairs.retain(|&(c, _)| c != child);
         self.pairs.push((child, parent));
     }
@@ -59,13 +63,17 @@ impl ChildFiles {
     unsafe fn apply(&mut self, op: &FdOp) -> Result<(), Errno> {
         let fd = u32::try_from(op.fd).map_err(|_| Errno::EBADF)?;
         match op.cmd {
-            FDOP_CLOSE => self.pairs.retain(|&(c, _)| c != fd),
+            FDOP_CLOSE => {
+                self.pairs.retain(|&(c, _)| c != fd);
+                self.closed.push(fd);
+            }
             FDOP_DUP2 => {
                 let source = u32::try_from(op.srcfd).map_err(|_| Errno::EBADF)?;
-                // (dup2 onto itself clears close-on-exec: the fd goes across if open here.)
+                // A close-on-exec fd is still open when the actions run (and dup2, onto
+                // itself too, makes a copy that is not).
                 let parent = match self.parent_of(source) {
                     Some(parent) => parent,
-                    None if source == fd && fs::is_open(fd) => fd,
+                    None if !self.closed.contains(&source) && fs::is_open(source) => source,
                     None => return Err(Errno::EBADF),
                 };
                 self.set(fd, parent);
@@ -119,7 +127,7 @@ unsafe fn spawn(
 ) -> Result<uxrt::Pid, Errno> {
     // SAFETY: as the caller promises.
     let (args, env) = unsafe { (strings(argv)?, strings(envp)?) };
-    let mut files = ChildFiles { pairs: fs::inheritable(), opened: Vec::new() };
+    let mut files = ChildFiles { pairs: fs::inheritable(), opened: Vec::new(), closed: Vec::new() };
     // SAFETY: as the caller promises.
     if let Some(actions) = unsafe { actions.as_ref() } {
         // The list is newest first: find its end, then go back.

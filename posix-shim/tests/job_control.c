@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,18 +31,22 @@ static pid_t start(char *argv0, const char *what, int in, int out) {
     int error = posix_spawn(&pid, argv0, &actions, NULL, args, environ);
     posix_spawn_file_actions_destroy(&actions);
     if (error != 0) {
+        /* (Never go on with pid -1: kill(-1, ...) reaches every process one may signal.) */
         printf("posix_spawn %s: %s\n", what, errno_name(error));
-        return -1;
+        exit(1);
     }
     return pid;
 }
 
 static int child(const char *what) {
     if (strcmp(what, "ticker") == 0) {
-        for (;;) {
-            write(1, "t", 1);
+        /* (Bounded, and it holds only its own end of the pipe: it never outlives a
+         * parent that failed, by much.) */
+        for (int i = 0; i < 1000; i++) {
+            if (write(1, "t", 1) != 1) return 1;
             usleep(20 * 1000);
         }
+        return 0;
     }
     if (strcmp(what, "echo") == 0) {
         char byte;
@@ -70,7 +75,7 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "child") == 0) return child(argv[2]);
 
     int ticks[2];
-    pipe(ticks);
+    pipe2(ticks, O_CLOEXEC);
     pid_t ticker = start(argv[0], "ticker", 0, ticks[1]);
     close(ticks[1]);
     char byte;
@@ -106,8 +111,8 @@ int main(int argc, char **argv) {
 
     /* A stopped reader loses nothing written while it was stopped. */
     int in[2], out[2];
-    pipe(in);
-    pipe(out);
+    pipe2(in, O_CLOEXEC);
+    pipe2(out, O_CLOEXEC);
     pid_t echo = start(argv[0], "echo", in[0], out[1]);
     close(in[0]);
     close(out[1]);
@@ -126,7 +131,7 @@ int main(int argc, char **argv) {
 
     /* SIGTSTP caught: a handler runs, nothing stops. */
     int caught[2];
-    pipe(caught);
+    pipe2(caught, O_CLOEXEC);
     pid_t catcher = start(argv[0], "catch-tstp", 0, caught[1]);
     close(caught[1]);
     usleep(200 * 1000);

@@ -1,5 +1,6 @@
 /* Process groups: children put in a group of their own with posix_spawn's
- * POSIX_SPAWN_SETPGROUP, getpgid, kill(-group) reaching every member and nobody else. */
+ * POSIX_SPAWN_SETPGROUP, getpgid, kill(-group) reaching every member and nobody else;
+ * sessions: setsid in a child (not a group leader) and not twice, getsid. */
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -35,8 +36,20 @@ static pid_t start(char *self, int fd, pid_t group) {
     return pid;
 }
 
+/* A child in its parent's group makes a session of its own. */
+static int new_session(void) {
+    pid_t parent_session = getsid(0);
+    pid_t session = setsid();
+    printf("setsid: leads it %d, and the group %d, left its parent's %d\n", session == getpid() && getsid(0) == getpid(),
+           getpgrp() == getpid(), getsid(0) != parent_session);
+    int r = setsid();
+    printf("setsid again: %d %s\n", r, errno_name(errno));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "wait") == 0) return waiter();
+    if (argc == 2 && strcmp(argv[1], "setsid") == 0) return new_session();
     int fds[2];
     pipe(fds);
     pid_t first = start(argv[0], fds[0], 0);
@@ -61,5 +74,14 @@ int main(int argc, char **argv) {
     printf("kill of an empty group: %d %s\n", r, errno_name(errno));
     r = setpgid(getpid(), 999999);
     printf("setpgid into a group that does not exist: %d %s\n", r, errno_name(errno));
+
+    r = getsid(999999);
+    printf("getsid(0) is getsid(getpid()): %d; of no process: %d %s\n", getsid(0) == getsid(getpid()), r,
+           errno_name(errno));
+    char *args[] = {argv[0], "setsid", NULL};
+    pid_t child;
+    fflush(stdout);
+    posix_spawn(&child, argv[0], NULL, NULL, args, environ);
+    waitpid(child, &status, 0);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,8 +45,9 @@ static pid_t start(char *argv0, const char *what) {
     fflush(stdout);
     int error = posix_spawn(&pid, argv0, NULL, NULL, args, environ);
     if (error != 0) {
+        /* (Never go on with pid -1: kill(-1, ...) reaches every process one may signal.) */
         printf("posix_spawn %s: %s\n", what, errno_name(error));
-        return -1;
+        exit(1);
     }
     return pid;
 }

@@ -148,6 +148,11 @@ pub enum Request {
     /// Reply: `[]` (none if the caller is among them and the signal ends it); `ESRCH`
     /// when the group is empty, `EPERM` when the caller may signal none of it.
     KillGroup { group: Pid, signal: u8 },
+    /// `setsid`: the caller leads a new session (of job control) and a new process
+    /// group, both named by its pid. Reply: `[pid]`; `EPERM` for a group's leader.
+    NewSession,
+    /// `getsid`: the session of `pid` (0: the caller). Reply: `[session]`; `ESRCH`.
+    SessionId { pid: Pid },
     /// How the caller takes signals from others (bit `n - 1` of a set for signal `n`):
     /// those in `caught` interrupt it at `entry` (see [`SignalFrame`]); those in
     /// `ignored` are dropped; the rest take their default action (end it, or nothing for
@@ -326,6 +331,8 @@ mod label {
     pub const SIGNAL_HANDLING: u64 = 29;
     pub const TAKE_SIGNALS: u64 = 30;
     pub const SIGNAL_ALARM: u64 = 31;
+    pub const NEW_SESSION: u64 = 32;
+    pub const SESSION_ID: u64 = 33;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -378,6 +385,8 @@ impl Request {
             }
             Request::TakeSignals { context } => Message::new(TAKE_SIGNALS, &[context]),
             Request::SignalAlarm { deadline } => Message::new(SIGNAL_ALARM, &[deadline]),
+            Request::NewSession => Message::new(NEW_SESSION, &[]),
+            Request::SessionId { pid } => Message::new(SESSION_ID, &[pid as Word]),
         }
     }
 
@@ -515,6 +524,11 @@ impl Request {
                 let [deadline] = exact(words)?;
                 Request::SignalAlarm { deadline }
             }
+            NEW_SESSION => no_words(words, Request::NewSession)?,
+            SESSION_ID => {
+                let [pid] = exact(words)?;
+                Request::SessionId { pid: pid_from(pid)? }
+            }
             _ => return Err(Errno::ENOSYS),
         })
     }
@@ -610,6 +624,8 @@ mod tests {
             }),
             any::<u64>().prop_map(|context| Request::TakeSignals { context }),
             any::<u64>().prop_map(|deadline| Request::SignalAlarm { deadline }),
+            Just(Request::NewSession),
+            pid().prop_map(|pid| Request::SessionId { pid }),
         ]
     }
 
@@ -623,7 +639,7 @@ mod tests {
         /// The server's decoder on arbitrary input: an error or a request, never a panic,
         /// and whatever it accepts encodes back to the same message.
         #[test]
-        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..33, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+        fn arbitrary_messages_decode_or_fail_cleanly(label in 0u64..35, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
             crate::message::decodes_canonically(label, &words, Request::decode, Request::encode)?;
         }
     }

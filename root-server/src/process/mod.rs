@@ -65,6 +65,10 @@ pub struct Process {
     /// console's shell, a test, a server), inherited by every child. Who may signal
     /// whom follows it (`Processes::may_signal`).
     pub session: Pid,
+    /// Its session as POSIX job control knows it (`getsid`): at first its parent's;
+    /// `setsid` makes it one of its own. (Unlike `session`, which bounds what it may
+    /// use and signal, it is the process's to change.)
+    pub job_session: Pid,
     pub name: String,
     space: AddressSpace,
     cspace: Option<CSpace>,
@@ -297,15 +301,28 @@ impl Processes {
         if target != caller && process.parent != caller {
             return Err(Errno::ESRCH);
         }
-        if process.session != session || process.session == target {
+        let job_session = self.get(caller).ok_or(Errno::ESRCH)?.job_session;
+        if process.session != session || process.job_session != job_session || process.job_session == target {
             return Err(Errno::EPERM);
         }
         let joins_existing = group != target;
-        if joins_existing && !self.iter().any(|p| p.group == group && p.session == session) {
+        if joins_existing && !self.iter().any(|p| p.group == group && p.job_session == job_session) {
             return Err(Errno::EPERM);
         }
         self.table.get_mut(&target).ok_or(Errno::ESRCH)?.group = group;
         Ok(())
+    }
+
+    /// `setsid` by `caller`: a new job-control session and process group, both named by
+    /// it; `EPERM` for a process group's leader.
+    pub fn new_job_session(&mut self, caller: Pid) -> Result<Pid, Errno> {
+        let process = self.table.get_mut(&caller).ok_or(Errno::ESRCH)?;
+        if process.group == caller {
+            return Err(Errno::EPERM);
+        }
+        process.group = caller;
+        process.job_session = caller;
+        Ok(caller)
     }
 
     /// Whether `ancestor` is `process`'s parent, or its parent's, and so on.

@@ -370,6 +370,11 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             process.signals.set_handling(caught, ignored, entry);
             answer(Ok([]))
         }
+        Request::NewSession => answer(processes.new_job_session(pid).map(|session| [session as Word])),
+        Request::SessionId { pid: target } => {
+            let target = if target == 0 { pid } else { target };
+            answer(processes.get(target).map(|p| [p.job_session as Word]).ok_or(Errno::ESRCH))
+        }
         Request::TakeSignals { context } => answer(processes.take_signals(resources, vspace, pid, context)),
         Request::SignalAlarm { deadline } => {
             let old = processes.set_signal_alarm(pid, deadline);

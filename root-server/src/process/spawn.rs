@@ -99,11 +99,14 @@ impl Processes {
         let file = programs::find(request.path)?;
         let program = uxrt_loader::parse(file, layout::ANONYMOUS_BASE).map_err(|_| Errno::ENOEXEC)?;
         // (A replaced process's place: its pid, its parent, whether it is an orphan.)
-        let (pid, parent, orphan, group) = match request.replacing {
-            true => self.get(request.parent).map(|p| (p.pid, p.parent, p.orphan, p.group)).ok_or(Errno::ESRCH)?,
+        let (pid, parent, orphan, group, job_session) = match request.replacing {
+            true => (self.get(request.parent))
+                .map(|p| (p.pid, p.parent, p.orphan, p.group, p.job_session))
+                .ok_or(Errno::ESRCH)?,
             false => {
                 let pid = self.allocate_pid()?;
-                (pid, request.parent, false, self.get(request.parent).map_or(pid, |p| p.group))
+                let (group, job_session) = self.get(request.parent).map_or((pid, pid), |p| (p.group, p.job_session));
+                (pid, request.parent, false, group, job_session)
             }
         };
         let mut aux = Vec::from(aux_vector(pid, program.entry, self.tsc_mhz));
@@ -125,6 +128,7 @@ impl Processes {
             group,
             parent,
             session: session.unwrap_or(pid),
+            job_session,
             name: String::from(name),
             space: AddressSpace::new(resources, quota)?,
             cspace: None,

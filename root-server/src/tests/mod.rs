@@ -180,6 +180,9 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "posix_c_descriptors_and_limits_as_on_the_host", run: posix::descriptors_and_limits },
     Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },
     Test { name: "posix_c_epoll_errors_as_on_the_host", run: posix::epoll_errors },
+    // (Signals end waits on the queue: sleeps, polls, reads of a process that catches.)
+    Test { name: "posix_c_signal_delivery_as_on_the_host", run: posix::signal_delivery },
+    Test { name: "posix_c_job_control_as_on_the_host", run: posix::job_control },
 ];
 #[cfg(not(notification_queues))]
 const QUEUE_TESTS: &[Test] = &[];

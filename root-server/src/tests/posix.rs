@@ -91,6 +91,19 @@ pub fn pipes_and_poll(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "pipes")
 }
 
+/// Signals from other processes and alarm(): handlers interrupt a busy loop, a pipe
+/// read (EINTR, SA_RESTART), poll and waitpid; masks; SIGCHLD through a self-pipe.
+#[cfg(notification_queues)]
+pub fn signal_delivery(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "signal_delivery")
+}
+
+/// SIGSTOP, SIGTSTP and SIGCONT seen through waitpid's WUNTRACED and WCONTINUED.
+#[cfg(notification_queues)]
+pub fn job_control(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "job_control")
+}
+
 #[cfg(notification_queues)]
 pub fn epoll_errors(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "epoll_errors")
