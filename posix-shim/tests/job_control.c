@@ -19,8 +19,15 @@ extern char **environ;
 static volatile sig_atomic_t tstp_caught;
 static void on_tstp(int signal) { (void)signal; tstp_caught++; }
 
-/* Starts this program as `child WHAT` with the given stdin and stdout. */
+/* Starts this program as `child WHAT` with the given stdin and stdout, in a process
+ * group of its own: its parent (this process) in another group of the session keeps
+ * the group from being orphaned, where Linux would discard SIGTSTP (as it is when the
+ * test runs under a parent that has gone, in CI). */
 static pid_t start(char *argv0, const char *what, int in, int out) {
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in, 0);
@@ -28,8 +35,9 @@ static pid_t start(char *argv0, const char *what, int in, int out) {
     char *args[] = {argv0, "child", (char *)what, NULL};
     pid_t pid;
     fflush(stdout);
-    int error = posix_spawn(&pid, argv0, &actions, NULL, args, environ);
+    int error = posix_spawn(&pid, argv0, &actions, &attributes, args, environ);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
     if (error != 0) {
         /* (Never go on with pid -1: kill(-1, ...) reaches every process one may signal.) */
         printf("posix_spawn %s: %s\n", what, errno_name(error));
