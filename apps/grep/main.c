@@ -1,11 +1,12 @@
 /* grep PATTERN [FILE...]: lines containing PATTERN (a plain string). -v: lines without
- * it; -c: only how many. Exit status 0 if a line was selected, 1 if none, 2 on error.
+ * it; -c: only how many; -q: nothing, only the status. Exit status 0 if a line was
+ * selected, 1 if none, 2 on error.
  * A C program built with gcc against posix-shim. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static int invert, count_only;
+static int invert, count_only, quiet;
 static long selected;
 
 static int grep(FILE *in, const char *pattern) {
@@ -14,7 +15,7 @@ static int grep(FILE *in, const char *pattern) {
         int match = strstr(line, pattern) != NULL;
         if (match != invert) {
             selected++;
-            if (!count_only)
+            if (!count_only && !quiet)
                 fputs(line, stdout);
         }
     }
@@ -28,13 +29,15 @@ int main(int argc, char **argv) {
             invert = 1;
         else if (strcmp(argv[i], "-c") == 0)
             count_only = 1;
+        else if (strcmp(argv[i], "-q") == 0)
+            quiet = 1;
         else {
             fprintf(stderr, "grep: unknown option %s\n", argv[i]);
             return 2;
         }
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: grep [-v] [-c] PATTERN [FILE...]\n");
+        fprintf(stderr, "usage: grep [-v] [-c] [-q] PATTERN [FILE...]\n");
         return 2;
     }
     const char *pattern = argv[i++];
@@ -51,7 +54,7 @@ int main(int argc, char **argv) {
         grep(in, pattern);
         fclose(in);
     }
-    if (count_only)
+    if (count_only && !quiet)
         printf("%ld\n", selected);
     return status ? status : selected > 0 ? 0 : 1;
 }

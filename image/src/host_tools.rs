@@ -15,6 +15,8 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("objcopy", "binutils"),
     // musl: the C library under posix-shim (headers, libc.a), and Linux's system call names.
     ("x86_64-linux-musl-gcc", "musl-dev"),
+    // The reference POSIX shell the shell's corpus is compared with (`sh_corpus`).
+    ("dash", "dash"),
 ];
 
 /// Python modules the kernel build's generators import.

@@ -16,6 +16,7 @@ mod paths;
 mod plot;
 mod profile;
 mod qemu;
+mod sh_corpus;
 mod stamp;
 mod test;
 mod userland;

@@ -124,7 +124,8 @@ pub fn build_image(config: KernelConfig) -> Result<Image> {
         .flat_map(|p| &p.programs)
         .map(|name| Ok((format!("bin/{name}"), stripped(&binaries.join(name))?)))
         .collect::<Result<_>>()?;
-    let c_programs = c_programs::build(&binaries.join("libposix_shim.a"), &target_dir.join("c"))?;
+    let mut c_programs = c_programs::build(&binaries.join("libposix_shim.a"), &target_dir.join("c"))?;
+    c_programs.extend(crate::sh_corpus::pack()?);
     let mut entries: Vec<Entry> =
         contents.iter().map(|(path, data)| Entry { path, data, mode: archive::EXECUTABLE }).collect();
     entries.extend(c_programs.iter().map(|p| Entry {

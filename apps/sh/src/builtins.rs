@@ -8,9 +8,9 @@ use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 17] = [
+const BUILTINS: [&str; 19] = [
     "cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift",
-    "return", "jobs", "fg", "bg",
+    "return", "jobs", "fg", "bg", "set", "read",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -73,6 +73,29 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
             }
         },
         "jobs" => shell.list_jobs(out),
+        "read" => read_line(shell, args),
+        // `set -- ARGS` (or `set ARGS` not starting with `-`): the positional
+        // parameters; `set` alone: every variable. (No options yet: `-e`, `-u`, `-x`.)
+        "set" => match args.first().map(String::as_str) {
+            None => {
+                for (name, value) in &shell.vars {
+                    uxrt::io::print_to(out, format_args!("{name}='{value}'\n"));
+                }
+                0
+            }
+            Some("--") => {
+                shell.set_positional(args[1..].to_vec());
+                0
+            }
+            Some(option) if option.starts_with('-') || option.starts_with('+') => {
+                uxrt::eprintln!("sh: set: {option}: options are not provided yet");
+                2
+            }
+            Some(_) => {
+                shell.set_positional(args.to_vec());
+                0
+            }
+        },
         "fg" => shell.foreground_job(args.first()),
         "bg" => shell.background_job(args.first()),
         "export" => {
@@ -180,5 +203,57 @@ impl test_expr::Files for Files {
             _ => FileKind::Other,
         };
         Some((kind, stat.size))
+    }
+}
+
+/// `read [-r] NAME...`: a line of standard input, split at blanks into the variables
+/// (the last takes the rest of the line). Without `-r` a backslash keeps the character
+/// after it. Status 1 at the end of input (the variables still get what was read).
+fn read_line(shell: &mut Shell, args: &[String]) -> u8 {
+    let raw = args.first().is_some_and(|a| a == "-r");
+    let names = if raw { &args[1..] } else { args };
+    // A byte at a time: what follows the line is for whoever reads next.
+    let mut line = Vec::new();
+    let mut ended_line = false;
+    loop {
+        let mut byte = [0u8];
+        match fs::read(fs::STDIN, &mut byte) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => {
+                ended_line = true;
+                break;
+            }
+            Ok(_) => line.push(byte[0]),
+            Err(errno) => {
+                uxrt::eprintln!("sh: read: {errno}");
+                return 2;
+            }
+        }
+    }
+    let mut text = String::from_utf8_lossy(&line).into_owned();
+    if !raw {
+        let mut unescaped = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            unescaped.push(if c == '\\' { chars.next().unwrap_or('\\') } else { c });
+        }
+        text = unescaped;
+    }
+    let mut rest = text.trim_start_matches([' ', '\t']);
+    for (index, name) in names.iter().enumerate() {
+        let value = if index + 1 == names.len() {
+            core::mem::take(&mut rest).trim_end_matches([' ', '\t'])
+        } else {
+            let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+            let (field, after) = rest.split_at(end);
+            rest = after.trim_start_matches([' ', '\t']);
+            field
+        };
+        shell.vars.insert(name.clone(), String::from(value));
+    }
+    if ended_line {
+        0
+    } else {
+        1
     }
 }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use uxrt::fs::{self, Fd};
 use uxrt::protocols::file::OpenFlags;
 use uxrt::{Errno, Pid, Signal, WaitStatus};
-use uxrt_shell_syntax::{parse, Command, Compound, Connector, List, Mode, Pipeline, RedirectKind, Variables};
+use uxrt_shell_syntax::{parse, Command, Compound, Connector, List, Mode, Pipeline, Redirect, RedirectKind, Variables};
 
 /// Status of a command that was not found, and of one that could not start.
 const NOT_FOUND: u8 = 127;
@@ -74,6 +74,9 @@ impl Variables for Shell {
     }
     fn pid(&self) -> u32 {
         self.pid
+    }
+    fn positional_parameters(&self) -> Vec<String> {
+        self.positional.clone()
     }
 
     /// Runs `script` in a subshell (`sh -c`, with this shell's variables and standard
@@ -277,6 +280,80 @@ impl Shell {
         }
     }
 
+    /// A pipeline of programs with one compound command among them (`{ ...; } | wc`,
+    /// `ls | while read f; do ...; done`): the programs start, each on its pipes; the
+    /// shell runs the compound command itself with its standard input and output on the
+    /// pipes at that place; then it waits for the programs. The status is the last
+    /// element's.
+    fn mixed_pipeline(&mut self, pipeline: &Pipeline, compound: &Compound, line: &str) -> u8 {
+        let elements = pipeline.commands.len() + 1;
+        let at = pipeline.compound_at;
+        let mut pipes = Vec::new();
+        for _ in 1..elements {
+            match fs::pipe() {
+                Ok(pipe) => pipes.push(pipe),
+                Err(errno) => {
+                    uxrt::eprintln!("sh: pipe: {errno}");
+                    for (read, write) in pipes {
+                        let _ = (fs::close(read), fs::close(write));
+                    }
+                    return CANNOT_RUN;
+                }
+            }
+        }
+        let input = |element: usize| if element == 0 { fs::STDIN } else { pipes[element - 1].0 };
+        let output = |element: usize| if element + 1 == elements { fs::STDOUT } else { pipes[element].1 };
+        let mut started = Vec::new();
+        let mut group = None;
+        for (index, command) in pipeline.commands.iter().enumerate() {
+            let element = if index < at { index } else { index + 1 };
+            let child = self.spawn(command, input(element), output(element));
+            if let Ok(pid) = child {
+                let _ = uxrt::process::set_process_group(pid, *group.get_or_insert(pid));
+            }
+            started.push((command, child));
+        }
+        if let Some(group) = group {
+            let _ = fs::set_foreground(fs::STDIN, Some(group));
+        }
+        // The shell's own standard input and output go to the pipes at its place (kept
+        // copies put back after); every other end is the programs' alone.
+        let redirect = |fd: Fd, to: Fd| fs::dup(fd).and_then(|saved| fs::dup2(to, fd).map(|_| saved));
+        let saved_in = (at > 0).then(|| redirect(fs::STDIN, input(at)));
+        let saved_out = (at + 1 < elements).then(|| redirect(fs::STDOUT, output(at)));
+        for &(read, write) in &pipes {
+            let _ = (fs::close(read), fs::close(write));
+        }
+        let mut status = match (&saved_in, &saved_out) {
+            (Some(Err(errno)), _) | (_, Some(Err(errno))) => {
+                uxrt::eprintln!("sh: {errno}");
+                CANNOT_RUN
+            }
+            _ => self.compound_redirected(compound, &pipeline.redirects, line),
+        };
+        // (Putting standard output back closes the pipe's last end here: its reader sees
+        // the end.)
+        for (fd, saved) in [(fs::STDOUT, saved_out), (fs::STDIN, saved_in)] {
+            if let Some(Ok(saved)) = saved {
+                let _ = fs::dup2(saved, fd);
+                let _ = fs::close(saved);
+            }
+        }
+        for (command, child) in started {
+            let ended = match child {
+                Ok(pid) => self.wait_reported(pid, command).unwrap_or(CANNOT_RUN),
+                Err(status) => status,
+            };
+            if at + 1 < elements {
+                status = ended;
+            }
+        }
+        if group.is_some() {
+            let _ = fs::set_foreground(fs::STDIN, None);
+        }
+        status
+    }
+
     /// Runs a compound command in the shell itself; its status.
     fn compound(&mut self, compound: &Compound, line: &str) -> u8 {
         match compound {
@@ -356,8 +433,10 @@ impl Shell {
 
     /// Runs a pipeline and waits for it; its status (the last command's).
     fn foreground(&mut self, pipeline: &Pipeline, line: &str) -> u8 {
-        let status = if let Some(compound) = &pipeline.compound {
-            self.compound(compound, line)
+        let status = if let (Some(compound), false) = (&pipeline.compound, pipeline.commands.is_empty()) {
+            self.mixed_pipeline(pipeline, compound, line)
+        } else if let Some(compound) = &pipeline.compound {
+            self.compound_redirected(compound, &pipeline.redirects, line)
         } else if let Some(status) = self.function_call(pipeline, line) {
             status
         } else if let Some(status) = self.single_builtin(pipeline) {
@@ -477,7 +556,57 @@ impl Shell {
             Err(status) => return Some(status),
         };
         let out = prepared.fds.get(&1).copied().unwrap_or(fs::STDOUT);
-        Some(crate::builtins::run(self, &prepared.words, out))
+        // (A builtin that reads, `read x < FILE`, reads the shell's standard input.)
+        let input = prepared.fds.get(&0).map(|&fd| BTreeMap::from([(fs::STDIN, fd)])).unwrap_or_default();
+        Some(self.redirected(&input, |shell| crate::builtins::run(shell, &prepared.words, out)))
+    }
+
+    /// Runs `f` with the shell's own fds redirected as `fds` says (fd → the fd it
+    /// becomes a copy of), then puts them back.
+    fn redirected(&mut self, fds: &BTreeMap<u32, Fd>, f: impl FnOnce(&mut Shell) -> u8) -> u8 {
+        let mut saved = Vec::new();
+        for (&fd, &to) in fds.iter().filter(|(fd, to)| fd != to) {
+            match fs::dup(fd).and_then(|copy| fs::dup2(to, fd).map(|_| copy)) {
+                Ok(copy) => saved.push((fd, Some(copy))),
+                // (An fd the shell does not have: closed again afterwards.)
+                Err(Errno::EBADF) if fs::dup2(to, fd).is_ok() => saved.push((fd, None)),
+                Err(errno) => {
+                    uxrt::eprintln!("sh: {fd}: {errno}");
+                    self.restore(saved);
+                    return CANNOT_RUN;
+                }
+            }
+        }
+        let status = f(self);
+        self.restore(saved);
+        status
+    }
+
+    fn restore(&mut self, saved: Vec<(Fd, Option<Fd>)>) {
+        for (fd, copy) in saved.into_iter().rev() {
+            match copy {
+                Some(copy) => {
+                    let _ = fs::dup2(copy, fd);
+                    let _ = fs::close(copy);
+                }
+                None => {
+                    let _ = fs::close(fd);
+                }
+            }
+        }
+    }
+
+    /// A compound command with its redirections (`while ...; done < FILE`).
+    fn compound_redirected(&mut self, compound: &Compound, redirects: &[Redirect], line: &str) -> u8 {
+        if redirects.is_empty() {
+            return self.compound(compound, line);
+        }
+        let only = Command { redirects: redirects.to_vec(), ..Command::default() };
+        let prepared = match self.prepare(&only, fs::STDIN, fs::STDOUT) {
+            Ok(prepared) => prepared,
+            Err(status) => return status,
+        };
+        self.redirected(&prepared.fds, |shell| shell.compound(compound, line))
     }
 
     /// Waits for `pid` of a foreground job to end: its status (a signal that killed it

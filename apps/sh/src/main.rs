@@ -67,20 +67,34 @@ fn main() -> i32 {
     shell.exit_status() as i32
 }
 
+/// Runs what `reader` gives, a command at a time: a command may take several lines
+/// (a loop written over lines, an open quote), read until it parses (prompting `> `).
 fn run_lines(shell: &mut Shell, reader: &mut LineReader, prompt: Option<&str>) {
+    let mut text = String::new();
     while !shell.exiting() {
-        shell.report_jobs();
+        if text.is_empty() {
+            shell.report_jobs();
+        }
         if let Some(prompt) = prompt {
             if shell.first_prompt_tsc.is_none() {
                 // SAFETY: reading the time-stamp counter has no side effects.
                 shell.first_prompt_tsc = Some(unsafe { core::arch::x86_64::_rdtsc() });
             }
-            uxrt::eprint!("{prompt}");
+            let more = uxrt::env::var("PS2").unwrap_or("> ");
+            uxrt::eprint!("{}", if text.is_empty() { prompt } else { more });
         }
-        match reader.next_line() {
-            Some(line) => shell.run_line(&line),
-            None => break,
+        let Some(line) = reader.next_line() else { break };
+        text.push_str(&line);
+        if uxrt_shell_syntax::parse(&text).is_err_and(|error| error.incomplete) {
+            text.push('\n');
+            continue;
         }
+        shell.run_line(&text);
+        text.clear();
+    }
+    // (What is left at the end is incomplete: running it says why.)
+    if !text.is_empty() && !shell.exiting() {
+        shell.run_line(&text);
     }
 }
 

@@ -114,6 +114,25 @@ pub fn select_and_epoll(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "select_epoll")
 }
 
+/// The shell's corpus (`apps/sh/corpus`): each script prints, with uxrt's `sh`, what it
+/// printed under Debian's dash (`/etc/expected/sh-NAME`), its exit status included.
+pub fn shell_scripts(env: &mut Env) -> Outcome {
+    let list = ok!(programs::find("/etc/sh-corpus/list"));
+    let list = ok!(core::str::from_utf8(list).map_err(|_| "not UTF-8"));
+    let mut failed = alloc::vec::Vec::new();
+    for name in list.lines() {
+        let expected = alloc::format!("/etc/expected/sh-{name}");
+        let script = alloc::format!("/etc/sh-corpus/{name}.sh");
+        let argv = ["/bin/expect", &expected, "/bin/sh", "/etc/sh-corpus/run.sh", &script];
+        let status = ok!(spawn_and_wait(env, &argv, &[]));
+        if status != WaitStatus::Exited(0) {
+            failed.push(name);
+        }
+    }
+    check!(failed.is_empty(), "{} of {} scripts differ from dash: {failed:?}", failed.len(), list.lines().count());
+    Ok(())
+}
+
 /// Programs built from C that nobody here wrote (Lua, SQLite, zlib, from their crates.io
 /// packages) print what their host builds print, for every `check` of their
 /// `build.conf`: `cargo xtask` lists them in `/etc/checks/list`, one

@@ -1,7 +1,7 @@
 //! Arithmetic expansion, `$(( ))`: signed 64-bit integers with C's operators
-//! (`+ - * / %`, unary `- + !`, comparisons, `&&`, `||`, parentheses) and variables by
-//! name (unset or empty: 0). Errors (a bad token, division by zero, overflow) are
-//! messages.
+//! (`+ - * / %`, unary `- + ! ~`, shifts, comparisons, bitwise `& ^ |`, `&&`, `||`,
+//! `?:`, parentheses) and variables by name (unset or empty: 0). Errors (a bad token,
+//! division by zero, overflow) are messages.
 
 use alloc::format;
 use alloc::string::String;
@@ -14,7 +14,10 @@ enum Token {
     Op(&'static str),
 }
 
-const OPERATORS: &[&str] = &["&&", "||", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "(", ")", "!"];
+const OPERATORS: &[&str] = &[
+    "&&", "||", "==", "!=", "<=", ">=", "<<", ">>", "<", ">", "+", "-", "*", "/", "%", "(", ")", "!", "~", "&", "^",
+    "|", "?", ":",
+];
 
 fn tokens(text: &str) -> Result<Vec<Token>, String> {
     let mut out = Vec::new();
@@ -42,7 +45,18 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
 }
 
 /// Binary operators by precedence, loosest first.
-const LEVELS: &[&[&str]] = &[&["||"], &["&&"], &["==", "!="], &["<", "<=", ">", ">="], &["+", "-"], &["*", "/", "%"]];
+const LEVELS: &[&[&str]] = &[
+    &["||"],
+    &["&&"],
+    &["|"],
+    &["^"],
+    &["&"],
+    &["==", "!="],
+    &["<", "<=", ">", ">="],
+    &["<<", ">>"],
+    &["+", "-"],
+    &["*", "/", "%"],
+];
 
 struct Parser<'a, F: Fn(&str) -> Option<String>> {
     tokens: Vec<Token>,
@@ -51,6 +65,23 @@ struct Parser<'a, F: Fn(&str) -> Option<String>> {
 }
 
 impl<F: Fn(&str) -> Option<String>> Parser<'_, F> {
+    /// `condition ? a : b` (loosest of all, and to the right), or a binary expression.
+    /// (Both branches are evaluated: they have no side effects here.)
+    fn conditional(&mut self) -> Result<i64, String> {
+        let condition = self.binary(0)?;
+        if self.tokens.get(self.at) != Some(&Token::Op("?")) {
+            return Ok(condition);
+        }
+        self.at += 1;
+        let then = self.conditional()?;
+        if self.tokens.get(self.at) != Some(&Token::Op(":")) {
+            return Err("? without :".into());
+        }
+        self.at += 1;
+        let otherwise = self.conditional()?;
+        Ok(if condition != 0 { then } else { otherwise })
+    }
+
     fn binary(&mut self, level: usize) -> Result<i64, String> {
         if level == LEVELS.len() {
             return self.unary();
@@ -82,8 +113,9 @@ impl<F: Fn(&str) -> Option<String>> Parser<'_, F> {
             Token::Op("-") => self.unary()?.checked_neg().ok_or_else(|| String::from("overflow")),
             Token::Op("+") => self.unary(),
             Token::Op("!") => Ok((self.unary()? == 0) as i64),
+            Token::Op("~") => Ok(!self.unary()?),
             Token::Op("(") => {
-                let value = self.binary(0)?;
+                let value = self.conditional()?;
                 match self.tokens.get(self.at) {
                     Some(Token::Op(")")) => {
                         self.at += 1;
@@ -112,6 +144,12 @@ fn apply(op: &str, a: i64, b: i64) -> Result<i64, String> {
         ">=" => (a >= b) as i64,
         "==" => (a == b) as i64,
         "!=" => (a != b) as i64,
+        "&" => a & b,
+        "^" => a ^ b,
+        "|" => a | b,
+        "<<" | ">>" if !(0..64).contains(&b) => return Err("shift out of range".into()),
+        "<<" => a << b,
+        ">>" => a >> b,
         "&&" => (a != 0 && b != 0) as i64,
         "||" => (a != 0 || b != 0) as i64,
         _ => return Err(format!("unexpected {op}")),
@@ -121,7 +159,7 @@ fn apply(op: &str, a: i64, b: i64) -> Result<i64, String> {
 /// The value of `text`, with `variable(name)` giving each variable's value.
 pub fn evaluate(text: &str, variable: &impl Fn(&str) -> Option<String>) -> Result<i64, String> {
     let mut parser = Parser { tokens: tokens(text)?, at: 0, variable };
-    let value = parser.binary(0)?;
+    let value = parser.conditional()?;
     match parser.tokens.get(parser.at) {
         None => Ok(value),
         Some(token) => Err(format!("unexpected {token:?}")),

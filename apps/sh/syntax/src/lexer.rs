@@ -1,6 +1,6 @@
 //! Splits a line into words and operators, decoding quotes and escapes as it goes.
 
-use crate::{Part, SyntaxError, Word};
+use crate::{ParameterOp, Part, SyntaxError, Word};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -22,6 +22,9 @@ pub enum Token {
     LeftParen,
     RightParen,
     DoubleSemicolon,
+    /// A newline outside quotes: it ends a command as `;` does, and is nothing after an
+    /// operator or reserved word that wants more (a script's constructs span lines).
+    Newline,
 }
 
 /// Characters that end an unquoted word.
@@ -58,17 +61,45 @@ fn expanded_text(text: &str) -> Result<Word, SyntaxError> {
 }
 
 fn error<T>(message: &str) -> Result<T, SyntaxError> {
-    Err(SyntaxError(message.into()))
+    Err(SyntaxError::new(message))
+}
+
+/// `text` with its quotes taken off (a `${NAME:-word}`'s word may be quoted).
+fn unquoted(text: &str) -> String {
+    text.chars().filter(|&c| c != '"' && c != '\'').collect()
+}
+
+/// An error, at the end of the text when `at_end`.
+fn ended_or<T>(message: &str, at_end: bool) -> Result<T, SyntaxError> {
+    if at_end {
+        ended(message)
+    } else {
+        error(message)
+    }
+}
+
+/// An error because the text ended too soon.
+fn ended<T>(message: &str) -> Result<T, SyntaxError> {
+    Err(SyntaxError::at_end(message))
 }
 
 impl Lexer<'_> {
     fn run(&mut self) -> Result<(), SyntaxError> {
         while let Some(&c) = self.chars.peek() {
             match c {
-                ' ' | '\t' | '\r' | '\n' => {
+                ' ' | '\t' | '\r' => {
                     self.chars.next();
                 }
-                '#' => break,
+                '\n' => {
+                    self.chars.next();
+                    self.tokens.push(Token::Newline);
+                }
+                // A line continuation between words is a blank.
+                '\\' if self.chars.clone().nth(1) == Some('\n') => {
+                    self.chars.nth(1);
+                }
+                // (A comment runs to the end of its line.)
+                '#' => while self.chars.next_if(|&c| c != '\n').is_some() {},
                 '|' => {
                     self.chars.next();
                     let token = if self.eat('|') { Token::Or } else { Token::Pipe };
@@ -115,7 +146,10 @@ impl Lexer<'_> {
             _ => false,
         };
         let starts_pipeline = after_list_opener
-            || matches!(self.tokens.last(), None | Some(Token::Semicolon | Token::Ampersand | Token::And | Token::Or));
+            || matches!(
+                self.tokens.last(),
+                None | Some(Token::Semicolon | Token::Ampersand | Token::And | Token::Or | Token::Newline)
+            );
         alone && starts_pipeline
     }
 
@@ -156,13 +190,15 @@ impl Lexer<'_> {
                     match self.chars.next() {
                         Some('\'') => break,
                         Some(q) => literal.push(q),
-                        None => return error("unterminated '"),
+                        None => return ended("unterminated '"),
                     }
                 },
                 '"' => self.double_quoted(&mut parts, &mut literal)?,
                 '\\' => match self.chars.next() {
+                    // (A line continuation.)
+                    Some('\n') => {}
                     Some(escaped) => literal.push(escaped),
-                    None => return error("\\ at the end of the line"),
+                    None => return ended("\\ at the end of the line"),
                 },
                 '$' => {
                     // Outside quotes, what it expands to is split into fields.
@@ -207,11 +243,11 @@ impl Lexer<'_> {
                         literal.push('\\');
                         literal.push(c);
                     }
-                    None => return error("unterminated \""),
+                    None => return ended("unterminated \""),
                 },
                 Some('$') => self.dollar(parts, literal)?,
                 Some(c) => literal.push(c),
-                None => return error("unterminated \""),
+                None => return ended("unterminated \""),
             }
         }
     }
@@ -222,7 +258,7 @@ impl Lexer<'_> {
         let mut text = String::new();
         let mut quote = None;
         loop {
-            let Some(c) = self.chars.next() else { return error("unterminated $(") };
+            let Some(c) = self.chars.next() else { return ended("unterminated $(") };
             match (quote, c) {
                 (None, '\'' | '"') => quote = Some(c),
                 (Some(q), _) if c == q => quote = None,
@@ -237,6 +273,66 @@ impl Lexer<'_> {
             }
             text.push(c);
         }
+    }
+
+    /// After `${`: `NAME}`, `#NAME}` (its length), or `NAME` with an operator and a word
+    /// (`:-`, `-`, `:+`, `+`, `:?`, `?`, `#`, `##`, `%`, `%%`) up to the `}` that closes it.
+    fn braced(&mut self) -> Result<Part, SyntaxError> {
+        let length = self.chars.peek() == Some(&'#') && {
+            let mut ahead = self.chars.clone();
+            ahead.next();
+            ahead.peek().is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '@' || *c == '*')
+        };
+        if length {
+            self.chars.next();
+        }
+        let mut name = String::new();
+        if let Some(c) = self.chars.next_if(|c| matches!(c, '@' | '*' | '#' | '?')) {
+            name.push(c);
+        } else {
+            while let Some(c) = self.chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                name.push(c);
+            }
+        }
+        if name.is_empty() {
+            return ended_or("bad ${...}", self.chars.peek().is_none());
+        }
+        if length {
+            return match self.chars.next() {
+                Some('}') => Ok(Part::Length(name)),
+                other => ended_or("bad ${#...}", other.is_none()),
+            };
+        }
+        let operator = match self.chars.next() {
+            Some('}') => return Ok(Part::Variable(name)),
+            Some(':') => match self.chars.next() {
+                Some('-') => ParameterOp::Default { null_too: true },
+                Some('+') => ParameterOp::Alternative { null_too: true },
+                Some('?') => ParameterOp::Error { null_too: true },
+                other => return ended_or("bad ${...}", other.is_none()),
+            },
+            Some('-') => ParameterOp::Default { null_too: false },
+            Some('+') => ParameterOp::Alternative { null_too: false },
+            Some('?') => ParameterOp::Error { null_too: false },
+            Some('#') => ParameterOp::RemovePrefix { longest: self.eat('#') },
+            Some('%') => ParameterOp::RemoveSuffix { longest: self.eat('%') },
+            other => return ended_or("bad ${...} (`=` is not provided yet)", other.is_none()),
+        };
+        // The word: up to the matching `}`, its expansions done as in double quotes.
+        let mut text = String::new();
+        let mut depth = 0;
+        loop {
+            match self.chars.next() {
+                None => return ended("unterminated ${"),
+                Some('}') if depth == 0 => break,
+                Some(c) => {
+                    depth += (c == '{') as i32 - (c == '}') as i32;
+                    text.push(c);
+                }
+            }
+        }
+        let word = expanded_text(&unquoted(&text))?;
+        Ok(Part::Parameter { name, operator, word })
     }
 
     /// After a `$`: a variable, `$?`, `$$`, `$(...)`, `$((...))`, or (followed by
@@ -272,18 +368,7 @@ impl Lexer<'_> {
             }
             Some('{') => {
                 self.chars.next();
-                let mut name = String::new();
-                loop {
-                    match self.chars.next() {
-                        Some('}') => break,
-                        Some(c) if c.is_ascii_alphanumeric() || c == '_' => name.push(c),
-                        _ => return error("bad ${...}"),
-                    }
-                }
-                if name.is_empty() {
-                    return error("bad ${...}");
-                }
-                Part::Variable(name)
+                self.braced()?
             }
             Some(&c) if c.is_ascii_alphabetic() || c == '_' => {
                 let mut name = String::new();

@@ -52,6 +52,30 @@ pub enum Part {
     Split(alloc::boxed::Box<Part>),
     /// An unquoted `*`, `?` or `[`: the word is a pattern for file names.
     Glob(char),
+    /// `${#NAME}`: the length of its value.
+    Length(String),
+    /// `${NAME<operator>word}`.
+    Parameter {
+        name: String,
+        operator: ParameterOp,
+        word: Word,
+    },
+}
+
+/// What `${NAME<op>word}` does with the variable (`null_too`: the `:` forms, which treat
+/// an empty value as unset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParameterOp {
+    /// `-`: the word if unset.
+    Default { null_too: bool },
+    /// `+`: the word if set.
+    Alternative { null_too: bool },
+    /// `?`: an error (the word says it) if unset.
+    Error { null_too: bool },
+    /// `#`, `##`: the value without its shortest (longest) prefix matching the word.
+    RemovePrefix { longest: bool },
+    /// `%`, `%%`: the value without its shortest (longest) suffix matching the word.
+    RemoveSuffix { longest: bool },
 }
 
 /// A field of an expanded word: its text, and when it came from a word with unquoted
@@ -75,6 +99,10 @@ pub trait Variables {
     fn command_output(&self, script: &str) -> String;
     /// Says what went wrong in an expansion (which then expands to nothing).
     fn complain(&self, message: &str);
+    /// The positional parameters, `$1` on (what a quoted `"$@"` makes a field each).
+    fn positional_parameters(&self) -> Vec<String> {
+        self.get("@").map_or_else(Vec::new, |all| all.split(' ').filter(|p| !p.is_empty()).map(String::from).collect())
+    }
 }
 
 impl Word {
@@ -117,6 +145,17 @@ impl Word {
         };
         for part in &self.0 {
             match part {
+                // `"$@"`: a field for each positional parameter (text before it joins the
+                // first, text after it the last); none at all when there are none.
+                Part::Variable(name) if name == "@" => {
+                    for (index, parameter) in variables.positional_parameters().iter().enumerate() {
+                        if index > 0 {
+                            fields.push(core::mem::take(&mut current));
+                        }
+                        push_text(&mut current, parameter);
+                        started = true;
+                    }
+                }
                 Part::Glob(c) => {
                     current.text.push(*c);
                     current.pattern.get_or_insert_with(String::new).push(*c);
@@ -169,6 +208,46 @@ fn expand_part(part: &Part, variables: &impl Variables) -> String {
         }
         Part::Split(inner) => expand_part(inner, variables),
         Part::Glob(c) => String::from(*c),
+        Part::Length(name) => alloc::format!("{}", variables.get(name).unwrap_or("").chars().count()),
+        Part::Parameter { name, operator, word } => expand_parameter(name, *operator, word, variables),
+    }
+}
+
+/// `${NAME<operator>word}`.
+fn expand_parameter(name: &str, operator: ParameterOp, word: &Word, variables: &impl Variables) -> String {
+    let value = variables.get(name);
+    let missing = |null_too: bool| value.is_none_or(|v| null_too && v.is_empty());
+    match operator {
+        ParameterOp::Default { null_too } if missing(null_too) => word.expand(variables),
+        ParameterOp::Alternative { null_too } => match missing(null_too) {
+            true => String::new(),
+            false => word.expand(variables),
+        },
+        ParameterOp::Error { null_too } if missing(null_too) => {
+            let message = word.expand(variables);
+            let message = if message.is_empty() { String::from("parameter not set") } else { message };
+            variables.complain(&alloc::format!("{name}: {message}"));
+            String::new()
+        }
+        ParameterOp::RemovePrefix { longest } => {
+            let (value, pattern) = (value.unwrap_or(""), word.expand(variables));
+            let mut ends: Vec<usize> = value.char_indices().map(|(i, _)| i).chain([value.len()]).collect();
+            if longest {
+                ends.reverse();
+            }
+            let cut = ends.into_iter().find(|&end| pattern::matches(&pattern, &value[..end]));
+            String::from(cut.map_or(value, |end| &value[end..]))
+        }
+        ParameterOp::RemoveSuffix { longest } => {
+            let (value, pattern) = (value.unwrap_or(""), word.expand(variables));
+            let mut starts: Vec<usize> = value.char_indices().map(|(i, _)| i).chain([value.len()]).collect();
+            if !longest {
+                starts.reverse();
+            }
+            let cut = starts.into_iter().find(|&start| pattern::matches(&pattern, &value[start..]));
+            String::from(cut.map_or(value, |start| &value[..start]))
+        }
+        _ => String::from(value.unwrap_or("")),
     }
 }
 
@@ -206,8 +285,13 @@ pub struct Pipeline {
     /// `!`: the status is inverted.
     pub negated: bool,
     pub commands: Vec<Command>,
-    /// A compound command, which is the whole pipeline (`commands` is then empty).
+    /// A compound command: the whole pipeline when `commands` is empty, else the one
+    /// element of the pipeline at `compound_at` that is not a simple command (the shell
+    /// runs it itself, between the programs it starts: it cannot fork).
     pub compound: Option<alloc::boxed::Box<Compound>>,
+    pub compound_at: usize,
+    /// The compound command's redirections (`while ...; done < FILE`).
+    pub redirects: Vec<Redirect>,
 }
 
 /// `if`, `while`/`until`, `for`, `case`, `{ }`, and function definitions.
@@ -259,11 +343,27 @@ pub struct List(pub Vec<(AndOr, Mode)>);
 
 /// Why a line does not parse.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError(pub String);
+pub struct SyntaxError {
+    pub message: String,
+    /// The text ended where more had to come (an open quote, `do` without `done`, a
+    /// line ending in `|`): with the next line it may parse.
+    pub incomplete: bool,
+}
+
+impl SyntaxError {
+    pub fn new(message: impl Into<String>) -> SyntaxError {
+        SyntaxError { message: message.into(), incomplete: false }
+    }
+
+    /// An error at the end of the text.
+    pub fn at_end(message: impl Into<String>) -> SyntaxError {
+        SyntaxError { message: message.into(), incomplete: true }
+    }
+}
 
 impl core::fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        write!(f, "syntax error: {}", self.0)
+        write!(f, "syntax error: {}", self.message)
     }
 }
 

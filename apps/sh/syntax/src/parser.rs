@@ -33,15 +33,21 @@ fn keyword(token: Option<&Token>) -> Option<&str> {
     }
 }
 
+/// One element of a pipeline.
+enum Element {
+    Simple(Command),
+    Compound(Compound),
+}
+
 struct Parser {
     tokens: core::iter::Peekable<alloc::vec::IntoIter<Token>>,
 }
 
 fn unexpected<T>(token: Option<&Token>) -> Result<T, SyntaxError> {
-    Err(SyntaxError(match token {
-        None => "unexpected end of line".into(),
-        Some(token) => alloc::format!("unexpected `{}`", describe(token)),
-    }))
+    Err(match token {
+        None => SyntaxError::at_end("unexpected end of line"),
+        Some(token) => SyntaxError::new(alloc::format!("unexpected `{}`", describe(token))),
+    })
 }
 
 fn describe(token: &Token) -> &'static str {
@@ -60,6 +66,7 @@ fn describe(token: &Token) -> &'static str {
         Token::LeftParen => "(",
         Token::RightParen => ")",
         Token::DoubleSemicolon => ";;",
+        Token::Newline => "newline",
     }
 }
 
@@ -92,9 +99,10 @@ impl Parser {
     fn list(&mut self, end: &[&str]) -> Result<List, SyntaxError> {
         let mut list = List::default();
         loop {
+            self.linebreak();
             match self.tokens.peek() {
                 None if end.is_empty() => return Ok(list),
-                None => return Err(SyntaxError(alloc::format!("`{}` expected", end[0]))),
+                None => return Err(SyntaxError::at_end(alloc::format!("`{}` expected", end[0]))),
                 // (A `case` item's list ends at `;;`, a subshell's at `)`: the caller
                 // takes it.)
                 Some(Token::DoubleSemicolon) if end.contains(&";;") => return Ok(list),
@@ -115,7 +123,7 @@ impl Parser {
             let and_or = self.and_or()?;
             let mode = match self.tokens.peek() {
                 None => Mode::Foreground,
-                Some(Token::Semicolon) => Mode::Foreground,
+                Some(Token::Semicolon | Token::Newline) => Mode::Foreground,
                 Some(Token::Ampersand) => Mode::Background,
                 Some(Token::DoubleSemicolon) if end.contains(&";;") => {
                     list.0.push((and_or, Mode::Foreground));
@@ -132,8 +140,14 @@ impl Parser {
         }
     }
 
+    /// Skips newlines (where more must come: after `|`, `&&`, `||`, a reserved word).
+    fn linebreak(&mut self) {
+        while self.tokens.next_if_eq(&Token::Newline).is_some() {}
+    }
+
     /// Takes the reserved word `word`, or says what came instead.
     fn expect(&mut self, word: &str) -> Result<(), SyntaxError> {
+        self.linebreak();
         match keyword(self.tokens.peek()) {
             Some(found) if found == word => {
                 self.tokens.next();
@@ -181,21 +195,29 @@ impl Parser {
                 let name = match self.tokens.next() {
                     Some(Token::Word(word)) => match word.0.as_slice() {
                         [Part::Literal(name)] if valid_name(name) => name.clone(),
-                        _ => return Err(SyntaxError("`for` needs a variable name".into())),
+                        _ => return Err(SyntaxError::new("`for` needs a variable name")),
                     },
                     other => return unexpected(other.as_ref()),
                 };
                 let mut words = Vec::new();
-                if keyword_in(self.tokens.peek()) {
+                let listed = keyword_in(self.tokens.peek());
+                if listed {
                     self.tokens.next();
                     while let Some(Token::Word(word)) = self.tokens.peek() {
                         words.push(word.clone());
                         self.tokens.next();
                     }
+                } else {
+                    // `for NAME` alone goes over the positional parameters: `"$@"`.
+                    words.push(Word(Vec::from([Part::Variable("@".into())])));
                 }
-                match self.tokens.next() {
-                    Some(Token::Semicolon) => {}
-                    other => return unexpected(other.as_ref()),
+                // `for NAME do`, `for NAME; do`, or a newline before `do`.
+                if listed || keyword(self.tokens.peek()) != Some("do") {
+                    match self.tokens.next() {
+                        Some(Token::Semicolon | Token::Newline) => {}
+                        None => return Err(SyntaxError::at_end("`do` expected")),
+                        other => return unexpected(other.as_ref()),
+                    }
                 }
                 self.expect("do")?;
                 let body = self.list(&["done"])?;
@@ -213,12 +235,16 @@ impl Parser {
             other => return unexpected(other.as_ref()),
         };
         if !keyword_in(self.tokens.peek()) {
-            return Err(SyntaxError("`case WORD` needs `in`".into()));
+            return Err(SyntaxError::new("`case WORD` needs `in`"));
         }
         self.tokens.next();
         self.tokens.next_if_eq(&Token::Semicolon);
         let mut items = Vec::new();
         loop {
+            self.linebreak();
+            if self.tokens.peek().is_none() {
+                return Err(SyntaxError::at_end("`esac` expected"));
+            }
             if keyword(self.tokens.peek()) == Some("esac") {
                 self.tokens.next();
                 return Ok(Compound::Case { word, items });
@@ -236,6 +262,7 @@ impl Parser {
                     other => return unexpected(other.as_ref()),
                 }
             }
+            self.linebreak();
             let empty = matches!(self.tokens.peek(), Some(Token::DoubleSemicolon))
                 || keyword(self.tokens.peek()) == Some("esac");
             let list = if empty { List::default() } else { self.list(&[";;", "esac"])? };
@@ -255,6 +282,7 @@ impl Parser {
                 _ => return Ok(AndOr { first, rest }),
             };
             self.tokens.next();
+            self.linebreak();
             rest.push((connector, self.pipeline()?));
         }
     }
@@ -277,70 +305,95 @@ impl Parser {
                     let opener = String::from(opener);
                     self.compound(&opener)?
                 }
-                _ => return Err(SyntaxError(alloc::format!("`{name}()` needs a compound command ({{ ...; }})"))),
+                _ => return Err(SyntaxError::new(alloc::format!("`{name}()` needs a compound command ({{ ...; }})"))),
             };
             let function = Compound::Function { name, body: Box::new(body) };
-            return Ok(Pipeline { negated, commands: Vec::new(), compound: Some(Box::new(function)) });
+            let compound = Some(Box::new(function));
+            return Ok(Pipeline { negated, commands: Vec::new(), compound, compound_at: 0, redirects: Vec::new() });
         }
+        let mut commands = Vec::new();
+        let mut compound: Option<(usize, Compound)> = None;
+        let mut redirects = Vec::new();
+        loop {
+            match self.element()? {
+                Element::Simple(command) => commands.push(command),
+                Element::Compound(_) if compound.is_some() => {
+                    return Err(SyntaxError::new("only one compound command may be part of a pipeline (yet)"));
+                }
+                Element::Compound(element) => {
+                    // Its redirections (`while read l; do ...; done < FILE`).
+                    while let Some(redirect) = self.redirect()? {
+                        redirects.push(redirect);
+                    }
+                    compound = Some((commands.len(), element));
+                }
+            }
+            if self.tokens.next_if_eq(&Token::Pipe).is_none() {
+                break;
+            }
+            self.linebreak();
+        }
+        let (compound_at, compound) = match compound {
+            Some((at, element)) => (at, Some(Box::new(element))),
+            None => (0, None),
+        };
+        Ok(Pipeline { negated, commands, compound, compound_at, redirects })
+    }
+
+    /// One element of a pipeline: a subshell, a compound command, or a simple command.
+    fn element(&mut self) -> Result<Element, SyntaxError> {
         if self.tokens.next_if_eq(&Token::LeftParen).is_some() {
             let list = self.list(&[")"])?;
-            match self.tokens.next() {
-                Some(Token::RightParen) => {}
-                other => return unexpected(other.as_ref()),
-            }
-            if let Some(Token::Pipe) = self.tokens.peek() {
-                return Err(SyntaxError("a compound command cannot be part of a pipeline yet".into()));
-            }
-            let compound = Compound::Subshell(list);
-            return Ok(Pipeline { negated, commands: Vec::new(), compound: Some(Box::new(compound)) });
+            return match self.tokens.next() {
+                Some(Token::RightParen) => Ok(Element::Compound(Compound::Subshell(list))),
+                None => Err(SyntaxError::at_end("`)` expected")),
+                other => unexpected(other.as_ref()),
+            };
         }
         match keyword(self.tokens.peek()) {
             Some(opener) if OPENERS.contains(&opener) => {
                 let opener = String::from(opener);
-                let compound = self.compound(&opener)?;
-                if let Some(Token::Pipe) = self.tokens.peek() {
-                    return Err(SyntaxError("a compound command cannot be part of a pipeline yet".into()));
-                }
-                return Ok(Pipeline { negated, commands: Vec::new(), compound: Some(Box::new(compound)) });
+                Ok(Element::Compound(self.compound(&opener)?))
             }
-            Some(_) => return unexpected(self.tokens.peek()),
-            None => {}
+            Some(_) => unexpected(self.tokens.peek()),
+            None => Ok(Element::Simple(self.command()?)),
         }
-        let mut commands = Vec::from([self.command()?]);
-        while self.tokens.next_if_eq(&Token::Pipe).is_some() {
-            commands.push(self.command()?);
+    }
+
+    /// A redirection, if one comes next.
+    fn redirect(&mut self) -> Result<Option<Redirect>, SyntaxError> {
+        let (fd, kind) = match self.tokens.peek() {
+            Some(&Token::Less(fd)) => (fd.unwrap_or(0), RedirectKind::Input),
+            Some(&Token::Greater(fd)) => (fd.unwrap_or(1), RedirectKind::Output),
+            Some(&Token::DoubleGreater(fd)) => (fd.unwrap_or(1), RedirectKind::Append),
+            Some(&Token::GreaterAmpersand(fd, target)) => {
+                self.tokens.next();
+                let kind = RedirectKind::Duplicate(target);
+                return Ok(Some(Redirect { fd: fd.unwrap_or(1), kind, target: Word::default() }));
+            }
+            _ => return Ok(None),
+        };
+        self.tokens.next();
+        match self.tokens.next() {
+            Some(Token::Word(target)) => Ok(Some(Redirect { fd, kind, target })),
+            other => unexpected(other.as_ref()),
         }
-        Ok(Pipeline { negated, commands, compound: None })
     }
 
     fn command(&mut self) -> Result<Command, SyntaxError> {
         let mut command = Command::default();
         loop {
-            let redirect = match self.tokens.peek() {
-                Some(Token::Word(word)) => {
-                    match assignment(word).filter(|_| command.words.is_empty()) {
-                        Some(pair) => command.assignments.push(pair),
-                        None => command.words.push(word.clone()),
-                    }
-                    self.tokens.next();
-                    continue;
+            if let Some(Token::Word(word)) = self.tokens.peek() {
+                match assignment(word).filter(|_| command.words.is_empty()) {
+                    Some(pair) => command.assignments.push(pair),
+                    None => command.words.push(word.clone()),
                 }
-                Some(&Token::Less(fd)) => (fd.unwrap_or(0), RedirectKind::Input),
-                Some(&Token::Greater(fd)) => (fd.unwrap_or(1), RedirectKind::Output),
-                Some(&Token::DoubleGreater(fd)) => (fd.unwrap_or(1), RedirectKind::Append),
-                Some(&Token::GreaterAmpersand(fd, target)) => {
-                    self.tokens.next();
-                    let kind = RedirectKind::Duplicate(target);
-                    command.redirects.push(Redirect { fd: fd.unwrap_or(1), kind, target: Word::default() });
-                    continue;
-                }
-                _ => break,
-            };
-            self.tokens.next();
-            let (fd, kind) = redirect;
-            match self.tokens.next() {
-                Some(Token::Word(target)) => command.redirects.push(Redirect { fd, kind, target }),
-                other => return unexpected(other.as_ref()),
+                self.tokens.next();
+                continue;
+            }
+            match self.redirect()? {
+                Some(redirect) => command.redirects.push(redirect),
+                None => break,
             }
         }
         if command.words.is_empty() && command.assignments.is_empty() && command.redirects.is_empty() {

@@ -31,6 +31,7 @@ fn vars() -> Vars {
             ("HOME".to_string(), "/home/u".to_string()),
             ("X".to_string(), "a b".to_string()),
             ("N".to_string(), "7".to_string()),
+            ("F".to_string(), "a/b/c.txt".to_string()),
         ]),
         Default::default(),
     )
@@ -182,7 +183,7 @@ fn compound_commands_parse() {
     assert_eq!(words.iter().map(|w| w.expand(&v)).collect::<Vec<_>>(), ["a", "b c", "a b"]);
     assert_eq!(body.0.len(), 1);
     let Compound::For { words, .. } = compound("for i; do :; done") else { panic!() };
-    assert!(words.is_empty());
+    assert_eq!(words, [Word(vec![Part::Variable("@".into())])]);
     let Compound::If { branches, otherwise } =
         compound("if false; then echo 1; elif true; then echo 2; echo 3; else echo 4; fi")
     else {
@@ -221,7 +222,7 @@ fn malformed_compound_commands_are_syntax_errors() {
         "for 1x in a; do echo; done",
         "for i in a do echo; done",
         "for i in a; echo; done",
-        "for i in a; do echo; done | wc",
+        "for i in a; do echo; done | { cat; }",
         "if true; then echo; fi fi",
     ] {
         assert!(parse(line).is_err(), "{line} parsed");
@@ -242,6 +243,9 @@ fn arithmetic_expansion() {
         ("echo $(( $N + ${N} ))", "14"),
         // (The test's subshell prints its script reversed: `2` is `2`.)
         ("echo $(( $(2) * 3 ))", "6"),
+        ("echo $((N | 8)) $((N & 3)) $((N ^ 1)) $((~0))", "15 3 6 -1"),
+        ("echo $((1 << 4)) $((N >> 1)) $((1 + 2 << 1))", "16 3 6"),
+        ("echo $((N > 5 ? 10 : 20)) $((0 ? 1 : 0 ? 2 : 3))", "10 3"),
     ];
     for (line, expected) in cases {
         let words = shape(line);
@@ -348,7 +352,13 @@ fn subshells_parse() {
     assert!(parse("()").is_err());
     assert!(parse("echo a)").is_err());
     assert!(parse("( (echo nested) )").is_ok());
-    assert!(parse("(echo a) | wc").is_err());
+    // One compound command may be an element of a pipeline, anywhere in it.
+    let list = parse("echo a | (read x; echo $x) | wc").unwrap();
+    let pipeline = &list.0[0].0.first;
+    assert_eq!((pipeline.commands.len(), pipeline.compound_at), (2, 1));
+    assert!(matches!(pipeline.compound.as_deref(), Some(Compound::Subshell(_))));
+    let list = parse("{ echo a; echo b; } | wc -l").unwrap();
+    assert_eq!((list.0[0].0.first.commands.len(), list.0[0].0.first.compound_at), (1, 0));
 }
 
 #[test]
@@ -365,4 +375,64 @@ fn unquoted_glob_characters_make_patterns() {
     assert_eq!(fields("ls \"a*\"*"), [field("ls", None), field("a**", Some("a\\**"))]);
     // Expansions are text in the pattern.
     assert_eq!(fields("ls $HOME/*"), [field("ls", None), field("/home/u/*", Some("/home/u/*"))]);
+}
+
+#[test]
+fn constructs_span_lines() {
+    for text in [
+        "for i in a b\ndo\n  echo $i\ndone",
+        "for i\ndo echo $i; done",
+        "if true\nthen\n  echo x\nelif false\nthen :\nelse\n  echo y\nfi",
+        "while false\ndo\n  :\ndone\necho after",
+        "echo a |\n  cat &&\n  echo b ||\n  echo c",
+        "f() {\n  echo in\n}\nf",
+        "case x in\n  a) echo a;;\n  *)\n    echo b\n    ;;\nesac",
+        "# a comment\necho one # another\n\necho two",
+        "echo 'two\nlines' \"and\nmore\"",
+        "echo con\\\ntinued",
+    ] {
+        assert!(parse(text).is_ok(), "{text:?}: {:?}", parse(text));
+    }
+    let two = parse("echo one\necho two").unwrap();
+    assert_eq!(two.0.len(), 2);
+    assert_eq!(shape("echo one \\\n  two"), [[vec!["echo", "one", "two"]]]);
+}
+
+#[test]
+fn text_that_ends_too_soon_is_incomplete() {
+    for text in [
+        "while true; do",
+        "if true; then echo",
+        "echo 'open",
+        "echo \"open",
+        "echo a |",
+        "echo a &&",
+        "case x in",
+        "f() {",
+        "echo \\",
+        "for i in a b",
+    ] {
+        let error = parse(text).expect_err(text);
+        assert!(error.incomplete, "{text:?}: {error:?}");
+    }
+    for text in ["echo a; )", "done", "echo a;; echo b", "fi"] {
+        let error = parse(text).expect_err(text);
+        assert!(!error.incomplete, "{text:?}: {error:?}");
+    }
+}
+
+#[test]
+fn parameter_expansions() {
+    let cases = [
+        ("echo ${N:-x} ${UNSET:-def} ${UNSET-d2} ${N:+alt}x${UNSET:+no}", "7 def d2 altx"),
+        ("echo ${#N} ${#UNSET}", "1 0"),
+        ("echo ${F#*/} ${F##*/} ${F%/*} ${F%%/*}", "b/c.txt c.txt a/b a"),
+        ("echo ${F%.txt}.md ${F#a/}", "a/b/c.md b/c.txt"),
+        ("echo \"${UNSET:-two words}\"", "two words"),
+    ];
+    for (line, expected) in cases {
+        let words = shape(line);
+        assert_eq!(words[0][0][1..].join(" "), expected, "{line}");
+    }
+    assert!(parse("echo ${N:-unclosed").is_err_and(|e| e.incomplete));
 }
