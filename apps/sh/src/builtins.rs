@@ -1,16 +1,16 @@
 //! What the shell does itself, because a child could not do it for the shell (change its
 //! directory, end it, wait for its jobs, set its variables).
 
-use crate::exec::{JumpKind, Shell};
+use crate::exec::{JumpKind, Runs, Shell};
 use alloc::string::String;
 use alloc::vec::Vec;
 use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 19] = [
+const BUILTINS: [&str; 24] = [
     "cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift",
-    "return", "jobs", "fg", "bg", "set", "read",
+    "return", "jobs", "fg", "bg", "set", "read", "printf", "eval", "command", "type", "trap",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -74,6 +74,53 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
         },
         "jobs" => shell.list_jobs(out),
         "read" => read_line(shell, args),
+        "trap" => shell.trap(args, out),
+        "printf" => match args.split_first() {
+            Some((format, values)) => {
+                uxrt::io::print_to(out, format_args!("{}", uxrt_shell_syntax::printf::format(format, values)));
+                0
+            }
+            None => {
+                uxrt::eprintln!("sh: printf: usage: printf FORMAT [ARGUMENT...]");
+                2
+            }
+        },
+        // `eval ARGS`: the arguments, joined by spaces, run as a command line.
+        "eval" => {
+            shell.run_line(&args.join(" "));
+            shell.status()
+        }
+        // `command -v NAME` / `type NAME`: what NAME runs (a builtin, a function or a
+        // program's path); `command NAME ARGS` runs it, skipping functions.
+        "command" | "type" => match (name.as_str(), args.first().map(String::as_str)) {
+            ("command", Some("-v")) | ("type", Some(_)) => {
+                let names = if name == "command" { &args[1..] } else { args };
+                let mut status = 0;
+                for wanted in names {
+                    match (shell.what_runs(wanted), name.as_str()) {
+                        (Some(Runs::Program(path)), "command") => uxrt::io::print_to(out, format_args!("{path}\n")),
+                        (Some(_), "command") => uxrt::io::print_to(out, format_args!("{wanted}\n")),
+                        (Some(Runs::Program(path)), _) => uxrt::io::print_to(out, format_args!("{wanted} is {path}\n")),
+                        (Some(Runs::Function), _) => {
+                            uxrt::io::print_to(out, format_args!("{wanted} is a shell function\n"))
+                        }
+                        (Some(Runs::Builtin), _) => {
+                            uxrt::io::print_to(out, format_args!("{wanted} is a shell builtin\n"))
+                        }
+                        // (Status 127, as dash's, for a name that runs nothing.)
+                        (None, _) => {
+                            if name == "type" {
+                                uxrt::eprintln!("{wanted}: not found");
+                            }
+                            status = 127;
+                        }
+                    }
+                }
+                status
+            }
+            ("command", Some(_)) => shell.run_words_without_functions(args),
+            _ => 0,
+        },
         // `set -- ARGS` (or `set ARGS` not starting with `-`): the positional
         // parameters; `set` alone: every variable. (No options yet: `-e`, `-u`, `-x`.)
         "set" => match args.first().map(String::as_str) {
@@ -87,8 +134,17 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 shell.set_positional(args[1..].to_vec());
                 0
             }
+            Some(option @ ("-e" | "+e")) => {
+                shell.errexit = option == "-e";
+                match args.get(1) {
+                    Some(dashes) if dashes == "--" => shell.set_positional(args[2..].to_vec()),
+                    Some(_) => shell.set_positional(args[1..].to_vec()),
+                    None => Vec::new(),
+                };
+                0
+            }
             Some(option) if option.starts_with('-') || option.starts_with('+') => {
-                uxrt::eprintln!("sh: set: {option}: options are not provided yet");
+                uxrt::eprintln!("sh: set: {option}: only -e and +e are provided yet");
                 2
             }
             Some(_) => {

@@ -34,6 +34,13 @@ pub struct Shell {
     status: u8,
     pid: Pid,
     pub(crate) jobs: Vec<crate::jobs::Job>,
+    /// `set -e`: a command that fails ends the shell (outside conditions, and but for
+    /// the parts of `&&`/`||` lists before the last and `!` pipelines).
+    pub(crate) errexit: bool,
+    /// Conditions (of `if`, `while`, `until`) running now: `set -e` spares them.
+    conditions: u32,
+    /// `trap` actions, by signal number (0: `EXIT`).
+    pub(crate) traps: BTreeMap<u8, String>,
     exit: Option<u8>,
     /// A foreground program was interrupted (`^C`): the rest of the line is dropped, as
     /// a shell interrupted with it would.
@@ -84,13 +91,7 @@ impl Variables for Shell {
     fn command_output(&self, script: &str) -> String {
         let run = || -> Result<Vec<u8>, Errno> {
             let (read_end, write_end) = fs::pipe()?;
-            let env: Vec<String> = self.vars.iter().map(|(name, value)| alloc::format!("{name}={value}")).collect();
-            let spawned = uxrt::process::spawn_with_fds(
-                "/bin/sh",
-                &["sh", "-c", script],
-                &env,
-                &[(0, 0), (1, write_end), (2, 2)],
-            );
+            let spawned = self.spawn_script(script, &[(0, 0), (1, write_end), (2, 2)]).map_err(|_| Errno::EIO);
             let _ = fs::close(write_end);
             let mut output = Vec::new();
             let mut chunk = [0; 512];
@@ -132,6 +133,32 @@ impl Drop for Prepared {
     }
 }
 
+/// A pipe's read end with `body` in it, written whole (so at most what a pipe holds;
+/// no reader runs before it is written).
+fn here_document(body: &[u8]) -> Result<Fd, Errno> {
+    if body.len() > uxrt::protocols::file::PIPE_CAPACITY {
+        return Err(Errno::EFBIG);
+    }
+    let (read, write) = fs::pipe()?;
+    let written = fs::write(write, body);
+    let _ = fs::close(write);
+    match written {
+        Ok(n) if n == body.len() => Ok(read),
+        Ok(_) => Err(Errno::EIO),
+        Err(errno) => {
+            let _ = fs::close(read);
+            Err(errno)
+        }
+    }
+}
+
+/// What a command name runs (`command -v`, `type`).
+pub(crate) enum Runs {
+    Builtin,
+    Function,
+    Program(String),
+}
+
 /// A shell-like status: the exit code, or 128 + the signal.
 pub(crate) fn status_of(status: WaitStatus) -> u8 {
     match status {
@@ -148,6 +175,9 @@ impl Shell {
             status: 0,
             pid: uxrt::process::getpid(),
             jobs: Vec::new(),
+            errexit: false,
+            conditions: 0,
+            traps: BTreeMap::new(),
             exit: None,
             interrupted: false,
             loops: 0,
@@ -237,7 +267,55 @@ impl Shell {
         self.exit = Some(code);
     }
 
+    /// The status the shell would exit with, its exit cancelled (to run the `EXIT` trap).
+    pub(crate) fn take_exit(&mut self) -> u8 {
+        let code = self.exit_status();
+        self.exit = None;
+        code
+    }
+
+    pub(crate) fn status_now(&self) -> u8 {
+        self.status
+    }
+
+    pub(crate) fn restore_status(&mut self, status: u8) {
+        self.status = status;
+    }
+
     /// Parses and runs one line.
+    /// What `name` runs as a command: a builtin, a function, or a program (its path),
+    /// if any.
+    pub(crate) fn what_runs(&self, name: &str) -> Option<Runs> {
+        if self.functions.contains_key(name) {
+            return Some(Runs::Function);
+        }
+        if crate::builtins::is_builtin(name) {
+            return Some(Runs::Builtin);
+        }
+        let path = self.resolve(name);
+        fs::stat(&path).is_ok().then_some(Runs::Program(path))
+    }
+
+    /// `command NAME ARGS`: NAME as a builtin or program, never a function.
+    pub(crate) fn run_words_without_functions(&mut self, words: &[String]) -> u8 {
+        if words.first().is_some_and(|name| crate::builtins::is_builtin(name)) {
+            return crate::builtins::run(self, words, fs::STDOUT);
+        }
+        let path = self.resolve(&words[0]);
+        let env: Vec<String> = self.vars.iter().map(|(name, value)| alloc::format!("{name}={value}")).collect();
+        match uxrt::process::spawn(&path, words, &env) {
+            Ok(pid) => uxrt::process::wait_pid(pid).map_or(CANNOT_RUN, status_of),
+            Err(errno) => {
+                uxrt::eprintln!("sh: {}: {errno}", words[0]);
+                if errno == Errno::ENOENT {
+                    NOT_FOUND
+                } else {
+                    CANNOT_RUN
+                }
+            }
+        }
+    }
+
     pub fn run_line(&mut self, line: &str) {
         let list = match parse(line) {
             Ok(list) => list,
@@ -251,9 +329,17 @@ impl Shell {
         self.run_list(&list, line);
     }
 
+    /// Runs a condition's list (`set -e` does not end the shell for it).
+    fn run_condition(&mut self, list: &List, line: &str) {
+        self.conditions += 1;
+        self.run_list(list, line);
+        self.conditions -= 1;
+    }
+
     /// Runs the and-or lists of `list` (of the line `line`: a background job's name).
     fn run_list(&mut self, list: &List, line: &str) {
         for (and_or, mode) in &list.0 {
+            self.run_pending_traps();
             if self.exiting() || self.interrupted || self.jump.is_some() {
                 return;
             }
@@ -266,6 +352,7 @@ impl Shell {
                 }
                 Mode::Foreground => {
                     self.status = self.foreground(&and_or.first, line);
+                    let mut last_ran = &and_or.first;
                     for (connector, pipeline) in &and_or.rest {
                         let run = match connector {
                             Connector::And => self.status == 0,
@@ -273,85 +360,18 @@ impl Shell {
                         };
                         if run && !self.exiting() && !self.interrupted && self.jump.is_none() {
                             self.status = self.foreground(pipeline, line);
+                            last_ran = pipeline;
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /// A pipeline of programs with one compound command among them (`{ ...; } | wc`,
-    /// `ls | while read f; do ...; done`): the programs start, each on its pipes; the
-    /// shell runs the compound command itself with its standard input and output on the
-    /// pipes at that place; then it waits for the programs. The status is the last
-    /// element's.
-    fn mixed_pipeline(&mut self, pipeline: &Pipeline, compound: &Compound, line: &str) -> u8 {
-        let elements = pipeline.commands.len() + 1;
-        let at = pipeline.compound_at;
-        let mut pipes = Vec::new();
-        for _ in 1..elements {
-            match fs::pipe() {
-                Ok(pipe) => pipes.push(pipe),
-                Err(errno) => {
-                    uxrt::eprintln!("sh: pipe: {errno}");
-                    for (read, write) in pipes {
-                        let _ = (fs::close(read), fs::close(write));
+                    let last = and_or.rest.last().map_or(&and_or.first, |(_, pipeline)| pipeline);
+                    let spared = self.conditions > 0 || !core::ptr::eq(last_ran, last) || last.negated;
+                    if self.errexit && self.status != 0 && !spared && !self.exiting() {
+                        self.set_exit(self.status);
                     }
-                    return CANNOT_RUN;
                 }
             }
         }
-        let input = |element: usize| if element == 0 { fs::STDIN } else { pipes[element - 1].0 };
-        let output = |element: usize| if element + 1 == elements { fs::STDOUT } else { pipes[element].1 };
-        let mut started = Vec::new();
-        let mut group = None;
-        for (index, command) in pipeline.commands.iter().enumerate() {
-            let element = if index < at { index } else { index + 1 };
-            let child = self.spawn(command, input(element), output(element));
-            if let Ok(pid) = child {
-                let _ = uxrt::process::set_process_group(pid, *group.get_or_insert(pid));
-            }
-            started.push((command, child));
-        }
-        if let Some(group) = group {
-            let _ = fs::set_foreground(fs::STDIN, Some(group));
-        }
-        // The shell's own standard input and output go to the pipes at its place (kept
-        // copies put back after); every other end is the programs' alone.
-        let redirect = |fd: Fd, to: Fd| fs::dup(fd).and_then(|saved| fs::dup2(to, fd).map(|_| saved));
-        let saved_in = (at > 0).then(|| redirect(fs::STDIN, input(at)));
-        let saved_out = (at + 1 < elements).then(|| redirect(fs::STDOUT, output(at)));
-        for &(read, write) in &pipes {
-            let _ = (fs::close(read), fs::close(write));
-        }
-        let mut status = match (&saved_in, &saved_out) {
-            (Some(Err(errno)), _) | (_, Some(Err(errno))) => {
-                uxrt::eprintln!("sh: {errno}");
-                CANNOT_RUN
-            }
-            _ => self.compound_redirected(compound, &pipeline.redirects, line),
-        };
-        // (Putting standard output back closes the pipe's last end here: its reader sees
-        // the end.)
-        for (fd, saved) in [(fs::STDOUT, saved_out), (fs::STDIN, saved_in)] {
-            if let Some(Ok(saved)) = saved {
-                let _ = fs::dup2(saved, fd);
-                let _ = fs::close(saved);
-            }
-        }
-        for (command, child) in started {
-            let ended = match child {
-                Ok(pid) => self.wait_reported(pid, command).unwrap_or(CANNOT_RUN),
-                Err(status) => status,
-            };
-            if at + 1 < elements {
-                status = ended;
-            }
-        }
-        if group.is_some() {
-            let _ = fs::set_foreground(fs::STDIN, None);
-        }
-        status
+        self.run_pending_traps();
     }
 
     /// Runs a compound command in the shell itself; its status.
@@ -359,7 +379,7 @@ impl Shell {
         match compound {
             Compound::If { branches, otherwise } => {
                 for (condition, body) in branches {
-                    self.run_list(condition, line);
+                    self.run_condition(condition, line);
                     if self.exiting() || self.interrupted || self.jump.is_some() {
                         return self.status;
                     }
@@ -377,7 +397,7 @@ impl Shell {
                 }
             }
             Compound::While { until, condition, body } => self.run_loop(body, line, |shell| {
-                shell.run_list(condition, line);
+                shell.run_condition(condition, line);
                 shell.loop_goes_on() && (shell.status == 0) != *until
             }),
             Compound::For { name, words, body } => {
@@ -433,16 +453,15 @@ impl Shell {
 
     /// Runs a pipeline and waits for it; its status (the last command's).
     fn foreground(&mut self, pipeline: &Pipeline, line: &str) -> u8 {
-        let status = if let (Some(compound), false) = (&pipeline.compound, pipeline.commands.is_empty()) {
-            self.mixed_pipeline(pipeline, compound, line)
-        } else if let Some(compound) = &pipeline.compound {
+        let whole_compound = pipeline.compound.as_ref().filter(|_| pipeline.commands.is_empty());
+        let status = if let Some(compound) = whole_compound {
             self.compound_redirected(compound, &pipeline.redirects, line)
         } else if let Some(status) = self.function_call(pipeline, line) {
             status
         } else if let Some(status) = self.single_builtin(pipeline) {
             status
         } else {
-            let started = self.start(pipeline);
+            let (names, started): (Vec<String>, Vec<Result<Pid, u8>>) = self.start(pipeline).into_iter().unzip();
             let last = started.last().copied();
             if let Some(group) = started.iter().find_map(|s| s.as_ref().ok().copied()) {
                 // The job's group is the console's foreground one. (On other files this
@@ -451,9 +470,9 @@ impl Shell {
             }
             let mut status = 0;
             let live = |from: usize| started[from..].iter().filter_map(|s| s.as_ref().ok().copied()).collect();
-            for (i, (command, started_as)) in pipeline.commands.iter().zip(&started).enumerate() {
+            for (i, (name, started_as)) in names.iter().zip(&started).enumerate() {
                 status = match *started_as {
-                    Ok(pid) => match self.wait_reported(pid, command) {
+                    Ok(pid) => match self.wait_reported(pid, name) {
                         Ok(status) => status,
                         // `^Z`: the rest of the job is left, stopped.
                         Err(signal) => {
@@ -521,6 +540,9 @@ impl Shell {
     /// function is not found yet: that needs a subshell.)
     fn function_call(&mut self, pipeline: &Pipeline, line: &str) -> Option<u8> {
         let [command] = pipeline.commands.as_slice() else { return None };
+        if pipeline.compound.is_some() {
+            return None;
+        }
         // (Without functions, the first word is not expanded here a second time.)
         if self.functions.is_empty() {
             return None;
@@ -546,6 +568,9 @@ impl Shell {
     /// A pipeline of one builtin runs in the shell itself.
     fn single_builtin(&mut self, pipeline: &Pipeline) -> Option<u8> {
         let [command] = pipeline.commands.as_slice() else { return None };
+        if pipeline.compound.is_some() {
+            return None;
+        }
         // (Assignments or redirections alone are the shell's own business too.)
         let builtin = command.words.first().is_none_or(|w| crate::builtins::is_builtin(&w.expand(self)));
         if !builtin {
@@ -611,14 +636,13 @@ impl Shell {
 
     /// Waits for `pid` of a foreground job to end: its status (a signal that killed it
     /// said, unless it is `^C`'s or SIGPIPE), or (`Err`) the signal that stopped it.
-    fn wait_reported(&mut self, pid: Pid, command: &Command) -> Result<u8, Signal> {
+    fn wait_reported(&mut self, pid: Pid, name: &str) -> Result<u8, Signal> {
         match crate::jobs::wait_one(pid) {
             Ok(Err(signal)) => Err(signal),
             Ok(Ok(status)) => {
                 if let WaitStatus::Signaled(signal) = status {
                     self.interrupted |= signal == Signal::SIGINT;
                     if signal != Signal::SIGINT && signal != Signal::SIGPIPE {
-                        let name = command.words.first().map(|w| w.expand(self)).unwrap_or_default();
                         uxrt::eprintln!("sh: {name}: killed by {signal}");
                     }
                 }
@@ -633,17 +657,18 @@ impl Shell {
 
     /// Starts every command of `pipeline`, each reading the one before through a pipe:
     /// the pid of each, or the status of one that could not start.
-    fn start(&mut self, pipeline: &Pipeline) -> Vec<Result<Pid, u8>> {
-        let mut started = Vec::new();
+    fn start(&mut self, pipeline: &Pipeline) -> Vec<(String, Result<Pid, u8>)> {
+        let mut started: Vec<(String, Result<Pid, u8>)> = Vec::new();
         let mut input: Option<Fd> = None;
-        let count = pipeline.commands.len();
-        for (i, command) in pipeline.commands.iter().enumerate() {
+        let count = pipeline.commands.len() + pipeline.compound.is_some() as usize;
+        let mut commands = pipeline.commands.iter();
+        for i in 0..count {
             let pipe = if i + 1 < count {
                 match fs::pipe() {
                     Ok(pipe) => Some(pipe),
                     Err(errno) => {
                         uxrt::eprintln!("sh: pipe: {errno}");
-                        started.push(Err(CANNOT_RUN));
+                        started.push((String::from("pipe"), Err(CANNOT_RUN)));
                         break;
                     }
                 }
@@ -652,14 +677,36 @@ impl Shell {
             };
             let stdin = input.unwrap_or(fs::STDIN);
             let stdout = pipe.map_or(fs::STDOUT, |(_, write)| write);
-            let child = self.spawn(command, stdin, stdout);
+            // A compound command in the pipeline runs in a shell of its own (this one
+            // cannot fork), as its text.
+            let (name, child) = match (&pipeline.compound, commands.len()) {
+                (Some(compound), _) if i == pipeline.compound_at => {
+                    let alone = Pipeline {
+                        negated: false,
+                        commands: Vec::new(),
+                        compound: Some(compound.clone()),
+                        compound_at: 0,
+                        redirects: pipeline.redirects.clone(),
+                    };
+                    let and_or = uxrt_shell_syntax::AndOr { first: alone, rest: Vec::new() };
+                    let text = uxrt_shell_syntax::unparse::list(&List(Vec::from([(and_or, Mode::Foreground)])));
+                    (String::from("sh"), self.spawn_script(&text, &[(0, stdin), (1, stdout), (2, fs::STDERR)]))
+                }
+                _ => match commands.next() {
+                    Some(command) => {
+                        let name = command.words.first().map(|w| w.expand(self)).unwrap_or_default();
+                        (name, self.spawn(command, stdin, stdout))
+                    }
+                    None => break,
+                },
+            };
             // The pipeline is a job: a process group of its own, named by its first
             // process (what `^C` reaches when it runs in the foreground).
             if let Ok(pid) = child {
-                let group = started.iter().find_map(|s: &Result<Pid, u8>| s.as_ref().ok().copied()).unwrap_or(pid);
+                let group = started.iter().find_map(|(_, s)| s.as_ref().ok().copied()).unwrap_or(pid);
                 let _ = uxrt::process::set_process_group(pid, group);
             }
-            started.push(child);
+            started.push((name, child));
             // The children hold their copies: the shell's go, so readers see the end.
             if let Some(fd) = input.take() {
                 let _ = fs::close(fd);
@@ -678,8 +725,13 @@ impl Shell {
     fn spawn(&mut self, command: &Command, stdin: Fd, stdout: Fd) -> Result<Pid, u8> {
         let prepared = self.prepare(command, stdin, stdout)?;
         let Some(name) = prepared.words.first() else { return Err(0) };
-        let path = self.resolve(name);
         let fds: Vec<(u32, u32)> = prepared.fds.iter().map(|(&child, &here)| (child, here)).collect();
+        // A function or a builtin in a pipeline runs in a shell of its own.
+        if self.functions.contains_key(name.as_str()) || crate::builtins::is_builtin(name) {
+            let words: Vec<String> = prepared.words.iter().map(|w| uxrt_shell_syntax::unparse::quote(w)).collect();
+            return self.spawn_script(&words.join(" "), &fds);
+        }
+        let path = self.resolve(name);
         match uxrt::process::spawn_with_fds(&path, &prepared.words, &prepared.env, &fds) {
             Ok(pid) => Ok(pid),
             Err(Errno::ENOENT) => {
@@ -691,6 +743,30 @@ impl Shell {
                 Err(CANNOT_RUN)
             }
         }
+    }
+
+    /// Starts `/bin/sh -c SCRIPT` with this shell's functions defined first, its
+    /// variables in the environment and its `$0` and positional parameters, on `fds`:
+    /// what this shell would run in a copy of itself if it could fork.
+    fn spawn_script(&self, script: &str, fds: &[(u32, u32)]) -> Result<Pid, u8> {
+        let text = alloc::format!("{}{script}", self.function_definitions());
+        let env: Vec<String> = self.vars.iter().map(|(name, value)| alloc::format!("{name}={value}")).collect();
+        let mut args = Vec::from([String::from("sh"), String::from("-c"), text, self.name.clone()]);
+        args.extend(self.positional.iter().cloned());
+        uxrt::process::spawn_with_fds("/bin/sh", &args, &env, fds).map_err(|errno| {
+            uxrt::eprintln!("sh: sh: {errno}");
+            CANNOT_RUN
+        })
+    }
+
+    /// Every function as the text that defines it.
+    fn function_definitions(&self) -> String {
+        let mut text = String::new();
+        for (name, body) in &self.functions {
+            let function = Compound::Function { name: name.clone(), body: alloc::boxed::Box::new(body.clone()) };
+            text.push_str(&uxrt_shell_syntax::unparse::compound(&function));
+        }
+        text
     }
 
     /// Expands a command's words and applies its redirections to the fds it starts with.
@@ -714,6 +790,16 @@ impl Shell {
                         return Err(1);
                     };
                     prepared.fds.insert(redirect.fd, fd);
+                    continue;
+                }
+                RedirectKind::HereDocument => {
+                    // (`target` is the body, expanded: the `here` fd reads it from a pipe.)
+                    let here = here_document(target.as_bytes()).map_err(|errno| {
+                        uxrt::eprintln!("sh: here-document: {errno}");
+                        1
+                    })?;
+                    prepared.opened.push(here);
+                    prepared.fds.insert(redirect.fd, here);
                     continue;
                 }
             };
@@ -764,7 +850,7 @@ impl Shell {
             self.status = 2;
             return;
         }
-        let pids: Vec<Pid> = self.start(pipeline).into_iter().filter_map(Result::ok).collect();
+        let pids: Vec<Pid> = self.start(pipeline).into_iter().filter_map(|(_, started)| started.ok()).collect();
         let Some(&last) = pids.last() else {
             self.status = NOT_FOUND;
             return;

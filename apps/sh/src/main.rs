@@ -12,6 +12,7 @@ mod exec;
 mod glob;
 mod input;
 mod jobs;
+mod traps;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -64,6 +65,7 @@ fn main() -> i32 {
             run_lines(&mut shell, &mut LineReader::new(fs::STDIN), prompt.as_deref());
         }
     }
+    shell.run_exit_trap();
     shell.exit_status() as i32
 }
 

@@ -25,6 +25,8 @@ pub enum Token {
     /// A newline outside quotes: it ends a command as `;` does, and is nothing after an
     /// operator or reserved word that wants more (a script's constructs span lines).
     Newline,
+    /// `[fd]<<DELIMITER`: fd reads the body (expanded unless the delimiter was quoted).
+    HereDocument(u32, Word),
 }
 
 /// Characters that end an unquoted word.
@@ -35,18 +37,32 @@ fn is_operator(c: char) -> bool {
 struct Lexer<'a> {
     chars: core::iter::Peekable<core::str::Chars<'a>>,
     tokens: Vec<Token>,
+    /// Here-documents whose bodies start after this line: (token index, delimiter,
+    /// quoted, strip tabs).
+    pending: Vec<(usize, String, bool, bool)>,
 }
 
 pub fn tokens(line: &str) -> Result<Vec<Token>, SyntaxError> {
-    let mut lexer = Lexer { chars: line.chars().peekable(), tokens: Vec::new() };
+    let mut lexer = Lexer { chars: line.chars().peekable(), tokens: Vec::new(), pending: Vec::new() };
     lexer.run()?;
+    if !lexer.pending.is_empty() {
+        return ended("here-document without its body");
+    }
     Ok(lexer.tokens)
+}
+
+/// The fd of a here-document token.
+fn index_fd(token: &Token) -> u32 {
+    match token {
+        Token::HereDocument(fd, _) => *fd,
+        _ => 0,
+    }
 }
 
 /// `text` as a word whose `$` expansions happen, as between double quotes (what
 /// `$((...))` holds).
 fn expanded_text(text: &str) -> Result<Word, SyntaxError> {
-    let mut lexer = Lexer { chars: text.chars().peekable(), tokens: Vec::new() };
+    let mut lexer = Lexer { chars: text.chars().peekable(), tokens: Vec::new(), pending: Vec::new() };
     let (mut parts, mut literal) = (Vec::new(), String::new());
     while let Some(c) = lexer.chars.next() {
         match c {
@@ -93,6 +109,7 @@ impl Lexer<'_> {
                 '\n' => {
                     self.chars.next();
                     self.tokens.push(Token::Newline);
+                    self.here_document_bodies()?;
                 }
                 // A line continuation between words is a blank.
                 '\\' if self.chars.clone().nth(1) == Some('\n') => {
@@ -130,6 +147,69 @@ impl Lexer<'_> {
         Ok(())
     }
 
+    /// After `<<` (or `<<-`): the delimiter word; the body is read from the line after
+    /// this one (`pending`), up to a line that is the delimiter alone (with `<<-`, tabs
+    /// before each line are dropped). A quoted delimiter keeps the body as it is; else
+    /// its `$` expansions happen.
+    fn here_document(&mut self, fd: Option<u32>) -> Result<(), SyntaxError> {
+        let strip_tabs = self.eat('-');
+        while self.chars.next_if(|&c| c == ' ' || c == '\t').is_some() {}
+        let mut delimiter = String::new();
+        let mut quoted = false;
+        while let Some(&c) = self.chars.peek() {
+            if c.is_whitespace() || is_operator(c) {
+                break;
+            }
+            self.chars.next();
+            match c {
+                '\'' | '"' => quoted = true,
+                '\\' => {
+                    quoted = true;
+                    if let Some(escaped) = self.chars.next() {
+                        delimiter.push(escaped);
+                    }
+                }
+                _ => delimiter.push(c),
+            }
+        }
+        if delimiter.is_empty() {
+            return error("<< needs a delimiter");
+        }
+        self.tokens.push(Token::HereDocument(fd.unwrap_or(0), Word::default()));
+        self.pending.push((self.tokens.len() - 1, delimiter, quoted, strip_tabs));
+        Ok(())
+    }
+
+    /// At a newline: the bodies of the here-documents its line opened.
+    fn here_document_bodies(&mut self) -> Result<(), SyntaxError> {
+        for (index, delimiter, quoted, strip_tabs) in core::mem::take(&mut self.pending) {
+            let mut body = String::new();
+            loop {
+                let mut line = String::new();
+                let mut ended_line = false;
+                while let Some(c) = self.chars.next() {
+                    if c == '\n' {
+                        ended_line = true;
+                        break;
+                    }
+                    line.push(c);
+                }
+                let line = if strip_tabs { line.trim_start_matches('\t') } else { &line };
+                if line == delimiter {
+                    break;
+                }
+                if !ended_line {
+                    return ended("here-document without its delimiter");
+                }
+                body.push_str(line);
+                body.push('\n');
+            }
+            let word = if quoted { Word(Vec::from([Part::Literal(body)])) } else { expanded_text(&body)? };
+            self.tokens[index] = Token::HereDocument(index_fd(&self.tokens[index]), word);
+        }
+        Ok(())
+    }
+
     fn eat(&mut self, c: char) -> bool {
         self.chars.next_if_eq(&c).is_some()
     }
@@ -155,6 +235,7 @@ impl Lexer<'_> {
 
     fn redirect(&mut self, fd: Option<u32>) -> Result<(), SyntaxError> {
         let token = match self.chars.next() {
+            Some('<') if self.eat('<') => return self.here_document(fd),
             Some('<') => Token::Less(fd),
             Some('>') if self.eat('>') => Token::DoubleGreater(fd),
             Some('>') if self.eat('&') => {
@@ -200,10 +281,14 @@ impl Lexer<'_> {
                     Some(escaped) => literal.push(escaped),
                     None => return ended("\\ at the end of the line"),
                 },
-                '$' => {
+                '$' | '`' => {
                     // Outside quotes, what it expands to is split into fields.
                     let before = parts.len();
-                    self.dollar(&mut parts, &mut literal)?;
+                    if c == '`' {
+                        self.backquoted(&mut parts, &mut literal)?;
+                    } else {
+                        self.dollar(&mut parts, &mut literal)?;
+                    }
                     if parts.len() > before {
                         if let Some(expansion) = parts.pop() {
                             parts.push(Part::Split(alloc::boxed::Box::new(expansion)));
@@ -246,10 +331,37 @@ impl Lexer<'_> {
                     None => return ended("unterminated \""),
                 },
                 Some('$') => self.dollar(parts, literal)?,
+                Some('`') => self.backquoted(parts, literal)?,
                 Some(c) => literal.push(c),
                 None => return ended("unterminated \""),
             }
         }
+    }
+
+    /// After a `` ` ``: the command up to the closing one, as `$(...)` (a backslash keeps
+    /// `` ` ``, `\` and `$`).
+    fn backquoted(&mut self, parts: &mut Vec<Part>, literal: &mut String) -> Result<(), SyntaxError> {
+        let mut script = String::new();
+        loop {
+            match self.chars.next() {
+                Some('`') => break,
+                Some('\\') => match self.chars.next() {
+                    Some(c @ ('`' | '\\' | '$')) => script.push(c),
+                    Some(c) => {
+                        script.push('\\');
+                        script.push(c);
+                    }
+                    None => return ended("unterminated `"),
+                },
+                Some(c) => script.push(c),
+                None => return ended("unterminated `"),
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(Part::Literal(core::mem::take(literal)));
+        }
+        parts.push(Part::Command(script));
+        Ok(())
     }
 
     /// The text up to the `)` that brings `depth` open parentheses to none (not

@@ -27,7 +27,9 @@ mod arith;
 mod lexer;
 mod parser;
 pub mod pattern;
+pub mod printf;
 pub mod test_expr;
+pub mod unparse;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -261,6 +263,8 @@ pub enum RedirectKind {
     Append,
     /// `>&N`: a copy of fd N.
     Duplicate(u32),
+    /// `<<DELIMITER`: the target is the body, which the fd reads.
+    HereDocument,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

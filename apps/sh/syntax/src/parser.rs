@@ -67,6 +67,7 @@ fn describe(token: &Token) -> &'static str {
         Token::RightParen => ")",
         Token::DoubleSemicolon => ";;",
         Token::Newline => "newline",
+        Token::HereDocument(..) => "<<",
     }
 }
 
@@ -370,6 +371,10 @@ impl Parser {
                 self.tokens.next();
                 let kind = RedirectKind::Duplicate(target);
                 return Ok(Some(Redirect { fd: fd.unwrap_or(1), kind, target: Word::default() }));
+            }
+            Some(Token::HereDocument(..)) => {
+                let Some(Token::HereDocument(fd, body)) = self.tokens.next() else { return Ok(None) };
+                return Ok(Some(Redirect { fd, kind: RedirectKind::HereDocument, target: body }));
             }
             _ => return Ok(None),
         };

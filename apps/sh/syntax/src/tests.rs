@@ -436,3 +436,31 @@ fn parameter_expansions() {
     }
     assert!(parse("echo ${N:-unclosed").is_err_and(|e| e.incomplete));
 }
+
+/// Text made from a parsed command parses as the same command.
+#[test]
+fn unparsed_text_parses_the_same() {
+    for text in [
+        "echo a 'b c' \"$X\" $X ${N:-x y} ${#N} $((N * 2)) $(echo in) x$N'y' *.c \"$@\" $? $$",
+        "A=1 B='two words' cmd < in > out 2>> log 2>&1",
+        "! a | b && c || d & e",
+        "if a; then b; elif c; then d; else e; fi",
+        "while a; do b; done; until c; do d; done",
+        "for i in 1 'two three' $X; do echo $i; done",
+        "for i; do echo $i; done",
+        "case $x in a|b) echo ab;; *) ;; esac",
+        "{ a; b; } | c > out",
+        "a | (c; d) > out | e",
+        "f() { echo \"$1\"; return 2; }",
+        "cat <<EOF\nhello $N\n  x\nEOF",
+        "cat <<'Q'\nkept $N\nQ",
+        "while read l; do echo $l; done < file",
+        "echo ${F%/*} ${F##*.} ${U+set} ${U:?oops}",
+    ] {
+        let parsed = parse(text).unwrap();
+        let again = crate::unparse::list(&parsed);
+        assert_eq!(parse(&again), Ok(parsed), "{text:?} became {again:?}");
+    }
+    assert_eq!(crate::unparse::quote("it's"), "'it'\\''s'");
+    assert_eq!(crate::unparse::quote("plain/path-1.0"), "plain/path-1.0");
+}
