@@ -8,9 +8,9 @@ use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 24] = [
+const BUILTINS: [&str; 25] = [
     "cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift",
-    "return", "jobs", "fg", "bg", "set", "read", "printf", "eval", "command", "type", "trap",
+    "return", "jobs", "fg", "bg", "set", "read", "printf", "eval", "command", "type", "trap", "getopts",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -75,6 +75,7 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
         "jobs" => shell.list_jobs(out),
         "read" => read_line(shell, args),
         "trap" => shell.trap(args, out),
+        "getopts" => getopts(shell, args),
         "printf" => match args.split_first() {
             Some((format, values)) => {
                 uxrt::io::print_to(out, format_args!("{}", uxrt_shell_syntax::printf::format(format, values)));
@@ -312,4 +313,84 @@ fn read_line(shell: &mut Shell, args: &[String]) -> u8 {
     } else {
         1
     }
+}
+
+/// `getopts OPTSTRING NAME [ARG...]`: the next option of ARG... (or of the positional
+/// parameters) into NAME, its argument (a letter followed by `:` in OPTSTRING takes one)
+/// into `OPTARG`; `OPTIND` says where it is (the next argument's index, from 1; a
+/// position inside a group of letters is kept apart). Status 1 at the end of the
+/// options (`--`, a non-option, or none left). An unknown option or a missing
+/// argument makes NAME `?` (said on standard error, unless OPTSTRING starts with `:`).
+fn getopts(shell: &mut Shell, args: &[String]) -> u8 {
+    let [optstring, name, given @ ..] = args else {
+        uxrt::eprintln!("sh: getopts: usage: getopts OPTSTRING NAME [ARG...]");
+        return 2;
+    };
+    let arguments: Vec<String> = if given.is_empty() { shell.positional_parameters() } else { given.to_vec() };
+    let silent = optstring.starts_with(':');
+    let index: usize = shell.vars.get("OPTIND").and_then(|i| i.parse().ok()).unwrap_or(1).max(1);
+    // (Where inside a group like `-ab` the last call stopped: kept with the index it is for.)
+    let mut position = shell.getopts_position.filter(|&(for_index, _)| for_index == index).map_or(1, |(_, at)| at);
+    let done = |shell: &mut Shell, index: usize| {
+        shell.vars.insert(name.clone(), String::from("?"));
+        shell.vars.insert(String::from("OPTIND"), alloc::format!("{index}"));
+        shell.getopts_position = None;
+        1
+    };
+    let Some(argument) = arguments.get(index - 1) else { return done(shell, index) };
+    if argument == "--" {
+        return done(shell, index + 1);
+    }
+    if !argument.starts_with('-') || argument.len() < 2 {
+        return done(shell, index);
+    }
+    let letters: Vec<char> = argument.chars().collect();
+    let letter = letters[position.min(letters.len() - 1)];
+    position += 1;
+    let at_end = position >= letters.len();
+    let mut next_index = if at_end { index + 1 } else { index };
+    shell.vars.remove("OPTARG");
+    let wanted = optstring.trim_start_matches(':').char_indices().find(|&(_, c)| c == letter && c != ':');
+    let value = match wanted {
+        None => {
+            if silent {
+                shell.vars.insert(String::from("OPTARG"), String::from(letter));
+            } else {
+                uxrt::eprintln!("sh: illegal option -{letter}");
+            }
+            String::from("?")
+        }
+        Some((at, _)) if optstring.trim_start_matches(':')[at + 1..].starts_with(':') => {
+            // Its argument: the rest of this word, or the next one.
+            let argument_value = if !at_end {
+                Some(letters[position..].iter().collect::<String>())
+            } else {
+                next_index = index + 2;
+                arguments.get(index).cloned()
+            };
+            if !at_end {
+                next_index = index + 1;
+            }
+            position = letters.len();
+            match argument_value {
+                Some(value) => {
+                    shell.vars.insert(String::from("OPTARG"), value);
+                    String::from(letter)
+                }
+                None if silent => {
+                    shell.vars.insert(String::from("OPTARG"), String::from(letter));
+                    String::from(":")
+                }
+                None => {
+                    uxrt::eprintln!("sh: No arg for -{letter} option");
+                    String::from("?")
+                }
+            }
+        }
+        Some(_) => String::from(letter),
+    };
+    shell.vars.insert(name.clone(), value);
+    shell.vars.insert(String::from("OPTIND"), alloc::format!("{next_index}"));
+    shell.getopts_position = (position < letters.len()).then_some((next_index, position));
+    0
 }

@@ -39,6 +39,8 @@ pub struct Shell {
     pub(crate) errexit: bool,
     /// Conditions (of `if`, `while`, `until`) running now: `set -e` spares them.
     conditions: u32,
+    /// Where `getopts` is inside a group of option letters: (`OPTIND`, letter).
+    pub(crate) getopts_position: Option<(usize, usize)>,
     /// `trap` actions, by signal number (0: `EXIT`).
     pub(crate) traps: BTreeMap<u8, String>,
     exit: Option<u8>,
@@ -177,6 +179,7 @@ impl Shell {
             jobs: Vec::new(),
             errexit: false,
             conditions: 0,
+            getopts_position: None,
             traps: BTreeMap::new(),
             exit: None,
             interrupted: false,
@@ -549,12 +552,17 @@ impl Shell {
         }
         let name = command.words.first()?.expand(self);
         let body = self.functions.get(&name)?.clone();
-        let args: Vec<String> = self.fields(&command.words).into_iter().skip(1).collect();
+        // (Its redirections apply to the whole call: `f 2>/dev/null`.)
+        let prepared = match self.prepare(command, fs::STDIN, fs::STDOUT) {
+            Ok(prepared) => prepared,
+            Err(status) => return Some(status),
+        };
+        let args: Vec<String> = prepared.words.iter().skip(1).cloned().collect();
         let outer = self.set_positional(args);
         // (Loops outside the function are not its to break.)
         let loops = core::mem::take(&mut self.loops);
         self.calls += 1;
-        let mut status = self.compound(&body, line);
+        let mut status = self.redirected(&prepared.fds, |shell| shell.compound(&body, line));
         self.calls -= 1;
         self.loops = loops;
         if let Some(Jump { kind: JumpKind::Return, .. }) = self.jump {
@@ -580,10 +588,9 @@ impl Shell {
             Ok(prepared) => prepared,
             Err(status) => return Some(status),
         };
-        let out = prepared.fds.get(&1).copied().unwrap_or(fs::STDOUT);
-        // (A builtin that reads, `read x < FILE`, reads the shell's standard input.)
-        let input = prepared.fds.get(&0).map(|&fd| BTreeMap::from([(fs::STDIN, fd)])).unwrap_or_default();
-        Some(self.redirected(&input, |shell| crate::builtins::run(shell, &prepared.words, out)))
+        // (The shell's own fds are the redirected ones while it runs: `read x < FILE`
+        // reads the file, its complaints go where `2>` says.)
+        Some(self.redirected(&prepared.fds, |shell| crate::builtins::run(shell, &prepared.words, fs::STDOUT)))
     }
 
     /// Runs `f` with the shell's own fds redirected as `fds` says (fd → the fd it
@@ -732,14 +739,16 @@ impl Shell {
             return self.spawn_script(&words.join(" "), &fds);
         }
         let path = self.resolve(name);
+        // (Said where the command's standard error would have gone: `2>/dev/null`.)
+        let error_fd = prepared.fds.get(&2).copied().unwrap_or(fs::STDERR);
         match uxrt::process::spawn_with_fds(&path, &prepared.words, &prepared.env, &fds) {
             Ok(pid) => Ok(pid),
             Err(Errno::ENOENT) => {
-                uxrt::eprintln!("sh: {name}: not found");
+                uxrt::io::print_to(error_fd, format_args!("sh: {name}: not found\n"));
                 Err(NOT_FOUND)
             }
             Err(errno) => {
-                uxrt::eprintln!("sh: {name}: {errno}");
+                uxrt::io::print_to(error_fd, format_args!("sh: {name}: {errno}\n"));
                 Err(CANNOT_RUN)
             }
         }

@@ -28,11 +28,19 @@ pub fn evaluate(args: &[&str], files: &impl Files) -> Result<bool, String> {
         [left, op, right] if BINARY.contains(op) => binary(left, op, right),
         ["!", rest @ ..] if args.len() <= 4 => evaluate(rest, files).map(|b| !b),
         ["(", inner @ .., ")"] if args.len() <= 4 => evaluate(inner, files),
-        _ => Err(String::from("too many arguments")),
+        // Beyond POSIX's four arguments, the XSI `-o` (loosest) and `-a`, as dash has
+        // them: each side evaluated on its own.
+        _ => match args.iter().rposition(|&a| a == "-o").or_else(|| args.iter().rposition(|&a| a == "-a")) {
+            Some(at) if at > 0 && at + 1 < args.len() => {
+                let (left, right) = (evaluate(&args[..at], files)?, evaluate(&args[at + 1..], files)?);
+                Ok(if args[at] == "-o" { left || right } else { left && right })
+            }
+            _ => Err(String::from("too many arguments")),
+        },
     }
 }
 
-const BINARY: [&str; 8] = ["=", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge"];
+const BINARY: [&str; 10] = ["=", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge"];
 
 /// `[ ARGS ]`: as `test`, with the closing `]` required.
 pub fn evaluate_bracket(args: &[&str], files: &impl Files) -> Result<bool, String> {
@@ -60,6 +68,8 @@ fn binary(left: &str, op: &str, right: &str) -> Result<bool, String> {
     Ok(match op {
         "=" => left == right,
         "!=" => left != right,
+        "<" => left < right,
+        ">" => left > right,
         "-eq" => integer(left)? == integer(right)?,
         "-ne" => integer(left)? != integer(right)?,
         "-lt" => integer(left)? < integer(right)?,
@@ -108,6 +118,9 @@ mod tests {
         assert!(test(&["a", "-x", "b"]).is_err());
         assert!(test(&["-q", "a"]).is_err());
         assert!(test(&["a", "b", "c", "d", "e"]).is_err());
+        assert_eq!((test(&["a", "<", "b"]), test(&["b", ">", "c"])), (Ok(true), Ok(false)));
+        assert_eq!(test(&["5", "-le", "5", "-a", "6", "-ge", "7"]), Ok(false));
+        assert_eq!(test(&["x", "=", "y", "-o", "-n", "z", "-a", "1", "-eq", "1"]), Ok(true));
         assert_eq!((test(&["!", "=", "x"]), test(&["!", "=", "!"])), (Ok(false), Ok(true)), "binary first");
         assert_eq!(test(&["(", "-n", "", ")"]), Ok(false));
     }
