@@ -97,6 +97,7 @@ pub fn run_all(host: bool) -> Result {
     }
 
     shell_session(&image, &mut tally)?;
+    line_editing_session(&image, &mut tally)?;
     benchmark_runs(&image, &mut tally)?;
 
     // The kernel with notification queues configured out passes every other test.
@@ -484,6 +485,50 @@ fn shell_session(image: &Image, tally: &mut Tally) -> Result {
     }
     problems.extend(session_problems(&lines));
     tally.check(&format!("a scripted shell session ({} command lines)", SHELL_SESSION.len()), problems);
+    Ok(())
+}
+
+/// Keys typed at the interactive shell's line editor (escape sequences: arrows; `\t`:
+/// completion; DEL: backspace), and the lines the session must print, in this order.
+const LINE_EDITING: &[&str] = &[
+    "echo first",
+    "\u{1b}[A",                           // Up: `echo first` again
+    "ech\tsecond",                        // Tab completes `echo `
+    "echo wrld\u{1b}[D\u{1b}[D\u{1b}[Do", // Left three times, then insert
+    "cat /et\tmotd",                      // a path: `/etc/`
+    "echo abc\u{7f}\u{7f}XY",             // two backspaces
+    "echo one two\u{17}three",            // ^W erases a word
+    "\u{1b}[A\u{1b}[A\u{1b}[B",           // Up, Up, Down: the last line again
+    "true",
+];
+const LINE_EDITING_OUTPUT: &[&str] = &[
+    "first",
+    "first",
+    "second",
+    "world",
+    "uxrt: a Unix personality on seL4 with notification queues",
+    "aXY",
+    "one three",
+    "one three",
+];
+
+/// Types [`LINE_EDITING`] at the console shell and checks that [`LINE_EDITING_OUTPUT`]
+/// comes, in order.
+fn line_editing_session(image: &Image, tally: &mut Tally) -> Result {
+    println!("xtask: line editing at the console shell");
+    let (outcome, lines) = boot_keeping(image, LINE_EDITING, Duration::from_secs(60), false, |_| true)?;
+    let mut problems = vec![];
+    if outcome.end != End::Exited(0) {
+        problems.push(format!("the session ended with {:?}", outcome.end));
+    }
+    let mut at = 0;
+    for want in LINE_EDITING_OUTPUT {
+        match lines[at..].iter().position(|l| l == want) {
+            Some(i) => at += i + 1,
+            None => problems.push(format!("no line {want:?} after line {at} of {lines:?}")),
+        }
+    }
+    tally.check(&format!("line editing at the console ({} lines typed)", LINE_EDITING.len()), problems);
     Ok(())
 }
 

@@ -512,6 +512,14 @@ pub fn set_foreground(fd: Fd, pid: Option<crate::Pid>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// A terminal's input mode: canonical (lines, echo, signal keys) or `raw` (every byte as
+/// typed, nothing echoed or signalled: a line editor's). `ENOTTY` on other files.
+pub fn set_terminal_raw(fd: Fd, raw: bool) -> Result<(), Errno> {
+    check(fd)?;
+    let [] = file_call(fd, FileRequest::SetTerminal { raw }).results()?;
+    Ok(())
+}
+
 /// A new fd for the same open file, the lowest free one.
 pub fn dup(fd: Fd) -> Result<Fd, Errno> {
     let new = with_table(|t| lowest_free(t, 0))?;

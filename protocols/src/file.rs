@@ -447,6 +447,13 @@ pub enum FileRequest {
     Chmod {
         mode: u32,
     },
+    /// A terminal's input mode (`tcsetattr`): canonical (lines edited by the terminal,
+    /// echoed, `^C`/`^\`/`^Z` signalling the foreground group) or, with `raw`, every
+    /// byte readable as it is typed, nothing echoed or signalled (a line editor's).
+    /// Reply: `[]`; `ENOTTY` on other files, `EPERM` on any handle but the session's own.
+    SetTerminal {
+        raw: bool,
+    },
 }
 
 mod label {
@@ -479,6 +486,7 @@ mod label {
     pub const SUBSCRIBE: u64 = 13;
     pub const SET_FOREGROUND: u64 = 14;
     pub const CHMOD_FILE: u64 = 15;
+    pub const SET_TERMINAL: u64 = 16;
 }
 
 fn mode_from(word: Word) -> Result<u32, Errno> {
@@ -582,6 +590,7 @@ impl FileRequest {
             FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
             FileRequest::SetForeground { pid } => Message::new(SET_FOREGROUND, &[pid]),
             FileRequest::Chmod { mode } => Message::new(CHMOD_FILE, &[mode as Word]),
+            FileRequest::SetTerminal { raw } => Message::new(SET_TERMINAL, &[raw as Word]),
         }
     }
 
@@ -638,6 +647,11 @@ impl FileRequest {
                 let [mode] = exact(words)?;
                 FileRequest::Chmod { mode: mode_from(mode)? }
             }
+            SET_TERMINAL => match exact(words)? {
+                [0] => FileRequest::SetTerminal { raw: false },
+                [1] => FileRequest::SetTerminal { raw: true },
+                _ => return Err(Errno::EINVAL),
+            },
             _ => return Err(Errno::ENOSYS),
         })
     }

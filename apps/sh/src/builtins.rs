@@ -13,6 +13,11 @@ const BUILTINS: [&str; 25] = [
     "return", "jobs", "fg", "bg", "set", "read", "printf", "eval", "command", "type", "trap", "getopts",
 ];
 
+/// Every builtin's name.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().copied()
+}
+
 pub fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
 }

@@ -286,6 +286,10 @@ impl Shell {
     }
 
     /// Parses and runs one line.
+    pub(crate) fn function_names(&self) -> impl Iterator<Item = &String> {
+        self.functions.keys()
+    }
+
     /// What `name` runs as a command: a builtin, a function, or a program (its path),
     /// if any.
     pub(crate) fn what_runs(&self, name: &str) -> Option<Runs> {

@@ -8,6 +8,7 @@
 extern crate alloc;
 
 mod builtins;
+mod editing;
 mod exec;
 mod glob;
 mod input;
@@ -62,7 +63,11 @@ fn main() -> i32 {
             let interactive = fs::fstat(fs::STDIN).is_ok_and(|s| s.kind == FileKind::CharacterDevice);
             shell.interactive = interactive;
             let prompt = interactive.then(|| String::from(uxrt::env::var("PS1").unwrap_or("$ ")));
-            run_lines(&mut shell, &mut LineReader::new(fs::STDIN), prompt.as_deref());
+            match prompt {
+                // (A console that cannot be put in raw mode gets lines as it edits them.)
+                Some(prompt) if fs::set_terminal_raw(fs::STDIN, false).is_ok() => editing::run(&mut shell, &prompt),
+                prompt => run_lines(&mut shell, &mut LineReader::new(fs::STDIN), prompt.as_deref()),
+            }
         }
     }
     shell.run_exit_trap();

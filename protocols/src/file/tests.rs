@@ -57,6 +57,7 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         Just(FileRequest::OpenPeer),
         Just(FileRequest::Subscribe),
         any::<u64>().prop_map(|pid| FileRequest::SetForeground { pid }),
+        any::<bool>().prop_map(|raw| FileRequest::SetTerminal { raw }),
         (0u32..=0o7777).prop_map(|mode| FileRequest::Chmod { mode }),
     ]
 }
@@ -98,7 +99,7 @@ proptest! {
     }
 
     #[test]
-    fn fuzz_file_request_decoder(label in 0u64..16, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
+    fn fuzz_file_request_decoder(label in 0u64..18, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
         decodes_canonically(label, &words, FileRequest::decode, FileRequest::encode)?;
     }
 

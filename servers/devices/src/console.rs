@@ -133,6 +133,13 @@ impl Console {
         self.foreground = group;
     }
 
+    /// Raw mode on or off (`FileRequest::SetTerminal`): what it makes readable (the
+    /// line being typed) goes to a waiting reader.
+    pub fn set_raw<T>(&mut self, files: &mut OpenFiles<T>, raw: bool) {
+        self.discipline.set_raw(raw);
+        self.answer_readers(files);
+    }
+
     /// A read: answered now when input is ready, otherwise when it comes.
     pub fn read<T>(&mut self, files: &mut OpenFiles<T>, read: Read) -> Answer {
         if self.readers.is_empty() {

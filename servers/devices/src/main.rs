@@ -159,7 +159,7 @@ impl FileServer for Devices {
                 Err(errno) => Reply::error(errno).into(),
             };
         }
-        if let FileRequest::SetForeground { pid } = request {
+        if let FileRequest::SetForeground { .. } | FileRequest::SetTerminal { .. } = request {
             if file.device != Device::Console {
                 return Reply::error(Errno::ENOTTY).into();
             }
@@ -168,7 +168,13 @@ impl FileServer for Devices {
             if !files.is_permanent_handle(badge) {
                 return Reply::error(Errno::EPERM).into();
             }
-            self.console.set_foreground(Pid::try_from(pid).ok().filter(|&p| p != 0));
+            match request {
+                FileRequest::SetForeground { pid } => {
+                    self.console.set_foreground(Pid::try_from(pid).ok().filter(|&p| p != 0))
+                }
+                FileRequest::SetTerminal { raw } => self.console.set_raw(files, raw),
+                _ => {}
+            }
             return answer(Ok([]));
         }
         let result = match request {

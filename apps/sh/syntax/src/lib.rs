@@ -24,6 +24,7 @@ extern crate alloc;
 extern crate std;
 
 mod arith;
+pub mod editor;
 mod lexer;
 mod parser;
 pub mod pattern;

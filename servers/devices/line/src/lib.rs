@@ -65,11 +65,14 @@ pub struct LineDiscipline {
     line: Vec<u8>,
     ready: VecDeque<Chunk>,
     escape: Escape,
+    /// Raw mode (a line editor's): every byte readable at once, nothing echoed or
+    /// signalled.
+    raw: bool,
 }
 
 impl Default for LineDiscipline {
     fn default() -> Self {
-        LineDiscipline { line: Vec::new(), ready: VecDeque::new(), escape: Escape::None }
+        LineDiscipline { line: Vec::new(), ready: VecDeque::new(), escape: Escape::None, raw: false }
     }
 }
 
@@ -77,6 +80,10 @@ impl LineDiscipline {
     /// Takes one typed byte; appends what to echo to `echo` (a newline is `\n`, which
     /// the console turns into `\r\n`).
     pub fn feed(&mut self, byte: u8, echo: &mut Vec<u8>) -> Action {
+        if self.raw {
+            self.push_ready(byte);
+            return Action::Readable;
+        }
         match self.escape {
             Escape::Started => {
                 self.escape = if byte == b'[' { Escape::Sequence } else { Escape::None };
@@ -169,6 +176,24 @@ impl LineDiscipline {
                 echo.extend_from_slice(b"\x08 \x08");
                 return;
             }
+        }
+    }
+
+    /// Raw mode on or off. Turning it on hands over the line being typed, as typed.
+    pub fn set_raw(&mut self, raw: bool) {
+        if raw && !self.raw {
+            for byte in core::mem::take(&mut self.line) {
+                self.push_ready(byte);
+            }
+        }
+        self.raw = raw;
+        self.escape = Escape::None;
+    }
+
+    fn push_ready(&mut self, byte: u8) {
+        match self.ready.back_mut() {
+            Some(Chunk::Bytes(bytes)) => bytes.push_back(byte),
+            _ => self.ready.push_back(Chunk::Bytes(VecDeque::from([byte]))),
         }
     }
 

@@ -163,3 +163,22 @@ proptest! {
         prop_assert!(results.iter().all(|r| r.is_some_and(|n| n <= size)));
     }
 }
+
+#[test]
+fn raw_mode_hands_over_every_byte_unechoed() {
+    let mut d = LineDiscipline::default();
+    let mut echo = Vec::new();
+    typed(&mut d, b"par");
+    d.set_raw(true);
+    for &byte in b"t\x1b[A\x03\x7f" {
+        assert_eq!(d.feed(byte, &mut echo), Action::Readable);
+    }
+    assert!(echo.is_empty(), "{echo:?}");
+    let mut out = [0; 16];
+    let n = d.read(&mut out).unwrap();
+    assert_eq!(&out[..n], b"part\x1b[A\x03\x7f");
+    d.set_raw(false);
+    typed(&mut d, b"x\n");
+    assert_eq!(d.read(&mut out), Some(2));
+    assert_eq!(&out[..2], b"x\n");
+}
