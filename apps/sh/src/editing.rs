@@ -19,27 +19,14 @@ pub fn run(shell: &mut Shell, prompt: &str) {
         if text.is_empty() {
             shell.report_jobs();
         }
-        if shell.first_prompt_tsc.is_none() {
-            // SAFETY: reading the time-stamp counter has no side effects.
-            shell.first_prompt_tsc = Some(unsafe { core::arch::x86_64::_rdtsc() });
-        }
-        let shown =
-            if text.is_empty() { String::from(prompt) } else { String::from(uxrt::env::var("PS2").unwrap_or("> ")) };
+        let shown = String::from(shell.prompt(&text, prompt));
         // (Raw before the prompt shows: what is typed after it is the editor's alone.)
         let _ = fs::set_terminal_raw(fs::STDIN, true);
         uxrt::eprint!("{shown}");
         let event = edit_line(shell, &mut editor, &mut typed_ahead, &shown);
         let _ = fs::set_terminal_raw(fs::STDIN, false);
         match event {
-            Event::Line(line) => {
-                text.push_str(&line);
-                if uxrt_shell_syntax::parse(&text).is_err_and(|error| error.incomplete) {
-                    text.push('\n');
-                    continue;
-                }
-                shell.run_line(&text);
-                text.clear();
-            }
+            Event::Line(line) => shell.feed_line(&mut text, &line),
             Event::Cancelled => text.clear(),
             _ => break,
         }

@@ -323,6 +323,32 @@ impl Shell {
         }
     }
 
+    /// Adds `line` to the command being read (`text`) and runs it once it is complete
+    /// (a command may take several lines: a loop written over lines, an open quote).
+    pub fn feed_line(&mut self, text: &mut String, line: &str) {
+        text.push_str(line);
+        if parse(text).is_err_and(|error| error.incomplete) {
+            text.push('\n');
+            return;
+        }
+        self.run_line(text);
+        text.clear();
+    }
+
+    /// The prompt for the next line of `text` (`PS2` inside an incomplete command); the
+    /// first prompt's time is kept (the `boottime` builtin).
+    pub fn prompt<'a>(&mut self, text: &str, first: &'a str) -> &'a str {
+        if self.first_prompt_tsc.is_none() {
+            // SAFETY: reading the time-stamp counter has no side effects.
+            self.first_prompt_tsc = Some(unsafe { core::arch::x86_64::_rdtsc() });
+        }
+        if text.is_empty() {
+            first
+        } else {
+            uxrt::env::var("PS2").unwrap_or("> ")
+        }
+    }
+
     pub fn run_line(&mut self, line: &str) {
         let list = match parse(line) {
             Ok(list) => list,

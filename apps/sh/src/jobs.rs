@@ -54,6 +54,11 @@ impl Shell {
         self.jobs.iter().position(|j| j.number == wanted).ok_or_else(|| alloc::format!("%{wanted}: no such job"))
     }
 
+    /// The job `spec` names for `builtin`, or (said) none.
+    fn job_for(&self, builtin: &str, spec: Option<&String>) -> Option<usize> {
+        self.find_job(spec).map_err(|message| uxrt::eprintln!("sh: {builtin}: {message}")).ok()
+    }
+
     /// `jobs`: each job, with its state.
     pub(crate) fn list_jobs(&mut self, out: Fd) -> u8 {
         self.report_jobs();
@@ -66,13 +71,7 @@ impl Shell {
 
     /// `fg [job]`: the job goes on in the foreground; its status when it ends or stops.
     pub(crate) fn foreground_job(&mut self, spec: Option<&String>) -> u8 {
-        let index = match self.find_job(spec) {
-            Ok(index) => index,
-            Err(message) => {
-                uxrt::eprintln!("sh: fg: {message}");
-                return 1;
-            }
-        };
+        let Some(index) = self.job_for("fg", spec) else { return 1 };
         let job = self.jobs.remove(index);
         uxrt::eprintln!("{}", job.text);
         let _ = fs::set_foreground(fs::STDIN, Some(job.group));
@@ -84,13 +83,7 @@ impl Shell {
 
     /// `bg [job]`: a stopped job goes on in the background.
     pub(crate) fn background_job(&mut self, spec: Option<&String>) -> u8 {
-        let index = match self.find_job(spec) {
-            Ok(index) => index,
-            Err(message) => {
-                uxrt::eprintln!("sh: bg: {message}");
-                return 1;
-            }
-        };
+        let Some(index) = self.job_for("bg", spec) else { return 1 };
         let job = &mut self.jobs[index];
         job.stopped = false;
         uxrt::eprintln!("[{}] {} &", job.number, job.text);

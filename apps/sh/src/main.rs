@@ -83,21 +83,10 @@ fn run_lines(shell: &mut Shell, reader: &mut LineReader, prompt: Option<&str>) {
             shell.report_jobs();
         }
         if let Some(prompt) = prompt {
-            if shell.first_prompt_tsc.is_none() {
-                // SAFETY: reading the time-stamp counter has no side effects.
-                shell.first_prompt_tsc = Some(unsafe { core::arch::x86_64::_rdtsc() });
-            }
-            let more = uxrt::env::var("PS2").unwrap_or("> ");
-            uxrt::eprint!("{}", if text.is_empty() { prompt } else { more });
+            uxrt::eprint!("{}", shell.prompt(&text, prompt));
         }
         let Some(line) = reader.next_line() else { break };
-        text.push_str(&line);
-        if uxrt_shell_syntax::parse(&text).is_err_and(|error| error.incomplete) {
-            text.push('\n');
-            continue;
-        }
-        shell.run_line(&text);
-        text.clear();
+        shell.feed_line(&mut text, &line);
     }
     // (What is left at the end is incomplete: running it says why.)
     if !text.is_empty() && !shell.exiting() {
