@@ -65,12 +65,19 @@ pub fn kill_servers() -> i32 {
     }
     ensure!(found == SERVERS.len(), "found {found} of the {} servers", SERVERS.len());
     fails_with!(process::kill(0, Some(Signal::SIGKILL)), Errno::EPERM);
+    // Another session's process (the console's shell, when one runs and is not the one
+    // that started this attack, in its session): not this one's to signal, nor to stop.
+    let parent = process::getppid();
+    for shell in process::processes().filter(|info| info.name() == "sh" && info.pid != parent) {
+        fails_with!(process::kill(shell.pid, Some(Signal::SIGKILL)), Errno::EPERM);
+        fails_with!(process::kill(shell.pid, Some(Signal::SIGSTOP)), Errno::EPERM);
+    }
     let (child, input) = must!(blocked_child());
     must!(process::kill(child, Some(Signal::SIGKILL)));
     let status = process::wait_pid(child);
     ensure!(status == Ok(WaitStatus::Signaled(Signal::SIGKILL)), "own child ended {status:?}");
     must!(fs::close(input));
-    println!("hostile: every server and the root server refused SIGKILL and SIGINT (EPERM); own child killed");
+    println!("hostile: every server, the root server and another session refused SIGKILL and SIGINT (EPERM); own child killed");
     0
 }
 
