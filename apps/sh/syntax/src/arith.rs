@@ -26,7 +26,14 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
         let c = rest.chars().next().unwrap_or(' ');
         if c.is_ascii_digit() {
             let end = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
-            let number = rest[..end].parse().map_err(|_| format!("bad number {}", &rest[..end]))?;
+            // (C's literals: `0x` hex, a leading 0 octal.)
+            let text = &rest[..end];
+            let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                Some(hex) => i64::from_str_radix(hex, 16),
+                None if text.len() > 1 && text.starts_with('0') => i64::from_str_radix(&text[1..], 8),
+                None => text.parse(),
+            };
+            let number = parsed.map_err(|_| format!("bad number {text}"))?;
             out.push(Token::Number(number));
             rest = &rest[end..];
         } else if c.is_ascii_alphabetic() || c == '_' {

@@ -80,6 +80,34 @@ fn error<T>(message: &str) -> Result<T, SyntaxError> {
     Err(SyntaxError::new(message))
 }
 
+/// An unquoted here-document's body: `$` expansions happen, and a backslash keeps
+/// `$`, `` ` `` and `\\` (and with a newline, joins lines); any other stays.
+fn here_document_text(body: &str) -> Result<Word, SyntaxError> {
+    let mut lexer = Lexer { chars: body.chars().peekable(), tokens: Vec::new(), pending: Vec::new() };
+    let (mut parts, mut literal) = (Vec::new(), String::new());
+    while let Some(c) = lexer.chars.next() {
+        match c {
+            '$' => lexer.dollar(&mut parts, &mut literal)?,
+            '`' => lexer.backquoted(&mut parts, &mut literal)?,
+            '\\' => match lexer.chars.peek() {
+                Some(&escaped @ ('$' | '`' | '\\')) => {
+                    lexer.chars.next();
+                    literal.push(escaped);
+                }
+                Some('\n') => {
+                    lexer.chars.next();
+                }
+                _ => literal.push('\\'),
+            },
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Part::Literal(literal));
+    }
+    Ok(Word(parts))
+}
+
 /// `text` with its quotes taken off (a `${NAME:-word}`'s word may be quoted).
 fn unquoted(text: &str) -> String {
     text.chars().filter(|&c| c != '"' && c != '\'').collect()
@@ -204,7 +232,7 @@ impl Lexer<'_> {
                 body.push_str(line);
                 body.push('\n');
             }
-            let word = if quoted { Word(Vec::from([Part::Literal(body)])) } else { expanded_text(&body)? };
+            let word = if quoted { Word(Vec::from([Part::Literal(body)])) } else { here_document_text(&body)? };
             self.tokens[index] = Token::HereDocument(index_fd(&self.tokens[index]), word);
         }
         Ok(())

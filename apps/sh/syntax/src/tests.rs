@@ -453,6 +453,7 @@ fn unparsed_text_parses_the_same() {
         "a | (c; d) > out | e",
         "f() { echo \"$1\"; return 2; }",
         "cat <<EOF\nhello $N\n  x\nEOF",
+        "cat <<EOF\nkept \\$HOME and \\\\ but $N\nEOF",
         "cat <<'Q'\nkept $N\nQ",
         "while read l; do echo $l; done < file",
         "echo ${F%/*} ${F##*.} ${U+set} ${U:?oops}",

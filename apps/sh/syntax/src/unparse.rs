@@ -63,7 +63,24 @@ impl Text {
     fn line_end(&mut self) {
         self.text.push('\n');
         for HereDocument(body) in core::mem::take(&mut self.pending) {
-            self.raw_word(&body);
+            if body.0.iter().all(|part| matches!(part, Part::Literal(_))) {
+                self.raw_word(&body);
+            } else {
+                // (Under an unquoted delimiter a backslash keeps `$`, `` ` `` and `\`.)
+                for part in &body.0 {
+                    match part {
+                        Part::Literal(text) => {
+                            for c in text.chars() {
+                                if matches!(c, '$' | '`' | '\\') {
+                                    self.text.push('\\');
+                                }
+                                self.text.push(c);
+                            }
+                        }
+                        other => self.expansion(other),
+                    }
+                }
+            }
             if !self.text.ends_with('\n') {
                 self.text.push('\n');
             }
