@@ -538,8 +538,14 @@ impl Shell {
         let positional = self.positional.clone();
         let cwd = fs::getcwd().ok();
         let loops = core::mem::take(&mut self.loops);
+        // (Its traps are its own: an `EXIT` trap set inside runs as it ends.)
+        let traps = self.traps.clone();
         self.run_list(list, line);
+        if self.traps.get(&0) != traps.get(&0) {
+            self.run_exit_trap();
+        }
         let status = self.exit.take().unwrap_or(self.status);
+        self.traps = traps;
         self.jump = None;
         self.loops = loops;
         self.vars = vars;
@@ -569,8 +575,8 @@ impl Shell {
     }
 
     /// A pipeline of one command naming a function runs its body in the shell, with the
-    /// command's other words as the positional parameters. (In a longer pipeline a
-    /// function is not found yet: that needs a subshell.)
+    /// command's other words as the positional parameters. (In a longer pipeline it runs
+    /// in a shell of its own: `spawn`.)
     fn function_call(&mut self, pipeline: &Pipeline, line: &str) -> Option<u8> {
         let [command] = pipeline.commands.as_slice() else { return None };
         if pipeline.compound.is_some() {
@@ -883,12 +889,7 @@ impl Shell {
     }
 
     fn background(&mut self, pipeline: &Pipeline, line: &str) {
-        if pipeline.compound.is_some() {
-            // (It would need a shell process of its own: uxrt has no fork.)
-            uxrt::eprintln!("sh: a compound command cannot run in the background yet");
-            self.status = 2;
-            return;
-        }
+        // (A compound command in it runs in a shell of its own: `start`.)
         let pids: Vec<Pid> = self.start(pipeline).into_iter().filter_map(|(_, started)| started.ok()).collect();
         let Some(&last) = pids.last() else {
             self.status = NOT_FOUND;

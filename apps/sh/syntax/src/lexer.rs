@@ -487,8 +487,9 @@ impl Lexer<'_> {
                 self.chars.next();
                 Part::ShellPid
             }
-            // Positional parameters: `$0` to `$9`, their count `$#`, all of them `$@`/`$*`.
-            Some(&c @ ('0'..='9' | '#' | '@' | '*')) => {
+            // Positional parameters: `$0` to `$9`, their count `$#`, all of them `$@`/`$*`;
+            // `$!`, the last background job's pid.
+            Some(&c @ ('0'..='9' | '#' | '@' | '*' | '!')) => {
                 self.chars.next();
                 Part::Variable(String::from(c))
             }

@@ -1,0 +1,5 @@
+(
+    trap 'echo "subshell exit trap"' EXIT
+    echo "in subshell"
+)
+echo "after subshell"
