@@ -140,8 +140,11 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 shell.set_positional(args[1..].to_vec());
                 0
             }
-            Some(option @ ("-e" | "+e")) => {
-                shell.errexit = option == "-e";
+            Some(option @ ("-e" | "+e" | "-x" | "+x")) => {
+                match option {
+                    "-e" | "+e" => shell.errexit = option == "-e",
+                    _ => shell.xtrace = option == "-x",
+                }
                 match args.get(1) {
                     Some(dashes) if dashes == "--" => shell.set_positional(args[2..].to_vec()),
                     Some(_) => shell.set_positional(args[1..].to_vec()),
@@ -150,7 +153,7 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
                 0
             }
             Some(option) if option.starts_with('-') || option.starts_with('+') => {
-                uxrt::eprintln!("sh: set: {option}: only -e and +e are provided yet");
+                uxrt::eprintln!("sh: set: {option}: only -e, -x (and +e, +x) are provided yet");
                 2
             }
             Some(_) => {

@@ -37,6 +37,8 @@ pub struct Shell {
     /// `set -e`: a command that fails ends the shell (outside conditions, and but for
     /// the parts of `&&`/`||` lists before the last and `!` pipelines).
     pub(crate) errexit: bool,
+    /// `set -x`: each command is shown on standard error (`+ WORDS`) before it runs.
+    pub(crate) xtrace: bool,
     /// Conditions (of `if`, `while`, `until`) running now: `set -e` spares them.
     conditions: u32,
     /// Where `getopts` is inside a group of option letters: (`OPTIND`, letter).
@@ -177,6 +179,7 @@ impl Shell {
             status: 0,
             pid: uxrt::process::getpid(),
             jobs: Vec::new(),
+            xtrace: false,
             errexit: false,
             conditions: 0,
             getopts_position: None,
@@ -434,6 +437,7 @@ impl Shell {
                 shell.loop_goes_on() && (shell.status == 0) != *until
             }),
             Compound::For { name, words, body } => {
+                self.assign_defaults(words.iter());
                 let mut values = self.fields(words).into_iter();
                 self.run_loop(body, line, |shell| match values.next() {
                     Some(value) => {
@@ -453,6 +457,7 @@ impl Shell {
                 0
             }
             Compound::Case { word, items } => {
+                self.assign_defaults(core::iter::once(word));
                 let value = word.expand(self);
                 let chosen = items.iter().find(|(patterns, _)| {
                     patterns.iter().any(|pattern| uxrt_shell_syntax::pattern::matches(&pattern.expand(self), &value))
@@ -557,6 +562,12 @@ impl Shell {
             }
         }
         status
+    }
+
+    /// Makes the `${NAME=word}` assignments of `words` (before they are expanded).
+    fn assign_defaults<'a>(&mut self, words: impl Iterator<Item = &'a uxrt_shell_syntax::Word>) {
+        let made: Vec<(String, String)> = words.flat_map(|word| word.assignments(self)).collect();
+        self.vars.extend(made);
     }
 
     /// Words expanded, split into fields, and patterns replaced by the file names they
@@ -816,7 +827,13 @@ impl Shell {
 
     /// Expands a command's words and applies its redirections to the fds it starts with.
     fn prepare(&mut self, command: &Command, stdin: Fd, stdout: Fd) -> Result<Prepared, u8> {
+        let assigned = command.assignments.iter().map(|(_, value)| value);
+        self.assign_defaults(command.words.iter().chain(assigned).chain(command.redirects.iter().map(|r| &r.target)));
         let words = self.fields(&command.words);
+        if self.xtrace && !words.is_empty() {
+            let shown: Vec<String> = words.iter().map(|w| uxrt_shell_syntax::unparse::quote(w)).collect();
+            uxrt::eprintln!("+ {}", shown.join(" "));
+        }
         let mut prepared = Prepared {
             words,
             fds: BTreeMap::from([(0, stdin), (1, stdout), (2, fs::STDERR)]),

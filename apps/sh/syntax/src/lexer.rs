@@ -449,14 +449,16 @@ impl Lexer<'_> {
                 Some('-') => ParameterOp::Default { null_too: true },
                 Some('+') => ParameterOp::Alternative { null_too: true },
                 Some('?') => ParameterOp::Error { null_too: true },
+                Some('=') => ParameterOp::Assign { null_too: true },
                 other => return ended_or("bad ${...}", other.is_none()),
             },
             Some('-') => ParameterOp::Default { null_too: false },
+            Some('=') => ParameterOp::Assign { null_too: false },
             Some('+') => ParameterOp::Alternative { null_too: false },
             Some('?') => ParameterOp::Error { null_too: false },
             Some('#') => ParameterOp::RemovePrefix { longest: self.eat('#') },
             Some('%') => ParameterOp::RemoveSuffix { longest: self.eat('%') },
-            other => return ended_or("bad ${...} (`=` is not provided yet)", other.is_none()),
+            other => return ended_or("bad ${...}", other.is_none()),
         };
         // The word: up to the matching `}`, its expansions done as in double quotes.
         let mut text = String::new();

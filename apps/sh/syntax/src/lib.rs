@@ -71,6 +71,9 @@ pub enum Part {
 pub enum ParameterOp {
     /// `-`: the word if unset.
     Default { null_too: bool },
+    /// `=`: the word if unset, which the variable is set to (the shell assigns it
+    /// before expanding: [`Word::assignments`]).
+    Assign { null_too: bool },
     /// `+`: the word if set.
     Alternative { null_too: bool },
     /// `?`: an error (the word says it) if unset.
@@ -111,6 +114,25 @@ pub trait Variables {
 impl Word {
     pub fn literal(text: &str) -> Word {
         Word(alloc::vec![Part::Literal(text.into())])
+    }
+
+    /// The `${NAME=word}` assignments expanding it would make now: (name, value) for
+    /// each whose variable is unset (or, with `:=`, empty).
+    pub fn assignments(&self, variables: &impl Variables) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        for part in &self.0 {
+            let part = match part {
+                Part::Split(inner) => inner.as_ref(),
+                other => other,
+            };
+            if let Part::Parameter { name, operator: ParameterOp::Assign { null_too }, word } = part {
+                let missing = variables.get(name).is_none_or(|v| *null_too && v.is_empty());
+                if missing {
+                    found.push((name.clone(), word.expand(variables)));
+                }
+            }
+        }
+        found
     }
 
     /// The word with its expansions done, as one string (no field splitting: what an
@@ -221,7 +243,9 @@ fn expand_parameter(name: &str, operator: ParameterOp, word: &Word, variables: &
     let value = variables.get(name);
     let missing = |null_too: bool| value.is_none_or(|v| null_too && v.is_empty());
     match operator {
-        ParameterOp::Default { null_too } if missing(null_too) => word.expand(variables),
+        ParameterOp::Default { null_too } | ParameterOp::Assign { null_too } if missing(null_too) => {
+            word.expand(variables)
+        }
         ParameterOp::Alternative { null_too } => match missing(null_too) {
             true => String::new(),
             false => word.expand(variables),

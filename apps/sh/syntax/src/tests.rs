@@ -435,6 +435,11 @@ fn parameter_expansions() {
         assert_eq!(words[0][0][1..].join(" "), expected, "{line}");
     }
     assert!(parse("echo ${N:-unclosed").is_err_and(|e| e.incomplete));
+    let list = parse("echo ${U:=set} ${N:=no} ${E=x}").unwrap();
+    let words = &list.0[0].0.first.commands[0].words;
+    let v = vars();
+    let made: Vec<(String, String)> = words.iter().flat_map(|w| w.assignments(&v)).collect();
+    assert_eq!(made, [("U".to_string(), "set".to_string()), ("E".to_string(), "x".to_string())]);
 }
 
 /// Text made from a parsed command parses as the same command.
@@ -456,7 +461,7 @@ fn unparsed_text_parses_the_same() {
         "cat <<EOF\nkept \\$HOME and \\\\ but $N\nEOF",
         "cat <<'Q'\nkept $N\nQ",
         "while read l; do echo $l; done < file",
-        "echo ${F%/*} ${F##*.} ${U+set} ${U:?oops}",
+        "echo ${F%/*} ${F##*.} ${U+set} ${U:?oops} ${A:=1} ${B=2}",
     ] {
         let parsed = parse(text).unwrap();
         let again = crate::unparse::list(&parsed);

@@ -316,6 +316,13 @@ impl Text {
                             "-"
                         }
                     }
+                    ParameterOp::Assign { null_too } => {
+                        if *null_too {
+                            ":="
+                        } else {
+                            "="
+                        }
+                    }
                     ParameterOp::Alternative { null_too } => {
                         if *null_too {
                             ":+"
