@@ -8,9 +8,10 @@ use uxrt::fs::{self, Fd};
 use uxrt_shell_syntax::test_expr::{self, FileKind};
 use uxrt_shell_syntax::Variables;
 
-const BUILTINS: [&str; 25] = [
+const BUILTINS: [&str; 28] = [
     "cd", "pwd", "exit", "wait", "export", "unset", "boottime", "test", "[", "break", "continue", ":", "shift",
-    "return", "jobs", "fg", "bg", "set", "read", "printf", "eval", "command", "type", "trap", "getopts",
+    "return", "jobs", "fg", "bg", "set", "read", "printf", "eval", "command", "type", "trap", "getopts", "exec",
+    "alias", "unalias",
 ];
 
 /// Every builtin's name.
@@ -81,6 +82,56 @@ pub fn run(shell: &mut Shell, words: &[String], out: Fd) -> u8 {
         "read" => read_line(shell, args),
         "trap" => shell.trap(args, out),
         "getopts" => getopts(shell, args),
+        // `exec COMMAND ARGS`: COMMAND runs and the shell ends with its status. (Not yet
+        // in the shell's own process: a Rust program started by `Exec` from the shell
+        // faulted. `exec` with redirections alone: `Shell::single_builtin`.)
+        "exec" => match args.first() {
+            None => 0,
+            Some(_) => {
+                let status = shell.run_words_without_functions(args);
+                shell.set_exit(status);
+                status
+            }
+        },
+        // `alias NAME=VALUE...`, `alias [NAME...]` (shown), `unalias NAME...`: a command's
+        // first word that is an alias is replaced by its text.
+        "alias" if args.is_empty() => {
+            for (name, value) in &shell.aliases {
+                uxrt::io::print_to(out, format_args!("{name}={}\n", uxrt_shell_syntax::unparse::quote(value)));
+            }
+            0
+        }
+        "alias" => {
+            let mut status = 0;
+            for arg in args {
+                match arg.split_once('=') {
+                    Some((name, value)) => {
+                        shell.aliases.insert(name.into(), value.into());
+                    }
+                    None => match shell.aliases.get(arg) {
+                        Some(value) => uxrt::io::print_to(
+                            out,
+                            format_args!("{arg}={}\n", uxrt_shell_syntax::unparse::quote(value)),
+                        ),
+                        None => {
+                            uxrt::eprintln!("sh: alias: {arg} not found");
+                            status = 1;
+                        }
+                    },
+                }
+            }
+            status
+        }
+        "unalias" => {
+            let mut status = 0;
+            for arg in args {
+                if shell.aliases.remove(arg).is_none() {
+                    uxrt::eprintln!("sh: unalias: {arg} not found");
+                    status = 1;
+                }
+            }
+            status
+        }
         "printf" => match args.split_first() {
             Some((format, values)) => {
                 uxrt::io::print_to(out, format_args!("{}", uxrt_shell_syntax::printf::format(format, values)));

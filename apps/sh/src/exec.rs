@@ -39,6 +39,8 @@ pub struct Shell {
     pub(crate) errexit: bool,
     /// `set -x`: each command is shown on standard error (`+ WORDS`) before it runs.
     pub(crate) xtrace: bool,
+    /// `alias NAME=VALUE`: names replaced, as a line's first word, by their text.
+    pub(crate) aliases: BTreeMap<String, String>,
     /// Conditions (of `if`, `while`, `until`) running now: `set -e` spares them.
     conditions: u32,
     /// Where `getopts` is inside a group of option letters: (`OPTIND`, letter).
@@ -179,6 +181,7 @@ impl Shell {
             status: 0,
             pid: uxrt::process::getpid(),
             jobs: Vec::new(),
+            aliases: BTreeMap::new(),
             xtrace: false,
             errexit: false,
             conditions: 0,
@@ -293,6 +296,14 @@ impl Shell {
         self.functions.keys()
     }
 
+    /// `line` with its first word replaced by its alias's text, if it is an alias.
+    fn expand_alias(&self, line: &str) -> Option<String> {
+        let trimmed = line.trim_start();
+        let end = trimmed.find(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '&')).unwrap_or(trimmed.len());
+        let value = self.aliases.get(&trimmed[..end])?;
+        Some(alloc::format!("{value}{}", &trimmed[end..]))
+    }
+
     /// What `name` runs as a command: a builtin, a function, or a program (its path),
     /// if any.
     pub(crate) fn what_runs(&self, name: &str) -> Option<Runs> {
@@ -353,6 +364,8 @@ impl Shell {
     }
 
     pub fn run_line(&mut self, line: &str) {
+        let expanded = self.expand_alias(line);
+        let line = expanded.as_deref().unwrap_or(line);
         let list = match parse(line) {
             Ok(list) => list,
             Err(error) => {
@@ -631,10 +644,23 @@ impl Shell {
         if !builtin {
             return None;
         }
-        let prepared = match self.prepare(command, fs::STDIN, fs::STDOUT) {
+        let mut prepared = match self.prepare(command, fs::STDIN, fs::STDOUT) {
             Ok(prepared) => prepared,
             Err(status) => return Some(status),
         };
+        // `exec` with redirections alone makes them the shell's for good.
+        if prepared.words.len() == 1 && prepared.words[0] == "exec" {
+            // (A file opened right at its fd stays open: it is no longer the command's.)
+            let kept: Vec<Fd> = prepared.fds.iter().filter(|(fd, to)| fd == to).map(|(_, &to)| to).collect();
+            prepared.opened.retain(|fd| !kept.contains(fd));
+            for (&fd, &to) in prepared.fds.iter().filter(|(fd, to)| fd != to) {
+                if let Err(errno) = fs::dup2(to, fd) {
+                    uxrt::eprintln!("sh: exec: {fd}: {errno}");
+                    return Some(CANNOT_RUN);
+                }
+            }
+            return Some(0);
+        }
         // (The shell's own fds are the redirected ones while it runs: `read x < FILE`
         // reads the file, its complaints go where `2>` says.)
         Some(self.redirected(&prepared.fds, |shell| crate::builtins::run(shell, &prepared.words, fs::STDOUT)))
@@ -847,7 +873,9 @@ impl Shell {
                 RedirectKind::Output => OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::TRUNCATE,
                 RedirectKind::Append => OpenFlags::WRITE_ONLY | OpenFlags::CREATE | OpenFlags::APPEND,
                 RedirectKind::Duplicate(source) => {
-                    let Some(&fd) = prepared.fds.get(&source) else {
+                    // (Another fd the shell has open, `exec 3>FILE` made, counts too.)
+                    let open = fs::is_open(source).then_some(source);
+                    let Some(fd) = prepared.fds.get(&source).copied().or(open) else {
                         uxrt::eprintln!("sh: {source}: bad file descriptor");
                         return Err(1);
                     };

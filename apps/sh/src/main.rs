@@ -46,7 +46,7 @@ fn main() -> i32 {
             uxrt::eprintln!("sh: unknown option {flag}\n{USAGE}");
             return 2;
         }
-        Some(script) => match fs::open(script, 0, 0) {
+        Some(script) => match fs::open(script, 0, 0).and_then(out_of_the_way) {
             Ok(fd) => {
                 shell.set_name(script);
                 shell.set_positional(args.map(String::from).collect());
@@ -92,6 +92,16 @@ fn run_lines(shell: &mut Shell, reader: &mut LineReader, prompt: Option<&str>) {
     if !text.is_empty() && !shell.exiting() {
         shell.run_line(&text);
     }
+}
+
+/// The script's fd moved where the script's own redirections (`exec 3>FILE`) do not
+/// reach it, closed in children.
+fn out_of_the_way(fd: fs::Fd) -> Result<fs::Fd, uxrt::Errno> {
+    const SCRIPT_FD: fs::Fd = 60;
+    let moved = fs::dup2(fd, SCRIPT_FD)?;
+    let _ = fs::close(fd);
+    fs::set_close_on_exec(moved, true)?;
+    Ok(moved)
 }
 
 /// The variables the shell starts with: its environment.
