@@ -248,11 +248,8 @@ extern "C" fn deliver(frame: &mut EntryFrame) -> ! {
     let mut context = unsafe { core::ptr::read_volatile(&context) };
     if frame.results[1] != SignalFrame::NOT_IN_CALL {
         // It was in a system call, which has returned since: its results go back too.
-        let [rdi, rsi, r10, r8, r9, r15] = frame.results;
-        for (index, value) in [(context::RDI, rdi), (context::RSI, rsi), (context::R10, r10)] {
-            context[index] = value;
-        }
-        for (index, value) in [(context::R8, r8), (context::R9, r9), (context::R15, r15)] {
+        let registers = [context::RDI, context::RSI, context::R10, context::R8, context::R9, context::R15];
+        for (index, value) in registers.into_iter().zip(frame.results) {
             context[index] = value;
         }
     }

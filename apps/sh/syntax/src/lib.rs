@@ -84,6 +84,20 @@ pub enum ParameterOp {
     RemoveSuffix { longest: bool },
 }
 
+impl ParameterOp {
+    /// The operator as written between the name and the word.
+    pub fn text(self) -> &'static str {
+        match self {
+            ParameterOp::Default { null_too } => ["-", ":-"][null_too as usize],
+            ParameterOp::Assign { null_too } => ["=", ":="][null_too as usize],
+            ParameterOp::Alternative { null_too } => ["+", ":+"][null_too as usize],
+            ParameterOp::Error { null_too } => ["?", ":?"][null_too as usize],
+            ParameterOp::RemovePrefix { longest } => ["#", "##"][longest as usize],
+            ParameterOp::RemoveSuffix { longest } => ["%", "%%"][longest as usize],
+        }
+    }
+}
+
 /// A field of an expanded word: its text, and when it came from a word with unquoted
 /// `*`, `?` or `[`, the pattern to match file names with (the quoted parts escaped).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

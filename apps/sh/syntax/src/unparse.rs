@@ -3,9 +3,7 @@
 //! command substitution that calls a function. Parsing the text gives back the same
 //! command (host-tested on the parser's own cases).
 
-use crate::{
-    AndOr, Command, Compound, Connector, List, Mode, ParameterOp, Part, Pipeline, Redirect, RedirectKind, Word,
-};
+use crate::{AndOr, Command, Compound, Connector, List, Mode, Part, Pipeline, Redirect, RedirectKind, Word};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
@@ -308,50 +306,7 @@ impl Text {
                 let _ = write!(self.text, "${{#{name}}}");
             }
             Part::Parameter { name, operator, word } => {
-                let operator = match operator {
-                    ParameterOp::Default { null_too } => {
-                        if *null_too {
-                            ":-"
-                        } else {
-                            "-"
-                        }
-                    }
-                    ParameterOp::Assign { null_too } => {
-                        if *null_too {
-                            ":="
-                        } else {
-                            "="
-                        }
-                    }
-                    ParameterOp::Alternative { null_too } => {
-                        if *null_too {
-                            ":+"
-                        } else {
-                            "+"
-                        }
-                    }
-                    ParameterOp::Error { null_too } => {
-                        if *null_too {
-                            ":?"
-                        } else {
-                            "?"
-                        }
-                    }
-                    ParameterOp::RemovePrefix { longest } => {
-                        if *longest {
-                            "##"
-                        } else {
-                            "#"
-                        }
-                    }
-                    ParameterOp::RemoveSuffix { longest } => {
-                        if *longest {
-                            "%%"
-                        } else {
-                            "%"
-                        }
-                    }
-                };
+                let operator = operator.text();
                 let _ = write!(self.text, "${{{name}{operator}");
                 self.raw_word(word);
                 self.text.push('}');
