@@ -58,3 +58,7 @@ pub fn call_no_return(request: Request) -> ! {
     // SAFETY: ud2 raises an invalid-opcode fault and never returns.
     unsafe { core::arch::asm!("ud2", options(noreturn)) }
 }
+
+// A call whose server died or dropped it returns labelled `seL4_DroppedCallLabel`
+// (kernel patch 0018); `Reply::decode` reports any label above an errno as EIO.
+const _: () = assert!(sel4::consts::DROPPED_CALL_LABEL as u64 > uxrt_protocols::message::ERRNO_MAX);

@@ -66,6 +66,7 @@ errnos! {
     ELOOP = 40: "Too many levels of symbolic links",
     EILSEQ = 84: "Invalid or incomplete multibyte or wide character",
     ENOTSUP = 95: "Operation not supported",
+    ENOBUFS = 105: "No buffer space available",
     ETIMEDOUT = 110: "Connection timed out",
     EDQUOT = 122: "Disk quota exceeded",
 }

@@ -57,6 +57,18 @@ pub const CONTROL_BADGE: Word = 1;
 /// bound notification (a device's interrupt), so open files have the 27 below it.
 pub const NOTIFIED_BADGE: Word = 1 << 27;
 pub const MAX_BADGE: Word = NOTIFIED_BADGE - 1;
+/// A file server's open-file badges carry its generation (how many times the root
+/// server restarted it) in their top bits, so that a handle of a server that died never
+/// names a file of the one that took its place: it gets `EBADF`.
+pub const GENERATION_SHIFT: u32 = 24;
+/// The last generation: a server that died this often is not restarted again.
+pub const MAX_GENERATION: Word = MAX_BADGE >> GENERATION_SHIFT;
+
+/// The badge range of generation `generation`'s open files: first and last.
+pub fn badge_range(generation: Word) -> (Word, Word) {
+    let base = generation.min(MAX_GENERATION) << GENERATION_SHIFT;
+    (base | (CONTROL_BADGE + 1), base | ((1 << GENERATION_SHIFT) - 1))
+}
 
 /// Size of the path buffer a client shares with the VFS: room for two paths (`rename`).
 pub const PATH_BUFFER: usize = 2 * 4096;
@@ -370,6 +382,10 @@ pub enum PathRequest {
     },
     /// Reply: `[path requests handled]` (the VFS's message counter).
     Statistics,
+    /// Who the server is: reply `[its pid]`. A file server that the root server
+    /// restarted answers path requests `ENOBUFS` until the VFS shares a new path buffer
+    /// with it, and the VFS needs its pid for that.
+    Identify,
 }
 
 /// Requests to the server holding an open file.
@@ -470,6 +486,7 @@ mod label {
     pub const PIPE: u64 = 11;
     pub const STATISTICS: u64 = 12;
     pub const CHMOD: u64 = 13;
+    pub const IDENTIFY: u64 = 14;
 
     pub const READ: u64 = 1;
     pub const WRITE: u64 = 2;
@@ -494,6 +511,15 @@ fn mode_from(word: Word) -> Result<u32, Errno> {
 }
 
 impl PathRequest {
+    /// Whether it names paths in the shared path buffer (a file server needs one).
+    pub fn names_paths(&self) -> bool {
+        use PathRequest::*;
+        matches!(
+            self,
+            Open { .. } | Mkdir { .. } | Rmdir { .. } | Unlink { .. } | Rename { .. } | Stat { .. } | Chmod { .. }
+        )
+    }
+
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {
@@ -513,6 +539,7 @@ impl PathRequest {
             PathRequest::UseBuffer { address, length } => Message::new(USE_BUFFER, &[address, length]),
             PathRequest::Pipe { owner } => Message::new(PIPE, &[owner]),
             PathRequest::Statistics => Message::new(STATISTICS, &[]),
+            PathRequest::Identify => Message::new(IDENTIFY, &[]),
             PathRequest::Chmod { path, mode } => Message::new(CHMOD, &[path.offset, path.length, mode as Word]),
         }
     }
@@ -561,6 +588,7 @@ impl PathRequest {
                 PathRequest::Pipe { owner }
             }
             STATISTICS => no_words(words, PathRequest::Statistics)?,
+            IDENTIFY => no_words(words, PathRequest::Identify)?,
             CHMOD => {
                 let [address, length, mode] = exact(words)?;
                 PathRequest::Chmod { path: Span::new(address, length), mode: mode_from(mode)? }

@@ -27,6 +27,9 @@ impl Message {
     }
 }
 
+/// The largest errno a reply's label carries (Linux's `MAX_ERRNO`).
+pub const ERRNO_MAX: Word = 4095;
+
 /// A reply: label 0 and the results, or the errno as the label and no words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reply(pub Result<Message, Errno>);
@@ -57,11 +60,13 @@ impl Reply {
         }
     }
 
-    /// The error a reply's label says, `None` for success (label 0).
+    /// The error a reply's label says, `None` for success (label 0). A label above
+    /// [`ERRNO_MAX`] is no errno: the kernel's `seL4_DroppedCallLabel` (a call whose
+    /// server died or dropped it, kernel patch 0018) among them, reported as `EIO`.
     pub fn error_of(label: Word) -> Option<Errno> {
         match label {
             0 => None,
-            errno @ 1..=0xffff => Some(Errno(errno as u16)),
+            errno @ 1..=ERRNO_MAX => Some(Errno(errno as u16)),
             _ => Some(Errno::EIO),
         }
     }
@@ -119,6 +124,9 @@ mod tests {
     #[test]
     fn malformed_replies_are_errors() {
         assert_eq!(Reply::decode(1 << 20, &[]), Reply::error(Errno::EIO));
+        // No errno: a call the kernel answered as dropped (its server died).
+        assert_eq!(Reply::decode(ERRNO_MAX + 1, &[]), Reply::error(Errno::EIO));
+        assert_eq!(Reply::decode(ERRNO_MAX, &[]), Reply::error(Errno(ERRNO_MAX as u16)));
         assert_eq!(Reply::ok(&[1]).results::<2>(), Err(Errno::EIO));
         assert_eq!(Reply::decode(0, &[0; MAX_WORDS + 1]), Reply::error(Errno::EIO));
     }

@@ -75,6 +75,9 @@ pub mod aux {
     /// Unix time in nanoseconds minus the monotonic clock (`CLOCK_REALTIME` is this plus
     /// `CLOCK_MONOTONIC`; from the real-time clock read at boot).
     pub const REALTIME_OFFSET_NS: u64 = 0x7507;
+    /// A server's generation: how many times the root server restarted it
+    /// (`file::GENERATION_SHIFT`). Absent for the first.
+    pub const GENERATION: u64 = 0x7508;
 }
 
 const WORD: usize = core::mem::size_of::<Word>();

@@ -55,6 +55,8 @@ pub struct Env {
     pub tsc_mhz: u64,
     /// Seed of the randomized tests (the `seed` command sets it).
     pub seed: u64,
+    /// The servers it started at boot, to start again should one end.
+    pub servers: servers::Registry,
 }
 
 uxrt_rt::initial_task_entry!(main);
@@ -102,7 +104,7 @@ fn main(boot_info: usize) -> ! {
     };
     let mut processes = Processes::new(endpoint, boot_tsc, tsc_mhz);
     processes.timer = timer;
-    let mut env = Env { resources, vspace, processes, tsc_mhz, seed: 1 };
+    let mut env = Env { resources, vspace, processes, tsc_mhz, seed: 1, servers: servers::Registry::default() };
     servers::start(&mut env);
     session::run(&mut env)
 }

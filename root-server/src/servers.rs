@@ -8,6 +8,15 @@
 //! reaper closes the files of processes that died holding them (`process/orphans.rs`). The
 //! devices server drives COM1: it gets the I/O ports and the UART's interrupt, which
 //! signals a notification bound to its thread.
+//!
+//! A server that ends (it crashed: nobody may kill one) is started again on the same
+//! endpoint, at most `MAX_GENERATION` times. Its callers are not left waiting: those it
+//! had received get `EIO` (the kernel answers a call whose reply capability is deleted
+//! unused, kernel patch 0018), those still queued reach the new one. The new one's
+//! handles carry its generation in their badges, so an fd of the dead one gets `EBADF`
+//! and never names a file of the new one; the VFS shares a new path buffer with it when
+//! it answers `ENOBUFS`. What the dead one held (files in ramfs, pipes' bytes) is gone.
+//! The VFS is not restarted: every process shares a path buffer with it.
 
 use crate::process::{ServerCaps, Spawn, ROOT};
 use crate::resources::{ResourceError, Resources};
@@ -18,7 +27,7 @@ use alloc::vec::Vec;
 use sel4::invocations::cnode_mint;
 use sel4::{CPtr, CapData, CapRights, ObjectType};
 use uxrt_protocols::args::{packed, StringList};
-use uxrt_protocols::file::{CONTROL_BADGE, NOTIFIED_BADGE};
+use uxrt_protocols::file::{CONTROL_BADGE, MAX_GENERATION, NOTIFIED_BADGE};
 use uxrt_protocols::{Errno, Pid};
 
 /// A file server: its program, where the VFS mounts it, and what else it needs.
@@ -36,6 +45,36 @@ const FILE_SERVERS: [FileServer; 3] = [
     FileServer { path: "/bin/pipes", mount: "pipe:", archive: false, console: false },
 ];
 
+/// The program that closes the files of processes that died (`process/orphans.rs`).
+const REAPER: &str = "/bin/reaper";
+
+/// A server the root server started, as it was started (what a restart needs).
+struct Started {
+    pid: Pid,
+    args: Vec<String>,
+    endpoint: CPtr,
+    /// The endpoints it calls (the VFS's mounts).
+    mounts: Vec<CPtr>,
+    archive: bool,
+    /// The console's interrupt (the devices server).
+    interrupt: Option<Interrupt>,
+    /// How many times it was restarted.
+    generation: sel4::Word,
+}
+
+/// The servers the root server started at boot.
+#[derive(Default)]
+pub struct Registry {
+    started: Vec<Started>,
+}
+
+impl Registry {
+    /// The pid of the server running `program` (its path).
+    pub fn pid_of(&self, program: &str) -> Option<Pid> {
+        self.started.iter().find(|s| s.args[0] == program).map(|s| s.pid)
+    }
+}
+
 /// Starts the file servers and the VFS; says what failed, if anything (the system then
 /// runs without files).
 pub fn start(env: &mut Env) {
@@ -49,28 +88,39 @@ fn start_all(env: &mut Env) -> Result<(), Errno> {
     let mut mount_points: Vec<String> = Vec::new();
     for server in &FILE_SERVERS {
         let endpoint = new_endpoint(&mut env.resources)?;
-        let pid = if server.console {
-            let interrupt = console_interrupt(&mut env.resources)?;
-            let pid = spawn_server(env, &[server.path], endpoint, &[caps::IO_PORT, interrupt.handler], false)?;
-            let process = env.processes.get(pid).ok_or(Errno::ESRCH)?;
-            process.bind_notification(interrupt.notification)?;
-            pid
-        } else {
-            spawn_server(env, &[server.path], endpoint, &[], server.archive)?
+        let interrupt = if server.console { Some(console_interrupt(&mut env.resources)?) } else { None };
+        let started = Started {
+            pid: 0,
+            args: Vec::from([String::from(server.path)]),
+            endpoint,
+            mounts: Vec::new(),
+            archive: server.archive,
+            interrupt,
+            generation: 0,
         };
-
+        let pid = start_one(env, started)?;
         let control = badged(&mut env.resources, endpoint, CONTROL_BADGE)?;
         mounts.push(control);
         mount_points.push(format!("{}={pid}", server.mount));
     }
     let vfs = new_endpoint(&mut env.resources)?;
-    let mut args = Vec::from(["/bin/vfs"]);
-    args.extend(mount_points.iter().map(String::as_str));
-    spawn_server(env, &args, vfs, &mounts, false)?;
+    let mut args = Vec::from([String::from("/bin/vfs")]);
+    args.extend(mount_points);
+    let started = Started { pid: 0, args, endpoint: vfs, mounts, archive: false, interrupt: None, generation: 0 };
+    start_one(env, started)?;
     env.processes.vfs = Some(vfs);
     // (It receives nothing: its endpoint is only there because every server has one.)
     let reaper_endpoint = new_endpoint(&mut env.resources)?;
-    env.processes.orphans.reaper = Some(spawn_server(env, &["/bin/reaper"], reaper_endpoint, &[], false)?);
+    let started = Started {
+        pid: 0,
+        args: Vec::from([String::from(REAPER)]),
+        endpoint: reaper_endpoint,
+        mounts: Vec::new(),
+        archive: false,
+        interrupt: None,
+        generation: 0,
+    };
+    env.processes.orphans.reaper = Some(start_one(env, started)?);
     // Serve the servers' start-up until the console arrives: what the root server starts
     // from then on writes to it.
     for _ in 0..10_000 {
@@ -80,6 +130,67 @@ fn start_all(env: &mut Env) -> Result<(), Errno> {
         crate::process::server::serve_one(env);
     }
     Err(Errno::ETIMEDOUT)
+}
+
+/// Starts `server` (its interrupt bound to it, if it has one) and keeps it in the registry.
+fn start_one(env: &mut Env, mut server: Started) -> Result<Pid, Errno> {
+    let mut caps = server.mounts.clone();
+    if let Some(interrupt) = &server.interrupt {
+        caps.extend([caps::IO_PORT, interrupt.handler]);
+    }
+    let args: Vec<&str> = server.args.iter().map(String::as_str).collect();
+    let pid = spawn_server(env, &args, server.endpoint, &caps, server.archive, server.generation)?;
+    if let Some(interrupt) = &server.interrupt {
+        let bound =
+            env.processes.get(pid).ok_or(Errno::ESRCH).and_then(|p| p.bind_notification(interrupt.notification));
+        if let Err(errno) = bound {
+            kill_started(env, pid);
+            return Err(errno);
+        }
+    }
+    server.pid = pid;
+    env.servers.started.push(server);
+    Ok(pid)
+}
+
+fn kill_started(env: &mut Env, pid: Pid) {
+    let Env { processes, resources, vspace, .. } = env;
+    processes.terminate(resources, vspace, pid, uxrt_protocols::WaitStatus::Signaled(uxrt_protocols::Signal::SIGKILL));
+    processes.ended_servers.retain(|&p| p != pid);
+}
+
+/// Starts again the servers that ended (see the module's comment), and says so.
+pub fn restart_ended(env: &mut Env) {
+    while let Some(pid) = env.processes.ended_servers.pop() {
+        let Some(at) = env.servers.started.iter().position(|s| s.pid == pid) else { continue };
+        let mut server = env.servers.started.swap_remove(at);
+        let name = server.args[0].clone();
+        if Some(server.endpoint) == env.processes.vfs {
+            println!("root server: the VFS (pid {pid}) ended: not restarted (its clients' path buffers went with it)");
+            continue;
+        }
+        if server.generation >= MAX_GENERATION {
+            println!("root server: {name} (pid {pid}) ended for the {}th time: not restarted", server.generation + 1);
+            continue;
+        }
+        if server.interrupt.is_some() {
+            // (The console's permanent handle was the dead server's: the new one sends its own.)
+            if let Some(console) = env.processes.console.take() {
+                env.resources.free_slot(console);
+            }
+        }
+        server.generation += 1;
+        let reaper = name == REAPER;
+        match start_one(env, server) {
+            Ok(new) => {
+                if reaper {
+                    env.processes.orphans.reaper = Some(new);
+                }
+                println!("root server: {name} (pid {pid}) ended; restarted as pid {new}");
+            }
+            Err(errno) => println!("root server: {name} (pid {pid}) ended and cannot be restarted: {errno}"),
+        }
+    }
 }
 
 /// COM1's interrupt: its handler, and the notification it signals (badged as a file
@@ -126,7 +237,14 @@ fn badged(resources: &mut Resources, endpoint: CPtr, badge: sel4::Word) -> Resul
     Ok(slot)
 }
 
-fn spawn_server(env: &mut Env, args: &[&str], endpoint: CPtr, mounts: &[CPtr], archive: bool) -> Result<Pid, Errno> {
+fn spawn_server(
+    env: &mut Env,
+    args: &[&str],
+    endpoint: CPtr,
+    mounts: &[CPtr],
+    archive: bool,
+    generation: sel4::Word,
+) -> Result<Pid, Errno> {
     let argv = packed(args)?;
     let request = Spawn {
         parent: ROOT,
@@ -134,7 +252,7 @@ fn spawn_server(env: &mut Env, args: &[&str], endpoint: CPtr, mounts: &[CPtr], a
         argv: StringList::parse(&argv)?,
         envp: StringList::parse(&[])?,
         fds: &[],
-        server: Some(ServerCaps { endpoint, mounts, archive }),
+        server: Some(ServerCaps { endpoint, mounts, archive, generation }),
         replacing: false,
     };
     env.processes.spawn(&mut env.resources, &mut env.vspace, request)

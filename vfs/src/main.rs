@@ -71,8 +71,8 @@ impl Vfs {
                 });
                 answer(result.map(|()| []))
             }
-            // Only servers send these.
-            PathRequest::UseBuffer { .. } => Reply::error(Errno::EPERM).into(),
+            // Only the VFS sends these (to file servers).
+            PathRequest::UseBuffer { .. } | PathRequest::Identify => Reply::error(Errno::EPERM).into(),
             PathRequest::Rename { from, to } => match self.clients.resolve(pid, [from, to]) {
                 Ok([from, to]) => self.mounts.rename(&from, &to),
                 Err(errno) => Reply::error(errno).into(),

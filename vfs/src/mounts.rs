@@ -41,11 +41,7 @@ impl Mounts {
                 continue;
             }
             let point = uxrt_namespace::path::resolve(&Path::root(), point.as_bytes())?;
-            // (A file server needs no token: the root server lets servers share.)
-            let (buffer, theirs) = server::share(pid, PATH_BUFFER, 0)?;
-            let request = PathRequest::UseBuffer { address: theirs, length: PATH_BUFFER as Word };
-            let [] = uxrt::sys::call_endpoint(server, request.encode()).0.results()?;
-            mounts.list.push(Mount { point, server, buffer });
+            mounts.list.push(Mount { point, server, buffer: share_path_buffer(server, pid)? });
         }
         mounts.list.sort_by_key(|m| core::cmp::Reverse(m.point.as_str().len()));
         Ok(mounts)
@@ -69,46 +65,50 @@ impl Mounts {
             Ok(found) => found,
             Err(errno) => return Reply::error(errno).into(),
         };
-        let span = put(mount.buffer, 0, &inner);
-        let request = match request {
-            PathRequest::Open { flags, mode, .. } => PathRequest::Open { path: span, flags, mode, owner },
-            PathRequest::Mkdir { mode, .. } => PathRequest::Mkdir { path: span, mode, owner },
-            PathRequest::Rmdir { .. } => PathRequest::Rmdir { path: span },
-            PathRequest::Unlink { .. } => PathRequest::Unlink { path: span },
-            PathRequest::Stat { .. } => PathRequest::Stat { path: span },
-            PathRequest::Chmod { mode, .. } => PathRequest::Chmod { path: span, mode },
-            _ => return Reply::error(Errno::EINVAL).into(),
-        };
         let opens = matches!(request, PathRequest::Open { .. });
-        call(mount.server, request, opens)
-    }
-
-    pub fn rename(&mut self, from: &Path, to: &Path) -> Answer {
-        match self.rename_request(from, to) {
-            Ok((server, request)) => call(server, request, false),
-            Err(errno) => Reply::error(errno).into(),
-        }
+        mount.call(
+            |buffer| {
+                let path = put(buffer, 0, &inner);
+                Some(match request {
+                    PathRequest::Open { flags, mode, .. } => PathRequest::Open { path, flags, mode, owner },
+                    PathRequest::Mkdir { mode, .. } => PathRequest::Mkdir { path, mode, owner },
+                    PathRequest::Rmdir { .. } => PathRequest::Rmdir { path },
+                    PathRequest::Unlink { .. } => PathRequest::Unlink { path },
+                    PathRequest::Stat { .. } => PathRequest::Stat { path },
+                    PathRequest::Chmod { mode, .. } => PathRequest::Chmod { path, mode },
+                    _ => return None,
+                })
+            },
+            opens,
+        )
     }
 
     /// Both paths in the one server's buffer (`EXDEV` when they are on two mounts).
-    fn rename_request(&mut self, from: &Path, to: &Path) -> Result<(CPtr, PathRequest), Errno> {
-        let (from_mount, from_inner) = self.find(from)?;
-        let server = from_mount.server;
-        let (mount, to_inner) = self.find(to)?;
-        if mount.server != server {
-            return Err(Errno::EXDEV);
-        }
-        let half = mount.buffer.len() / 2;
-        let from = put(mount.buffer, 0, &from_inner);
-        let to = put(mount.buffer, half, &to_inner);
-        Ok((server, PathRequest::Rename { from, to }))
+    pub fn rename(&mut self, from: &Path, to: &Path) -> Answer {
+        let (server, from_inner) = match self.find(from) {
+            Ok((mount, inner)) => (mount.server, inner),
+            Err(errno) => return Reply::error(errno).into(),
+        };
+        let (mount, to_inner) = match self.find(to) {
+            Ok(found) if found.0.server == server => found,
+            Ok(_) => return Reply::error(Errno::EXDEV).into(),
+            Err(errno) => return Reply::error(errno).into(),
+        };
+        let request = |buffer: &mut [u8]| {
+            let half = buffer.len() / 2;
+            let from = put(buffer, 0, &from_inner);
+            Some(PathRequest::Rename { from, to: put(buffer, half, &to_inner) })
+        };
+        mount.call(request, false)
     }
 
     /// `ENOTDIR` unless `path` is a directory.
     pub fn check_directory(&mut self, path: &Path) -> Result<(), Errno> {
         let (mount, inner) = self.find(path)?;
-        let span = put(mount.buffer, 0, &inner);
-        let reply = uxrt::sys::call_endpoint(mount.server, PathRequest::Stat { path: span }.encode()).0;
+        let reply = match mount.call(|buffer| Some(PathRequest::Stat { path: put(buffer, 0, &inner) }), false) {
+            Answer::Reply(reply) => reply,
+            _ => Reply::error(Errno::EIO),
+        };
         match FileStat::from_reply(reply)?.kind {
             FileKind::Directory => Ok(()),
             _ => Err(Errno::ENOTDIR),
@@ -121,6 +121,49 @@ impl Mounts {
         match self.pipes {
             Some(pipes) => call(pipes, PathRequest::Pipe { owner: session as Word }, true),
             None => Reply::error(Errno::ENOSYS).into(),
+        }
+    }
+}
+
+impl Mount {
+    /// Calls the server with the request `write` puts in the path buffer. A server the
+    /// root server restarted after it died answers `ENOBUFS` (it has no path buffer
+    /// yet): it gets a new one, and the request again.
+    /// (`EINVAL` when `write` makes no request: not one a file server takes.)
+    fn call(&mut self, write: impl Fn(&mut [u8]) -> Option<PathRequest>, with_cap: bool) -> Answer {
+        let Some(request) = write(self.buffer) else { return Reply::error(Errno::EINVAL).into() };
+        let answer = call(self.server, request, with_cap);
+        if !matches!(&answer, Answer::Reply(reply) if reply.0 == Err(Errno::ENOBUFS)) {
+            return answer;
+        }
+        let pid = match uxrt::sys::call_endpoint(self.server, PathRequest::Identify.encode()).0.results() {
+            Ok([pid]) => pid,
+            Err(errno) => return Reply::error(errno).into(),
+        };
+        match Pid::try_from(pid).map_err(|_| Errno::EIO).and_then(|pid| share_path_buffer(self.server, pid)) {
+            Ok(buffer) => {
+                // (The dead server's mapping went with it; this process's view goes now.)
+                server::unshare(core::mem::replace(&mut self.buffer, buffer));
+                match write(self.buffer) {
+                    Some(request) => call(self.server, request, with_cap),
+                    None => Reply::error(Errno::EINVAL).into(),
+                }
+            }
+            Err(errno) => Reply::error(errno).into(),
+        }
+    }
+}
+
+/// A path buffer shared with the file server `pid` on `server`, which is told of it.
+fn share_path_buffer(server: CPtr, pid: Pid) -> Result<&'static mut [u8], Errno> {
+    // (A file server needs no token: the root server lets servers share.)
+    let (buffer, theirs) = server::share(pid, PATH_BUFFER, 0)?;
+    let request = PathRequest::UseBuffer { address: theirs, length: PATH_BUFFER as Word };
+    match uxrt::sys::call_endpoint(server, request.encode()).0.results() {
+        Ok([]) => Ok(buffer),
+        Err(errno) => {
+            server::unshare(buffer);
+            Err(errno)
         }
     }
 }

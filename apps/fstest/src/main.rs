@@ -9,6 +9,7 @@ extern crate alloc;
 mod bench;
 mod checks;
 mod pipes;
+mod servers_died;
 
 use alloc::vec::Vec;
 use uxrt::fs::{self, Fd, Flags};
@@ -36,6 +37,7 @@ fn main() -> i32 {
         (Some("echo-back"), _) => pipes::echo_back(),
         (Some("killed-while-blocked"), _) => pipes::killed_while_blocked(),
         (Some("dead-ends"), _) => pipes::dead_ends_close(),
+        (Some("server-died"), _) => servers_died::server_died(),
         (Some("remove"), Some(path)) => match fs::unlink(path) {
             Ok(()) => 0,
             Err(errno) => {

@@ -8,7 +8,8 @@ use hashbrown::HashMap;
 use sel4::Word;
 use uxrt_memory::slab::Slab;
 use uxrt_protocols::events::Readiness;
-use uxrt_protocols::file::{FileRequest, PathRequest, Span, CONTROL_BADGE, FILE_BUFFER, MAX_BADGE, NOTIFIED_BADGE};
+use uxrt_protocols::file::{badge_range, FileRequest, PathRequest, Span, CONTROL_BADGE, FILE_BUFFER, NOTIFIED_BADGE};
+use uxrt_protocols::startup::aux;
 use uxrt_protocols::{Errno, Pid, Reply};
 
 /// What a file server knows of its files.
@@ -84,6 +85,8 @@ pub struct OpenFiles<T> {
     handles: HashMap<Word, Handle>,
     descriptions: Slab<Description<T>>,
     next_badge: Word,
+    /// This server's badges: first and last (its generation's, `file::badge_range`).
+    badges: (Word, Word),
     /// Buffers shared so far (every `SWEEP_EVERY`, those of ended processes go).
     shared: u64,
 }
@@ -93,7 +96,9 @@ const SWEEP_EVERY: u64 = 16;
 
 impl<T> Default for OpenFiles<T> {
     fn default() -> Self {
-        OpenFiles { handles: HashMap::new(), descriptions: Slab::new(), next_badge: CONTROL_BADGE + 1, shared: 0 }
+        let generation = crate::env::aux(aux::GENERATION).unwrap_or(0);
+        let badges = badge_range(generation);
+        OpenFiles { handles: HashMap::new(), descriptions: Slab::new(), next_badge: badges.0, badges, shared: 0 }
     }
 }
 
@@ -126,11 +131,13 @@ impl<T> OpenFiles<T> {
         Ok((badge, cap))
     }
 
-    /// Badges are not reused while open; after the last one they wrap around.
+    /// Badges are not reused while open; after the last one they wrap around (within
+    /// this generation's range: never onto a handle of a server that died).
     fn free_badge(&mut self) -> Result<Word, Errno> {
-        for _ in 0..MAX_BADGE {
+        let (first, last) = self.badges;
+        for _ in first..=last {
             let badge = self.next_badge;
-            self.next_badge = if badge >= MAX_BADGE { CONTROL_BADGE + 1 } else { badge + 1 };
+            self.next_badge = if badge >= last { first } else { badge + 1 };
             if !self.handles.contains_key(&badge) {
                 return Ok(badge);
             }
@@ -288,6 +295,10 @@ fn handle<S: FileServer>(
                 *paths = unsafe { core::slice::from_raw_parts(address as *const u8, length as usize) };
                 answer(Ok([]))
             }
+            Ok(PathRequest::Identify) => answer(Ok([crate::env::pid_at_start().unwrap_or(0)])),
+            // A server the root server restarted has no path buffer until the VFS shares
+            // one again: it tells it so.
+            Ok(request) if paths.is_empty() && request.names_paths() => Reply::error(Errno::ENOBUFS).into(),
             Ok(request) => server.control(files, request, paths),
             Err(errno) => Reply::error(errno).into(),
         };

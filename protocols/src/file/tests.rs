@@ -2,6 +2,7 @@ use super::*;
 use crate::message::{decodes_canonically, MAX_WORDS};
 use proptest::prelude::*;
 use std::vec;
+use std::vec::Vec;
 
 fn span() -> impl Strategy<Value = Span> {
     (any::<u64>(), any::<u64>()).prop_map(|(offset, length)| Span { offset, length })
@@ -37,6 +38,7 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
         (any::<u64>(), any::<u64>()).prop_map(|(address, length)| PathRequest::UseBuffer { address, length }),
         any::<u64>().prop_map(|owner| PathRequest::Pipe { owner }),
         Just(PathRequest::Statistics),
+        Just(PathRequest::Identify),
     ]
 }
 
@@ -183,4 +185,18 @@ fn spans_stay_inside_their_buffer() {
     assert_eq!(Span::new(3, 2).of(&buffer), Err(Errno::EFAULT));
     assert_eq!(Span::new(u64::MAX, 2).of(&buffer), Err(Errno::EFAULT));
     assert_eq!(Span::new(2, u64::MAX).of(&buffer), Err(Errno::EFAULT));
+}
+
+#[test]
+fn generations_never_share_a_badge() {
+    let ranges: Vec<(Word, Word)> = (0..=MAX_GENERATION).map(badge_range).collect();
+    for (i, &(first, last)) in ranges.iter().enumerate() {
+        assert!(first > CONTROL_BADGE && first < last && last <= MAX_BADGE, "generation {i}: {first:#x}..{last:#x}");
+        assert_eq!(last & NOTIFIED_BADGE, 0);
+        if let Some(&(next, _)) = ranges.get(i + 1) {
+            assert!(last < next, "generation {i} runs into the next");
+        }
+    }
+    // (Past the last, a server keeps the last range: the root server stops restarting.)
+    assert_eq!(badge_range(MAX_GENERATION + 1), badge_range(MAX_GENERATION));
 }

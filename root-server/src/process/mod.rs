@@ -218,6 +218,9 @@ pub struct Processes {
     /// Processes started and ended since boot.
     pub started: u64,
     pub ended: u64,
+    /// Servers that ended since the root server last looked (`servers::restart_ended`
+    /// starts them again).
+    pub ended_servers: Vec<Pid>,
     /// The clock that rings processes' alarms (none if its interrupt could not be had).
     pub timer: Option<crate::timer::Timer>,
     /// Open files of processes that ended without closing them, for the reaper.
@@ -243,6 +246,7 @@ impl Processes {
             first_request_tsc: None,
             started: 0,
             ended: 0,
+            ended_servers: Vec::new(),
             timer: None,
             orphans: orphans::Orphans::default(),
             tokens: share::Tokens::new(),
@@ -407,6 +411,11 @@ impl Processes {
         })
     }
 
+    /// Whether `pid` has a SIGALRM deadline still to come.
+    pub fn alarm_pending(&self, pid: Pid) -> bool {
+        self.get(pid).is_some_and(|p| p.signals.alarm.is_some())
+    }
+
     pub fn zombie_count(&self) -> usize {
         self.zombies.len()
     }
@@ -426,6 +435,12 @@ impl Processes {
     pub fn terminate(&mut self, resources: &mut Resources, vspace: &mut VSpace, pid: Pid, status: WaitStatus) {
         let Some(process) = self.table.remove(&pid) else { return };
         let (parent, orphan) = (process.parent, process.orphan);
+        if process.server {
+            self.ended_servers.push(pid);
+            if self.orphans.reaper == Some(pid) {
+                self.orphans.reaper_ended(resources);
+            }
+        }
         self.tear_down(resources, vspace, process);
         self.ended += 1;
         // Its children now belong to the root server, which reaps them; its zombies go.

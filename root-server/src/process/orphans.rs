@@ -79,6 +79,14 @@ impl Orphans {
         }
     }
 
+    /// The reaper ended (its files wait for the next one).
+    pub fn reaper_ended(&mut self, resources: &mut Resources) {
+        self.reaper = None;
+        if let Some(waiting) = self.waiting.take() {
+            resources.free_slot(waiting);
+        }
+    }
+
     /// Whether the reaper has nothing to do and waits for work.
     pub fn idle(&self) -> bool {
         self.files.is_empty() && self.waiting.is_some()

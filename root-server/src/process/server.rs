@@ -20,8 +20,16 @@ use uxrt_protocols::{Errno, Pid, Reply, Signal, WaitStatus};
 /// Most bytes one `DebugWrite` prints (a longer write is partial, as for a pipe).
 const DEBUG_WRITE_MAX: usize = 4096;
 
-/// Waits for one message on the endpoint and handles it.
+/// Waits for one message on the endpoint and handles it; then starts again any server
+/// that ended meanwhile.
 pub fn serve_one(env: &mut Env) {
+    serve_request(env);
+    if !env.processes.ended_servers.is_empty() {
+        crate::servers::restart_ended(env);
+    }
+}
+
+fn serve_request(env: &mut Env) {
     // Room for this request's bookkeeping, whatever processes have made it keep so far.
     crate::heap::grow(&mut env.resources, &mut env.vspace);
     // A capability that comes with a message lands in the spare slot.
@@ -113,6 +121,13 @@ fn ring_alarms(processes: &mut Processes, resources: &mut Resources, vspace: &mu
             timer.arm(deadline, now);
         }
     }
+}
+
+/// Sets `pid`'s SIGALRM deadline (0: none) and arms the timer for it; returns the old one.
+pub fn set_signal_alarm(env: &mut Env, pid: Pid, deadline: u64) -> Result<u64, Errno> {
+    let old = env.processes.set_signal_alarm(pid, deadline);
+    ring_alarms(&mut env.processes, &mut env.resources, &mut env.vspace, false);
+    old
 }
 
 /// Serves until the root server's child `pid` ends; returns how it ended (ECHILD if it
@@ -239,7 +254,7 @@ fn set_thread_pointer(process: &Process, base: Word) -> Result<(), Errno> {
 
 /// Ends `pid` with `status` and says so on the console: `pid N (name) killed: WHAT at
 /// ADDRESS` (WHAT: the signal and why, or the Linux system call it made).
-fn kill_reported(
+pub(crate) fn kill_reported(
     processes: &mut Processes,
     resources: &mut Resources,
     vspace: &mut VSpace,
@@ -376,11 +391,7 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             answer(processes.get(target).map(|p| [p.job_session as Word]).ok_or(Errno::ESRCH))
         }
         Request::TakeSignals { context } => answer(processes.take_signals(resources, vspace, pid, context)),
-        Request::SignalAlarm { deadline } => {
-            let old = processes.set_signal_alarm(pid, deadline);
-            ring_alarms(processes, resources, vspace, false);
-            answer(old.map(|old| [old]))
-        }
+        Request::SignalAlarm { deadline } => answer(set_signal_alarm(env, pid, deadline).map(|old| [old])),
         Request::Remap { address, old_length, new_length } => {
             let growth = new_length.saturating_sub(old_length);
             if let Err(errno) = processes.session_room(resources, pid, growth) {

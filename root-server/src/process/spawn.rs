@@ -74,6 +74,8 @@ pub struct ServerCaps<'a> {
     pub mounts: &'a [CPtr],
     /// Whether the image's file archive is mapped into it (ramfs).
     pub archive: bool,
+    /// How many times it was restarted (`aux::GENERATION`: its badges' generation).
+    pub generation: Word,
 }
 
 impl Processes {
@@ -117,6 +119,9 @@ impl Processes {
         let archive = programs::archive();
         if request.server.as_ref().is_some_and(|s| s.archive) {
             aux.extend([(aux::ARCHIVE, layout::ANONYMOUS_BASE), (aux::ARCHIVE_LENGTH, archive.len() as Word)]);
+        }
+        if let Some(generation) = request.server.as_ref().map(|s| s.generation).filter(|&g| g > 0) {
+            aux.push((aux::GENERATION, generation));
         }
         if startup::record_len(&request.argv, &request.envp, aux.len()) as Word > layout::STACK_MAX / 2 {
             return Err(Errno::E2BIG);

@@ -1,0 +1,44 @@
+//! A server that crashes is started again, and hangs nobody (issue 16): the test ends
+//! ramfs, pipes and the reaper as a crash would, while `fstest server-died` is blocked
+//! in a read of a pipe; that process must get `EIO`, then `EBADF` from its old fds, and
+//! find the new servers serving. Then the health check must find paths, a pipeline,
+//! spawn, the console and the reaper's end-of-file working for everyone.
+
+use super::files::succeeds;
+use super::{Failure, Outcome};
+use crate::monitor::spawn;
+use crate::process::server::{kill_reported, serve_one, set_signal_alarm, wait_for};
+use crate::{check, check_eq, ok, Env};
+use uxrt_protocols::{Signal, WaitStatus};
+
+/// The servers the test ends.
+const CRASHED: [&str; 3] = ["/bin/pipes", "/bin/ramfs", "/bin/reaper"];
+/// Time the victim has to open its files and block (microseconds): its setup takes a
+/// few milliseconds even under QEMU.
+const SETUP_US: u64 = 300_000;
+
+pub fn servers_restart_after_a_crash(env: &mut Env) -> Outcome {
+    let victim = ok!(spawn(env, &["/bin/fstest", "server-died"], &[]));
+    // Its alarm (which it ignores) tells this test when it has surely blocked: on one
+    // core, with the root server idle, it runs until its read waits.
+    let deadline = crate::rdtsc() + SETUP_US * env.tsc_mhz;
+    ok!(set_signal_alarm(env, victim, deadline));
+    while env.processes.alarm_pending(victim) {
+        serve_one(env);
+    }
+    check!(env.processes.get(victim).is_some(), "the victim ended before the crash");
+    let mut before = [0; CRASHED.len()];
+    for (program, pid) in CRASHED.iter().zip(&mut before) {
+        *pid = env.servers.pid_of(program).ok_or_else(|| Failure(alloc::format!("no {program} runs")))?;
+        let Env { processes, resources, vspace, .. } = env;
+        let what = "SIGSEGV (ended by the test, as a crash would)";
+        kill_reported(processes, resources, vspace, *pid, what, None, WaitStatus::Signaled(Signal::SIGSEGV));
+    }
+    crate::servers::restart_ended(env);
+    for (program, old) in CRASHED.iter().zip(before) {
+        let new = env.servers.pid_of(program);
+        check!(new.is_some_and(|new| new != old), "{program} (pid {old}) was not restarted: {new:?}");
+    }
+    check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
+    succeeds(env, &["/bin/hostile", "health"])
+}
