@@ -163,7 +163,7 @@ impl Inline {
             padded[..chunk.len()].copy_from_slice(chunk);
             *word = Word::from_le_bytes(padded);
         }
-        Reply(Ok(Message::new(0, &words[..1 + bytes.len().div_ceil(8)])))
+        Reply(Ok(Message::from_array(0, words, 1 + bytes.len().div_ceil(8))))
     }
 
     /// The bytes of a `Read` reply, and the readiness the file lost.

@@ -22,6 +22,12 @@ impl Message {
         message
     }
 
+    /// A message of `label` and the first `length` of `words`, taken as they are (the
+    /// read path builds its reply's words in place: no second array to zero and copy).
+    pub(crate) fn from_array(label: Word, words: [Word; MAX_WORDS], length: usize) -> Message {
+        Message { label, words, length: length.min(MAX_WORDS) }
+    }
+
     pub fn words(&self) -> &[Word] {
         &self.words[..self.length]
     }

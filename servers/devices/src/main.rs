@@ -145,6 +145,9 @@ impl FileServer for Devices {
         }
     }
 
+    // (`file` looks every badge up first.)
+    const FINDS_TRANSFERS_FILE: bool = true;
+
     fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
         let Some(&open) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
         let file = &open;

@@ -122,6 +122,9 @@ impl FileServer for Pipes {
         }
     }
 
+    // (`transfer` finds the end, or answers EBADF.)
+    const FINDS_TRANSFERS_FILE: bool = true;
+
     fn file(&mut self, files: &mut OpenFiles<End>, badge: Word, request: FileRequest) -> Answer {
         match request {
             FileRequest::Read { length } => {

@@ -218,6 +218,9 @@ impl FileServer for Ramfs {
         answer(result.map(|()| []))
     }
 
+    // (Reads and writes find their file, or answer EBADF.)
+    const FINDS_TRANSFERS_FILE: bool = true;
+
     fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
         // What changes a file is stamped with the time (reads are not: no access times).
         if matches!(request, FileRequest::Write { .. } | FileRequest::WriteShared { .. } | FileRequest::Truncate { .. })
