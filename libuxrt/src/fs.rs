@@ -522,7 +522,14 @@ pub fn set_terminal_raw(fd: Fd, raw: bool) -> Result<(), Errno> {
 
 /// A new fd for the same open file, the lowest free one.
 pub fn dup(fd: Fd) -> Result<Fd, Errno> {
-    let new = with_table(|t| lowest_free(t, 0))?;
+    dup_from(fd, 0)
+}
+
+/// A new fd for the same open file, the lowest free one from `min` up (`fcntl`'s
+/// `F_DUPFD`): `EBADF` for a closed `fd`, `EMFILE` when none is free below the limit.
+pub fn dup_from(fd: Fd, min: Fd) -> Result<Fd, Errno> {
+    check(fd)?;
+    let new = with_table(|t| lowest_free(t, min))?;
     dup_to(fd, new)
 }
 

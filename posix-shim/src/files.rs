@@ -210,12 +210,16 @@ pub(crate) const F_SETFD: c_int = 2;
 pub(crate) const F_GETFL: c_int = 3;
 pub(crate) const F_SETFL: c_int = 4;
 pub(crate) const F_GETPIPE_SZ: c_int = 1032;
+pub(crate) const F_DUPFD: c_int = 0;
+pub(crate) const F_DUPFD_CLOEXEC: c_int = 1030;
 pub(crate) const FD_CLOEXEC: c_int = 1;
 /// `O_APPEND` (Linux's value).
 pub(crate) const O_APPEND: c_int = 0o2000;
 
 /// `fcntl(fd, cmd, arg)`: F_GETFL/F_SETFL (O_NONBLOCK), F_SETFD (FD_CLOEXEC),
-/// F_GETPIPE_SZ (a pipe's capacity; `EBADF` for anything else, as Linux).
+/// F_DUPFD/F_DUPFD_CLOEXEC (the lowest free fd from `arg` up; `EINVAL` for an `arg`
+/// below 0 or at the fd limit, as Linux), F_GETPIPE_SZ (a pipe's capacity; `EBADF` for
+/// anything else, as Linux).
 #[no_mangle]
 pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
     ret_int(fd(fd_).and_then(|f| match cmd {
@@ -223,6 +227,15 @@ pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
         F_SETFL => fs::set_nonblocking(f, arg as u32 & fs::Flags::NONBLOCK != 0).map(|()| 0),
         F_GETFD => Ok(if fs::is_close_on_exec(f)? { FD_CLOEXEC } else { 0 }),
         F_SETFD => fs::set_close_on_exec(f, arg & FD_CLOEXEC != 0).map(|()| 0),
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let (soft, _) = fs::fd_limits();
+            let min = fs::Fd::try_from(arg).ok().filter(|&min| min < soft).ok_or(Errno::EINVAL)?;
+            let new = fs::dup_from(f, min)?;
+            if cmd == F_DUPFD_CLOEXEC {
+                fs::set_close_on_exec(new, true)?;
+            }
+            Ok(new as c_int)
+        }
         F_GETPIPE_SZ => match fs::fstat(f)?.kind {
             FileKind::Pipe => Ok(uxrt::protocols::file::PIPE_CAPACITY as c_int),
             _ => Err(Errno::EBADF),
