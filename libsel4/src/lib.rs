@@ -44,6 +44,12 @@ impl Reply {
 /// Calls `dest` with a message of `label` and `words` (the first ones in CPU registers,
 /// the rest in the IPC buffer) and `extra_caps` caps already set in the IPC buffer.
 pub fn call_message(dest: CPtr, label: Word, extra_caps: usize, words: &[Word]) -> Reply {
+    call_message_flagged(dest, label, 0, extra_caps, words)
+}
+
+/// As [`call_message`], with `flags` in the message info's capsUnwrapped field (which
+/// the kernel ignores on send but for uxrt's flags: `consts::TRANSFER_WINDOW`).
+pub fn call_message_flagged(dest: CPtr, label: Word, flags: Word, extra_caps: usize, words: &[Word]) -> Reply {
     let mut registers = [0; syscalls::REGISTER_MRS];
     for (i, &word) in words.iter().enumerate() {
         match registers.get_mut(i) {
@@ -51,7 +57,7 @@ pub fn call_message(dest: CPtr, label: Word, extra_caps: usize, words: &[Word]) 
             None => ipc_buffer::set_mr(i, word),
         }
     }
-    let info = MessageInfo::new(label, 0, extra_caps as Word, words.len() as Word);
+    let info = MessageInfo::new(label, flags, extra_caps as Word, words.len() as Word);
     let (info, registers) = call_with_mrs(dest, info, registers);
     Reply { registers, info }
 }

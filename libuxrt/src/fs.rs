@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use sel4::{CPtr, Word};
 use uxrt_protocols::events::{split_transferred, Readiness};
-use uxrt_protocols::file::{FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, INLINE_MAX, PATH_BUFFER};
+use uxrt_protocols::file::{self, FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, FILE_BUFFER, INLINE_MAX, PATH_BUFFER};
 use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, VFS};
 use uxrt_protocols::{Errno, Message, Reply};
 
@@ -36,11 +36,14 @@ struct Descriptor {
     /// `O_NONBLOCK` as opened (a transfer that would wait fails with `EAGAIN` instead);
     /// from `insert` on the open-fd map holds it, which `fcntl` changes.
     nonblocking: bool,
+    /// Whether the file's server may read straight into a transfer window (until it
+    /// answers `ReadDirect` with `ENOSYS`).
+    reads_direct: bool,
 }
 
 impl Descriptor {
     fn new(close_on_exec: bool, nonblocking: bool) -> Descriptor {
-        Descriptor { buffer: None, close_on_exec, nonblocking }
+        Descriptor { buffer: None, close_on_exec, nonblocking, reads_direct: true }
     }
 }
 
@@ -344,18 +347,95 @@ pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
         let (label, words, length) = sys::call_raw(slot(fd), &request)?;
         Inline::read_reply(label, &words[..length], buffer)?
     } else {
-        with_shared(fd, |shared, pid| {
-            let length = buffer.len().min(shared.len());
-            let span = Span::new(0, length as Word);
-            let [word] = file_call(fd, FileRequest::ReadShared { pid, span }).results()?;
-            let (n, cleared) = split_transferred(word)?;
-            let n = n.min(length);
-            buffer[..n].copy_from_slice(&shared[..n]);
-            Ok((n, cleared))
-        })?
+        match read_direct(fd, buffer) {
+            Err(Errno::ENOSYS) => read_through_shared(fd, buffer)?,
+            read => read?,
+        }
     };
     events::cleared(fd, cleared);
     Ok(n)
+}
+
+/// A bulk read that the kernel copies from the server's memory straight into `buffer`,
+/// a transfer window (kernel patch 0019) of up to `FILE_BUFFER` bytes at a time: one
+/// copy. Such servers' files never block (regular files), so it reads on until a count
+/// comes short, as a regular file's `read` does on Linux. `ENOSYS` from a server that
+/// does not read so (then this fd never asks again).
+fn read_direct(fd: Fd, buffer: &mut [u8]) -> Result<(usize, Readiness), Errno> {
+    if !with_table(|t| t.fds.get(&fd).map(|d| d.reads_direct)).ok_or(Errno::EBADF)? {
+        return Err(Errno::ENOSYS);
+    }
+    let (mut done, mut cleared) = (0, Readiness::NONE);
+    while done < buffer.len() {
+        let wanted = (buffer.len() - done).min(FILE_BUFFER);
+        match read_window(fd, &mut buffer[done..done + wanted]) {
+            Ok((n, now)) => {
+                done += n;
+                cleared = now;
+                if n < wanted {
+                    break;
+                }
+            }
+            Err(errno) if done == 0 => return Err(errno),
+            Err(_) => break,
+        }
+    }
+    Ok((done, cleared))
+}
+
+/// One direct read into `window` (at most `FILE_BUFFER` bytes).
+fn read_window(fd: Fd, window: &mut [u8]) -> Result<(usize, Readiness), Errno> {
+    let length = window.len();
+    fault_in(window);
+    let request = FileRequest::ReadDirect { window: Span::new(window.as_mut_ptr() as Word, length as Word) };
+    let (label, words, count) = sys::call_with_window(slot(fd), &request.encode())?;
+    let words = &words[..count];
+    if let Err(errno) = Reply::decode(label, words).results::<3>() {
+        if errno == Errno::ENOSYS {
+            with_table(|t| t.fds.get_mut(&fd).map(|d| d.reads_direct = false));
+        }
+        return Err(errno);
+    }
+    let (read, copied, cleared) = file::read_direct_reply(words)?;
+    if copied < read {
+        // Part of the buffer is not writable memory (the kernel copies no further):
+        // the offset goes back to the first byte not delivered.
+        let _ = lseek(fd, copied as i64 - read as i64, Whence::Current);
+        if copied == 0 {
+            return Err(Errno::EFAULT);
+        }
+    }
+    Ok((copied, cleared))
+}
+
+/// Reads a byte of every page of `buffer`, so that a copy by the kernel finds them
+/// mapped: the stack grows when a fault says so, and the kernel's copy raises none. (A
+/// read, not a write: memory that cannot be written is the kernel's to refuse, and the
+/// read then fails `EFAULT`, as on Linux.)
+fn fault_in(buffer: &mut [u8]) {
+    let page = crate::memory::PAGE_SIZE;
+    let first_boundary = (page - buffer.as_ptr() as usize % page) % page;
+    for at in core::iter::once(0).chain((first_boundary..buffer.len()).step_by(page)) {
+        if let Some(byte) = buffer.get(at) {
+            // SAFETY: `byte` is a live reference into `buffer`; read volatile so that
+            // the access is made.
+            unsafe { core::ptr::read_volatile(byte) };
+        }
+    }
+}
+
+/// A bulk read through the buffer shared with the file's server: the server copies
+/// into it, then this copies out.
+fn read_through_shared(fd: Fd, buffer: &mut [u8]) -> Result<(usize, Readiness), Errno> {
+    with_shared(fd, |shared, pid| {
+        let length = buffer.len().min(shared.len());
+        let span = Span::new(0, length as Word);
+        let [word] = file_call(fd, FileRequest::ReadShared { pid, span }).results()?;
+        let (n, cleared) = split_transferred(word)?;
+        let n = n.min(length);
+        buffer[..n].copy_from_slice(&shared[..n]);
+        Ok((n, cleared))
+    })
 }
 
 /// Writes all of `bytes` unless an error comes first (then what was written, if any);

@@ -37,6 +37,16 @@ pub fn call_raw(cap: sel4::CPtr, message: &Message) -> Result<(sel4::Word, [sel4
     received(&sel4::call_message(cap, message.label, 0, message.words())).ok_or(Errno::EIO)
 }
 
+/// As [`call_raw`], for a call naming a transfer window in its last two words (kernel
+/// patch 0019): the reply may copy bytes there.
+pub fn call_with_window(
+    cap: sel4::CPtr,
+    message: &Message,
+) -> Result<(sel4::Word, [sel4::Word; MAX_WORDS], usize), Errno> {
+    let flags = sel4::consts::TRANSFER_WINDOW as sel4::Word;
+    received(&sel4::call_message_flagged(cap, message.label, flags, 0, message.words())).ok_or(Errno::EIO)
+}
+
 /// A reply's label and words, if it is no longer than a uxrt reply can be.
 fn received(answer: &sel4::Reply) -> Option<(sel4::Word, [sel4::Word; MAX_WORDS], usize)> {
     let length = answer.info.length() as usize;

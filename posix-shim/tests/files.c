@@ -37,6 +37,24 @@ int main(void) {
     printf("big write: %zd\n", n);
     free(big);
     printf("end: %ld\n", (long)lseek(fd, 0, SEEK_END));
+    /* A bulk read: the whole of it (a regular file reads short only at its end), and
+     * into memory that cannot be written EFAULT, the offset left where it was. */
+    char *back = malloc(70000);
+    lseek(fd, 17, SEEK_SET);
+    n = read(fd, back, 70000);
+    int all_z = 1;
+    for (ssize_t i = 0; i < n; i++) {
+        all_z &= back[i] == 'z';
+    }
+    printf("big read: %zd all z: %d offset %ld\n", n, all_z, (long)lseek(fd, 0, SEEK_CUR));
+    n = read(fd, back, 70000);
+    printf("read to the end: %zd\n", n);
+    free(back);
+    static const char read_only[8192] = "not to be written";
+    lseek(fd, 17, SEEK_SET);
+    n = read(fd, (void *)read_only, sizeof read_only);
+    printf("read into read-only memory: %zd (%s) offset %ld, %s\n", n, errno_name(errno),
+           (long)lseek(fd, 0, SEEK_CUR), read_only);
     close(fd);
     n = read(fd, buffer, 1);
     printf("read closed: %zd (%s)\n", n, errno_name(errno));

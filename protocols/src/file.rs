@@ -404,6 +404,17 @@ pub enum FileRequest {
         pid: Word,
         span: Span,
     },
+    /// Up to `window.length` bytes (at most [`FILE_BUFFER`]) at the file offset,
+    /// copied by the kernel straight into the caller's memory at `window.offset`: the
+    /// call is flagged `seL4_TransferWindow` (kernel patch 0019), and its two words are
+    /// the window. The reply is flagged too, its words `[transferred, source, count]`
+    /// (see [`direct_reply`]); the kernel copies `count` bytes from the server's
+    /// `source` and delivers `[transferred, 0, copied]` ([`read_direct_reply`]). One
+    /// copy, where [`FileRequest::ReadShared`] makes two. `ENOSYS` from a server that
+    /// does not read so.
+    ReadDirect {
+        window: Span,
+    },
     /// Bytes from `pid`'s shared buffer; reply: `[bytes written]`.
     WriteShared {
         pid: Word,
@@ -504,6 +515,22 @@ mod label {
     pub const SET_FOREGROUND: u64 = 14;
     pub const CHMOD_FILE: u64 = 15;
     pub const SET_TERMINAL: u64 = 16;
+    pub const READ_DIRECT: u64 = 17;
+}
+
+/// The reply to [`FileRequest::ReadDirect`] reading `bytes` (in the server's memory,
+/// which must stay as they are until the reply is sent), with the readiness it cleared.
+pub fn direct_reply(bytes: &[u8], cleared: Readiness) -> Reply {
+    Reply::ok(&[transferred(bytes.len(), cleared), bytes.as_ptr() as Word, bytes.len() as Word])
+}
+
+/// The bytes a [`FileRequest::ReadDirect`] brought, as the caller received its reply:
+/// `(read, copied, cleared)`. The server counted `read`, the kernel copied `copied`
+/// into the window; they differ only where the window was not all mapped writable.
+pub fn read_direct_reply(words: &[Word]) -> Result<(usize, usize, Readiness), Errno> {
+    let [word, _, copied] = exact(words).map_err(|_| Errno::EIO)?;
+    let (read, cleared) = split_transferred(word)?;
+    Ok((read, (copied as usize).min(read), cleared))
 }
 
 fn mode_from(word: Word) -> Result<u32, Errno> {
@@ -606,6 +633,7 @@ impl FileRequest {
             FileRequest::Read { length } => Message::new(READ, &[length as Word]),
             FileRequest::Write { data } => data.message(WRITE),
             FileRequest::ReadShared { pid, span } => Message::new(READ_SHARED, &[pid, span.offset, span.length]),
+            FileRequest::ReadDirect { window } => Message::new(READ_DIRECT, &[window.offset, window.length]),
             FileRequest::WriteShared { pid, span } => Message::new(WRITE_SHARED, &[pid, span.offset, span.length]),
             FileRequest::Seek { offset, whence } => Message::new(SEEK, &[offset as Word, whence as Word]),
             FileRequest::Stat => Message::new(STAT, &[]),
@@ -635,6 +663,13 @@ impl FileRequest {
             READ_SHARED => {
                 let [pid, offset, length] = exact(words)?;
                 FileRequest::ReadShared { pid, span: Span::new(offset, length) }
+            }
+            READ_DIRECT => {
+                let [address, length] = exact(words)?;
+                if length as usize > FILE_BUFFER {
+                    return Err(Errno::EINVAL);
+                }
+                FileRequest::ReadDirect { window: Span::new(address, length) }
             }
             WRITE_SHARED => {
                 let [pid, offset, length] = exact(words)?;

@@ -579,3 +579,53 @@ pub fn slot_allocator() -> i32 {
     println!("hostile: 300 slots, none an fd's");
     0
 }
+
+/// Transfer windows (kernel patch 0019), where a reply copies bytes straight into the
+/// caller's memory. A window the caller cannot write, or that is not its memory at
+/// all, receives nothing (not read-only code, not the kernel's memory, not an unmapped
+/// page); a window lasts one call: a call naming none gets nothing copied, even where
+/// its server replies copying and an earlier call's window was never used; what a good
+/// window receives is the file's bytes.
+pub fn transfer_windows() -> i32 {
+    use uxrt::protocols::file::{read_direct_reply, Span, Whence};
+    const LENGTH: usize = 4096;
+    let file = must!(fs::open("/bin/sh", Flags::READ_ONLY, 0));
+    let direct = |fd: Fd, window: Word, flagged: bool| -> Result<(usize, usize), Errno> {
+        let request = FileRequest::ReadDirect { window: Span::new(window, LENGTH as Word) }.encode();
+        let call = if flagged { sys::call_with_window } else { sys::call_raw };
+        let (label, words, length) = call(slot(fd), &request)?;
+        Reply::decode(label, &words[..length]).results::<3>()?;
+        read_direct_reply(&words[..length]).map(|(read, copied, _)| (read, copied))
+    };
+    let code = transfer_windows as usize as Word;
+    for (what, window) in [("read-only code", code), ("kernel memory", 0xffff_ff80_0000_0000), ("unmapped memory", 0x1000)] {
+        let got = direct(file, window, true);
+        ensure!(got == Ok((LENGTH, 0)), "a window on {what} got {got:?}");
+    }
+    let mut good = alloc::vec![0u8; LENGTH];
+    must!(fs::lseek(file, 0, Whence::Set));
+    let got = direct(file, good.as_mut_ptr() as Word, true);
+    ensure!(got == Ok((LENGTH, LENGTH)), "a good window got {got:?}");
+    must!(fs::lseek(file, 0, Whence::Set));
+    let mut inline = alloc::vec![0u8; LENGTH];
+    for chunk in inline.chunks_mut(512) {
+        ensure!(must!(fs::read(file, chunk)) == chunk.len(), "a short inline read");
+    }
+    ensure!(good == inline, "a direct read's bytes differ from inline reads' of the same range");
+    // A window its call's reply leaves unused (an error, on the fastpath), then a call
+    // naming none, which its server answers copying: nothing may land in the old window.
+    let path = "/tmp/hostile-window";
+    let write_only = must!(fs::open(path, Flags::WRITE_ONLY | Flags::CREATE, 0o600));
+    let mut old = alloc::vec![0x5au8; LENGTH];
+    let got = direct(write_only, old.as_mut_ptr() as Word, true);
+    ensure!(got == Err(Errno::EBADF), "a direct read of a write-only file got {got:?}");
+    let mut other = alloc::vec![0x5au8; LENGTH];
+    let got = direct(file, other.as_mut_ptr() as Word, false);
+    ensure!(got == Ok((LENGTH, 0)), "a call naming no window got {got:?}");
+    ensure!(old.iter().chain(&other).all(|&b| b == 0x5a), "bytes landed in a window no call named");
+    must!(fs::close(write_only));
+    must!(fs::unlink(path));
+    must!(fs::close(file));
+    println!("hostile: transfer windows on code, kernel and unmapped memory, and stale ones, received nothing");
+    0
+}

@@ -37,6 +37,7 @@ const ATTACKS: &[(&str, fn() -> i32)] = &[
     ("many-full-pipes", attacks::many_full_pipes),
     ("set-foreground", attacks::set_foreground),
     ("slot-allocator", attacks::slot_allocator),
+    ("transfer-windows", attacks::transfer_windows),
     ("soak", soak::soak),
     ("health", health::check),
 ];

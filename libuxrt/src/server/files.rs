@@ -28,6 +28,11 @@ pub trait FileServer {
     /// lookup less on the hot path.
     const FINDS_TRANSFERS_FILE: bool = false;
 
+    /// Whether [`file`](Self::file) answers `ReadDirect` (with [`Answer::Copying`]);
+    /// otherwise [`run`] answers it `ENOSYS`, and the client reads through the shared
+    /// buffer instead.
+    const READS_DIRECT: bool = false;
+
     /// The last handle on `file` went.
     fn closed(&mut self, files: &mut OpenFiles<Self::File>, file: Self::File);
 
@@ -316,8 +321,12 @@ fn handle<S: FileServer>(
         Ok(FileRequest::Read { .. }
             | FileRequest::Write { .. }
             | FileRequest::ReadShared { .. }
+            | FileRequest::ReadDirect { .. }
             | FileRequest::WriteShared { .. })
     );
+    if matches!(request, Ok(FileRequest::ReadDirect { .. })) && !S::READS_DIRECT {
+        return Reply::error(Errno::ENOSYS).into();
+    }
     let found_by_server = S::FINDS_TRANSFERS_FILE && transfer;
     if !found_by_server && files.get(badge).is_none() {
         return Reply::error(Errno::EBADF).into();

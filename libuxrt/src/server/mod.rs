@@ -77,6 +77,12 @@ pub enum Answer {
     WithCap(Reply, CPtr),
     /// No reply now: the caller was saved and is answered later (see [`Deferred`]).
     Later,
+    /// Reply copying bytes into the caller's transfer window (kernel patch 0019): the
+    /// reply's last two words name them in this server's memory, which must stay as
+    /// they are until the reply is sent (it is, at once). Made by
+    /// `uxrt_protocols::file::direct_reply`. The kernel checks the addresses: a wrong
+    /// one copies less, never from or into memory the two processes do not map.
+    Copying(Reply),
 }
 
 impl From<Reply> for Answer {
@@ -95,10 +101,15 @@ pub fn answer<const N: usize>(result: Result<[Word; N], Errno>) -> Answer {
 
 /// Puts `message` in the message registers; returns its info.
 fn load(message: &Message, caps: usize) -> MessageInfo {
+    load_flagged(message, 0, caps)
+}
+
+/// As [`load`], with `flags` in the info's capsUnwrapped field (`TRANSFER_WINDOW`).
+fn load_flagged(message: &Message, flags: Word, caps: usize) -> MessageInfo {
     for (i, &word) in message.words().iter().enumerate() {
         ipc_buffer::set_mr(i, word);
     }
-    MessageInfo::new(message.label, 0, caps as Word, message.words().len() as Word)
+    MessageInfo::new(message.label, flags, caps as Word, message.words().len() as Word)
 }
 
 /// Receives the first request.
@@ -113,6 +124,10 @@ pub fn answer_and_receive(answer: Answer) -> Incoming {
     prepare_receive();
     let (info, badge) = match answer {
         Answer::Reply(reply) => sel4::reply_recv(SERVER_ENDPOINT, load(&reply.encode(), 0)),
+        Answer::Copying(reply) => {
+            let info = load_flagged(&reply.encode(), sel4::consts::TRANSFER_WINDOW as Word, 0);
+            sel4::reply_recv(SERVER_ENDPOINT, info)
+        }
         Answer::WithCap(reply, cap) => {
             ipc_buffer::set_cap(0, cap);
             sel4::reply(load(&reply.encode(), 1));

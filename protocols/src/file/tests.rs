@@ -48,6 +48,8 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         inline().prop_map(|data| FileRequest::Write { data }),
         (any::<u64>(), span()).prop_map(|(pid, span)| FileRequest::ReadShared { pid, span }),
         (any::<u64>(), span()).prop_map(|(pid, span)| FileRequest::WriteShared { pid, span }),
+        (any::<u64>(), 0..=FILE_BUFFER as u64)
+            .prop_map(|(offset, length)| FileRequest::ReadDirect { window: Span { offset, length } }),
         (any::<i64>(), prop_oneof![Just(Whence::Set), Just(Whence::Current), Just(Whence::End)])
             .prop_map(|(offset, whence)| FileRequest::Seek { offset, whence }),
         Just(FileRequest::Stat),
@@ -101,7 +103,7 @@ proptest! {
     }
 
     #[test]
-    fn fuzz_file_request_decoder(label in 0u64..18, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
+    fn fuzz_file_request_decoder(label in 0u64..19, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
         decodes_canonically(label, &words, FileRequest::decode, FileRequest::encode)?;
     }
 
@@ -175,6 +177,21 @@ fn stat_replies_round_trip_and_bad_ones_fail() {
     assert_eq!(FileStat::from_reply(Reply::ok(&[1, 9, 0, 0])), Err(Errno::EIO));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1])), Err(Errno::EIO));
     assert_eq!(FileStat::from_reply(Reply::error(Errno::ENOENT)), Err(Errno::ENOENT));
+}
+
+#[test]
+fn a_direct_read_reports_what_the_kernel_copied() {
+    let bytes = [7u8; 100];
+    let reply = direct_reply(&bytes, Readiness::READABLE);
+    let words = reply.encode().words().to_vec();
+    assert_eq!(words[1], bytes.as_ptr() as Word);
+    // As the caller receives it: the kernel copied 60 (the rest of its window unmapped).
+    assert_eq!(read_direct_reply(&[words[0], 0, 60]), Ok((100, 60, Readiness::READABLE)));
+    // A count above what the server read is not believed.
+    assert_eq!(read_direct_reply(&[words[0], 0, 1 << 40]), Ok((100, 100, Readiness::READABLE)));
+    assert_eq!(read_direct_reply(&[words[0], 0]), Err(Errno::EIO));
+    let too_long = FileRequest::decode(17, &[0x1000, FILE_BUFFER as Word + 1]);
+    assert_eq!(too_long, Err(Errno::EINVAL));
 }
 
 #[test]

@@ -83,3 +83,7 @@ pub fn set_foreground(env: &mut Env) -> Outcome {
 pub fn slot_allocator(env: &mut Env) -> Outcome {
     survives(env, "slot-allocator")
 }
+
+pub fn transfer_windows(env: &mut Env) -> Outcome {
+    survives(env, "transfer-windows")
+}

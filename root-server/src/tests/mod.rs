@@ -151,6 +151,7 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_many_full_pipes", run: hostile::many_full_pipes },
     Test { name: "hostile_set_foreground", run: hostile::set_foreground },
     Test { name: "hostile_slot_allocator", run: hostile::slot_allocator },
+    Test { name: "hostile_transfer_windows", run: hostile::transfer_windows },
     Test { name: "hostile_soak", run: hostile::soak },
     // (Last: the file system starts afresh after it.)
     Test { name: "servers_restart_after_a_crash", run: restarts::servers_restart_after_a_crash },

@@ -7,7 +7,7 @@
 extern crate alloc;
 
 use uxrt::protocols::events::Readiness;
-use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence};
+use uxrt::protocols::file::{direct_reply, FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence};
 use uxrt::protocols::startup::aux;
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
@@ -138,13 +138,20 @@ impl Ramfs {
     }
 
     fn read(&self, file: &mut OpenFile, into: &mut [u8]) -> Result<usize, Errno> {
+        let data = self.read_in_place(file, into.len())?;
+        into[..data.len()].copy_from_slice(data);
+        Ok(data.len())
+    }
+
+    /// Up to `length` bytes at the file's offset, where the file keeps them (the offset
+    /// moves past them).
+    fn read_in_place(&self, file: &mut OpenFile, length: usize) -> Result<&[u8], Errno> {
         if !file.flags.readable() {
             return Err(Errno::EBADF);
         }
-        let data = self.tree.read(file.ino, file.offset, into.len())?;
-        into[..data.len()].copy_from_slice(data);
+        let data = self.tree.read(file.ino, file.offset, length)?;
         file.offset += data.len() as u64;
-        Ok(data.len())
+        Ok(data)
     }
 
     fn write(&mut self, file: &mut OpenFile, bytes: &[u8]) -> Result<usize, Errno> {
@@ -220,6 +227,8 @@ impl FileServer for Ramfs {
 
     // (Reads and writes find their file, or answer EBADF.)
     const FINDS_TRANSFERS_FILE: bool = true;
+    // (A bulk read copies once: the kernel, from the file's bytes into the reader's buffer.)
+    const READS_DIRECT: bool = true;
 
     fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
         // What changes a file is stamped with the time (reads are not: no access times).
@@ -233,6 +242,14 @@ impl FileServer for Ramfs {
                 let mut bytes = [0; uxrt::protocols::file::INLINE_MAX];
                 return match self.read(file, &mut bytes[..length as usize]) {
                     Ok(n) => Inline::reply_bytes(&bytes[..n], Readiness::NONE).into(),
+                    Err(errno) => Reply::error(errno).into(),
+                };
+            }
+            FileRequest::ReadDirect { window } => {
+                let Some(file) = files.get_mut(badge) else { return Reply::error(Errno::EBADF).into() };
+                return match self.read_in_place(file, window.length as usize) {
+                    // (The tree is not touched before the reply goes.)
+                    Ok(data) => Answer::Copying(direct_reply(data, Readiness::NONE)),
                     Err(errno) => Reply::error(errno).into(),
                 };
             }
