@@ -281,6 +281,31 @@ pub fn stat(path: &str) -> Result<FileStat, Errno> {
     FileStat::from_reply(path_call([path], None, |[path]| PathRequest::Stat { path })?.0)
 }
 
+/// As [`stat`], of a symbolic link itself rather than what it names.
+pub fn lstat(path: &str) -> Result<FileStat, Errno> {
+    FileStat::from_reply(path_call([path], None, |[path]| PathRequest::StatLink { path })?.0)
+}
+
+/// Makes a symbolic link at `path` whose target is `target` (any text; it is looked
+/// up only when a path crosses the link).
+pub fn symlink(target: &str, path: &str) -> Result<(), Errno> {
+    let request = |[target, path]: [Span; 2]| PathRequest::Symlink { target, path, owner: 0 };
+    let [] = path_call([target, path], None, request)?.0.results()?;
+    Ok(())
+}
+
+/// The target of the symbolic link at `path`, as many of its bytes as fit in `into`
+/// (silently cut, as `readlink`); how many were copied.
+pub fn readlink(path: &str, into: &mut [u8]) -> Result<usize, Errno> {
+    let [length] = path_call([path], None, |[path]| PathRequest::ReadLink { path })?.0.results()?;
+    with_table(|table| {
+        let target = path_buffer(table)?.get(..length as usize).ok_or(Errno::EIO)?;
+        let n = target.len().min(into.len());
+        into[..n].copy_from_slice(&target[..n]);
+        Ok(n)
+    })
+}
+
 /// The working directory.
 pub fn getcwd() -> Result<String, Errno> {
     with_table(|t| path_buffer(t).map(drop))?;

@@ -30,6 +30,7 @@ fn entry_type(kind: FileKind) -> u8 {
         FileKind::CharacterDevice => 2,
         FileKind::Directory => 4,
         FileKind::Regular => 8,
+        FileKind::Symlink => 10,
     }
 }
 
@@ -66,7 +67,8 @@ impl Dir {
         self.next += 1;
         self.position += 1;
         let full = alloc::format!("{}/{name}", self.path.trim_end_matches('/'));
-        let stat = fs::stat(&full)?;
+        // (A link is listed as one, as Linux's `d_type` does.)
+        let stat = fs::lstat(&full)?;
         let length = name.len().min(255);
         self.entry.d_ino = stat.ino;
         self.entry.d_off = self.position;

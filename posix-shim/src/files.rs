@@ -91,10 +91,10 @@ fn created_mode(mode: c_uint) -> u32 {
 }
 
 /// `open` flags that change nothing on uxrt, taken off before libuxrt checks the rest:
-/// `O_LARGEFILE` (every file may be large; musl always passes it), `O_NOFOLLOW` (there
-/// are no symbolic links), `O_NOCTTY` (opening a terminal never makes it a controlling
-/// terminal) and `O_NOATIME` (no access times are kept). Linux's values.
-const MEANINGLESS_OPEN_FLAGS: u32 = 0o100000 | 0o400000 | 0o400 | 0o1000000;
+/// `O_LARGEFILE` (every file may be large; musl always passes it), `O_NOCTTY` (opening
+/// a terminal never makes it a controlling terminal) and `O_NOATIME` (no access times
+/// are kept). Linux's values.
+const MEANINGLESS_OPEN_FLAGS: u32 = 0o100000 | 0o400 | 0o1000000;
 
 #[no_mangle]
 pub extern "C" fn close(fd_: c_int) -> c_int {
@@ -345,6 +345,7 @@ const S_IFREG: u32 = 0o100000;
 const S_IFDIR: u32 = 0o040000;
 const S_IFCHR: u32 = 0o020000;
 const S_IFIFO: u32 = 0o010000;
+const S_IFLNK: u32 = 0o120000;
 
 fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
     if out.is_null() {
@@ -355,6 +356,7 @@ fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
         FileKind::Directory => S_IFDIR,
         FileKind::CharacterDevice => S_IFCHR,
         FileKind::Pipe => S_IFIFO,
+        FileKind::Symlink => S_IFLNK,
     } | stat.mode;
     // SAFETY: `out` is non-NULL and, as C's stat contract says, points at a struct stat.
     let size = stat.size as i64;
@@ -384,14 +386,14 @@ pub unsafe extern "C" fn stat(path: *const c_char, out: *mut Stat) -> c_int {
     ret_int(unsafe { c_str(path) }.and_then(fs::stat).and_then(|s| fill(out, s)))
 }
 
-/// `lstat`: as `stat` (uxrt has no symbolic links).
+/// `lstat`: as `stat`, of a symbolic link itself.
 ///
 /// # Safety
 /// As [`stat`].
 #[no_mangle]
 pub unsafe extern "C" fn lstat(path: *const c_char, out: *mut Stat) -> c_int {
     // SAFETY: as the caller promises.
-    unsafe { stat(path, out) }
+    ret_int(unsafe { c_str(path) }.and_then(fs::lstat).and_then(|s| fill(out, s)))
 }
 
 /// # Safety
@@ -599,7 +601,7 @@ pub unsafe extern "C" fn openat(dirfd: c_int, path: *const c_char, flags: c_int,
 }
 
 /// `fstatat(dirfd, path, out, flags)`; with `AT_EMPTY_PATH` and an empty path, the file
-/// open at `dirfd`. (`AT_SYMLINK_NOFOLLOW` changes nothing: there are no links.)
+/// open at `dirfd`; with `AT_SYMLINK_NOFOLLOW`, as `lstat`.
 ///
 /// # Safety
 /// `path` is a NUL-ended string; `out` points at a `struct stat`.
@@ -612,7 +614,7 @@ pub unsafe extern "C" fn fstatat(dirfd: c_int, path: *const c_char, out: *mut St
             return fs::fstat(fd(dirfd)?);
         }
         // SAFETY: as the caller promises.
-        fs::stat(unsafe { at_path(dirfd, path) }?)
+        stat_following(unsafe { at_path(dirfd, path) }?, flags)
     });
     ret_int(stat.and_then(|s| fill(out, s)))
 }
@@ -641,7 +643,17 @@ pub unsafe extern "C" fn mkdirat(dirfd: c_int, path: *const c_char, mode: c_uint
     ret_int(unsafe { at_path(dirfd, path) }.and_then(|p| fs::mkdir(p, created_mode(mode))).map(|()| 0))
 }
 
-/// `fchmodat(dirfd, path, mode, flags)`: as `chmod` (`AT_SYMLINK_NOFOLLOW`: no links).
+/// `stat`, or `lstat` with `AT_SYMLINK_NOFOLLOW` in `flags`.
+fn stat_following(path: &str, flags: c_int) -> Result<fs::FileStat, Errno> {
+    if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        fs::lstat(path)
+    } else {
+        fs::stat(path)
+    }
+}
+
+/// `fchmodat(dirfd, path, mode, flags)`: as `chmod`. With `AT_SYMLINK_NOFOLLOW`, a
+/// symbolic link's own bits are never used: `ENOTSUP`, as Linux.
 ///
 /// # Safety
 /// `path` is a NUL-ended string.
@@ -649,7 +661,11 @@ pub unsafe extern "C" fn mkdirat(dirfd: c_int, path: *const c_char, mode: c_uint
 pub unsafe extern "C" fn fchmodat(dirfd: c_int, path: *const c_char, mode: c_uint, flags: c_int) -> c_int {
     let changed = only(flags, AT_SYMLINK_NOFOLLOW).and_then(|()| {
         // SAFETY: as the caller promises.
-        fs::chmod(unsafe { at_path(dirfd, path) }?, mode_bits(mode)?)
+        let path = unsafe { at_path(dirfd, path) }?;
+        if stat_following(path, flags)?.kind == FileKind::Symlink {
+            return Err(Errno::ENOTSUP);
+        }
+        fs::chmod(path, mode_bits(mode)?)
     });
     ret_int(changed.map(|()| 0))
 }
@@ -672,19 +688,56 @@ pub unsafe extern "C" fn faccessat(dirfd: c_int, path: *const c_char, mode: c_in
             return Err(Errno::EINVAL);
         }
         // SAFETY: as the caller promises.
-        fs::stat(unsafe { at_path(dirfd, path) }?)
+        stat_following(unsafe { at_path(dirfd, path) }?, flags)
     });
     ret_int(checked.map(|_| 0))
 }
 
-/// `readlink(path, buffer, size)`: there are no symbolic links: `EINVAL` for a file
-/// that exists (it is no link), its error otherwise.
+/// `readlink(path, buffer, size)`: the link's target, cut to `size` bytes, no NUL
+/// added; `EINVAL` for a `size` of 0 or anything but a link.
 ///
 /// # Safety
-/// `path` is a NUL-ended string.
+/// `path` is a NUL-ended string; `buffer` has room for `size` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn readlink(path: *const c_char, _buffer: *mut c_char, _size: usize) -> isize {
+pub unsafe extern "C" fn readlink(path: *const c_char, buffer: *mut c_char, size: usize) -> isize {
     // SAFETY: as the caller promises.
-    let found = unsafe { c_str(path) }.and_then(fs::stat);
-    ret(found.and(Err::<i64, _>(Errno::EINVAL))) as isize
+    unsafe { readlinkat(AT_FDCWD, path, buffer, size) }
+}
+
+/// # Safety
+/// As [`readlink`].
+#[no_mangle]
+pub unsafe extern "C" fn readlinkat(dirfd: c_int, path: *const c_char, buffer: *mut c_char, size: usize) -> isize {
+    // SAFETY: as the caller promises.
+    let read = unsafe { at_path(dirfd, path) }.and_then(|path| {
+        if size == 0 || size > isize::MAX as usize {
+            return Err(Errno::EINVAL);
+        }
+        if buffer.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        // SAFETY: `buffer` is non-NULL and, as the caller promises, has `size` bytes.
+        let into = unsafe { core::slice::from_raw_parts_mut(buffer.cast::<u8>(), size) };
+        Ok(fs::readlink(path, into)? as i64)
+    });
+    ret(read) as isize
+}
+
+/// `symlink(target, path)`: a symbolic link at `path` to `target`, which need not exist.
+///
+/// # Safety
+/// `target` and `path` are NUL-ended strings.
+#[no_mangle]
+pub unsafe extern "C" fn symlink(target: *const c_char, path: *const c_char) -> c_int {
+    // SAFETY: as the caller promises.
+    unsafe { symlinkat(target, AT_FDCWD, path) }
+}
+
+/// # Safety
+/// As [`symlink`].
+#[no_mangle]
+pub unsafe extern "C" fn symlinkat(target: *const c_char, dirfd: c_int, path: *const c_char) -> c_int {
+    // SAFETY: as the caller promises.
+    let made = unsafe { c_str(target).and_then(|t| Ok((t, at_path(dirfd, path)?))) };
+    ret_int(made.and_then(|(target, path)| fs::symlink(target, path)).map(|()| 0))
 }

@@ -72,6 +72,52 @@ pub fn badge_range(generation: Word) -> (Word, Word) {
 
 /// Size of the path buffer a client shares with the VFS: room for two paths (`rename`).
 pub const PATH_BUFFER: usize = 2 * 4096;
+
+/// A file server's answer to a path request whose path crosses a symbolic link: not an
+/// errno a client ever sees. The server has written a [`LinkMet`] record at the start
+/// of the path buffer, and the VFS (which alone sees the whole namespace, mounts and
+/// all) resolves the link and sends the request again.
+pub const LINK_MET: Errno = Errno(4000);
+
+/// Where a path request's path crossed a symbolic link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkMet<'b> {
+    /// Which of the request's paths: 0, or 1 for `Rename`'s `to`.
+    pub path: usize,
+    /// The index of the link's component in that path (as the server saw it).
+    pub component: usize,
+    /// The link's target.
+    pub target: &'b [u8],
+}
+
+/// Three words (path, component, target length) before the target.
+const LINK_MET_HEADER: usize = 3 * 8;
+
+impl<'b> LinkMet<'b> {
+    /// Writes the record at the start of `buffer` (`ENAMETOOLONG` if it does not fit).
+    pub fn write(&self, buffer: &mut [u8]) -> Result<(), Errno> {
+        let end = LINK_MET_HEADER + self.target.len();
+        let room = buffer.get_mut(..end).ok_or(Errno::ENAMETOOLONG)?;
+        for (i, word) in [self.path, self.component, self.target.len()].into_iter().enumerate() {
+            room[i * 8..i * 8 + 8].copy_from_slice(&(word as u64).to_le_bytes());
+        }
+        room[LINK_MET_HEADER..].copy_from_slice(self.target);
+        Ok(())
+    }
+
+    /// The record a server wrote at the start of `buffer`; `EIO` for one that does not
+    /// fit in it (the buffer is shared: a server's words are checked like any input).
+    pub fn read(buffer: &'b [u8]) -> Result<LinkMet<'b>, Errno> {
+        let word = |i: usize| -> Result<usize, Errno> {
+            let bytes = buffer.get(i * 8..i * 8 + 8).ok_or(Errno::EIO)?;
+            usize::try_from(u64::from_le_bytes(bytes.try_into().map_err(|_| Errno::EIO)?)).map_err(|_| Errno::EIO)
+        };
+        let (path, component, length) = (word(0)?, word(1)?, word(2)?);
+        let end = LINK_MET_HEADER.checked_add(length).ok_or(Errno::EIO)?;
+        let target = buffer.get(LINK_MET_HEADER..end).ok_or(Errno::EIO)?;
+        Ok(LinkMet { path, component, target })
+    }
+}
 /// Bytes a pipe holds (as Linux's default, which `F_GETPIPE_SZ` reports).
 pub const PIPE_CAPACITY: usize = 64 * 1024;
 /// Size of the buffer shared per open file for bulk transfers.
@@ -223,8 +269,11 @@ impl OpenFlags {
     pub const APPEND: u32 = 0o2000;
     pub const NONBLOCK: u32 = 0o4000;
     pub const DIRECTORY: u32 = 0o200000;
+    /// A symbolic link as the last component is not followed: `ELOOP`.
+    pub const NO_FOLLOW: u32 = 0o400000;
     pub const CLOSE_ON_EXEC: u32 = 0o2000000;
     const KNOWN: u32 = Self::ACCESS_MODE
+        | Self::NO_FOLLOW
         | Self::CREATE
         | Self::EXCLUSIVE
         | Self::TRUNCATE
@@ -262,6 +311,7 @@ pub enum FileKind {
     Directory = 1,
     CharacterDevice = 2,
     Pipe = 3,
+    Symlink = 4,
 }
 
 impl FileKind {
@@ -271,6 +321,7 @@ impl FileKind {
             1 => FileKind::Directory,
             2 => FileKind::CharacterDevice,
             3 => FileKind::Pipe,
+            4 => FileKind::Symlink,
             _ => return Err(Errno::EIO),
         })
     }
@@ -347,8 +398,25 @@ pub enum PathRequest {
         from: Span,
         to: Span,
     },
-    /// Reply: a [`FileStat`].
+    /// Reply: a [`FileStat`] of what `path` names, a symbolic link followed.
     Stat {
+        path: Span,
+    },
+    /// As `Stat`, a symbolic link as the last component not followed (`lstat`).
+    StatLink {
+        path: Span,
+    },
+    /// Makes a symbolic link at `path` whose target is the text at `target` (never
+    /// looked up: it is resolved each time a path crosses the link). `owner` as for
+    /// `Open`. Reply: `[]`.
+    Symlink {
+        target: Span,
+        path: Span,
+        owner: Word,
+    },
+    /// The target of the symbolic link at `path`, copied to the start of the path
+    /// buffer (no NUL); reply `[length]`. `EINVAL` for anything but a link.
+    ReadLink {
         path: Span,
     },
     Chdir {
@@ -498,6 +566,9 @@ mod label {
     pub const STATISTICS: u64 = 12;
     pub const CHMOD: u64 = 13;
     pub const IDENTIFY: u64 = 14;
+    pub const STAT_LINK: u64 = 15;
+    pub const SYMLINK: u64 = 16;
+    pub const READ_LINK: u64 = 17;
 
     pub const READ: u64 = 1;
     pub const WRITE: u64 = 2;
@@ -543,7 +614,16 @@ impl PathRequest {
         use PathRequest::*;
         matches!(
             self,
-            Open { .. } | Mkdir { .. } | Rmdir { .. } | Unlink { .. } | Rename { .. } | Stat { .. } | Chmod { .. }
+            Open { .. }
+                | Mkdir { .. }
+                | Rmdir { .. }
+                | Unlink { .. }
+                | Rename { .. }
+                | Stat { .. }
+                | StatLink { .. }
+                | Symlink { .. }
+                | ReadLink { .. }
+                | Chmod { .. }
         )
     }
 
@@ -568,6 +648,11 @@ impl PathRequest {
             PathRequest::Statistics => Message::new(STATISTICS, &[]),
             PathRequest::Identify => Message::new(IDENTIFY, &[]),
             PathRequest::Chmod { path, mode } => Message::new(CHMOD, &[path.offset, path.length, mode as Word]),
+            PathRequest::StatLink { path } => Message::new(STAT_LINK, &[path.offset, path.length]),
+            PathRequest::ReadLink { path } => Message::new(READ_LINK, &[path.offset, path.length]),
+            PathRequest::Symlink { target, path, owner } => {
+                Message::new(SYMLINK, &[target.offset, target.length, path.offset, path.length, owner])
+            }
         }
     }
 
@@ -600,6 +685,13 @@ impl PathRequest {
                 PathRequest::Rename { from: Span::new(fa, fl), to: Span::new(ta, tl) }
             }
             STAT_PATH => PathRequest::Stat { path: path(words)? },
+            STAT_LINK => PathRequest::StatLink { path: path(words)? },
+            READ_LINK => PathRequest::ReadLink { path: path(words)? },
+            SYMLINK => {
+                let [target_offset, target_length, path_offset, path_length, owner] = exact(words)?;
+                let (target, path) = (Span::new(target_offset, target_length), Span::new(path_offset, path_length));
+                PathRequest::Symlink { target, path, owner }
+            }
             CHDIR => PathRequest::Chdir { path: path(words)? },
             GETCWD => no_words(words, PathRequest::GetCwd)?,
             ATTACH => {

@@ -3,6 +3,7 @@
 //! sweep every few new clients.
 
 use alloc::collections::BTreeMap;
+use alloc::string::String;
 use uxrt::protocols::file::{Span, PATH_BUFFER};
 use uxrt::protocols::{Errno, Pid, Word};
 use uxrt::server;
@@ -81,13 +82,31 @@ impl Clients {
         Ok(())
     }
 
+    /// The text `span` names in `pid`'s buffer, checked as a path is (a link's target).
+    pub fn text(&self, pid: Pid, span: Span) -> Result<String, Errno> {
+        let client = self.table.get(&pid).ok_or(Errno::EFAULT)?;
+        let text = path::check(span.of(client.buffer)?)?;
+        let mut owned = String::new();
+        owned.try_reserve_exact(text.len()).map_err(|_| Errno::ENOMEM)?;
+        owned.push_str(text);
+        Ok(owned)
+    }
+
+    /// Writes `bytes` at the start of the client's buffer; their length.
+    pub fn put(&mut self, pid: Pid, bytes: &[u8]) -> Result<Word, Errno> {
+        put_into(self.table.get_mut(&pid).ok_or(Errno::EFAULT)?.buffer, bytes)
+    }
+
     /// Writes the working directory at the start of the client's buffer; its length.
     pub fn getcwd(&mut self, pid: Pid) -> Result<Word, Errno> {
         let client = self.table.get_mut(&pid).ok_or(Errno::EFAULT)?;
-        let cwd = client.cwd.as_str().as_bytes();
-        client.buffer.get_mut(..cwd.len()).ok_or(Errno::ERANGE)?.copy_from_slice(cwd);
-        Ok(cwd.len() as Word)
+        put_into(client.buffer, client.cwd.as_str().as_bytes())
     }
+}
+
+fn put_into(buffer: &mut [u8], bytes: &[u8]) -> Result<Word, Errno> {
+    buffer.get_mut(..bytes.len()).ok_or(Errno::ERANGE)?.copy_from_slice(bytes);
+    Ok(bytes.len() as Word)
 }
 
 /// The session of process `pid`, as the root server knows it.

@@ -66,8 +66,8 @@ impl Vfs {
             PathRequest::GetCwd => answer(self.clients.getcwd(pid).map(|length| [length])),
             PathRequest::Chdir { path } => {
                 let result = self.clients.resolve(pid, [path]).and_then(|[path]| {
-                    self.mounts.check_directory(&path)?;
-                    self.clients.set_cwd(pid, path)
+                    let directory = self.mounts.directory(&path)?;
+                    self.clients.set_cwd(pid, directory)
                 });
                 answer(result.map(|()| []))
             }
@@ -77,12 +77,27 @@ impl Vfs {
                 Ok([from, to]) => self.mounts.rename(&from, &to),
                 Err(errno) => Reply::error(errno).into(),
             },
+            PathRequest::Symlink { target, path, .. } => {
+                let result = self.clients.text(pid, target).and_then(|target| {
+                    let [path] = self.clients.resolve(pid, [path])?;
+                    Ok((target, path, self.clients.session(pid)?))
+                });
+                match result {
+                    Ok((target, path, session)) => self.mounts.symlink(target.as_bytes(), &path, session),
+                    Err(errno) => Reply::error(errno).into(),
+                }
+            }
+            PathRequest::ReadLink { path } => match self.clients.resolve(pid, [path]) {
+                Ok([path]) => self.mounts.readlink(&path, |target| self.clients.put(pid, target)),
+                Err(errno) => Reply::error(errno).into(),
+            },
             PathRequest::Open { path, .. }
             | PathRequest::Mkdir { path, .. }
             | PathRequest::Rmdir { path }
             | PathRequest::Unlink { path }
             | PathRequest::Chmod { path, .. }
-            | PathRequest::Stat { path } => {
+            | PathRequest::Stat { path }
+            | PathRequest::StatLink { path } => {
                 let resolved = self.clients.resolve(pid, [path]);
                 match resolved.and_then(|[path]| Ok((path, self.clients.session(pid)?))) {
                     Ok((path, session)) => self.mounts.forward(&path, request, session),

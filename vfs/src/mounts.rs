@@ -1,16 +1,21 @@
 //! The mount table: which server holds which part of the namespace, and the path buffer
 //! the VFS shares with each. Requests are forwarded with the path made absolute inside
 //! the mounted file system (`/dev/null` reaches the devices server as `/null`).
+//!
+//! Symbolic links are resolved here, not in the file servers: a link may lead into
+//! another mount. A server that meets one on a path answers [`LINK_MET`] with where and
+//! to what; the request goes again, on the path through the link, up to [`LINKS_MAX`]
+//! links (then `ELOOP`, as Linux's limit).
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::CPtr;
 use uxrt::caps;
-use uxrt::protocols::file::{FileKind, FileStat, PathRequest, Span, PATH_BUFFER};
+use uxrt::protocols::file::{FileKind, FileStat, LinkMet, PathRequest, Span, LINK_MET, PATH_BUFFER};
 use uxrt::protocols::startup::FIRST_MOUNT;
 use uxrt::protocols::{Errno, Pid, Reply, Word};
-use uxrt::server::{self, Answer};
-use uxrt_namespace::path::Path;
+use uxrt::server::{self, answer, Answer};
+use uxrt_namespace::path::{self, Path};
 
 struct Mount {
     point: Path,
@@ -27,6 +32,9 @@ pub struct Mounts {
 
 /// The argument that names the pipe server.
 const PIPES: &str = "pipe:";
+
+/// Symbolic links one request may cross (Linux's `MAXSYMLINKS`).
+pub const LINKS_MAX: usize = 40;
 
 impl Mounts {
     /// Reads `PATH=PID` arguments; shares a path buffer with each file server.
@@ -47,72 +55,142 @@ impl Mounts {
         Ok(mounts)
     }
 
-    /// The mount holding `path`, and the path inside it.
-    fn find(&mut self, path: &Path) -> Result<(&mut Mount, String), Errno> {
-        let mount = self.list.iter_mut().find(|m| path.is_within(&m.point)).ok_or(Errno::ENOENT)?;
-        let rest = &path.as_str()[if mount.point.is_root() { 0 } else { mount.point.as_str().len() }..];
+    /// The mount holding `path` (its index), and the path inside it.
+    fn find(&self, path: &Path) -> Result<(usize, String), Errno> {
+        let index = self.list.iter().position(|m| path.is_within(&m.point)).ok_or(Errno::ENOENT)?;
+        let point = &self.list[index].point;
+        let rest = &path.as_str()[if point.is_root() { 0 } else { point.as_str().len() }..];
         let inner = if rest.is_empty() { String::from("/") } else { String::from(rest) };
-        Ok((mount, inner))
+        Ok((index, inner))
     }
 
-    /// Sends `request` on about `path` to its file server; an `Open` passes the open
-    /// file's capability on to the client.
     /// Forwards `request` on `path` to the server mounted there; what it creates is
     /// charged to `session` (the caller's, from its badge: never what the caller said).
+    /// An `Open` passes the open file's capability on to the client.
     pub fn forward(&mut self, path: &Path, request: PathRequest, session: Pid) -> Answer {
         let owner = session as Word;
-        let (mount, inner) = match self.find(path) {
-            Ok(found) => found,
-            Err(errno) => return Reply::error(errno).into(),
-        };
         let opens = matches!(request, PathRequest::Open { .. });
-        mount.call(
-            |buffer| {
-                let path = put(buffer, 0, &inner);
-                Some(match request {
-                    PathRequest::Open { flags, mode, .. } => PathRequest::Open { path, flags, mode, owner },
-                    PathRequest::Mkdir { mode, .. } => PathRequest::Mkdir { path, mode, owner },
-                    PathRequest::Rmdir { .. } => PathRequest::Rmdir { path },
-                    PathRequest::Unlink { .. } => PathRequest::Unlink { path },
-                    PathRequest::Stat { .. } => PathRequest::Stat { path },
-                    PathRequest::Chmod { mode, .. } => PathRequest::Chmod { path, mode },
-                    _ => return None,
-                })
+        let (answer, _) = self.call_following(
+            [path.clone()],
+            |_, [path]| match request {
+                PathRequest::Open { flags, mode, .. } => Some(PathRequest::Open { path, flags, mode, owner }),
+                PathRequest::Mkdir { mode, .. } => Some(PathRequest::Mkdir { path, mode, owner }),
+                PathRequest::Rmdir { .. } => Some(PathRequest::Rmdir { path }),
+                PathRequest::Unlink { .. } => Some(PathRequest::Unlink { path }),
+                PathRequest::Stat { .. } => Some(PathRequest::Stat { path }),
+                PathRequest::StatLink { .. } => Some(PathRequest::StatLink { path }),
+                PathRequest::Chmod { mode, .. } => Some(PathRequest::Chmod { path, mode }),
+                _ => None,
             },
             opens,
-        )
+        );
+        answer
     }
 
     /// Both paths in the one server's buffer (`EXDEV` when they are on two mounts).
     pub fn rename(&mut self, from: &Path, to: &Path) -> Answer {
-        let (server, from_inner) = match self.find(from) {
-            Ok((mount, inner)) => (mount.server, inner),
-            Err(errno) => return Reply::error(errno).into(),
-        };
-        let (mount, to_inner) = match self.find(to) {
-            Ok(found) if found.0.server == server => found,
-            Ok(_) => return Reply::error(Errno::EXDEV).into(),
-            Err(errno) => return Reply::error(errno).into(),
-        };
-        let request = |buffer: &mut [u8]| {
-            let half = buffer.len() / 2;
-            let from = put(buffer, 0, &from_inner);
-            Some(PathRequest::Rename { from, to: put(buffer, half, &to_inner) })
-        };
-        mount.call(request, false)
+        self.call_following([from.clone(), to.clone()], |_, [from, to]| Some(PathRequest::Rename { from, to }), false).0
     }
 
-    /// `ENOTDIR` unless `path` is a directory.
-    pub fn check_directory(&mut self, path: &Path) -> Result<(), Errno> {
-        let (mount, inner) = self.find(path)?;
-        let reply = match mount.call(|buffer| Some(PathRequest::Stat { path: put(buffer, 0, &inner) }), false) {
+    /// A symbolic link at `path` to `target` (text that is never resolved here).
+    pub fn symlink(&mut self, target: &[u8], path: &Path, session: Pid) -> Answer {
+        let owner = session as Word;
+        let request = |buffer: &mut [u8], [path]: [Span; 1]| {
+            // (After the path, which is shorter than half the buffer; so is the target.)
+            let target = put(buffer, PATH_BUFFER / 2, target);
+            Some(PathRequest::Symlink { target, path, owner })
+        };
+        self.call_following([path.clone()], request, false).0
+    }
+
+    /// The target of the symbolic link at `path`, handed to `deliver`; its length.
+    pub fn readlink(&mut self, path: &Path, deliver: impl FnOnce(&[u8]) -> Result<Word, Errno>) -> Answer {
+        let (outcome, mount) = self.call_following([path.clone()], |_, [path]| Some(PathRequest::ReadLink { path }), false);
+        let Answer::Reply(reply) = outcome else { return outcome };
+        let result = reply.results().and_then(|[length]| {
+            let buffer = &self.list[mount.ok_or(Errno::EIO)?].buffer;
+            deliver(buffer.get(..length as usize).ok_or(Errno::EIO)?)
+        });
+        answer(result.map(|length| [length]))
+    }
+
+    /// `path` with the symbolic links on it resolved, or `ENOTDIR` unless it names a
+    /// directory (the working directory is kept as the directory's own path).
+    pub fn directory(&mut self, path: &Path) -> Result<Path, Errno> {
+        let mut resolved = path.clone();
+        let (answer, _) = self.follow(
+            core::slice::from_mut(&mut resolved),
+            &mut |_, spans| Some(PathRequest::Stat { path: spans[0] }),
+            false,
+        );
+        let reply = match answer {
             Answer::Reply(reply) => reply,
             _ => Reply::error(Errno::EIO),
         };
         match FileStat::from_reply(reply)?.kind {
-            FileKind::Directory => Ok(()),
+            FileKind::Directory => Ok(resolved),
             _ => Err(Errno::ENOTDIR),
         }
+    }
+
+    /// Calls the server holding `paths` (each put in its buffer, inside the mount) with
+    /// the request `make` builds, again through each symbolic link it meets. Also the
+    /// index of the mount that answered last.
+    fn call_following<const N: usize>(
+        &mut self,
+        mut paths: [Path; N],
+        make: impl Fn(&mut [u8], [Span; N]) -> Option<PathRequest>,
+        with_cap: bool,
+    ) -> (Answer, Option<usize>) {
+        self.follow(&mut paths, &mut |buffer, spans| make(buffer, spans.try_into().ok()?), with_cap)
+    }
+
+    /// [`call_following`](Self::call_following), leaving the paths as last resolved.
+    fn follow(
+        &mut self,
+        paths: &mut [Path],
+        make: &mut dyn FnMut(&mut [u8], &[Span]) -> Option<PathRequest>,
+        with_cap: bool,
+    ) -> (Answer, Option<usize>) {
+        for _ in 0..=LINKS_MAX {
+            let mut mount = None;
+            let mut inners = Vec::new();
+            for path in paths.iter() {
+                let (index, inner) = match self.find(path) {
+                    Ok(found) => found,
+                    Err(errno) => return (Reply::error(errno).into(), None),
+                };
+                // (Two paths of one request must be on one file system.)
+                if mount.is_some_and(|m| m != index) {
+                    return (Reply::error(Errno::EXDEV).into(), None);
+                }
+                mount = Some(index);
+                inners.push(inner);
+            }
+            let Some(index) = mount else { return (Reply::error(Errno::EINVAL).into(), None) };
+            let write = |buffer: &mut [u8]| {
+                let mut spans = [Span::default(); 2];
+                for (i, inner) in inners.iter().enumerate() {
+                    spans[i] = put(buffer, i * PATH_BUFFER / 2, inner.as_bytes());
+                }
+                make(buffer, &spans[..inners.len()])
+            };
+            let answer = self.list[index].call(write, with_cap);
+            if !matches!(&answer, Answer::Reply(reply) if reply.0 == Err(LINK_MET)) {
+                return (answer, Some(index));
+            }
+            let mount = &self.list[index];
+            let through = LinkMet::read(mount.buffer).and_then(|met| {
+                let path = paths.get(met.path).ok_or(Errno::EIO)?;
+                let component = mount.point.components().count() + met.component;
+                Ok((met.path, path::through_link(path, component, met.target)?))
+            });
+            match through {
+                Ok((which, path)) => paths[which] = path,
+                Err(errno) => return (Reply::error(errno).into(), Some(index)),
+            }
+        }
+        (Reply::error(Errno::ELOOP).into(), None)
     }
 
     /// A new pipe from the pipe server: its read end goes to the client.
@@ -130,7 +208,7 @@ impl Mount {
     /// root server restarted after it died answers `ENOBUFS` (it has no path buffer
     /// yet): it gets a new one, and the request again.
     /// (`EINVAL` when `write` makes no request: not one a file server takes.)
-    fn call(&mut self, write: impl Fn(&mut [u8]) -> Option<PathRequest>, with_cap: bool) -> Answer {
+    fn call(&mut self, mut write: impl FnMut(&mut [u8]) -> Option<PathRequest>, with_cap: bool) -> Answer {
         let Some(request) = write(self.buffer) else { return Reply::error(Errno::EINVAL).into() };
         let answer = call(self.server, request, with_cap);
         if !matches!(&answer, Answer::Reply(reply) if reply.0 == Err(Errno::ENOBUFS)) {
@@ -169,8 +247,8 @@ fn share_path_buffer(server: CPtr, pid: Pid) -> Result<&'static mut [u8], Errno>
 }
 
 /// Writes `path` at `offset` of `buffer` (paths were checked shorter than half of it).
-fn put(buffer: &mut [u8], offset: usize, path: &str) -> Span {
-    buffer[offset..offset + path.len()].copy_from_slice(path.as_bytes());
+fn put(buffer: &mut [u8], offset: usize, path: &[u8]) -> Span {
+    buffer[offset..offset + path.len()].copy_from_slice(path);
     Span::new(offset as Word, path.len() as Word)
 }
 

@@ -16,8 +16,9 @@ use uxrt_protocols::{Errno, Pid, Reply};
 pub trait FileServer {
     type File;
 
-    /// A request of the VFS (badge `CONTROL_BADGE`), with their shared path buffer.
-    fn control(&mut self, files: &mut OpenFiles<Self::File>, request: PathRequest, paths: &[u8]) -> Answer;
+    /// A request of the VFS (badge `CONTROL_BADGE`), with their shared path buffer
+    /// (where replies that carry text, as `ReadLink`'s, write it).
+    fn control(&mut self, files: &mut OpenFiles<Self::File>, request: PathRequest, paths: &mut [u8]) -> Answer;
 
     /// A request on open file `badge` (not one [`run`] answers itself).
     fn file(&mut self, files: &mut OpenFiles<Self::File>, badge: Word, request: FileRequest) -> Answer;
@@ -279,7 +280,7 @@ pub fn run<S: FileServer>(server: &mut S, mut files: OpenFiles<S::File>) -> ! {
     // A pipe's 64 KiB buffer, a large file, a table of thousands of handles: each is
     // memory of its own, given back when freed.
     crate::memory::give_back_from(crate::protocols::file::FILE_BUFFER);
-    let mut paths: &'static [u8] = &[];
+    let mut paths: &'static mut [u8] = &mut [];
     let mut incoming = receive();
     loop {
         let answer = handle(server, &mut files, &mut paths, &mut incoming);
@@ -290,7 +291,7 @@ pub fn run<S: FileServer>(server: &mut S, mut files: OpenFiles<S::File>) -> ! {
 fn handle<S: FileServer>(
     server: &mut S,
     files: &mut OpenFiles<S::File>,
-    paths: &mut &'static [u8],
+    paths: &mut &'static mut [u8],
     incoming: &mut Incoming,
 ) -> Answer {
     if incoming.badge & NOTIFIED_BADGE != 0 {
@@ -302,8 +303,9 @@ fn handle<S: FileServer>(
             Ok(PathRequest::UseBuffer { address, length }) => {
                 // SAFETY: the VFS (trusted: only it holds the control badge) says where the
                 // root server mapped the path buffer it shares with this server; the VFS
-                // writes it only between requests, while this server is not reading it.
-                *paths = unsafe { core::slice::from_raw_parts(address as *const u8, length as usize) };
+                // writes it only between requests, while this server is not using it, and
+                // reads what this server wrote there only after its reply.
+                *paths = unsafe { core::slice::from_raw_parts_mut(address as *mut u8, length as usize) };
                 answer(Ok([]))
             }
             Ok(PathRequest::Identify) => answer(Ok([crate::env::pid_at_start().unwrap_or(0)])),

@@ -31,6 +31,9 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
         span().prop_map(|path| PathRequest::Unlink { path }),
         (span(), span()).prop_map(|(from, to)| PathRequest::Rename { from, to }),
         span().prop_map(|path| PathRequest::Stat { path }),
+        span().prop_map(|path| PathRequest::StatLink { path }),
+        span().prop_map(|path| PathRequest::ReadLink { path }),
+        (span(), span(), any::<u64>()).prop_map(|(target, path, owner)| PathRequest::Symlink { target, path, owner }),
         span().prop_map(|path| PathRequest::Chdir { path }),
         (span(), 0u32..=0o7777).prop_map(|(path, mode)| PathRequest::Chmod { path, mode }),
         Just(PathRequest::GetCwd),
@@ -98,7 +101,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
 
     #[test]
-    fn fuzz_path_request_decoder(label in 0u64..16, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
+    fn fuzz_path_request_decoder(label in 0u64..19, words in proptest::collection::vec(any::<u64>(), 0..=MAX_WORDS)) {
         decodes_canonically(label, &words, PathRequest::decode, PathRequest::encode)?;
     }
 
@@ -216,4 +219,33 @@ fn generations_never_share_a_badge() {
     }
     // (Past the last, a server keeps the last range: the root server stops restarting.)
     assert_eq!(badge_range(MAX_GENERATION + 1), badge_range(MAX_GENERATION));
+}
+
+proptest! {
+    #[test]
+    fn link_records_round_trip(path in 0usize..2, component in 0usize..300, target in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let mut buffer = [0xaau8; PATH_BUFFER];
+        let met = LinkMet { path, component, target: &target };
+        met.write(&mut buffer).unwrap();
+        prop_assert_eq!(LinkMet::read(&buffer), Ok(met));
+    }
+
+    #[test]
+    fn a_link_record_is_read_inside_its_buffer(bytes in proptest::collection::vec(prop_oneof![0u8..4, any::<u8>()], 0..64)) {
+        // A server's record is checked like any input: it never reaches past the buffer.
+        if let Ok(met) = LinkMet::read(&bytes) {
+            prop_assert!(24 + met.target.len() <= bytes.len());
+        }
+    }
+}
+
+#[test]
+fn a_link_record_longer_than_its_buffer_is_refused() {
+    let mut buffer = [0u8; 64];
+    assert_eq!(LinkMet { path: 0, component: 1, target: &[b'x'; 41] }.write(&mut buffer), Err(Errno::ENAMETOOLONG));
+    LinkMet { path: 0, component: 1, target: &[b'x'; 40] }.write(&mut buffer).unwrap();
+    buffer[16] = 41; // the length, now one past the end
+    assert_eq!(LinkMet::read(&buffer), Err(Errno::EIO));
+    buffer[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert_eq!(LinkMet::read(&buffer), Err(Errno::EIO));
 }

@@ -132,6 +132,7 @@ const SUITE: &[Test] = &[
     Test { name: "posix_c_system_popen_as_on_the_host", run: posix::system_popen },
     Test { name: "posix_c_directories_as_on_the_host", run: posix::directories },
     Test { name: "posix_c_at_calls_as_on_the_host", run: posix::at_calls },
+    Test { name: "posix_c_symlinks_as_on_the_host", run: posix::symlinks },
     Test { name: "real_c_programs_as_on_the_host", run: posix::real_programs },
     Test { name: "shell_scripts_as_under_dash", run: posix::shell_scripts },
     Test { name: "posix_c_limits_clock_and_positioned_io_as_on_the_host", run: posix::limits_clock_and_positioned_io },

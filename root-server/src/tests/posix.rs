@@ -48,6 +48,11 @@ pub fn at_calls(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "at_calls")
 }
 
+/// Symbolic links: made, read, followed (across mounts), not followed, looping.
+pub fn symlinks(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "symlinks")
+}
+
 /// execve: the same pid, the open files kept or closed, the parent's wait.
 pub fn exec(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "exec")

@@ -114,7 +114,7 @@ fn check(file: &OpenFile, write: bool) -> Result<Device, Errno> {
 impl FileServer for Devices {
     type File = OpenFile;
 
-    fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &[u8]) -> Answer {
+    fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &mut [u8]) -> Answer {
         let path = |span: Span| span.of(paths).and_then(Device::find);
         let opened = match request {
             PathRequest::Open { path: span, flags, .. } => path(span).and_then(|device| {
@@ -126,7 +126,8 @@ impl FileServer for Devices {
                 }
                 Ok(OpenFile { device, flags })
             }),
-            PathRequest::Stat { path: span } => {
+            // (No device is a symbolic link.)
+            PathRequest::Stat { path: span } | PathRequest::StatLink { path: span } => {
                 return match path(span) {
                     Ok(device) => device.stat().reply().into(),
                     Err(errno) => Reply::error(errno).into(),
@@ -135,7 +136,9 @@ impl FileServer for Devices {
             PathRequest::Mkdir { .. }
             | PathRequest::Rmdir { .. }
             | PathRequest::Unlink { .. }
-            | PathRequest::Rename { .. } => Err(Errno::EROFS),
+            | PathRequest::Rename { .. }
+            | PathRequest::Symlink { .. } => Err(Errno::EROFS),
+            PathRequest::ReadLink { path: span } => path(span).and(Err(Errno::EINVAL)),
             _ => Err(Errno::ENOSYS),
         };
         let kind = opened.as_ref().map_or(0, |f| f.device.stat().kind as Word);

@@ -115,7 +115,7 @@ impl Pipes {
 impl FileServer for Pipes {
     type File = End;
 
-    fn control(&mut self, files: &mut OpenFiles<End>, request: PathRequest, _paths: &[u8]) -> Answer {
+    fn control(&mut self, files: &mut OpenFiles<End>, request: PathRequest, _paths: &mut [u8]) -> Answer {
         match request {
             PathRequest::Pipe { owner } => self.new_pipe(files, owner),
             _ => Reply::error(Errno::ENOSYS).into(),

@@ -7,7 +7,9 @@
 extern crate alloc;
 
 use uxrt::protocols::events::Readiness;
-use uxrt::protocols::file::{direct_reply, FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span, Whence};
+use uxrt::protocols::file::{
+    direct_reply, FileKind, FileRequest, FileStat, Inline, LinkMet, OpenFlags, PathRequest, Span, Whence, LINK_MET,
+};
 use uxrt::protocols::startup::aux;
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
@@ -54,6 +56,29 @@ fn kind_of(kind: Kind) -> FileKind {
     match kind {
         Kind::File => FileKind::Regular,
         Kind::Directory => FileKind::Directory,
+        Kind::Symlink => FileKind::Symlink,
+    }
+}
+
+/// The paths `request` names, each with whether a symbolic link as its last component
+/// is followed (as Linux: `stat`, `chmod` and `open` follow one, except `open` with
+/// `O_NOFOLLOW` or with `O_CREAT|O_EXCL`; what makes, removes or renames a name, and
+/// `lstat` and `readlink`, act on the link).
+fn named_paths(request: &PathRequest) -> [Option<(Span, bool)>; 2] {
+    match *request {
+        PathRequest::Open { path, flags, .. } => {
+            let exclusive = flags.has(OpenFlags::CREATE) && flags.has(OpenFlags::EXCLUSIVE);
+            [Some((path, !flags.has(OpenFlags::NO_FOLLOW) && !exclusive)), None]
+        }
+        PathRequest::Stat { path } | PathRequest::Chmod { path, .. } => [Some((path, true)), None],
+        PathRequest::StatLink { path }
+        | PathRequest::ReadLink { path }
+        | PathRequest::Mkdir { path, .. }
+        | PathRequest::Rmdir { path }
+        | PathRequest::Unlink { path }
+        | PathRequest::Symlink { path, .. } => [Some((path, false)), None],
+        PathRequest::Rename { from, to } => [Some((from, false)), Some((to, false))],
+        _ => [None, None],
     }
 }
 
@@ -194,8 +219,17 @@ pub fn seek(offset: u64, size: u64, by: i64, whence: Whence) -> Result<u64, Errn
 impl FileServer for Ramfs {
     type File = OpenFile;
 
-    fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &[u8]) -> Answer {
+    fn control(&mut self, files: &mut OpenFiles<OpenFile>, request: PathRequest, paths: &mut [u8]) -> Answer {
         self.tree.set_now(uxrt::time::realtime_ns());
+        // A symbolic link on the way is the VFS's to resolve: it may lead to another mount.
+        for (index, named) in named_paths(&request).into_iter().enumerate() {
+            let Some((span, follow_last)) = named else { continue };
+            let Ok(path) = path_at(paths, span) else { continue };
+            if let Some(met) = self.tree.first_link(&path, follow_last) {
+                let record = LinkMet { path: index, component: met.component, target: met.target.as_bytes() };
+                return Reply::error(record.write(paths).err().unwrap_or(LINK_MET)).into();
+            }
+        }
         let result = match request {
             PathRequest::Open { path, flags, mode, owner } => {
                 return match path_at(paths, path) {
@@ -203,7 +237,7 @@ impl FileServer for Ramfs {
                     Err(errno) => Reply::error(errno).into(),
                 }
             }
-            PathRequest::Stat { path } => {
+            PathRequest::Stat { path } | PathRequest::StatLink { path } => {
                 return match path_at(paths, path).and_then(|p| self.tree.lookup(&p)).and_then(|ino| self.stat(ino)) {
                     Ok(stat) => stat.reply().into(),
                     Err(errno) => Reply::error(errno).into(),
@@ -219,6 +253,18 @@ impl FileServer for Ramfs {
             PathRequest::Unlink { path } => path_at(paths, path).and_then(|p| self.tree.unlink(&p)),
             PathRequest::Rename { from, to } => {
                 path_at(paths, from).and_then(|from| self.tree.rename(&from, &path_at(paths, to)?))
+            }
+            PathRequest::Symlink { target, path, owner } => path_at(paths, path).and_then(|p| {
+                let target = path::check(target.of(paths)?)?;
+                self.tree.symlink(&p, target, owner).map(drop)
+            }),
+            PathRequest::ReadLink { path } => {
+                let target = path_at(paths, path).and_then(|p| self.tree.readlink(&p));
+                // (The target goes where the path was: the VFS copies it to the caller.)
+                return answer(target.and_then(|target| {
+                    paths.get_mut(..target.len()).ok_or(Errno::ENAMETOOLONG)?.copy_from_slice(target.as_bytes());
+                    Ok([target.len() as Word])
+                }));
             }
             _ => Err(Errno::ENOSYS),
         };

@@ -1,7 +1,9 @@
 //! Paths as clients send them: bytes to check (length, NUL, UTF-8), then resolved
-//! lexically against a working directory. uxrt has no symbolic links, so `..` can be
-//! resolved by dropping the previous component, and the result is always absolute and
-//! canonical: `/`, or `/a/b` with no empty, `.` or `..` components.
+//! lexically against a working directory: `..` drops the previous component, and the
+//! result is always absolute and canonical: `/`, or `/a/b` with no empty, `.` or `..`
+//! components. A symbolic link is resolved when a file server meets it
+//! ([`through_link`]); a `..` written after a link's name was already taken lexically,
+//! as a shell's `cd` does (Linux's kernel would go to the parent of the link's target).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -95,6 +97,28 @@ pub fn resolve(cwd: &Path, path: &[u8]) -> Result<Path, Errno> {
     Ok(Path(out))
 }
 
+/// Follows a symbolic link: `path` with its component `index` (a link to `target`)
+/// replaced by what the target names, taken relative to the link's directory unless it
+/// is absolute; the components after the link follow it.
+pub fn through_link(path: &Path, index: usize, target: &[u8]) -> Result<Path, Errno> {
+    let components: Vec<&str> = path.components().collect();
+    if index >= components.len() {
+        return Err(Errno::EIO);
+    }
+    let mut directory = String::new();
+    for component in &components[..index] {
+        directory.push('/');
+        directory.push_str(component);
+    }
+    let directory = if directory.is_empty() { Path::root() } else { Path(directory) };
+    let mut text = Vec::from(check(target)?.as_bytes());
+    for component in &components[index + 1..] {
+        text.push(b'/');
+        text.extend_from_slice(component.as_bytes());
+    }
+    resolve(&directory, &text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +164,19 @@ mod tests {
         assert!(ab.is_within(&resolve(&Path::root(), b"/a").unwrap()));
         assert!(!resolve(&Path::root(), b"/ab").unwrap().is_within(&resolve(&Path::root(), b"/a").unwrap()));
         assert!(ab.is_within(&Path::root()));
+    }
+
+    #[test]
+    fn links_are_followed_from_their_directory() {
+        let p = |s: &str| resolve(&Path::root(), s.as_bytes()).unwrap();
+        assert_eq!(through_link(&p("/a/link/c"), 1, b"b"), Ok(p("/a/b/c")));
+        assert_eq!(through_link(&p("/a/link/c"), 1, b"/x/y"), Ok(p("/x/y/c")));
+        assert_eq!(through_link(&p("/a/link"), 1, b"../up"), Ok(p("/up")));
+        assert_eq!(through_link(&p("/link"), 0, b"."), Ok(p("/")));
+        assert_eq!(through_link(&p("/a/link/c"), 1, b""), Err(Errno::ENOENT));
+        assert_eq!(through_link(&p("/a/link"), 2, b"b"), Err(Errno::EIO));
+        let long = "x/".repeat(PATH_MAX / 2 - 2);
+        assert_eq!(through_link(&p("/a/link/c"), 1, long.as_bytes()), Err(Errno::ENAMETOOLONG));
     }
 
     proptest! {

@@ -1,5 +1,5 @@
-//! An in-memory tree of directories and regular files with POSIX semantics: what ramfs
-//! serves and what the VFS keeps for directories. Every operation checks everything
+//! An in-memory tree of directories, regular files and symbolic links with POSIX
+//! semantics: what ramfs serves and what the VFS keeps for directories. Every operation checks everything
 //! first and then changes the tree, so an error leaves the tree as it was.
 //!
 //! A file lives while it has a name or is open: `unlink` of an open file removes the name
@@ -26,6 +26,18 @@ pub const FILE_MAX: u64 = 1 << 40;
 pub enum Kind {
     File,
     Directory,
+    /// A symbolic link. The tree never follows one: [`Tree::first_link`] finds the
+    /// link a path crosses, and its holder (the VFS, through ramfs) resolves it; every
+    /// other operation takes a link as a name like any other (`unlink` and `rename`
+    /// act on the link, `open` of one is `ELOOP`, `O_NOFOLLOW`'s answer).
+    Symlink,
+}
+
+/// The first symbolic link a path crosses: the index of its component, and its target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkMet<'t> {
+    pub component: usize,
+    pub target: &'t str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,10 +60,24 @@ pub struct Stat {
 /// The permission bits a file or directory starts with, before its creator's `chmod`.
 pub const FILE_MODE: u32 = 0o644;
 pub const DIRECTORY_MODE: u32 = 0o755;
+/// A symbolic link's (Linux's: its own bits are never used).
+pub const LINK_MODE: u32 = 0o777;
 
 enum Contents {
     File(Vec<u8>),
     Directory(BTreeMap<String, Ino>),
+    Symlink(String),
+}
+
+impl Contents {
+    /// The bytes it holds: what the tree's capacity and its owner's quota count.
+    fn bytes(&self) -> u64 {
+        match self {
+            Contents::File(data) => data.len() as u64,
+            Contents::Symlink(target) => target.len() as u64,
+            Contents::Directory(_) => 0,
+        }
+    }
 }
 
 struct Node {
@@ -171,7 +197,7 @@ impl Tree {
     fn entries(&self, ino: Ino) -> Result<&BTreeMap<String, Ino>, Errno> {
         match &self.node(ino)?.contents {
             Contents::Directory(entries) => Ok(entries),
-            Contents::File(_) => Err(Errno::ENOTDIR),
+            Contents::File(_) | Contents::Symlink(_) => Err(Errno::ENOTDIR),
         }
     }
 
@@ -191,6 +217,64 @@ impl Tree {
         Ok(ino)
     }
 
+    /// The first symbolic link `path` crosses (its last component only with
+    /// `follow_last`), if it names one before anything else stops it: a lookup that
+    /// fails is left to the operation, which reports it.
+    pub fn first_link(&self, path: &Path, follow_last: bool) -> Option<LinkMet<'_>> {
+        let mut ino = ROOT;
+        let count = path.components().count();
+        for (component, name) in path.components().enumerate() {
+            ino = *self.entries(ino).ok()?.get(name)?;
+            if let Contents::Symlink(target) = &self.node(ino).ok()?.contents {
+                if component + 1 < count || follow_last {
+                    return Some(LinkMet { component, target });
+                }
+            }
+        }
+        None
+    }
+
+    /// Makes a symbolic link at `path` to `target` (any text: it is not looked up),
+    /// charged to `owner`. `ENOENT` for an empty target, as Linux.
+    pub fn symlink(&mut self, path: &Path, target: &str, owner: Owner) -> Result<Ino, Errno> {
+        if target.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        if target.len() >= crate::path::PATH_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        if self.lookup(path).is_ok() {
+            return Err(Errno::EEXIST);
+        }
+        let (dir, name) = self.parent_of(path)?;
+        let bytes = self.bytes + target.len() as u64;
+        if bytes > self.capacity {
+            return Err(Errno::ENOSPC);
+        }
+        let mut text = String::new();
+        text.try_reserve_exact(target.len()).map_err(|_| Errno::ENOSPC)?;
+        text.push_str(target);
+        self.charge(owner, 0, target.len() as i64)?;
+        match self.insert(dir, name, Contents::Symlink(text), owner) {
+            Ok(ino) => {
+                self.bytes = bytes;
+                Ok(ino)
+            }
+            Err(errno) => {
+                let _ = self.charge(owner, 0, -(target.len() as i64));
+                Err(errno)
+            }
+        }
+    }
+
+    /// The target of the symbolic link at `path` (`EINVAL` for anything else).
+    pub fn readlink(&self, path: &Path) -> Result<&str, Errno> {
+        match &self.node(self.lookup(path)?)?.contents {
+            Contents::Symlink(target) => Ok(target),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
     /// The directory that would hold `path` (which must exist), and its last name;
     /// whether that name exists is left to the caller. `EBUSY` for `/`.
     fn parent_of<'p>(&self, path: &'p Path) -> Result<(Ino, &'p str), Errno> {
@@ -205,6 +289,7 @@ impl Tree {
         let (kind, size) = match &node.contents {
             Contents::File(data) => (Kind::File, data.len() as u64),
             Contents::Directory(entries) => (Kind::Directory, entries.len() as u64),
+            Contents::Symlink(target) => (Kind::Symlink, target.len() as u64),
         };
         Ok(Stat { ino, kind, size, links: node.links, mode: node.mode, modified: node.modified, changed: node.changed })
     }
@@ -216,6 +301,10 @@ impl Tree {
             Ok(ino) => {
                 if flags.has(OpenFlags::CREATE) && flags.has(OpenFlags::EXCLUSIVE) {
                     return Err(Errno::EEXIST);
+                }
+                // (A link reaches here only unfollowed: O_NOFOLLOW's answer.)
+                if matches!(self.node(ino)?.contents, Contents::Symlink(_)) {
+                    return Err(Errno::ELOOP);
                 }
                 let is_dir = matches!(self.node(ino)?.contents, Contents::Directory(_));
                 if is_dir && (flags.writable() || flags.has(OpenFlags::TRUNCATE)) {
@@ -247,10 +336,7 @@ impl Tree {
     fn release_if_unused(&mut self, ino: Ino) {
         if let Some(node) = self.nodes.get(&ino) {
             if node.links == 0 && node.opens == 0 {
-                let (owner, length) = match &node.contents {
-                    Contents::File(data) => (node.owner, data.len() as u64),
-                    Contents::Directory(_) => (node.owner, 0),
-                };
+                let (owner, length) = (node.owner, node.contents.bytes());
                 self.bytes -= length;
                 // (Giving back never fails.)
                 let _ = self.charge(owner, -1, -(length as i64));
@@ -269,6 +355,7 @@ impl Tree {
         let mode = match contents {
             Contents::File(_) => FILE_MODE,
             Contents::Directory(_) => DIRECTORY_MODE,
+            Contents::Symlink(_) => LINK_MODE,
         };
         let now = self.now;
         self.nodes.insert(ino, Node { contents, links: 1, opens: 0, mode, modified: now, changed: now, owner });
@@ -290,6 +377,7 @@ impl Tree {
     /// Up to `length` bytes of file `ino` from `offset` (fewer at the end of the file).
     pub fn read(&self, ino: Ino, offset: u64, length: usize) -> Result<&[u8], Errno> {
         match &self.node(ino)?.contents {
+            Contents::Symlink(_) => Err(Errno::EINVAL),
             Contents::File(data) => {
                 let start = (offset.min(data.len() as u64)) as usize;
                 let end = start + length.min(data.len() - start);
@@ -317,6 +405,7 @@ impl Tree {
         match &self.node(ino)?.contents {
             Contents::File(data) => Ok(data.len() as u64),
             Contents::Directory(_) => Err(Errno::EISDIR),
+            Contents::Symlink(_) => Err(Errno::EINVAL),
         }
     }
 

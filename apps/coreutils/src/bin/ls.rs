@@ -1,5 +1,6 @@
 //! `ls [-l] [PATH...]`: the names in each directory (the current one when none is
-//! given), sorted; a file's own name. `-l` adds each entry's kind and size.
+//! given), sorted; a file's own name. `-l` adds each entry's kind and size, and a
+//! symbolic link's target.
 #![no_std]
 #![no_main]
 
@@ -32,7 +33,7 @@ fn main() -> i32 {
             }
         };
         if stat.kind != FileKind::Directory {
-            entry(&mut out, path, &stat, long);
+            entry(&mut out, path, path, &fs::lstat(path).unwrap_or(stat), long);
             continue;
         }
         if several {
@@ -43,8 +44,8 @@ fn main() -> i32 {
                 names.sort();
                 for name in names {
                     let full = if path.ends_with('/') { format!("{path}{name}") } else { format!("{path}/{name}") };
-                    match fs::stat(&full) {
-                        Ok(stat) => entry(&mut out, &name, &stat, long),
+                    match fs::lstat(&full) {
+                        Ok(stat) => entry(&mut out, &name, &full, &stat, long),
                         Err(_) if !long => out.text(format_args!("{name}\n")),
                         Err(errno) => coreutils::complain(&full, errno),
                     }
@@ -59,7 +60,8 @@ fn main() -> i32 {
     status
 }
 
-fn entry(out: &mut Output, name: &str, stat: &FileStat, long: bool) {
+/// One line: `name`, of the file at `path`.
+fn entry(out: &mut Output, name: &str, path: &str, stat: &FileStat, long: bool) {
     if !long {
         out.text(format_args!("{name}\n"));
         return;
@@ -69,7 +71,16 @@ fn entry(out: &mut Output, name: &str, stat: &FileStat, long: bool) {
         FileKind::Directory => 'd',
         FileKind::CharacterDevice => 'c',
         FileKind::Pipe => 'p',
+        FileKind::Symlink => 'l',
     };
-    let name: String = if stat.kind == FileKind::Directory { format!("{name}/") } else { name.into() };
+    let name: String = match stat.kind {
+        FileKind::Directory => format!("{name}/"),
+        FileKind::Symlink => {
+            let mut target = [0; 4096];
+            let length = fs::readlink(path, &mut target).unwrap_or(0);
+            format!("{name} -> {}", String::from_utf8_lossy(&target[..length]))
+        }
+        _ => name.into(),
+    };
     out.text(format_args!("{kind} {:>8} {name}\n", stat.size));
 }

@@ -394,3 +394,44 @@ fn times_follow_changes() {
     tree.set_len(file, 0).unwrap();
     assert_eq!(times(&tree, file), (50, 50));
 }
+
+#[test]
+fn symbolic_links_are_names_the_tree_never_follows() {
+    let mut tree = Tree::new(1 << 20, 1000, Usage { inodes: 10, bytes: 100 });
+    tree.mkdir(&p("/d"), SYSTEM).unwrap();
+    write_file(&mut tree, "/d/f", b"data").unwrap();
+    let link = tree.symlink(&p("/l"), "d/f", 7).unwrap();
+    assert_eq!(tree.symlink(&p("/l"), "x", 7), Err(Errno::EEXIST));
+    assert_eq!(tree.symlink(&p("/m"), "", 7), Err(Errno::ENOENT));
+    assert_eq!(tree.symlink(&p("/no/m"), "x", 7), Err(Errno::ENOENT));
+    assert_eq!(tree.readlink(&p("/l")), Ok("d/f"));
+    assert_eq!(tree.readlink(&p("/d/f")), Err(Errno::EINVAL));
+    let stat = tree.stat(link).unwrap();
+    assert_eq!((stat.kind, stat.size, stat.mode), (Kind::Symlink, 3, LINK_MODE));
+    // The target's bytes count against its owner's quota.
+    assert_eq!(tree.usage(7), Usage { inodes: 1, bytes: 3 });
+    assert_eq!(tree.symlink(&p("/big"), &"x".repeat(98), 7), Err(Errno::EDQUOT));
+    // Where a path crosses one: the first, the last only when asked.
+    tree.symlink(&p("/d/dl"), "/d", SYSTEM).unwrap();
+    assert_eq!(tree.first_link(&p("/l"), false), None);
+    assert_eq!(tree.first_link(&p("/l"), true), Some(LinkMet { component: 0, target: "d/f" }));
+    assert_eq!(tree.first_link(&p("/d/dl/f"), false), Some(LinkMet { component: 1, target: "/d" }));
+    assert_eq!(tree.first_link(&p("/d/f/x"), true), None);
+    assert_eq!(tree.first_link(&p("/missing/l"), true), None);
+    // Unfollowed: open is ELOOP, a directory operation sees no directory, and unlink
+    // and rename take the link itself.
+    assert_eq!(tree.open(&p("/l"), READ, SYSTEM), Err(Errno::ELOOP));
+    assert_eq!(tree.open(&p("/l"), with(CREATE, OpenFlags::EXCLUSIVE), SYSTEM), Err(Errno::EEXIST));
+    assert_eq!(tree.mkdir(&p("/l"), SYSTEM), Err(Errno::EEXIST));
+    assert_eq!(tree.rmdir(&p("/d/dl")), Err(Errno::ENOTDIR));
+    assert_eq!(tree.mkdir(&p("/d/dl/x"), SYSTEM), Err(Errno::ENOTDIR));
+    tree.rename(&p("/l"), &p("/d/l2")).unwrap();
+    assert_eq!(tree.readlink(&p("/d/l2")), Ok("d/f"));
+    tree.unlink(&p("/d/l2")).unwrap();
+    assert_eq!(read_file(&mut tree, "/d/f").unwrap(), b"data");
+    assert_eq!(tree.usage(7), Usage::default());
+    tree.unlink(&p("/d/dl")).unwrap();
+    tree.unlink(&p("/d/f")).unwrap();
+    tree.rmdir(&p("/d")).unwrap();
+    assert_eq!((tree.inodes(), tree.bytes_used()), (1, 0));
+}
