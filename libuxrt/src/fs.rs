@@ -281,16 +281,6 @@ pub fn stat(path: &str) -> Result<FileStat, Errno> {
     FileStat::from_reply(path_call([path], None, |[path]| PathRequest::Stat { path })?.0)
 }
 
-/// A pipe's capacity in bytes, first set to `bytes` (rounded up, as Linux's
-/// `F_SETPIPE_SZ`) unless that is 0; `EBADF` for anything but a pipe.
-pub fn pipe_capacity(fd: Fd, bytes: u64) -> Result<usize, Errno> {
-    if fstat(fd)?.kind != FileKind::Pipe {
-        return Err(Errno::EBADF);
-    }
-    let [capacity] = call(slot(fd), FileRequest::PipeCapacity { bytes }.encode(), None).0.results()?;
-    Ok(capacity as usize)
-}
-
 /// As [`stat`], of a symbolic link itself rather than what it names.
 pub fn lstat(path: &str) -> Result<FileStat, Errno> {
     FileStat::from_reply(path_call([path], None, |[path]| PathRequest::StatLink { path })?.0)

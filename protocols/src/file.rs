@@ -120,22 +120,6 @@ impl<'b> LinkMet<'b> {
 }
 /// Bytes a pipe holds (as Linux's default, which `F_GETPIPE_SZ` reports).
 pub const PIPE_CAPACITY: usize = 64 * 1024;
-/// The most a process may make a pipe hold (`F_SETPIPE_SZ`; Linux's `pipe-max-size`).
-pub const PIPE_MAX_CAPACITY: usize = 1 << 20;
-
-/// The capacity `F_SETPIPE_SZ` makes of `requested` bytes, as Linux rounds it: at least
-/// a page, else the next power of two; `EINVAL` above 2^31 (a negative `int` argument),
-/// `EPERM` above [`PIPE_MAX_CAPACITY`].
-pub fn pipe_capacity(requested: u64) -> Result<usize, Errno> {
-    if requested > 1 << 31 {
-        return Err(Errno::EINVAL);
-    }
-    let rounded = (requested as usize).max(4096).next_power_of_two();
-    if rounded > PIPE_MAX_CAPACITY {
-        return Err(Errno::EPERM);
-    }
-    Ok(rounded)
-}
 /// Size of the buffer shared per open file for bulk transfers.
 pub const FILE_BUFFER: usize = 64 * 1024;
 
@@ -499,12 +483,6 @@ pub enum FileRequest {
     ReadDirect {
         window: Span,
     },
-    /// A pipe's capacity (`F_GETPIPE_SZ`), set first to `bytes` unless that is 0
-    /// (`F_SETPIPE_SZ`, rounded by [`pipe_capacity`]; `EBUSY` when the pipe holds more
-    /// pages of bytes than that). Reply: `[capacity]`; `EBADF` on anything but a pipe.
-    PipeCapacity {
-        bytes: Word,
-    },
     /// Bytes from `pid`'s shared buffer; reply: `[bytes written]`.
     WriteShared {
         pid: Word,
@@ -609,7 +587,6 @@ mod label {
     pub const CHMOD_FILE: u64 = 15;
     pub const SET_TERMINAL: u64 = 16;
     pub const READ_DIRECT: u64 = 17;
-    pub const PIPE_CAPACITY: u64 = 18;
 }
 
 /// The reply to [`FileRequest::ReadDirect`] reading `bytes` (in the server's memory,
@@ -749,7 +726,6 @@ impl FileRequest {
             FileRequest::Write { data } => data.message(WRITE),
             FileRequest::ReadShared { pid, span } => Message::new(READ_SHARED, &[pid, span.offset, span.length]),
             FileRequest::ReadDirect { window } => Message::new(READ_DIRECT, &[window.offset, window.length]),
-            FileRequest::PipeCapacity { bytes } => Message::new(PIPE_CAPACITY, &[bytes]),
             FileRequest::WriteShared { pid, span } => Message::new(WRITE_SHARED, &[pid, span.offset, span.length]),
             FileRequest::Seek { offset, whence } => Message::new(SEEK, &[offset as Word, whence as Word]),
             FileRequest::Stat => Message::new(STAT, &[]),
@@ -786,10 +762,6 @@ impl FileRequest {
                     return Err(Errno::EINVAL);
                 }
                 FileRequest::ReadDirect { window: Span::new(address, length) }
-            }
-            PIPE_CAPACITY => {
-                let [bytes] = exact(words)?;
-                FileRequest::PipeCapacity { bytes }
             }
             WRITE_SHARED => {
                 let [pid, offset, length] = exact(words)?;

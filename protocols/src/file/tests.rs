@@ -106,7 +106,7 @@ proptest! {
     }
 
     #[test]
-    fn fuzz_file_request_decoder(label in 0u64..20, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
+    fn fuzz_file_request_decoder(label in 0u64..19, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
         decodes_canonically(label, &words, FileRequest::decode, FileRequest::encode)?;
     }
 
@@ -248,15 +248,4 @@ fn a_link_record_longer_than_its_buffer_is_refused() {
     assert_eq!(LinkMet::read(&buffer), Err(Errno::EIO));
     buffer[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
     assert_eq!(LinkMet::read(&buffer), Err(Errno::EIO));
-}
-
-#[test]
-fn pipe_capacities_round_as_linux() {
-    assert_eq!(pipe_capacity(0), Ok(4096));
-    assert_eq!(pipe_capacity(1), Ok(4096));
-    assert_eq!(pipe_capacity(4097), Ok(8192));
-    assert_eq!(pipe_capacity(65536), Ok(65536));
-    assert_eq!(pipe_capacity(PIPE_MAX_CAPACITY as u64), Ok(PIPE_MAX_CAPACITY));
-    assert_eq!(pipe_capacity(PIPE_MAX_CAPACITY as u64 + 1), Err(Errno::EPERM));
-    assert_eq!(pipe_capacity(-1i32 as u32 as u64), Err(Errno::EINVAL));
 }

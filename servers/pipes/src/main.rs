@@ -138,11 +138,6 @@ impl FileServer for Pipes {
                 self.transfer(files, badge, Transfer::Shared { badge, pid, span }, true)
             }
             FileRequest::OpenPeer => self.open_writer(files, badge),
-            FileRequest::PipeCapacity { bytes } => {
-                let Some(&End { pipe, .. }) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
-                let Some(pipe) = self.pipes.get_mut(&pipe) else { return Reply::error(Errno::EBADF).into() };
-                answer(pipe.set_capacity(files, bytes).map(|capacity| [capacity as Word]))
-            }
             FileRequest::Stat => {
                 // (A pipe keeps no times: its contents change all the time.)
                 let now = uxrt::time::realtime_ns();
