@@ -263,6 +263,15 @@ pub fn chdir(path: &str) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Starts in `directory`, the working directory a parent told (its own `getcwd`, so
+/// already resolved: no need to ask the VFS for it back, and a small program that
+/// never changes directory carries no `getcwd`).
+pub(crate) fn start_in(directory: &str) -> Result<(), Errno> {
+    path_op(directory, |path| PathRequest::Chdir { path })?;
+    *WORKING_DIRECTORY.lock() = Some(String::from(directory));
+    Ok(())
+}
+
 /// The working directory when this process changed it to other than `/`, where every
 /// process starts (its children are told: see `process::spawn_with_fds`).
 static WORKING_DIRECTORY: Mutex<Option<String>> = Mutex::new(None);
@@ -279,6 +288,16 @@ pub fn rename(from: &str, to: &str) -> Result<(), Errno> {
 
 pub fn stat(path: &str) -> Result<FileStat, Errno> {
     FileStat::from_reply(path_call([path], None, |[path]| PathRequest::Stat { path })?.0)
+}
+
+/// A pipe's capacity in bytes, first set to `bytes` (rounded up, as Linux's
+/// `F_SETPIPE_SZ`) unless that is 0; `EBADF` for anything but a pipe.
+pub fn pipe_capacity(fd: Fd, bytes: u64) -> Result<usize, Errno> {
+    if fstat(fd)?.kind != FileKind::Pipe {
+        return Err(Errno::EBADF);
+    }
+    let [capacity] = call(slot(fd), FileRequest::PipeCapacity { bytes }.encode(), None).0.results()?;
+    Ok(capacity as usize)
 }
 
 /// As [`stat`], of a symbolic link itself rather than what it names.
@@ -361,24 +380,43 @@ pub fn close_all() {
 
 pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
     let wanted = Readiness::READABLE.union(Readiness::HANGUP);
-    if is_nonblocking(fd)? {
-        events::check_ready(fd, wanted)?;
+    let nonblocking = is_nonblocking(fd)?;
+    if nonblocking {
+        ready_now(fd, wanted)?;
     } else if crate::signals::catching() {
         wait_interruptibly(fd, wanted)?;
     }
-    let (n, cleared) = if buffer.len() <= INLINE_MAX {
+    let read = if buffer.len() <= INLINE_MAX {
         // (Decoded straight into `buffer`: the hot path of small reads.)
-        let request = FileRequest::Read { length: buffer.len() as u8 }.encode();
-        let (label, words, length) = sys::call_raw(slot(fd), &request)?;
-        Inline::read_reply(label, &words[..length], buffer)?
+        let request = FileRequest::Read { length: buffer.len() as u8, nonblocking }.encode();
+        sys::call_raw(slot(fd), &request)
+            .and_then(|(label, words, length)| Inline::read_reply(label, &words[..length], buffer))
     } else {
         match read_direct(fd, buffer) {
-            Err(Errno::ENOSYS) => read_through_shared(fd, buffer)?,
-            read => read?,
+            Err(Errno::ENOSYS) => read_through_shared(fd, buffer, nonblocking),
+            read => read,
         }
     };
+    let (n, cleared) = read.inspect_err(|&errno| would_wait(fd, errno, wanted))?;
     events::cleared(fd, cleared);
     Ok(n)
+}
+
+/// For a non-blocking transfer: `EAGAIN` when the cached readiness says `fd` is not
+/// `wanted`. (Without a queue nothing is cached: the server answers.)
+fn ready_now(fd: Fd, wanted: Readiness) -> Result<(), Errno> {
+    match events::check_ready(fd, wanted) {
+        Err(Errno::ENOSYS) => Ok(()),
+        ready => ready,
+    }
+}
+
+/// A transfer failed with `errno`: when that was the server's `EAGAIN`, the cached
+/// readiness was stale (a pipe's hang-up that a new writer ended) and `wanted` is gone.
+fn would_wait(fd: Fd, errno: Errno, wanted: Readiness) {
+    if errno == Errno::EAGAIN {
+        events::cleared(fd, wanted);
+    }
 }
 
 /// A bulk read that the kernel copies from the server's memory straight into `buffer`,
@@ -451,11 +489,11 @@ fn fault_in(buffer: &mut [u8]) {
 
 /// A bulk read through the buffer shared with the file's server: the server copies
 /// into it, then this copies out.
-fn read_through_shared(fd: Fd, buffer: &mut [u8]) -> Result<(usize, Readiness), Errno> {
+fn read_through_shared(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<(usize, Readiness), Errno> {
     with_shared(fd, |shared, pid| {
         let length = buffer.len().min(shared.len());
         let span = Span::new(0, length as Word);
-        let [word] = file_call(fd, FileRequest::ReadShared { pid, span }).results()?;
+        let [word] = file_call(fd, FileRequest::ReadShared { pid, span, nonblocking }).results()?;
         let (n, cleared) = split_transferred(word)?;
         let n = n.min(length);
         buffer[..n].copy_from_slice(&shared[..n]);
@@ -469,12 +507,13 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     let nonblocking = is_nonblocking(fd)?;
     let wanted = Readiness::WRITABLE.union(Readiness::ERROR);
     if nonblocking {
-        events::check_ready(fd, wanted)?;
+        ready_now(fd, wanted)?;
     } else if crate::signals::catching() {
         wait_interruptibly(fd, wanted)?;
     }
     if bytes.len() <= INLINE_MAX {
-        let [word] = file_call(fd, FileRequest::Write { data: Inline::new(bytes) }).results()?;
+        let request = FileRequest::Write { data: Inline::new(bytes), nonblocking };
+        let [word] = file_call(fd, request).results().inspect_err(|&errno| would_wait(fd, errno, wanted))?;
         let (n, cleared) = split_transferred(word)?;
         events::cleared(fd, cleared);
         return Ok(n);
@@ -485,8 +524,8 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
             let chunk = &bytes[written..][..(bytes.len() - written).min(shared.len())];
             shared[..chunk.len()].copy_from_slice(chunk);
             let span = Span::new(0, chunk.len() as Word);
-            let result =
-                file_call(fd, FileRequest::WriteShared { pid, span }).results().and_then(|[w]| split_transferred(w));
+            let request = FileRequest::WriteShared { pid, span, nonblocking };
+            let result = file_call(fd, request).results().and_then(|[w]| split_transferred(w));
             match result {
                 Ok((n, cleared)) => {
                     events::cleared(fd, cleared);
@@ -495,8 +534,13 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
                         break;
                     }
                 }
-                Err(errno) if written == 0 => return Err(errno),
-                Err(_) => break,
+                Err(errno) => {
+                    would_wait(fd, errno, wanted);
+                    if written == 0 {
+                        return Err(errno);
+                    }
+                    break;
+                }
             }
         }
         Ok(written)

@@ -25,7 +25,7 @@ pub fn run(record: usize, length: usize, main: fn() -> i32) -> ! {
         }
     }
     if let Some(directory) = crate::env::inherited_working_directory() {
-        if let Err(errno) = crate::fs::chdir(directory) {
+        if let Err(errno) = crate::fs::start_in(directory) {
             crate::eprintln!("{}: cannot start in {directory}: {errno}", crate::env::program_name());
         }
     }

@@ -210,6 +210,7 @@ pub(crate) const F_SETFD: c_int = 2;
 pub(crate) const F_GETFL: c_int = 3;
 pub(crate) const F_SETFL: c_int = 4;
 pub(crate) const F_GETPIPE_SZ: c_int = 1032;
+pub(crate) const F_SETPIPE_SZ: c_int = 1031;
 pub(crate) const F_DUPFD: c_int = 0;
 pub(crate) const F_DUPFD_CLOEXEC: c_int = 1030;
 pub(crate) const FD_CLOEXEC: c_int = 1;
@@ -218,8 +219,8 @@ pub(crate) const O_APPEND: c_int = 0o2000;
 
 /// `fcntl(fd, cmd, arg)`: F_GETFL/F_SETFL (O_NONBLOCK), F_SETFD (FD_CLOEXEC),
 /// F_DUPFD/F_DUPFD_CLOEXEC (the lowest free fd from `arg` up; `EINVAL` for an `arg`
-/// below 0 or at the fd limit, as Linux), F_GETPIPE_SZ (a pipe's capacity; `EBADF` for
-/// anything else, as Linux).
+/// below 0 or at the fd limit, as Linux), F_GETPIPE_SZ and F_SETPIPE_SZ (a pipe's
+/// capacity, set as Linux rounds it; `EBADF` for anything but a pipe, as Linux).
 #[no_mangle]
 pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
     ret_int(fd(fd_).and_then(|f| match cmd {
@@ -236,10 +237,9 @@ pub extern "C" fn fcntl(fd_: c_int, cmd: c_int, arg: c_int) -> c_int {
             }
             Ok(new as c_int)
         }
-        F_GETPIPE_SZ => match fs::fstat(f)?.kind {
-            FileKind::Pipe => Ok(uxrt::protocols::file::PIPE_CAPACITY as c_int),
-            _ => Err(Errno::EBADF),
-        },
+        // (`arg` is an unsigned int to Linux: a negative one is a huge size.)
+        F_GETPIPE_SZ => Ok(fs::pipe_capacity(f, 0)? as c_int),
+        F_SETPIPE_SZ => Ok(fs::pipe_capacity(f, (arg as u32 as u64).max(1))? as c_int),
         _ => Err(Errno::EINVAL),
     }))
 }

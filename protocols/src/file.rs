@@ -120,6 +120,22 @@ impl<'b> LinkMet<'b> {
 }
 /// Bytes a pipe holds (as Linux's default, which `F_GETPIPE_SZ` reports).
 pub const PIPE_CAPACITY: usize = 64 * 1024;
+/// The most a process may make a pipe hold (`F_SETPIPE_SZ`; Linux's `pipe-max-size`).
+pub const PIPE_MAX_CAPACITY: usize = 1 << 20;
+
+/// The capacity `F_SETPIPE_SZ` makes of `requested` bytes, as Linux rounds it: at least
+/// a page, else the next power of two; `EINVAL` above 2^31 (a negative `int` argument),
+/// `EPERM` above [`PIPE_MAX_CAPACITY`].
+pub fn pipe_capacity(requested: u64) -> Result<usize, Errno> {
+    if requested > 1 << 31 {
+        return Err(Errno::EINVAL);
+    }
+    let rounded = (requested as usize).max(4096).next_power_of_two();
+    if rounded > PIPE_MAX_CAPACITY {
+        return Err(Errno::EPERM);
+    }
+    Ok(rounded)
+}
 /// Size of the buffer shared per open file for bulk transfers.
 pub const FILE_BUFFER: usize = 64 * 1024;
 
@@ -460,17 +476,22 @@ pub enum PathRequest {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileRequest {
     /// Up to `length` (at most [`INLINE_MAX`]) bytes at the file offset; reply: [`Inline`].
+    /// With `nonblocking` (as every transfer that may wait), `EAGAIN` where the caller
+    /// would wait: the caller's cached readiness may be stale, the server's never is.
     Read {
         length: u8,
+        nonblocking: bool,
     },
     /// Reply: `[bytes written]`.
     Write {
         data: Inline,
+        nonblocking: bool,
     },
     /// Up to `span.length` bytes into `pid`'s shared buffer; reply: `[bytes read]`.
     ReadShared {
         pid: Word,
         span: Span,
+        nonblocking: bool,
     },
     /// Up to `window.length` bytes (at most [`FILE_BUFFER`]) at the file offset,
     /// copied by the kernel straight into the caller's memory at `window.offset`: the
@@ -483,10 +504,17 @@ pub enum FileRequest {
     ReadDirect {
         window: Span,
     },
+    /// A pipe's capacity (`F_GETPIPE_SZ`), set first to `bytes` unless that is 0
+    /// (`F_SETPIPE_SZ`, rounded by [`pipe_capacity`]; `EBUSY` when the pipe holds more
+    /// pages of bytes than that). Reply: `[capacity]`; `EBADF` on anything but a pipe.
+    PipeCapacity {
+        bytes: Word,
+    },
     /// Bytes from `pid`'s shared buffer; reply: `[bytes written]`.
     WriteShared {
         pid: Word,
         span: Span,
+        nonblocking: bool,
     },
     /// Reply: `[new offset]`; `ESPIPE` on pipes and consoles.
     Seek {
@@ -587,6 +615,15 @@ mod label {
     pub const CHMOD_FILE: u64 = 15;
     pub const SET_TERMINAL: u64 = 16;
     pub const READ_DIRECT: u64 = 17;
+    pub const PIPE_CAPACITY: u64 = 18;
+
+    /// Set in a transfer's label: `EAGAIN` rather than wait.
+    pub const DONT_WAIT: u64 = 1 << 8;
+
+    /// A transfer's label, flagged when it must not wait.
+    pub const fn transfer(label: u64, nonblocking: bool) -> u64 {
+        label | if nonblocking { DONT_WAIT } else { 0 }
+    }
 }
 
 /// The reply to [`FileRequest::ReadDirect`] reading `bytes` (in the server's memory,
@@ -722,11 +759,16 @@ impl FileRequest {
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {
-            FileRequest::Read { length } => Message::new(READ, &[length as Word]),
-            FileRequest::Write { data } => data.message(WRITE),
-            FileRequest::ReadShared { pid, span } => Message::new(READ_SHARED, &[pid, span.offset, span.length]),
+            FileRequest::Read { length, nonblocking } => Message::new(transfer(READ, nonblocking), &[length as Word]),
+            FileRequest::Write { data, nonblocking } => data.message(transfer(WRITE, nonblocking)),
+            FileRequest::ReadShared { pid, span, nonblocking } => {
+                Message::new(transfer(READ_SHARED, nonblocking), &[pid, span.offset, span.length])
+            }
             FileRequest::ReadDirect { window } => Message::new(READ_DIRECT, &[window.offset, window.length]),
-            FileRequest::WriteShared { pid, span } => Message::new(WRITE_SHARED, &[pid, span.offset, span.length]),
+            FileRequest::PipeCapacity { bytes } => Message::new(PIPE_CAPACITY, &[bytes]),
+            FileRequest::WriteShared { pid, span, nonblocking } => {
+                Message::new(transfer(WRITE_SHARED, nonblocking), &[pid, span.offset, span.length])
+            }
             FileRequest::Seek { offset, whence } => Message::new(SEEK, &[offset as Word, whence as Word]),
             FileRequest::Stat => Message::new(STAT, &[]),
             FileRequest::Truncate { length } => Message::new(TRUNCATE, &[length]),
@@ -745,17 +787,24 @@ impl FileRequest {
     /// Reads a request; `ENOSYS` for an unknown operation, `EINVAL` for wrong arguments.
     pub fn decode(label: Word, words: &[Word]) -> Result<FileRequest, Errno> {
         use label::*;
-        Ok(match label {
+        let nonblocking = label & DONT_WAIT != 0;
+        Ok(match label & !DONT_WAIT {
             READ => {
                 let [length] = exact(words)?;
                 let length = u8::try_from(length).ok().filter(|&l| l as usize <= INLINE_MAX).ok_or(Errno::EINVAL)?;
-                FileRequest::Read { length }
+                FileRequest::Read { length, nonblocking }
             }
-            WRITE => FileRequest::Write { data: Inline::from_words(words)? },
+            WRITE => FileRequest::Write { data: Inline::from_words(words)?, nonblocking },
             READ_SHARED => {
                 let [pid, offset, length] = exact(words)?;
-                FileRequest::ReadShared { pid, span: Span::new(offset, length) }
+                FileRequest::ReadShared { pid, span: Span::new(offset, length), nonblocking }
             }
+            WRITE_SHARED => {
+                let [pid, offset, length] = exact(words)?;
+                FileRequest::WriteShared { pid, span: Span::new(offset, length), nonblocking }
+            }
+            // (Only the transfers above may be flagged.)
+            _ if nonblocking => return Err(Errno::ENOSYS),
             READ_DIRECT => {
                 let [address, length] = exact(words)?;
                 if length as usize > FILE_BUFFER {
@@ -763,9 +812,9 @@ impl FileRequest {
                 }
                 FileRequest::ReadDirect { window: Span::new(address, length) }
             }
-            WRITE_SHARED => {
-                let [pid, offset, length] = exact(words)?;
-                FileRequest::WriteShared { pid, span: Span::new(offset, length) }
+            PIPE_CAPACITY => {
+                let [bytes] = exact(words)?;
+                FileRequest::PipeCapacity { bytes }
             }
             SEEK => {
                 let [offset, whence] = exact(words)?;

@@ -102,7 +102,7 @@ pub fn wait_without_reply() -> i32 {
 pub fn reads_without_reply() -> i32 {
     const SENDS: usize = 2000;
     let (read, write) = must!(fs::pipe());
-    let message = FileRequest::Read { length: 1 }.encode();
+    let message = FileRequest::Read { length: 1, nonblocking: false }.encode();
     for _ in 0..SENDS {
         send_only(slot(read), &message);
     }

@@ -166,7 +166,7 @@ fn waits_without_reply() -> Attack {
 
 fn reads_without_reply() -> Attack {
     let (read, write) = fs::pipe().map_err(|_| "no pipe")?;
-    let message = FileRequest::Read { length: 1 }.encode();
+    let message = FileRequest::Read { length: 1, nonblocking: false }.encode();
     for _ in 0..100 {
         send_only(slot(read), &message);
     }

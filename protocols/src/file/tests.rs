@@ -47,10 +47,12 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
 
 fn file_request() -> impl Strategy<Value = FileRequest> {
     prop_oneof![
-        (0..=INLINE_MAX as u8).prop_map(|length| FileRequest::Read { length }),
-        inline().prop_map(|data| FileRequest::Write { data }),
-        (any::<u64>(), span()).prop_map(|(pid, span)| FileRequest::ReadShared { pid, span }),
-        (any::<u64>(), span()).prop_map(|(pid, span)| FileRequest::WriteShared { pid, span }),
+        (0..=INLINE_MAX as u8, any::<bool>()).prop_map(|(length, nonblocking)| FileRequest::Read { length, nonblocking }),
+        (inline(), any::<bool>()).prop_map(|(data, nonblocking)| FileRequest::Write { data, nonblocking }),
+        (any::<u64>(), span(), any::<bool>())
+            .prop_map(|(pid, span, nonblocking)| FileRequest::ReadShared { pid, span, nonblocking }),
+        (any::<u64>(), span(), any::<bool>())
+            .prop_map(|(pid, span, nonblocking)| FileRequest::WriteShared { pid, span, nonblocking }),
         (any::<u64>(), 0..=FILE_BUFFER as u64)
             .prop_map(|(offset, length)| FileRequest::ReadDirect { window: Span { offset, length } }),
         (any::<i64>(), prop_oneof![Just(Whence::Set), Just(Whence::Current), Just(Whence::End)])
@@ -106,7 +108,7 @@ proptest! {
     }
 
     #[test]
-    fn fuzz_file_request_decoder(label in 0u64..19, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
+    fn fuzz_file_request_decoder(label in 0u64..20, words in proptest::collection::vec(prop_oneof![0u64..80, any::<u64>()], 0..=MAX_WORDS)) {
         decodes_canonically(label, &words, FileRequest::decode, FileRequest::encode)?;
     }
 
@@ -138,7 +140,7 @@ proptest! {
 
 #[test]
 fn inline_bytes_are_packed_little_endian() {
-    let message = FileRequest::Write { data: Inline::new(b"abcdefghi") }.encode();
+    let message = FileRequest::Write { data: Inline::new(b"abcdefghi"), nonblocking: false }.encode();
     assert_eq!(message.words(), &[9, u64::from_le_bytes(*b"abcdefgh"), b'i' as u64]);
     assert_eq!(Inline::new(&[7; 100]).as_bytes().len(), INLINE_MAX);
 }
@@ -156,6 +158,13 @@ fn malformed_requests_are_refused() {
     assert_eq!(FileRequest::decode(label::SEEK, &[0, 3]), Err(Errno::EINVAL));
     assert_eq!(FileRequest::decode(label::CLOSE, &[1]), Err(Errno::EINVAL));
     assert_eq!(FileRequest::decode(42, &[]), Err(Errno::ENOSYS));
+    // Only a transfer may be flagged not to wait.
+    assert_eq!(FileRequest::decode(label::CLOSE | label::DONT_WAIT, &[]), Err(Errno::ENOSYS));
+    assert_eq!(FileRequest::decode(label::SEEK | label::DONT_WAIT, &[0, 0]), Err(Errno::ENOSYS));
+    assert_eq!(
+        FileRequest::decode(label::READ | label::DONT_WAIT, &[1]),
+        Ok(FileRequest::Read { length: 1, nonblocking: true })
+    );
     assert_eq!(PathRequest::decode(label::OPEN, &[0, 1, 3, 0]), Err(Errno::EINVAL), "access mode 3");
     assert_eq!(PathRequest::decode(label::OPEN, &[0, 1, 1 << 31, 0]), Err(Errno::EINVAL), "unknown flag");
     assert_eq!(PathRequest::decode(label::OPEN, &[0, 1, 0, 0o10000]), Err(Errno::EINVAL), "mode");
@@ -248,4 +257,15 @@ fn a_link_record_longer_than_its_buffer_is_refused() {
     assert_eq!(LinkMet::read(&buffer), Err(Errno::EIO));
     buffer[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
     assert_eq!(LinkMet::read(&buffer), Err(Errno::EIO));
+}
+
+#[test]
+fn pipe_capacities_round_as_linux() {
+    assert_eq!(pipe_capacity(0), Ok(4096));
+    assert_eq!(pipe_capacity(1), Ok(4096));
+    assert_eq!(pipe_capacity(4097), Ok(8192));
+    assert_eq!(pipe_capacity(65536), Ok(65536));
+    assert_eq!(pipe_capacity(PIPE_MAX_CAPACITY as u64), Ok(PIPE_MAX_CAPACITY));
+    assert_eq!(pipe_capacity(PIPE_MAX_CAPACITY as u64 + 1), Err(Errno::EPERM));
+    assert_eq!(pipe_capacity(-1i32 as u32 as u64), Err(Errno::EINVAL));
 }

@@ -9,7 +9,7 @@ use sel4::invocations::{irq_handler_ack, x86_io_port_in8, x86_io_port_out8};
 use uxrt::protocols::events::{transferred, Readiness};
 use uxrt::protocols::file::{Inline, Span, INLINE_MAX};
 use uxrt::protocols::startup::FIRST_MOUNT;
-use uxrt::protocols::{Pid, Reply, Signal, Word};
+use uxrt::protocols::{Errno, Pid, Reply, Signal, Word};
 use uxrt::server::files::OpenFiles;
 use uxrt::server::{answer, Answer, Deferred, Watchers};
 use uxrt_line_discipline::{Action, LineDiscipline};
@@ -141,11 +141,16 @@ impl Console {
     }
 
     /// A read: answered now when input is ready, otherwise when it comes.
-    pub fn read<T>(&mut self, files: &mut OpenFiles<T>, read: Read) -> Answer {
+    /// Answers a read now, or keeps the caller until a line (or, raw, a byte) is typed;
+    /// `EAGAIN` for one that must not wait.
+    pub fn read<T>(&mut self, files: &mut OpenFiles<T>, read: Read, nonblocking: bool) -> Answer {
         if self.readers.is_empty() {
             if let Some(reply) = self.try_read(files, read) {
                 return reply.into();
             }
+        }
+        if nonblocking {
+            return Reply::error(Errno::EAGAIN).into();
         }
         match Deferred::save() {
             Ok(caller) => {

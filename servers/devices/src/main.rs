@@ -155,13 +155,13 @@ impl FileServer for Devices {
         let Some(&open) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
         let file = &open;
         let console_read = match request {
-            FileRequest::Read { length } => Some(Read::Inline { length: length as usize }),
-            FileRequest::ReadShared { pid, span } => Some(Read::Shared { badge, pid, span }),
+            FileRequest::Read { length, nonblocking } => Some((Read::Inline { length: length as usize }, nonblocking)),
+            FileRequest::ReadShared { pid, span, nonblocking } => Some((Read::Shared { badge, pid, span }, nonblocking)),
             _ => None,
         };
-        if let Some(read) = console_read.filter(|_| file.device == Device::Console) {
+        if let Some((read, nonblocking)) = console_read.filter(|_| file.device == Device::Console) {
             return match check(file, false) {
-                Ok(_) => self.console.read(files, read),
+                Ok(_) => self.console.read(files, read, nonblocking),
                 Err(errno) => Reply::error(errno).into(),
             };
         }
@@ -184,18 +184,18 @@ impl FileServer for Devices {
             return answer(Ok([]));
         }
         let result = match request {
-            FileRequest::Read { length } => {
+            FileRequest::Read { length, .. } => {
                 let mut bytes = [0; INLINE_MAX];
                 return match check(file, false).and_then(|d| d.read(&mut bytes[..length as usize])) {
                     Ok(n) => Inline::reply_bytes(&bytes[..n], Readiness::NONE).into(),
                     Err(errno) => Reply::error(errno).into(),
                 };
             }
-            FileRequest::Write { data } => check(file, true).and_then(|d| d.write(data.as_bytes())),
-            FileRequest::ReadShared { pid, span } => files
+            FileRequest::Write { data, .. } => check(file, true).and_then(|d| d.write(data.as_bytes())),
+            FileRequest::ReadShared { pid, span, .. } => files
                 .with_buffer(badge, pid, span)
                 .and_then(|(file, buffer)| check(file, false).and_then(|d| d.read(buffer))),
-            FileRequest::WriteShared { pid, span } => files
+            FileRequest::WriteShared { pid, span, .. } => files
                 .with_buffer(badge, pid, span)
                 .and_then(|(file, buffer)| check(file, true).and_then(|d| d.write(buffer))),
             FileRequest::Stat => return file.device.stat().reply().into(),

@@ -83,8 +83,16 @@ impl Pipes {
         }
     }
 
-    /// Reads or writes now, or saves the caller to answer when the pipe moves.
-    fn transfer(&mut self, files: &mut OpenFiles<End>, badge: Word, transfer: Transfer, write: bool) -> Answer {
+    /// Reads or writes now, or saves the caller to answer when the pipe moves (`EAGAIN`
+    /// for a caller that must not wait).
+    fn transfer(
+        &mut self,
+        files: &mut OpenFiles<End>,
+        badge: Word,
+        transfer: Transfer,
+        write: bool,
+        nonblocking: bool,
+    ) -> Answer {
         let Some(end) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
         if end.write != write {
             return Reply::error(Errno::EBADF).into();
@@ -94,6 +102,7 @@ impl Pipes {
         let now = if write { pipe.try_write(files, transfer) } else { pipe.try_read(files, transfer) };
         let answer = match now {
             Some(reply) => reply.into(),
+            None if nonblocking => Reply::error(Errno::EAGAIN).into(),
             None => match Deferred::save() {
                 Ok(caller) => {
                     let waiter = Waiter { caller, transfer, badge };
@@ -127,17 +136,24 @@ impl FileServer for Pipes {
 
     fn file(&mut self, files: &mut OpenFiles<End>, badge: Word, request: FileRequest) -> Answer {
         match request {
-            FileRequest::Read { length } => {
-                self.transfer(files, badge, Transfer::Inline { length: length as usize }, false)
+            FileRequest::Read { length, nonblocking } => {
+                self.transfer(files, badge, Transfer::Inline { length: length as usize }, false, nonblocking)
             }
-            FileRequest::Write { data } => self.transfer(files, badge, Transfer::InlineData(data), true),
-            FileRequest::ReadShared { pid, span } => {
-                self.transfer(files, badge, Transfer::Shared { badge, pid, span }, false)
+            FileRequest::Write { data, nonblocking } => {
+                self.transfer(files, badge, Transfer::InlineData(data), true, nonblocking)
             }
-            FileRequest::WriteShared { pid, span } => {
-                self.transfer(files, badge, Transfer::Shared { badge, pid, span }, true)
+            FileRequest::ReadShared { pid, span, nonblocking } => {
+                self.transfer(files, badge, Transfer::Shared { badge, pid, span }, false, nonblocking)
+            }
+            FileRequest::WriteShared { pid, span, nonblocking } => {
+                self.transfer(files, badge, Transfer::Shared { badge, pid, span }, true, nonblocking)
             }
             FileRequest::OpenPeer => self.open_writer(files, badge),
+            FileRequest::PipeCapacity { bytes } => {
+                let Some(&End { pipe, .. }) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
+                let Some(pipe) = self.pipes.get_mut(&pipe) else { return Reply::error(Errno::EBADF).into() };
+                answer(pipe.set_capacity(files, bytes).map(|capacity| [capacity as Word]))
+            }
             FileRequest::Stat => {
                 // (A pipe keeps no times: its contents change all the time.)
                 let now = uxrt::time::realtime_ns();

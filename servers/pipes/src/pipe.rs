@@ -10,8 +10,6 @@ use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
 use uxrt::server::{Deferred, Watchers};
 
-/// Bytes a pipe holds (as Linux's default).
-pub const CAPACITY: usize = uxrt::protocols::file::PIPE_CAPACITY;
 /// Buffer an empty pipe keeps (more is given back when it empties).
 const KEPT_CAPACITY: usize = 4096;
 /// Bytes the pipes of one session may hold together (128 full pipes): beyond, a write
@@ -30,6 +28,8 @@ pub struct Waiter {
 
 pub struct Pipe {
     bytes: VecDeque<u8>,
+    /// The most it holds (`F_SETPIPE_SZ`; Linux's default to start).
+    capacity: usize,
     readers: u32,
     writers: u32,
     /// The write end was not handed out yet (no end-of-file before it is).
@@ -58,6 +58,7 @@ impl Pipe {
     pub fn new(session_buffered: Buffered) -> Pipe {
         Pipe {
             bytes: VecDeque::new(),
+            capacity: uxrt::protocols::file::PIPE_CAPACITY,
             readers: 1,
             writers: 0,
             writer_pending: true,
@@ -73,7 +74,7 @@ impl Pipe {
     pub fn readiness(&self, write: bool) -> Readiness {
         let mut ready = Readiness::NONE;
         if write {
-            if self.bytes.len() < CAPACITY {
+            if self.bytes.len() < self.capacity {
                 ready = ready.union(Readiness::WRITABLE);
             }
             if self.readers == 0 {
@@ -114,6 +115,25 @@ impl Pipe {
 
     pub fn len(&self) -> usize {
         self.bytes.len()
+    }
+
+    /// Its capacity, first set to `bytes` unless that is 0 (see `F_SETPIPE_SZ`).
+    /// Linux counts a pipe's contents in pages: `EBUSY` when they take more pages than
+    /// the new capacity has. Growing wakes writers that waited for room.
+    pub fn set_capacity(&mut self, files: &mut OpenFiles<End>, bytes: Word) -> Result<usize, Errno> {
+        if bytes != 0 {
+            let capacity = uxrt::protocols::file::pipe_capacity(bytes)?;
+            if self.bytes.len().div_ceil(4096) > capacity / 4096 {
+                return Err(Errno::EBUSY);
+            }
+            let grew = capacity > self.capacity;
+            self.capacity = capacity;
+            if grew {
+                self.watches[end(true)].signal();
+                self.wake(files);
+            }
+        }
+        Ok(self.capacity)
     }
 
     /// Hands out the write end, once.
@@ -181,7 +201,7 @@ impl Pipe {
     }
 
     fn take(&mut self, into: &mut [u8]) -> usize {
-        let was_full = self.bytes.len() == CAPACITY;
+        let was_full = self.bytes.len() >= self.capacity;
         let n = into.len().min(self.bytes.len());
         for (slot, byte) in into.iter_mut().zip(self.bytes.drain(..n)) {
             *slot = byte;
@@ -204,7 +224,7 @@ impl Pipe {
     /// `ENOMEM` beyond the session's quota, or when the server's memory cannot hold
     /// them (never a crash).
     fn put(&mut self, bytes: &[u8]) -> Result<usize, Errno> {
-        let n = bytes.len().min(CAPACITY - self.bytes.len());
+        let n = bytes.len().min(self.capacity.saturating_sub(self.bytes.len()));
         let buffered = self.session_buffered.get() + n;
         if buffered > SESSION_QUOTA {
             return Err(Errno::ENOMEM);
@@ -224,7 +244,7 @@ impl Pipe {
         if self.readers == 0 {
             return Some(Reply::error(Errno::EPIPE));
         }
-        let room = CAPACITY - self.bytes.len();
+        let room = self.capacity.saturating_sub(self.bytes.len());
         if room == 0 {
             return None;
         }

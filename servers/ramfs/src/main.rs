@@ -283,7 +283,7 @@ impl FileServer for Ramfs {
             self.tree.set_now(uxrt::time::realtime_ns());
         }
         let result = match request {
-            FileRequest::Read { length } => {
+            FileRequest::Read { length, .. } => {
                 let Some(file) = files.get_mut(badge) else { return Reply::error(Errno::EBADF).into() };
                 let mut bytes = [0; uxrt::protocols::file::INLINE_MAX];
                 return match self.read(file, &mut bytes[..length as usize]) {
@@ -299,14 +299,14 @@ impl FileServer for Ramfs {
                     Err(errno) => Reply::error(errno).into(),
                 };
             }
-            FileRequest::Write { data } => match files.get_mut(badge) {
+            FileRequest::Write { data, .. } => match files.get_mut(badge) {
                 Some(file) => self.write(file, data.as_bytes()),
                 None => Err(Errno::EBADF),
             },
-            FileRequest::ReadShared { pid, span } => {
+            FileRequest::ReadShared { pid, span, .. } => {
                 files.with_buffer(badge, pid, span).and_then(|(file, buffer)| self.read(file, buffer))
             }
-            FileRequest::WriteShared { pid, span } => {
+            FileRequest::WriteShared { pid, span, .. } => {
                 files.with_buffer(badge, pid, span).and_then(|(file, buffer)| self.write(file, buffer))
             }
             FileRequest::Seek { offset, whence } => match files.get_mut(badge) {
