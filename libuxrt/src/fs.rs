@@ -12,7 +12,9 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use sel4::{CPtr, Word};
 use uxrt_protocols::events::{split_transferred, Readiness};
-use uxrt_protocols::file::{self, FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, FILE_BUFFER, INLINE_MAX, PATH_BUFFER};
+use uxrt_protocols::file::{
+    self, FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, FILE_BUFFER, INLINE_MAX, PATH_BUFFER,
+};
 use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, VFS};
 use uxrt_protocols::{Errno, Message, Reply};
 
@@ -215,13 +217,29 @@ fn path_buffer(table: &mut Table) -> Result<&mut [u8], Errno> {
     table.paths.as_deref_mut().ok_or(Errno::EIO)
 }
 
-/// Opens `path` with `flags` (Linux `O_*` values) and `mode` (for a new file).
+/// Opens `path` with `flags` (Linux `O_*` values) and `mode` (for a new file). A
+/// blocking open of a named pipe returns once its other end is open too, as on Linux.
 pub fn open(path: &str, flags: u32, mode: u32) -> Result<Fd, Errno> {
     let flags = OpenFlags::new(flags as Word)?;
     let fd = with_table(|t| lowest_free(t, 0))?;
     let (reply, caps) = path_call([path], Some(slot(fd)), |[path]| PathRequest::Open { path, flags, mode, owner: 0 })?;
-    let [_kind] = reply.results()?;
-    install(fd, caps, Descriptor::new(flags.has(OpenFlags::CLOSE_ON_EXEC), flags.has(OpenFlags::NONBLOCK)))
+    let [kind] = reply.results()?;
+    let nonblocking = flags.has(OpenFlags::NONBLOCK);
+    let fd = install(fd, caps, Descriptor::new(flags.has(OpenFlags::CLOSE_ON_EXEC), nonblocking))?;
+    // (Only a named pipe opens as a pipe: the waiting is done here, in the client, so
+    // that neither the VFS nor the pipe server ever waits for one.)
+    if kind == FileKind::Pipe as Word && !nonblocking {
+        if let Err(errno) = file_call(fd, FileRequest::AwaitPeer).results::<0>() {
+            let _ = close(fd);
+            return Err(errno);
+        }
+    }
+    Ok(fd)
+}
+
+/// Makes a named pipe (a FIFO) at `path` with permission bits `mode`.
+pub fn mkfifo(path: &str, mode: u32) -> Result<(), Errno> {
+    path_op(path, |path| PathRequest::Mkfifo { path, mode, owner: 0 })
 }
 
 /// Records `fd` once its capability arrived.

@@ -278,6 +278,48 @@ path_call!(unlink() => fs::unlink);
 path_call!(rmdir() => fs::rmdir);
 path_call!(chdir() => fs::chdir);
 path_call!(mkdir(mode: c_uint) => |p| fs::mkdir(p, created_mode(mode)));
+path_call!(mkfifo(mode: c_uint) => |p| fs::mkfifo(p, created_mode(mode)));
+path_call!(
+    /// `mknod(path, mode, dev)`: a named pipe (`S_IFIFO`) or a regular file (`S_IFREG`
+    /// or no type); devices and directories are not for unprivileged processes
+    /// (`EPERM`, as Linux), other types `EINVAL`.
+    mknod(mode: c_uint, _dev: u64) => |p| make_node(p, mode)
+);
+
+/// `mknodat(dirfd, path, mode, dev)`: as `mknod`, relative to `dirfd`.
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn mknodat(dirfd: c_int, path: *const c_char, mode: c_uint, _dev: u64) -> c_int {
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { at_path(dirfd, path) }.and_then(|p| make_node(p, mode)).map(|()| 0))
+}
+
+/// `mkfifoat(dirfd, path, mode)`.
+///
+/// # Safety
+/// `path` is a NUL-ended string.
+#[no_mangle]
+pub unsafe extern "C" fn mkfifoat(dirfd: c_int, path: *const c_char, mode: c_uint) -> c_int {
+    // SAFETY: as the caller promises.
+    ret_int(unsafe { at_path(dirfd, path) }.and_then(|p| fs::mkfifo(p, created_mode(mode))).map(|()| 0))
+}
+
+/// What `mknod` makes of `mode`'s file type.
+fn make_node(path: &str, mode: c_uint) -> Result<(), Errno> {
+    const S_IFMT: u32 = 0o170000;
+    const S_IFBLK: u32 = 0o060000;
+    match mode & S_IFMT {
+        S_IFIFO => fs::mkfifo(path, created_mode(mode)),
+        0 | S_IFREG => {
+            let flags = fs::Flags::WRITE_ONLY | fs::Flags::CREATE | fs::Flags::EXCLUSIVE;
+            fs::close(fs::open(path, flags, created_mode(mode))?)
+        }
+        S_IFCHR | S_IFBLK | S_IFDIR => Err(Errno::EPERM),
+        _ => Err(Errno::EINVAL),
+    }
+}
 path_call!(
     /// `chmod(path, mode)`: the permission bits (kept, not yet enforced: uxrt has no
     /// users).

@@ -17,6 +17,7 @@ static const char *errno_name(int e) {
         ERRNO_NAME(ESRCH)
         ERRNO_NAME(EINTR)
         ERRNO_NAME(EIO)
+        ERRNO_NAME(ENXIO)
         ERRNO_NAME(EBADF)
         ERRNO_NAME(ECHILD)
         ERRNO_NAME(EAGAIN)

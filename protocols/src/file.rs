@@ -392,6 +392,10 @@ pub enum PathRequest {
     /// Reply: `[kind]` and the open file's endpoint capability. `owner` is the session a
     /// file it creates is charged to: the VFS sets it from the caller's badge (what a
     /// client sends there is replaced), so a file server can keep quotas per session.
+    /// A file server's reply for a named pipe is `[FileKind::Pipe, inode]` and no
+    /// capability: the VFS opens it in the pipe server ([`PathRequest::OpenFifo`]).
+    /// A blocking open of a named pipe returns to the client at once; the client then
+    /// waits for the other end ([`FileRequest::AwaitPeer`]), so no server ever waits.
     Open {
         path: Span,
         flags: OpenFlags,
@@ -402,6 +406,23 @@ pub enum PathRequest {
     Mkdir {
         path: Span,
         mode: u32,
+        owner: Word,
+    },
+    /// A named pipe (`mkfifo`) at `path` with permission bits `mode`; `owner` as for
+    /// `Open`. Reply: `[]`.
+    Mkfifo {
+        path: Span,
+        mode: u32,
+        owner: Word,
+    },
+    /// From the VFS to the pipe server: an end of the named pipe `key` (the mount and
+    /// inode of its name), made on its first open, read or write by `flags`. Reply
+    /// `[FileKind::Pipe]` and the end's capability; `ENXIO` for a non-blocking writer
+    /// while the pipe has no reader, `EINVAL` for read-write. `owner` is charged for its
+    /// bytes.
+    OpenFifo {
+        key: Word,
+        flags: OpenFlags,
         owner: Word,
     },
     Rmdir {
@@ -552,6 +573,10 @@ pub enum FileRequest {
     /// The other end of a pipe just made: reply `[]` and the write end's capability
     /// (once per pipe).
     OpenPeer,
+    /// On an end of a named pipe: reply `[]` once the other end is open (at once if it
+    /// is), as a blocking `open` of a FIFO waits on Linux. One such wait per handle
+    /// (`EBUSY`); `EINVAL` on anything but a named pipe's end.
+    AwaitPeer,
     /// Carries a notification capability: the server signals it when the file becomes
     /// ready (replacing any earlier one for this handle: a server keeps one per handle). Reply `[now, plain]`: the
     /// readiness now, and what a signal without badge bits means (the file's direction);
@@ -597,6 +622,8 @@ mod label {
     pub const STAT_LINK: u64 = 15;
     pub const SYMLINK: u64 = 16;
     pub const READ_LINK: u64 = 17;
+    pub const MKFIFO: u64 = 18;
+    pub const OPEN_FIFO: u64 = 19;
 
     pub const READ: u64 = 1;
     pub const WRITE: u64 = 2;
@@ -616,6 +643,7 @@ mod label {
     pub const SET_TERMINAL: u64 = 16;
     pub const READ_DIRECT: u64 = 17;
     pub const PIPE_CAPACITY: u64 = 18;
+    pub const AWAIT_PEER: u64 = 19;
 
     /// Set in a transfer's label: `EAGAIN` rather than wait.
     pub const DONT_WAIT: u64 = 1 << 8;
@@ -653,6 +681,7 @@ impl PathRequest {
             self,
             Open { .. }
                 | Mkdir { .. }
+                | Mkfifo { .. }
                 | Rmdir { .. }
                 | Unlink { .. }
                 | Rename { .. }
@@ -673,6 +702,10 @@ impl PathRequest {
             PathRequest::Mkdir { path, mode, owner } => {
                 Message::new(MKDIR, &[path.offset, path.length, mode as Word, owner])
             }
+            PathRequest::Mkfifo { path, mode, owner } => {
+                Message::new(MKFIFO, &[path.offset, path.length, mode as Word, owner])
+            }
+            PathRequest::OpenFifo { key, flags, owner } => Message::new(OPEN_FIFO, &[key, flags.0 as Word, owner]),
             PathRequest::Rmdir { path } => Message::new(RMDIR, &[path.offset, path.length]),
             PathRequest::Unlink { path } => Message::new(UNLINK, &[path.offset, path.length]),
             PathRequest::Rename { from, to } => Message::new(RENAME, &[from.offset, from.length, to.offset, to.length]),
@@ -714,6 +747,14 @@ impl PathRequest {
             MKDIR => {
                 let [address, length, mode, owner] = exact(words)?;
                 PathRequest::Mkdir { path: Span::new(address, length), mode: mode_from(mode)?, owner }
+            }
+            MKFIFO => {
+                let [address, length, mode, owner] = exact(words)?;
+                PathRequest::Mkfifo { path: Span::new(address, length), mode: mode_from(mode)?, owner }
+            }
+            OPEN_FIFO => {
+                let [key, flags, owner] = exact(words)?;
+                PathRequest::OpenFifo { key, flags: OpenFlags::new(flags)?, owner }
             }
             RMDIR => PathRequest::Rmdir { path: path(words)? },
             UNLINK => PathRequest::Unlink { path: path(words)? },
@@ -777,6 +818,7 @@ impl FileRequest {
             FileRequest::MapBuffer { pid, token } => Message::new(MAP_BUFFER, &[pid, token]),
             FileRequest::Duplicate => Message::new(DUPLICATE, &[]),
             FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
+            FileRequest::AwaitPeer => Message::new(AWAIT_PEER, &[]),
             FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
             FileRequest::SetForeground { pid } => Message::new(SET_FOREGROUND, &[pid]),
             FileRequest::Chmod { mode } => Message::new(CHMOD_FILE, &[mode as Word]),
@@ -842,6 +884,7 @@ impl FileRequest {
             }
             DUPLICATE => no_words(words, FileRequest::Duplicate)?,
             OPEN_PEER => no_words(words, FileRequest::OpenPeer)?,
+            AWAIT_PEER => no_words(words, FileRequest::AwaitPeer)?,
             SUBSCRIBE => no_words(words, FileRequest::Subscribe)?,
             SET_FOREGROUND => {
                 let [pid] = exact(words)?;

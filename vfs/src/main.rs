@@ -72,7 +72,9 @@ impl Vfs {
                 answer(result.map(|()| []))
             }
             // Only the VFS sends these (to file servers).
-            PathRequest::UseBuffer { .. } | PathRequest::Identify => Reply::error(Errno::EPERM).into(),
+            PathRequest::UseBuffer { .. } | PathRequest::Identify | PathRequest::OpenFifo { .. } => {
+                Reply::error(Errno::EPERM).into()
+            }
             PathRequest::Rename { from, to } => match self.clients.resolve(pid, [from, to]) {
                 Ok([from, to]) => self.mounts.rename(&from, &to),
                 Err(errno) => Reply::error(errno).into(),
@@ -93,6 +95,7 @@ impl Vfs {
             },
             PathRequest::Open { path, .. }
             | PathRequest::Mkdir { path, .. }
+            | PathRequest::Mkfifo { path, .. }
             | PathRequest::Rmdir { path }
             | PathRequest::Unlink { path }
             | PathRequest::Chmod { path, .. }

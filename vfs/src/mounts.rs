@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::CPtr;
 use uxrt::caps;
-use uxrt::protocols::file::{FileKind, FileStat, LinkMet, PathRequest, Span, LINK_MET, PATH_BUFFER};
+use uxrt::protocols::file::{FileKind, FileStat, LinkMet, OpenFlags, PathRequest, Span, LINK_MET, PATH_BUFFER};
 use uxrt::protocols::startup::FIRST_MOUNT;
 use uxrt::protocols::{Errno, Pid, Reply, Word};
 use uxrt::server::{self, answer, Answer};
@@ -66,15 +66,17 @@ impl Mounts {
 
     /// Forwards `request` on `path` to the server mounted there; what it creates is
     /// charged to `session` (the caller's, from its badge: never what the caller said).
-    /// An `Open` passes the open file's capability on to the client.
+    /// An `Open` passes the open file's capability on to the client (a named pipe's
+    /// from the pipe server).
     pub fn forward(&mut self, path: &Path, request: PathRequest, session: Pid) -> Answer {
         let owner = session as Word;
         let opens = matches!(request, PathRequest::Open { .. });
-        let (answer, _) = self.call_following(
+        let (answer, mount) = self.call_following(
             [path.clone()],
             |_, [path]| match request {
                 PathRequest::Open { flags, mode, .. } => Some(PathRequest::Open { path, flags, mode, owner }),
                 PathRequest::Mkdir { mode, .. } => Some(PathRequest::Mkdir { path, mode, owner }),
+                PathRequest::Mkfifo { mode, .. } => Some(PathRequest::Mkfifo { path, mode, owner }),
                 PathRequest::Rmdir { .. } => Some(PathRequest::Rmdir { path }),
                 PathRequest::Unlink { .. } => Some(PathRequest::Unlink { path }),
                 PathRequest::Stat { .. } => Some(PathRequest::Stat { path }),
@@ -84,7 +86,22 @@ impl Mounts {
             },
             opens,
         );
-        answer
+        match (answer, mount, request) {
+            (Answer::Reply(reply), Some(index), PathRequest::Open { flags, .. }) => match named_pipe(reply) {
+                // (Its mount and inode name it: inodes are never reused.)
+                Ok(ino) => self.open_fifo((index as Word) << 48 | ino, flags, owner),
+                Err(reply) => reply.into(),
+            },
+            (answer, ..) => answer,
+        }
+    }
+
+    /// An end of the named pipe `key`, from the pipe server.
+    fn open_fifo(&mut self, key: Word, flags: OpenFlags, owner: Word) -> Answer {
+        match self.pipes {
+            Some(pipes) => call(pipes, PathRequest::OpenFifo { key, flags, owner }, true),
+            None => Reply::error(Errno::ENXIO).into(),
+        }
     }
 
     /// Both paths in the one server's buffer (`EXDEV` when they are on two mounts).
@@ -105,7 +122,8 @@ impl Mounts {
 
     /// The target of the symbolic link at `path`, handed to `deliver`; its length.
     pub fn readlink(&mut self, path: &Path, deliver: impl FnOnce(&[u8]) -> Result<Word, Errno>) -> Answer {
-        let (outcome, mount) = self.call_following([path.clone()], |_, [path]| Some(PathRequest::ReadLink { path }), false);
+        let (outcome, mount) =
+            self.call_following([path.clone()], |_, [path]| Some(PathRequest::ReadLink { path }), false);
         let Answer::Reply(reply) = outcome else { return outcome };
         let result = reply.results().and_then(|[length]| {
             let buffer = &self.list[mount.ok_or(Errno::EIO)?].buffer;
@@ -246,6 +264,15 @@ fn share_path_buffer(server: CPtr, pid: Pid) -> Result<&'static mut [u8], Errno>
     }
 }
 
+/// The inode of the named pipe a file server's reply to `Open` names (no capability
+/// came with it), or the reply as it was.
+fn named_pipe(reply: Reply) -> Result<Word, Reply> {
+    match reply.results() {
+        Ok([kind, ino]) if kind == FileKind::Pipe as Word && ino >> 48 == 0 => Ok(ino),
+        _ => Err(reply),
+    }
+}
+
 /// Writes `path` at `offset` of `buffer` (paths were checked shorter than half of it).
 fn put(buffer: &mut [u8], offset: usize, path: &[u8]) -> Span {
     buffer[offset..offset + path.len()].copy_from_slice(path);
@@ -265,6 +292,10 @@ fn call(server: CPtr, request: PathRequest, with_cap: bool) -> Answer {
     let (reply, received) = uxrt::sys::call_endpoint(server, request.encode());
     match reply.0 {
         Ok(_) if received == 1 => Answer::WithCap(reply, slot),
+        Ok(_) if received == 0 && named_pipe(reply).is_ok() => {
+            caps::free(slot);
+            reply.into()
+        }
         Ok(_) => {
             caps::free(slot);
             Reply::error(Errno::EIO).into()

@@ -598,7 +598,9 @@ pub fn transfer_windows() -> i32 {
         read_direct_reply(&words[..length]).map(|(read, copied, _)| (read, copied))
     };
     let code = transfer_windows as *const () as usize as Word;
-    for (what, window) in [("read-only code", code), ("kernel memory", 0xffff_ff80_0000_0000), ("unmapped memory", 0x1000)] {
+    for (what, window) in
+        [("read-only code", code), ("kernel memory", 0xffff_ff80_0000_0000), ("unmapped memory", 0x1000)]
+    {
         let got = direct(file, window, true);
         ensure!(got == Ok((LENGTH, 0)), "a window on {what} got {got:?}");
     }

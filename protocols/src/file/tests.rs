@@ -40,6 +40,12 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
         any::<u64>().prop_map(|token| PathRequest::Attach { token }),
         (any::<u64>(), any::<u64>()).prop_map(|(address, length)| PathRequest::UseBuffer { address, length }),
         any::<u64>().prop_map(|owner| PathRequest::Pipe { owner }),
+        (span(), 0..=0o7777u32, any::<u64>()).prop_map(|(path, mode, owner)| PathRequest::Mkfifo { path, mode, owner }),
+        (any::<u64>(), flags(), any::<u64>()).prop_map(|(key, flags, owner)| PathRequest::OpenFifo {
+            key,
+            flags,
+            owner
+        }),
         Just(PathRequest::Statistics),
         Just(PathRequest::Identify),
     ]
@@ -47,12 +53,19 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
 
 fn file_request() -> impl Strategy<Value = FileRequest> {
     prop_oneof![
-        (0..=INLINE_MAX as u8, any::<bool>()).prop_map(|(length, nonblocking)| FileRequest::Read { length, nonblocking }),
+        (0..=INLINE_MAX as u8, any::<bool>())
+            .prop_map(|(length, nonblocking)| FileRequest::Read { length, nonblocking }),
         (inline(), any::<bool>()).prop_map(|(data, nonblocking)| FileRequest::Write { data, nonblocking }),
-        (any::<u64>(), span(), any::<bool>())
-            .prop_map(|(pid, span, nonblocking)| FileRequest::ReadShared { pid, span, nonblocking }),
-        (any::<u64>(), span(), any::<bool>())
-            .prop_map(|(pid, span, nonblocking)| FileRequest::WriteShared { pid, span, nonblocking }),
+        (any::<u64>(), span(), any::<bool>()).prop_map(|(pid, span, nonblocking)| FileRequest::ReadShared {
+            pid,
+            span,
+            nonblocking
+        }),
+        (any::<u64>(), span(), any::<bool>()).prop_map(|(pid, span, nonblocking)| FileRequest::WriteShared {
+            pid,
+            span,
+            nonblocking
+        }),
         (any::<u64>(), 0..=FILE_BUFFER as u64)
             .prop_map(|(offset, length)| FileRequest::ReadDirect { window: Span { offset, length } }),
         (any::<i64>(), prop_oneof![Just(Whence::Set), Just(Whence::Current), Just(Whence::End)])
@@ -64,6 +77,7 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         (any::<u64>(), any::<u64>()).prop_map(|(pid, token)| FileRequest::MapBuffer { pid, token }),
         Just(FileRequest::Duplicate),
         Just(FileRequest::OpenPeer),
+        Just(FileRequest::AwaitPeer),
         Just(FileRequest::Subscribe),
         any::<u64>().prop_map(|pid| FileRequest::SetForeground { pid }),
         any::<bool>().prop_map(|raw| FileRequest::SetTerminal { raw }),

@@ -133,6 +133,9 @@ const SUITE: &[Test] = &[
     Test { name: "posix_c_directories_as_on_the_host", run: posix::directories },
     Test { name: "posix_c_at_calls_as_on_the_host", run: posix::at_calls },
     Test { name: "posix_c_symlinks_as_on_the_host", run: posix::symlinks },
+    Test { name: "posix_c_named_pipes_as_on_the_host", run: posix::named_pipes },
+    // (A non-blocking transfer that would wait is the server's to refuse, queue or not.)
+    Test { name: "posix_c_descriptors_and_limits_as_on_the_host", run: posix::descriptors_and_limits },
     Test { name: "real_c_programs_as_on_the_host", run: posix::real_programs },
     Test { name: "shell_scripts_as_under_dash", run: posix::shell_scripts },
     Test { name: "posix_c_limits_clock_and_positioned_io_as_on_the_host", run: posix::limits_clock_and_positioned_io },
@@ -187,7 +190,6 @@ const QUEUE_TESTS: &[Test] = &[
     // (The attacker waits for each hog's report or its end with poll.)
     Test { name: "hostile_memory_hogs", run: hostile::memory_hogs },
     Test { name: "posix_c_pipes_and_poll_as_on_the_host", run: posix::pipes_and_poll },
-    Test { name: "posix_c_descriptors_and_limits_as_on_the_host", run: posix::descriptors_and_limits },
     Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },
     Test { name: "posix_c_epoll_errors_as_on_the_host", run: posix::epoll_errors },
     // (Signals end waits on the queue: sleeps, polls, reads of a process that catches.)

@@ -73,6 +73,12 @@ pub fn system_popen(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "system_popen")
 }
 
+/// Named pipes: mkfifo/mknod, opens that wait for the other end or fail ENXIO, EOF and
+/// a new writer after it, EPIPE.
+pub fn named_pipes(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "fifos")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
@@ -85,8 +91,6 @@ pub fn limits_clock_and_positioned_io(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "limits_time")
 }
 
-/// (A non-blocking read of an empty pipe needs notification queues.)
-#[cfg(notification_queues)]
 pub fn descriptors_and_limits(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "descriptors")
 }

@@ -134,6 +134,7 @@ impl FileServer for Devices {
                 }
             }
             PathRequest::Mkdir { .. }
+            | PathRequest::Mkfifo { .. }
             | PathRequest::Rmdir { .. }
             | PathRequest::Unlink { .. }
             | PathRequest::Rename { .. }
@@ -156,7 +157,9 @@ impl FileServer for Devices {
         let file = &open;
         let console_read = match request {
             FileRequest::Read { length, nonblocking } => Some((Read::Inline { length: length as usize }, nonblocking)),
-            FileRequest::ReadShared { pid, span, nonblocking } => Some((Read::Shared { badge, pid, span }, nonblocking)),
+            FileRequest::ReadShared { pid, span, nonblocking } => {
+                Some((Read::Shared { badge, pid, span }, nonblocking))
+            }
             _ => None,
         };
         if let Some((read, nonblocking)) = console_read.filter(|_| file.device == Device::Console) {

@@ -3,6 +3,10 @@
 //! caller's reply capability is saved and answered when the other end moves); reading
 //! gives end-of-file once every write end is closed, and writing gives `EPIPE` once every
 //! read end is.
+//!
+//! A named pipe (a FIFO) is a name in a file system and a pipe here: the VFS asks for an
+//! end of it by its key (`OpenFifo`), and the pipe is made on the first open and ends,
+//! with the bytes it held, when its last end closes, as on Linux.
 #![no_std]
 #![no_main]
 
@@ -13,7 +17,7 @@ mod pipe;
 use hashbrown::HashMap;
 use pipe::{Buffered, Pipe, Waiter};
 use uxrt::protocols::events::Readiness;
-use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, PathRequest, Span};
+use uxrt::protocols::file::{FileKind, FileRequest, FileStat, Inline, OpenFlags, PathRequest, Span};
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
 use uxrt::server::{answer, Answer, Deferred};
@@ -21,7 +25,8 @@ use uxrt::server::{answer, Answer, Deferred};
 uxrt::main!(main);
 
 fn main() -> i32 {
-    files::run(&mut Pipes { pipes: HashMap::new(), next_id: 1, sessions: HashMap::new() }, OpenFiles::default())
+    let mut pipes = Pipes { pipes: HashMap::new(), next_id: 1, sessions: HashMap::new(), named: HashMap::new() };
+    files::run(&mut pipes, OpenFiles::default())
 }
 
 struct Pipes {
@@ -29,12 +34,17 @@ struct Pipes {
     next_id: u64,
     /// What each session's pipes buffer (`pipe::SESSION_QUOTA`), while it has pipes.
     sessions: HashMap<Word, Buffered>,
+    /// The named pipes that have open ends, by key (the VFS's name for the FIFO).
+    named: HashMap<Word, u64>,
 }
 
 /// An open end of a pipe.
 pub struct End {
     pipe: u64,
     write: bool,
+    /// How many ends of the other kind had been opened when this one was (a FIFO's
+    /// opener waits until a later one is: see `Pipe::has_peer`).
+    peers_at_open: u64,
 }
 
 /// What a waiting caller asked for.
@@ -57,24 +67,92 @@ impl Pipes {
     /// A new pipe, its bytes charged to `session`.
     fn new_pipe(&mut self, files: &mut OpenFiles<End>, session: Word) -> Answer {
         let id = self.next_id;
-        match files.open(End { pipe: id, write: false }) {
+        match files.open(End { pipe: id, write: false, peers_at_open: 0 }) {
             Ok((_, cap)) => {
                 self.next_id += 1;
                 let buffered = self.sessions.entry(session).or_default().clone();
-                self.pipes.insert(id, Pipe::new(buffered));
+                self.pipes.insert(id, Pipe::new(buffered, None));
                 Answer::WithCap(Reply::ok(&[]), cap)
             }
             Err(errno) => Reply::error(errno).into(),
         }
     }
 
+    /// An end of the named pipe `key`, made (its bytes charged to `session`) unless it
+    /// has ends open. Opening never waits here: a blocking opener waits with
+    /// `AwaitPeer` afterwards.
+    fn open_fifo(&mut self, files: &mut OpenFiles<End>, key: Word, flags: OpenFlags, session: Word) -> Answer {
+        let write = match (flags.readable(), flags.writable()) {
+            (true, false) => false,
+            (false, true) => true,
+            // (Linux gives both ends to a read-write open; POSIX leaves it undefined.)
+            _ => return Reply::error(Errno::EINVAL).into(),
+        };
+        let id = match self.named.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.next_id;
+                self.next_id += 1;
+                let buffered = self.sessions.entry(session).or_default().clone();
+                self.pipes.insert(id, Pipe::new(buffered, Some(key)));
+                self.named.insert(key, id);
+                id
+            }
+        };
+        let Some(pipe) = self.pipes.get_mut(&id) else { return Reply::error(Errno::EIO).into() };
+        let opened = if write && flags.has(OpenFlags::NONBLOCK) && pipe.ends(false) == 0 {
+            Err(Errno::ENXIO)
+        } else {
+            files.open(End { pipe: id, write, peers_at_open: pipe.ends_opened(!write) })
+        };
+        match opened {
+            Ok((_, cap)) => {
+                pipe.end_opened(write);
+                Answer::WithCap(Reply::ok(&[FileKind::Pipe as Word]), cap)
+            }
+            Err(errno) => {
+                self.forget_if_unused(id);
+                Reply::error(errno).into()
+            }
+        }
+    }
+
+    /// Answers once the other end of a named pipe has been opened since this one was.
+    fn await_peer(&mut self, files: &mut OpenFiles<End>, badge: Word) -> Answer {
+        let Some(&End { pipe: id, write, peers_at_open }) = files.get(badge) else {
+            return Reply::error(Errno::EBADF).into();
+        };
+        let Some(pipe) = self.pipes.get_mut(&id).filter(|p| p.is_named()) else {
+            return Reply::error(Errno::EINVAL).into();
+        };
+        if pipe.has_peer(write, peers_at_open) {
+            return answer(Ok([]));
+        }
+        pipe.await_peer(badge, write)
+    }
+
+    /// Drops a pipe nobody holds (a named one leaves the names too; its bytes go, as
+    /// when a FIFO's last end closes on Linux).
+    fn forget_if_unused(&mut self, id: u64) {
+        let Some(pipe) = self.pipes.get(&id).filter(|p| p.is_unused()) else { return };
+        if let Some(key) = pipe.key() {
+            self.named.remove(&key);
+        }
+        self.pipes.remove(&id);
+        files::shrink_when_sparse(&mut self.pipes);
+        // (A session's count goes with its last pipe.)
+        self.sessions.retain(|_, buffered| alloc::rc::Rc::strong_count(buffered) > 1);
+    }
+
     fn open_writer(&mut self, files: &mut OpenFiles<End>, badge: Word) -> Answer {
-        let Some(&End { pipe: id, write: false }) = files.get(badge) else { return Reply::error(Errno::EINVAL).into() };
+        let Some(&End { pipe: id, write: false, .. }) = files.get(badge) else {
+            return Reply::error(Errno::EINVAL).into();
+        };
         let Some(pipe) = self.pipes.get_mut(&id) else { return Reply::error(Errno::EBADF).into() };
         if !pipe.take_pending_writer() {
             return Reply::error(Errno::EINVAL).into();
         }
-        match files.open(End { pipe: id, write: true }) {
+        match files.open(End { pipe: id, write: true, peers_at_open: 0 }) {
             Ok((_, cap)) => Answer::WithCap(Reply::ok(&[]), cap),
             Err(errno) => {
                 pipe.writer_closed();
@@ -127,6 +205,7 @@ impl FileServer for Pipes {
     fn control(&mut self, files: &mut OpenFiles<End>, request: PathRequest, _paths: &mut [u8]) -> Answer {
         match request {
             PathRequest::Pipe { owner } => self.new_pipe(files, owner),
+            PathRequest::OpenFifo { key, flags, owner } => self.open_fifo(files, key, flags, owner),
             _ => Reply::error(Errno::ENOSYS).into(),
         }
     }
@@ -149,6 +228,7 @@ impl FileServer for Pipes {
                 self.transfer(files, badge, Transfer::Shared { badge, pid, span }, true, nonblocking)
             }
             FileRequest::OpenPeer => self.open_writer(files, badge),
+            FileRequest::AwaitPeer => self.await_peer(files, badge),
             FileRequest::PipeCapacity { bytes } => {
                 let Some(&End { pipe, .. }) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
                 let Some(pipe) = self.pipes.get_mut(&pipe) else { return Reply::error(Errno::EBADF).into() };
@@ -195,11 +275,6 @@ impl FileServer for Pipes {
             pipe.reader_closed();
         }
         pipe.wake(files);
-        if pipe.is_unused() {
-            self.pipes.remove(&end.pipe);
-            files::shrink_when_sparse(&mut self.pipes);
-            // (A session's count goes with its last pipe.)
-            self.sessions.retain(|_, buffered| alloc::rc::Rc::strong_count(buffered) > 1);
-        }
+        self.forget_if_unused(end.pipe);
     }
 }

@@ -3,12 +3,13 @@
 use crate::{End, Transfer};
 use alloc::collections::VecDeque;
 use alloc::rc::Rc;
+use alloc::vec::Vec;
 use core::cell::Cell;
 use uxrt::protocols::events::{transferred, Readiness};
 use uxrt::protocols::file::{Inline, INLINE_MAX};
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
-use uxrt::server::{Deferred, Watchers};
+use uxrt::server::{Answer, Deferred, Watchers};
 
 /// Buffer an empty pipe keeps (more is given back when it empties).
 const KEPT_CAPACITY: usize = 4096;
@@ -40,6 +41,13 @@ pub struct Pipe {
     watches: [Watchers; 2],
     /// What its session (the one that made it) has buffered, its bytes included.
     session_buffered: Buffered,
+    /// A named pipe's key.
+    key: Option<Word>,
+    /// Ends of each kind opened so far (for a named pipe's openers that wait).
+    opened: [u64; 2],
+    /// The holders of a named pipe's ends waiting for the other end to open (their
+    /// badge, and whether their end writes): one each.
+    awaiting_peer: Vec<(Word, Deferred, bool)>,
 }
 
 impl Drop for Pipe {
@@ -55,17 +63,80 @@ const fn end(write: bool) -> usize {
 }
 
 impl Pipe {
-    pub fn new(session_buffered: Buffered) -> Pipe {
+    /// A pipe made with its read end open and its write end to come, or with `key`, a
+    /// named pipe with no end open yet.
+    pub fn new(session_buffered: Buffered, key: Option<Word>) -> Pipe {
         Pipe {
             bytes: VecDeque::new(),
             capacity: uxrt::protocols::file::PIPE_CAPACITY,
-            readers: 1,
+            readers: key.is_none() as u32,
             writers: 0,
-            writer_pending: true,
+            writer_pending: key.is_none(),
             readers_waiting: VecDeque::new(),
             writers_waiting: VecDeque::new(),
             watches: [Watchers::default(), Watchers::default()],
             session_buffered,
+            key,
+            opened: [0; 2],
+            awaiting_peer: Vec::new(),
+        }
+    }
+
+    pub fn is_named(&self) -> bool {
+        self.key.is_some()
+    }
+
+    pub fn key(&self) -> Option<Word> {
+        self.key
+    }
+
+    /// Ends of one kind open now.
+    pub fn ends(&self, write: bool) -> u32 {
+        if write {
+            self.writers
+        } else {
+            self.readers
+        }
+    }
+
+    /// Ends of one kind opened so far.
+    pub fn ends_opened(&self, write: bool) -> u64 {
+        self.opened[end(write)]
+    }
+
+    /// Whether an end (`write` or not) opened after `peers_at_open` ends of the other
+    /// kind were has a peer: one is open, or one was opened since (and maybe closed
+    /// already: it still ends the wait, as on Linux).
+    pub fn has_peer(&self, write: bool, peers_at_open: u64) -> bool {
+        self.ends(!write) > 0 || self.ends_opened(!write) > peers_at_open
+    }
+
+    /// A named pipe's end was opened: the openers of the other kind waiting for it go on.
+    pub fn end_opened(&mut self, write: bool) {
+        if write {
+            self.writers += 1;
+        } else {
+            self.readers += 1;
+        }
+        self.opened[end(write)] += 1;
+        let (peers, others) = core::mem::take(&mut self.awaiting_peer).into_iter().partition(|w| w.2 != write);
+        self.awaiting_peer = others;
+        for (_, caller, _) in peers {
+            caller.answer(Reply::ok(&[]));
+        }
+    }
+
+    /// Keeps `handle` (of an end that writes or not) waiting for the other end.
+    pub fn await_peer(&mut self, handle: Word, write: bool) -> Answer {
+        if self.awaiting_peer.iter().any(|w| w.0 == handle) {
+            return Reply::error(Errno::EBUSY).into();
+        }
+        match self.awaiting_peer.try_reserve(1).map_err(|_| Errno::ENOMEM).and_then(|()| Deferred::save()) {
+            Ok(caller) => {
+                self.awaiting_peer.push((handle, caller, write));
+                Answer::Later
+            }
+            Err(errno) => Reply::error(errno).into(),
         }
     }
 
@@ -101,6 +172,9 @@ impl Pipe {
     /// `handle` on one end closed: its subscription goes.
     pub fn handle_closed(&mut self, write: bool, handle: Word) {
         self.watches[end(write)].remove(handle);
+        if let Some(at) = self.awaiting_peer.iter().position(|w| w.0 == handle) {
+            self.awaiting_peer.swap_remove(at).1.forget();
+        }
     }
 
     /// The end is closed: its watchers go.

@@ -57,6 +57,7 @@ fn kind_of(kind: Kind) -> FileKind {
         Kind::File => FileKind::Regular,
         Kind::Directory => FileKind::Directory,
         Kind::Symlink => FileKind::Symlink,
+        Kind::Fifo => FileKind::Pipe,
     }
 }
 
@@ -74,6 +75,7 @@ fn named_paths(request: &PathRequest) -> [Option<(Span, bool)>; 2] {
         PathRequest::StatLink { path }
         | PathRequest::ReadLink { path }
         | PathRequest::Mkdir { path, .. }
+        | PathRequest::Mkfifo { path, .. }
         | PathRequest::Rmdir { path }
         | PathRequest::Unlink { path }
         | PathRequest::Symlink { path, .. } => [Some((path, false)), None],
@@ -142,6 +144,9 @@ impl Ramfs {
         mode: u32,
         owner: Owner,
     ) -> Answer {
+        if let Some(answer) = self.open_fifo(path, flags) {
+            return answer;
+        }
         let made = flags.has(OpenFlags::CREATE) && self.tree.lookup(path).is_err();
         let opened = self.tree.open(path, flags, owner);
         let ino = match opened.and_then(|ino| if made { self.tree.chmod(ino, mode).map(|()| ino) } else { Ok(ino) }) {
@@ -160,6 +165,26 @@ impl Ramfs {
                 Reply::error(errno).into()
             }
         }
+    }
+
+    /// When `path` names a named pipe: the answer that tells the VFS which (its pipe
+    /// lives in the pipe server; nothing is opened here).
+    fn open_fifo(&self, path: &Path, flags: OpenFlags) -> Option<Answer> {
+        let ino = self.tree.lookup(path).ok()?;
+        if self.tree.stat(ino).ok()?.kind != Kind::Fifo {
+            return None;
+        }
+        let refusal = if flags.has(OpenFlags::CREATE) && flags.has(OpenFlags::EXCLUSIVE) {
+            Some(Errno::EEXIST)
+        } else if flags.has(OpenFlags::DIRECTORY) {
+            Some(Errno::ENOTDIR)
+        } else {
+            None
+        };
+        Some(match refusal {
+            Some(errno) => Reply::error(errno).into(),
+            None => answer(Ok([FileKind::Pipe as Word, ino])),
+        })
     }
 
     fn read(&self, file: &mut OpenFile, into: &mut [u8]) -> Result<usize, Errno> {
@@ -246,6 +271,9 @@ impl FileServer for Ramfs {
             PathRequest::Mkdir { path, mode, owner } => {
                 path_at(paths, path).and_then(|p| self.tree.mkdir(&p, owner)).and_then(|ino| self.tree.chmod(ino, mode))
             }
+            PathRequest::Mkfifo { path, mode, owner } => path_at(paths, path)
+                .and_then(|p| self.tree.mkfifo(&p, owner))
+                .and_then(|ino| self.tree.chmod(ino, mode)),
             PathRequest::Chmod { path, mode } => {
                 path_at(paths, path).and_then(|p| self.tree.lookup(&p)).and_then(|ino| self.tree.chmod(ino, mode))
             }

@@ -31,6 +31,10 @@ pub enum Kind {
     /// other operation takes a link as a name like any other (`unlink` and `rename`
     /// act on the link, `open` of one is `ELOOP`, `O_NOFOLLOW`'s answer).
     Symlink,
+    /// A named pipe (`mkfifo`): only a name here. Its bytes and ends live in the pipe
+    /// server; an open of it is answered with where to find that (the file server's
+    /// `open`), never opened in the tree.
+    Fifo,
 }
 
 /// The first symbolic link a path crosses: the index of its component, and its target.
@@ -67,6 +71,7 @@ enum Contents {
     File(Vec<u8>),
     Directory(BTreeMap<String, Ino>),
     Symlink(String),
+    Fifo,
 }
 
 impl Contents {
@@ -75,7 +80,7 @@ impl Contents {
         match self {
             Contents::File(data) => data.len() as u64,
             Contents::Symlink(target) => target.len() as u64,
-            Contents::Directory(_) => 0,
+            Contents::Directory(_) | Contents::Fifo => 0,
         }
     }
 }
@@ -197,7 +202,7 @@ impl Tree {
     fn entries(&self, ino: Ino) -> Result<&BTreeMap<String, Ino>, Errno> {
         match &self.node(ino)?.contents {
             Contents::Directory(entries) => Ok(entries),
-            Contents::File(_) | Contents::Symlink(_) => Err(Errno::ENOTDIR),
+            Contents::File(_) | Contents::Symlink(_) | Contents::Fifo => Err(Errno::ENOTDIR),
         }
     }
 
@@ -290,6 +295,7 @@ impl Tree {
             Contents::File(data) => (Kind::File, data.len() as u64),
             Contents::Directory(entries) => (Kind::Directory, entries.len() as u64),
             Contents::Symlink(target) => (Kind::Symlink, target.len() as u64),
+            Contents::Fifo => (Kind::Fifo, 0),
         };
         Ok(Stat { ino, kind, size, links: node.links, mode: node.mode, modified: node.modified, changed: node.changed })
     }
@@ -305,6 +311,10 @@ impl Tree {
                 // (A link reaches here only unfollowed: O_NOFOLLOW's answer.)
                 if matches!(self.node(ino)?.contents, Contents::Symlink(_)) {
                     return Err(Errno::ELOOP);
+                }
+                // (A named pipe is opened in the pipe server, not here.)
+                if matches!(self.node(ino)?.contents, Contents::Fifo) {
+                    return Err(Errno::ENXIO);
                 }
                 let is_dir = matches!(self.node(ino)?.contents, Contents::Directory(_));
                 if is_dir && (flags.writable() || flags.has(OpenFlags::TRUNCATE)) {
@@ -356,6 +366,7 @@ impl Tree {
             Contents::File(_) => FILE_MODE,
             Contents::Directory(_) => DIRECTORY_MODE,
             Contents::Symlink(_) => LINK_MODE,
+            Contents::Fifo => FILE_MODE,
         };
         let now = self.now;
         self.nodes.insert(ino, Node { contents, links: 1, opens: 0, mode, modified: now, changed: now, owner });
@@ -377,7 +388,7 @@ impl Tree {
     /// Up to `length` bytes of file `ino` from `offset` (fewer at the end of the file).
     pub fn read(&self, ino: Ino, offset: u64, length: usize) -> Result<&[u8], Errno> {
         match &self.node(ino)?.contents {
-            Contents::Symlink(_) => Err(Errno::EINVAL),
+            Contents::Symlink(_) | Contents::Fifo => Err(Errno::EINVAL),
             Contents::File(data) => {
                 let start = (offset.min(data.len() as u64)) as usize;
                 let end = start + length.min(data.len() - start);
@@ -405,7 +416,7 @@ impl Tree {
         match &self.node(ino)?.contents {
             Contents::File(data) => Ok(data.len() as u64),
             Contents::Directory(_) => Err(Errno::EISDIR),
-            Contents::Symlink(_) => Err(Errno::EINVAL),
+            Contents::Symlink(_) | Contents::Fifo => Err(Errno::EINVAL),
         }
     }
 
@@ -437,6 +448,15 @@ impl Tree {
         self.bytes = bytes;
         self.touch(ino, true);
         Ok(())
+    }
+
+    /// Makes the named pipe `path`, charged to `owner` (an inode, no bytes).
+    pub fn mkfifo(&mut self, path: &Path, owner: Owner) -> Result<Ino, Errno> {
+        if self.lookup(path).is_ok() {
+            return Err(Errno::EEXIST);
+        }
+        let (dir, name) = self.parent_of(path)?;
+        self.insert(dir, name, Contents::Fifo, owner)
     }
 
     /// Makes the directory `path`, charged to `owner`.

@@ -435,3 +435,23 @@ fn symbolic_links_are_names_the_tree_never_follows() {
     tree.rmdir(&p("/d")).unwrap();
     assert_eq!((tree.inodes(), tree.bytes_used()), (1, 0));
 }
+
+#[test]
+fn named_pipes_are_names_charged_as_inodes() {
+    let quota = Usage { inodes: 1, bytes: 10 };
+    let mut tree = Tree::new(1 << 20, 1000, quota);
+    let fifo = tree.mkfifo(&p("/f"), 7).unwrap();
+    assert_eq!(tree.stat(fifo).map(|s| (s.kind, s.size, s.links)), Ok((Kind::Fifo, 0, 1)));
+    assert_eq!(tree.mkfifo(&p("/f"), 7), Err(Errno::EEXIST));
+    assert_eq!(tree.mkfifo(&p("/g"), 7), Err(Errno::EDQUOT), "a named pipe is an inode of its owner's");
+    assert_eq!(tree.mkfifo(&p("/no/g"), 8), Err(Errno::ENOENT));
+    assert_eq!(tree.open(&p("/f"), OpenFlags(OpenFlags::READ_ONLY), 7), Err(Errno::ENXIO), "never opened in the tree");
+    assert_eq!(tree.read(fifo, 0, 1), Err(Errno::EINVAL));
+    assert_eq!(tree.open(&p("/f/x"), OpenFlags(OpenFlags::READ_ONLY), 7), Err(Errno::ENOTDIR));
+    let entries = tree.read_dir(ROOT).unwrap();
+    assert_eq!(entries, [(String::from("f"), fifo, Kind::Fifo)]);
+    tree.rename(&p("/f"), &p("/h")).unwrap();
+    tree.unlink(&p("/h")).unwrap();
+    assert_eq!(tree.usage(7), Usage::default(), "its inode comes back");
+    tree.mkfifo(&p("/g"), 7).unwrap();
+}
