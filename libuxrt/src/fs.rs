@@ -41,11 +41,15 @@ struct Descriptor {
     /// Whether the file's server may read straight into a transfer window (until it
     /// answers `ReadDirect` with `ENOSYS`).
     reads_direct: bool,
+    /// No server holds it: an epoll instance (the `events` module's), whose slot is
+    /// empty. Such an fd is left out of the open-fd map (nothing there to close at
+    /// death) and out of what children get.
+    local: bool,
 }
 
 impl Descriptor {
     fn new(close_on_exec: bool, nonblocking: bool) -> Descriptor {
-        Descriptor { buffer: None, close_on_exec, nonblocking, reads_direct: true }
+        Descriptor { buffer: None, close_on_exec, nonblocking, reads_direct: true, local: false }
     }
 }
 
@@ -90,13 +94,38 @@ pub(crate) fn fd_slot(fd: Fd) -> CPtr {
     slot(fd)
 }
 
-/// `EBADF` unless `fd` is open. (For an open fd the map of open fds answers without the
-/// table's lock: `poll` asks for every fd of its set. The table, which is made on first
-/// use, answers for the others.)
+/// `EBADF` unless `fd` is an open file, `EINVAL` for an epoll instance (no server holds
+/// it, so no file request may go to its slot). (For an open file the map of open fds
+/// answers without the table's lock: `poll` asks for every fd of its set. The table,
+/// which is made on first use, answers for the others.)
 #[inline]
 fn check(fd: Fd) -> Result<(), Errno> {
-    let open = open_map::contains(fd) || with_table(|t| t.fds.contains_key(&fd));
-    open.then_some(()).ok_or(Errno::EBADF)
+    if open_map::contains(fd) {
+        return Ok(());
+    }
+    match with_table(|t| t.fds.get(&fd).map(|d| d.local)) {
+        Some(false) => Ok(()),
+        Some(true) => Err(Errno::EINVAL),
+        None => Err(Errno::EBADF),
+    }
+}
+
+/// Whether `fd` is open and an epoll instance (`EBADF` when it is not open).
+fn is_local(fd: Fd) -> Result<bool, Errno> {
+    if open_map::contains(fd) {
+        return Ok(false);
+    }
+    with_table(|t| t.fds.get(&fd).map(|d| d.local)).ok_or(Errno::EBADF)
+}
+
+/// A new fd for an object of this process's own (an epoll instance: see `events`); the
+/// lowest free one.
+pub(crate) fn open_local(close_on_exec: bool) -> Result<Fd, Errno> {
+    with_table(|t| {
+        let fd = lowest_free(t, 0)?;
+        t.insert(fd, Descriptor { local: true, ..Descriptor::new(close_on_exec, false) });
+        Ok(fd)
+    })
 }
 
 impl Table {
@@ -107,8 +136,9 @@ impl Table {
             self.limit = fd + 1;
         }
         open_map::set_nonblocking(fd, descriptor.nonblocking);
+        let local = descriptor.local;
         self.fds.insert(fd, descriptor);
-        open_map::set(fd, true);
+        open_map::set(fd, !local);
     }
 
     fn remove(&mut self, fd: Fd) -> Option<Descriptor> {
@@ -381,8 +411,11 @@ pub fn pipe() -> Result<(Fd, Fd), Errno> {
 pub fn close(fd: Fd) -> Result<(), Errno> {
     // (The server keeps a shared buffer mapped until the open file's last reference
     // goes; this process's view of it is unmapped with it.)
-    with_table(|t| t.remove(fd)).ok_or(Errno::EBADF)?;
+    let descriptor = with_table(|t| t.remove(fd)).ok_or(Errno::EBADF)?;
     events::forget(fd);
+    if descriptor.local {
+        return Ok(());
+    }
     let reply = file_call(fd, FileRequest::Close);
     caps::delete(slot(fd));
     reply.results::<0>().map(|_| ())
@@ -592,7 +625,8 @@ pub fn set_nonblocking(fd: Fd, nonblocking: bool) -> Result<(), Errno> {
 
 /// `fd`'s status flags, as `fcntl(F_GETFL)` (only `O_NONBLOCK` is tracked).
 pub fn status_flags(fd: Fd) -> Result<u32, Errno> {
-    Ok(if is_nonblocking(fd)? { OpenFlags::NONBLOCK } else { 0 })
+    is_local(fd)?;
+    Ok(if open_map::is_nonblocking(fd) { OpenFlags::NONBLOCK } else { 0 })
 }
 
 /// Whether `fd` is closed in children (as `fcntl(F_GETFD)`).
@@ -624,7 +658,10 @@ fn with_shared<R>(fd: Fd, f: impl FnOnce(&mut [u8], Word) -> Result<R, Errno>) -
 }
 
 pub fn lseek(fd: Fd, offset: i64, whence: Whence) -> Result<u64, Errno> {
-    check(fd)?;
+    // (Linux's epoll instances take any seek and stay at 0.)
+    if is_local(fd)? {
+        return Ok(0);
+    }
     let [at] = file_call(fd, FileRequest::Seek { offset, whence }).results()?;
     Ok(at)
 }
@@ -695,14 +732,14 @@ pub fn dup(fd: Fd) -> Result<Fd, Errno> {
 /// A new fd for the same open file, the lowest free one from `min` up (`fcntl`'s
 /// `F_DUPFD`): `EBADF` for a closed `fd`, `EMFILE` when none is free below the limit.
 pub fn dup_from(fd: Fd, min: Fd) -> Result<Fd, Errno> {
-    check(fd)?;
+    is_local(fd)?;
     let new = with_table(|t| lowest_free(t, min))?;
     dup_to(fd, new)
 }
 
 /// Makes `new` refer to `old`'s open file (closing what `new` was first).
 pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
-    check(old)?;
+    is_local(old)?;
     if !allowed(new) {
         return Err(Errno::EBADF);
     }
@@ -710,7 +747,7 @@ pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
         return Ok(new);
     }
     caps::ensure(slot(new), 1)?;
-    if check(new).is_ok() {
+    if is_open(new) {
         close(new)?;
     }
     dup_to(old, new)
@@ -719,7 +756,7 @@ pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
 /// As [`dup2`], with `new` close-on-exec if asked; `old == new` is `EINVAL` (as Linux's
 /// `dup3`).
 pub fn dup3(old: Fd, new: Fd, close_on_exec: bool) -> Result<Fd, Errno> {
-    check(old)?;
+    is_local(old)?;
     if old == new {
         return Err(Errno::EINVAL);
     }
@@ -729,12 +766,17 @@ pub fn dup3(old: Fd, new: Fd, close_on_exec: bool) -> Result<Fd, Errno> {
 }
 
 /// `new` gets a handle of its own on `old`'s open file (so that each fd's subscription
-/// and close are its own), with `old`'s `O_NONBLOCK` (a status flag of the open file).
+/// and close are its own), with `old`'s `O_NONBLOCK` (a status flag of the open file);
+/// or names `old`'s epoll instance too.
 fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
-    check(old)?;
-    let nonblocking = is_nonblocking(old)?;
-    duplicate_into(old, slot(new))?;
-    with_table(|t| t.insert(new, Descriptor::new(false, nonblocking)));
+    let local = is_local(old)?;
+    let nonblocking = open_map::is_nonblocking(old);
+    if local {
+        events::epoll_duplicate(old, new)?;
+    } else {
+        duplicate_into(old, slot(new))?;
+    }
+    with_table(|t| t.insert(new, Descriptor { local, ..Descriptor::new(false, nonblocking) }));
     Ok(new)
 }
 
@@ -788,7 +830,9 @@ pub fn list_dir(path: &str) -> Result<Vec<String>, Errno> {
 pub fn inheritable() -> Vec<(u32, u32)> {
     // (Only fds 0 to 63 can be passed: looked up one by one, not by walking the table,
     // whose length is the highest fd ever open.)
-    with_table(|t| (0..64).filter(|fd| t.fds.get(fd).is_some_and(|d| !d.close_on_exec)).map(|fd| (fd, fd)).collect())
+    // (An epoll instance lives in this process's memory: a child does not get it.)
+    let inherited = |d: &Descriptor| !d.close_on_exec && !d.local;
+    with_table(|t| (0..64).filter(|fd| t.fds.get(fd).is_some_and(inherited)).map(|fd| (fd, fd)).collect())
 }
 
 /// Handles of their own for a child, on each parent fd of `pairs` (child fd, parent
@@ -834,7 +878,7 @@ pub(crate) fn forget_for_child(handles: &[(u32, u32)]) {
     }
 }
 
-/// Whether `fd` is open.
+/// Whether `fd` is open (a file or an epoll instance).
 pub fn is_open(fd: Fd) -> bool {
-    check(fd).is_ok()
+    is_local(fd).is_ok()
 }

@@ -98,9 +98,6 @@ const MEANINGLESS_OPEN_FLAGS: u32 = 0o100000 | 0o400 | 0o1000000;
 
 #[no_mangle]
 pub extern "C" fn close(fd_: c_int) -> c_int {
-    if let Some(closed) = crate::poll::epoll_close(fd_) {
-        return closed;
-    }
     ret_int(fd(fd_).and_then(fs::close).map(|()| 0))
 }
 

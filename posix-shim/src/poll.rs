@@ -1,6 +1,6 @@
 //! poll.h, sys/select.h and sys/epoll.h: all one wait on the process's notification queue
-//! (libuxrt `events`). An epoll instance is an fd here, numbered from `EPOLL_FD_BASE`
-//! (libuxrt's interest sets have no server behind them).
+//! (libuxrt `events`). An epoll instance is an fd of the fd table, with no server behind
+//! it (libuxrt's interest sets live in this process).
 
 use crate::{fd, ret_int};
 use alloc::vec::Vec;
@@ -105,29 +105,25 @@ pub unsafe extern "C" fn select(
     count
 }
 
-/// epoll instances are fds from here up (above any fd of a file).
-const EPOLL_FD_BASE: c_int = 1 << 20;
-
-/// The epoll set `epfd` names: `EINVAL` for an open fd that is not one, `EBADF` for
-/// anything else (as Linux).
-fn epoll_id(epfd: c_int) -> Result<usize, Errno> {
-    match epfd.checked_sub(EPOLL_FD_BASE).and_then(|id| usize::try_from(id).ok()) {
-        Some(id) => Ok(id),
-        None if fd(epfd).is_ok_and(uxrt::fs::is_open) => Err(Errno::EINVAL),
-        None => Err(Errno::EBADF),
-    }
+/// `epfd` as an epoll instance: `EBADF` when it is not open, `EINVAL` when it is
+/// something else (as Linux).
+fn epoll_fd(epfd: c_int) -> Result<uxrt::fs::Fd, Errno> {
+    let epfd = fd(epfd).map_err(|_| Errno::EBADF)?;
+    events::epoll_check(epfd)?;
+    Ok(epfd)
 }
 
 const EPOLL_CLOEXEC: c_int = 0o2000000;
 
-/// `epoll_create1(flags)`: `flags` is 0 or `EPOLL_CLOEXEC` (an epoll set is never passed
-/// to a child: uxrt has no fork).
+/// `epoll_create1(flags)`: `flags` is 0 or `EPOLL_CLOEXEC`. An epoll instance is an fd of
+/// the fd table (`dup`, `fcntl`, `close`, `poll`, and into another epoll); it lives in
+/// this process's memory, so a child never gets it, with or without `EPOLL_CLOEXEC`.
 #[no_mangle]
 pub extern "C" fn epoll_create1(flags: c_int) -> c_int {
     if flags & !EPOLL_CLOEXEC != 0 {
         return ret_int::<c_int>(Err(Errno::EINVAL));
     }
-    ret_int(events::epoll_create().map(|id| EPOLL_FD_BASE + id as c_int))
+    ret_int(events::epoll_create(flags & EPOLL_CLOEXEC != 0).map(|epfd| epfd as c_int))
 }
 
 #[no_mangle]
@@ -136,12 +132,6 @@ pub extern "C" fn epoll_create(size: c_int) -> c_int {
         return ret_int::<c_int>(Err(Errno::EINVAL));
     }
     epoll_create1(0)
-}
-
-/// Closes an epoll fd (`close` sends those here).
-pub(crate) fn epoll_close(epfd: c_int) -> Option<c_int> {
-    let id = epoll_id(epfd).ok()?;
-    Some(ret_int(events::epoll_close(id).map(|()| 0)))
 }
 
 /// # Safety
@@ -163,17 +153,15 @@ pub unsafe extern "C" fn epoll_ctl(epfd: c_int, op: c_int, fd_: c_int, event: *c
             (_, None) => return Err(Errno::EFAULT),
         };
         // (Linux's order: the set, the fd, whether the fd can be watched, itself.)
-        let id = epoll_id(epfd)?;
-        let target = fd(fd_).ok().filter(|&f| uxrt::fs::is_open(f));
-        let target = match target {
-            Some(target) => target,
-            None if fd_ == epfd => return Err(Errno::EINVAL),
-            None => return Err(Errno::EBADF),
-        };
-        if matches!(uxrt::fs::fstat(target)?.kind, uxrt::fs::FileKind::Regular | uxrt::fs::FileKind::Directory) {
+        let epfd = epoll_fd(epfd)?;
+        let target = fd(fd_).ok().filter(|&f| uxrt::fs::is_open(f)).ok_or(Errno::EBADF)?;
+        let is_epoll = events::epoll_check(target).is_ok();
+        if !is_epoll
+            && matches!(uxrt::fs::fstat(target)?.kind, uxrt::fs::FileKind::Regular | uxrt::fs::FileKind::Directory)
+        {
             return Err(Errno::EPERM); // (a file or directory is always ready: Linux refuses it)
         }
-        events::epoll_ctl(id, op, target, events, data).map(|()| 0)
+        events::epoll_ctl(epfd, op, target, events, data).map(|()| 0)
     }))
 }
 
@@ -189,5 +177,5 @@ pub unsafe extern "C" fn epoll_wait(epfd: c_int, out: *mut EpollEvent, max: c_in
     }
     // SAFETY: as the caller promises.
     let out = unsafe { core::slice::from_raw_parts_mut(out, max as usize) };
-    ret_int(epoll_id(epfd).and_then(|id| Ok(events::epoll_wait(id, out, timeout_ms(timeout))? as c_int)))
+    ret_int(fd(epfd).and_then(|epfd| Ok(events::epoll_wait(epfd, out, timeout_ms(timeout))? as c_int)))
 }

@@ -2,20 +2,20 @@
 //! control errors.
 
 use alloc::vec;
-use uxrt::events::{epoll_close, epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp};
+use uxrt::events::{epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp};
 use uxrt::events::{EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT};
 use uxrt::fs;
 use uxrt::{ensure, fails_with, must, println, Errno};
 
 /// Waits once with no timeout left; (fd data, events) of what came.
-fn ready(set: usize) -> Result<vec::Vec<(u64, u32)>, Errno> {
+fn ready(set: fs::Fd) -> Result<vec::Vec<(u64, u32)>, Errno> {
     let mut out = [EpollEvent::default(); 8];
     let n = epoll_wait(set, &mut out, Some(0))?;
     Ok(out[..n].iter().map(|e| (e.data, e.events)).collect())
 }
 
 pub fn run() -> i32 {
-    let set = must!(epoll_create());
+    let set = must!(epoll_create(false));
     let (level_r, level_w) = must!(fs::pipe());
     let (edge_r, edge_w) = must!(fs::pipe());
     let (once_r, once_w) = must!(fs::pipe());
@@ -61,7 +61,7 @@ pub fn run() -> i32 {
     // A wait with a timeout and a blocked wait another write ends.
     let mut out = [EpollEvent::default(); 4];
     ensure!(must!(epoll_wait(set, &mut out, Some(2_000))) == 0, "timed out");
-    must!(epoll_close(set));
+    must!(fs::close(set));
     fails_with!(epoll_wait(set, &mut out, Some(0)), Errno::EBADF);
     for fd in [level_r, level_w, once_r, once_w] {
         must!(fs::close(fd));

@@ -2,7 +2,7 @@
 
 use crate::poll_once;
 use alloc::vec::Vec;
-use uxrt::events::{self, epoll_close, epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp, PollFd, POLLIN};
+use uxrt::events::{self, epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp, PollFd, POLLIN};
 use uxrt::fs::{self, Fd};
 use uxrt::{ensure, must, println};
 
@@ -39,7 +39,7 @@ pub fn run(n: usize, k: usize) -> i32 {
     );
     ensure!(set.iter().all(|p| p.revents == 0 || p.revents == POLLIN), "odd revents");
     // The same through an interest set.
-    let epoll = must!(epoll_create());
+    let epoll = must!(epoll_create(false));
     for (i, &fd) in reads.iter().enumerate() {
         must!(epoll_ctl(epoll, EpollOp::Add, fd, uxrt::events::EPOLLIN, i as u64));
     }
@@ -55,7 +55,7 @@ pub fn run(n: usize, k: usize) -> i32 {
     }
     ensure!(must!(events::poll(&mut set, Some(0))) == 0, "ready after draining");
     ensure!(must!(epoll_wait(epoll, &mut out, Some(0))) == 0, "epoll ready after draining");
-    must!(epoll_close(epoll));
+    must!(fs::close(epoll));
     for fd in reads.into_iter().chain(writes) {
         must!(fs::close(fd));
     }

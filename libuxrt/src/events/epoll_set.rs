@@ -2,13 +2,23 @@
 //! O(ready), not O(registered). A set keeps the fds that may be ready (*candidates*):
 //! those registered since, or touched by a queue entry since, the last wait, and (level
 //! triggered) those it reported last time. A wait looks only at them.
+//!
+//! An epoll instance is an fd (`fs` keeps it in the fd table with no capability; here it
+//! names its set): it can be duplicated, closed, polled, and put in another set. A set
+//! in a set is ready (readable) while it has a ready candidate; a queue entry that
+//! touches an fd touches, too, the fds of every set holding it, up the nesting. Loops
+//! and chains of more than [`MAX_CHAIN`] sets are refused (`ELOOP`), as Linux does.
 
-use super::{block, deadline, poll_bits, unless_handled, with_state, Timeout};
+use super::{block, deadline, poll_bits, unless_handled, with_state, Timeout, Watch};
 use crate::fd_map::FdMap;
 use crate::fs::Fd;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+use uxrt_protocols::events::Readiness;
 use uxrt_protocols::Errno;
+
+/// Sets one chain of nested sets may hold (Linux: `EPOLL_MAX_NESTS` + 1).
+pub const MAX_CHAIN: usize = 5;
 
 pub const EPOLLIN: u32 = 0x1;
 pub const EPOLLOUT: u32 = 0x4;
@@ -47,72 +57,226 @@ struct Interest {
 struct Set {
     interests: FdMap<Interest>,
     candidates: VecDeque<Fd>,
+    /// The fds that name it (it ends with the last).
+    names: u32,
 }
 
 impl Set {
-    fn enqueue(&mut self, fd: Fd) {
-        if let Some(interest) = self.interests.get_mut(&fd) {
-            if !interest.queued && !interest.disarmed {
-                interest.queued = true;
-                self.candidates.push_back(fd);
-            }
+    /// Makes `fd` a candidate if the set holds it; whether it does.
+    fn enqueue(&mut self, fd: Fd) -> bool {
+        let Some(interest) = self.interests.get_mut(&fd) else { return false };
+        if !interest.queued && !interest.disarmed {
+            interest.queued = true;
+            self.candidates.push_back(fd);
         }
+        true
     }
 }
 
-/// The process's interest sets, by id.
+/// The process's interest sets, by id, and the fds that name them.
 #[derive(Default)]
 pub(super) struct EpollSets {
     sets: Vec<Option<Set>>,
+    /// Each epoll fd's set.
+    fds: FdMap<usize>,
+    /// Interests, over all sets, on an epoll fd: while there are none, nothing is
+    /// nested, and a queue entry touches only the sets that hold its fd.
+    nested: usize,
+    /// The epoll fds `poll` watches (their readiness is refreshed at each harvest).
+    polled: Vec<Fd>,
 }
 
 impl EpollSets {
     /// A queue entry came for `fd`.
     pub fn touched(&mut self, fd: Fd) {
-        for set in self.sets.iter_mut().flatten() {
-            set.enqueue(fd);
+        self.touch(fd, 0);
+    }
+
+    /// Makes `fd` a candidate in each set holding it, and those sets' fds in each set
+    /// holding them, and so on up (`depth` sets up so far).
+    fn touch(&mut self, fd: Fd, depth: usize) {
+        let nested = self.nested > 0 && depth < MAX_CHAIN;
+        let mut holders = Vec::new();
+        for (id, set) in self.sets.iter_mut().enumerate() {
+            if let Some(set) = set {
+                if set.enqueue(fd) && nested {
+                    holders.push(id);
+                }
+            }
+        }
+        for id in holders {
+            let names: Vec<Fd> = self.names_of(id).collect();
+            for name in names {
+                self.touch(name, depth + 1);
+            }
         }
     }
 
-    /// `fd` was closed: it leaves every set.
+    /// The fds naming set `id`.
+    fn names_of(&self, id: usize) -> impl Iterator<Item = Fd> + '_ {
+        self.fds.iter().filter(move |&(_, &set)| set == id).map(|(fd, _)| fd)
+    }
+
+    /// `fd` was closed: it leaves every set, and a set it was the last name of ends.
     pub fn forget(&mut self, fd: Fd) {
+        let is_epoll = self.fds.contains_key(&fd);
+        self.polled.retain(|&polled| polled != fd);
         for set in self.sets.iter_mut().flatten() {
-            set.interests.remove(&fd);
+            if set.interests.remove(&fd).is_some() && is_epoll {
+                self.nested -= 1;
+            }
+        }
+        let Some(id) = self.fds.remove(&fd) else { return };
+        let Ok(set) = self.get(id) else { return };
+        set.names -= 1;
+        if set.names > 0 {
+            return;
+        }
+        if let Some(set) = self.sets[id].take() {
+            self.nested -= set.interests.keys().filter(|fd| self.fds.contains_key(fd)).count();
         }
     }
 
     fn get(&mut self, id: usize) -> Result<&mut Set, Errno> {
         self.sets.get_mut(id).and_then(Option::as_mut).ok_or(Errno::EBADF)
     }
+
+    /// Whether `poll` watches some epoll fds (each harvest refreshes their readiness).
+    pub fn are_polled(&self) -> bool {
+        !self.polled.is_empty()
+    }
+
+    /// `poll` watches `epfd` from now on.
+    pub fn polled(&mut self, epfd: Fd) {
+        self.polled.push(epfd);
+    }
+
+    /// The set `epfd` names: `EINVAL` for an fd that is not an epoll instance.
+    pub fn set_of(&self, epfd: Fd) -> Result<usize, Errno> {
+        self.fds.get(&epfd).copied().ok_or(Errno::EINVAL)
+    }
+
+    /// As [`set_of`](Self::set_of), `EBADF` for an fd that is not open (as Linux).
+    fn set_named(&self, epfd: Fd) -> Result<usize, Errno> {
+        self.set_of(epfd).map_err(|errno| if crate::fs::is_open(epfd) { errno } else { Errno::EBADF })
+    }
+
+    /// What `fd` is ready for: a set's fd is readable while the set has a ready
+    /// candidate (`depth` sets down so far).
+    fn readiness(&self, fd: Fd, watches: &FdMap<Watch>, depth: usize) -> Readiness {
+        match self.fds.get(&fd) {
+            None => watches.get(&fd).map_or(Readiness::NONE, |w| w.ready),
+            Some(&id) if depth < MAX_CHAIN && self.has_ready(id, watches, depth + 1) => Readiness::READABLE,
+            Some(_) => Readiness::NONE,
+        }
+    }
+
+    fn has_ready(&self, id: usize, watches: &FdMap<Watch>, depth: usize) -> bool {
+        let Some(Some(set)) = self.sets.get(id) else { return false };
+        set.candidates.iter().any(|&fd| {
+            set.interests.get(&fd).is_some_and(|interest| {
+                let ready = self.readiness(fd, watches, depth);
+                !interest.disarmed && poll_bits(ready, interest.events as i16 & 0xff) != 0
+            })
+        })
+    }
+
+    /// The readiness of each epoll fd `poll` watches, now.
+    pub fn refresh(&self, watches: &mut FdMap<Watch>) {
+        for &epfd in &self.polled {
+            let ready = self.readiness(epfd, watches, 0);
+            if let Some(watch) = watches.get_mut(&epfd) {
+                watch.ready = ready;
+            }
+        }
+    }
+
+    /// The longest chain of sets from `id` down (1: it holds no set).
+    fn depth_below(&self, id: usize, limit: usize) -> usize {
+        let Some(Some(set)) = self.sets.get(id) else { return 1 };
+        let inner = set.interests.keys().filter_map(|fd| self.fds.get(&fd).copied());
+        1 + inner.map(|inner| if limit > 1 { self.depth_below(inner, limit - 1) } else { 1 }).max().unwrap_or(0)
+    }
+
+    /// The longest chain of sets holding `id`, from the top (0: none holds it).
+    fn height_above(&self, id: usize, limit: usize) -> usize {
+        let holders = self.sets.iter().enumerate().filter_map(|(holder, set)| {
+            let holds = set.as_ref()?.interests.keys().any(|fd| self.fds.get(&fd) == Some(&id));
+            holds.then_some(holder)
+        });
+        holders.map(|holder| 1 + if limit > 1 { self.height_above(holder, limit - 1) } else { 1 }).max().unwrap_or(0)
+    }
+
+    /// Whether set `id` holds `target`, or a set that does, and so on down.
+    fn reaches(&self, id: usize, target: usize, limit: usize) -> bool {
+        let Some(Some(set)) = self.sets.get(id) else { return false };
+        set.interests
+            .keys()
+            .filter_map(|fd| self.fds.get(&fd).copied())
+            .any(|inner| inner == target || (limit > 0 && self.reaches(inner, target, limit - 1)))
+    }
+
+    /// May set `inner` go into set `outer`? `EINVAL` into itself, `ELOOP` for a loop or
+    /// a chain of more than [`MAX_CHAIN`] sets.
+    fn check_nesting(&self, outer: usize, inner: usize) -> Result<(), Errno> {
+        if outer == inner {
+            return Err(Errno::EINVAL);
+        }
+        let limit = MAX_CHAIN + 1;
+        if self.reaches(inner, outer, limit)
+            || self.height_above(outer, limit) + self.depth_below(inner, limit) + 1 > MAX_CHAIN
+        {
+            return Err(Errno::ELOOP);
+        }
+        Ok(())
+    }
 }
 
-/// A new, empty interest set; its id.
-pub fn epoll_create() -> Result<usize, Errno> {
+/// A new, empty interest set, and an fd for it (close-on-exec or not, as the fd table
+/// keeps for every fd; no child gets one anyway).
+pub fn epoll_create(close_on_exec: bool) -> Result<Fd, Errno> {
+    with_state(|state| state.reserve(state.watches.len()))?;
+    let epfd = crate::fs::open_local(close_on_exec)?;
     with_state(|state| {
-        state.reserve(state.watches.len())?;
         let sets = &mut state.epolls.sets;
         let id = sets.iter().position(Option::is_none).unwrap_or(sets.len());
         if id == sets.len() {
             sets.push(None);
         }
-        sets[id] = Some(Set::default());
-        Ok(id)
+        sets[id] = Some(Set { names: 1, ..Set::default() });
+        state.epolls.fds.insert(epfd, id);
+    });
+    Ok(epfd)
+}
+
+/// `new` names `old`'s set too (`dup`).
+pub(crate) fn epoll_duplicate(old: Fd, new: Fd) -> Result<(), Errno> {
+    with_state(|state| {
+        let id = state.epolls.set_of(old)?;
+        state.epolls.get(id)?.names += 1;
+        state.epolls.fds.insert(new, id);
+        Ok(())
     })
 }
 
-pub fn epoll_close(id: usize) -> Result<(), Errno> {
-    with_state(|state| state.epolls.sets.get_mut(id).and_then(Option::take).map(drop).ok_or(Errno::EBADF))
+/// `EBADF` unless `epfd` is open, `EINVAL` unless it is an epoll instance.
+pub fn epoll_check(epfd: Fd) -> Result<(), Errno> {
+    with_state(|state| state.epolls.set_named(epfd).map(drop))
 }
 
-/// Adds, changes or removes `fd` in set `id` (`EEXIST`, `ENOENT` as Linux).
-pub fn epoll_ctl(id: usize, op: EpollOp, fd: Fd, events: u32, data: u64) -> Result<(), Errno> {
+/// Adds, changes or removes `fd` in the set of `epfd` (`EEXIST`, `ENOENT`, and for a
+/// set put in a set `EINVAL`/`ELOOP`, as Linux).
+pub fn epoll_ctl(epfd: Fd, op: EpollOp, fd: Fd, events: u32, data: u64) -> Result<(), Errno> {
     if !crate::fs::is_open(fd) {
         return Err(Errno::EBADF);
     }
     with_state(|state| {
-        state.epolls.get(id)?;
-        if op != EpollOp::Delete {
-            state.watch(fd)?;
+        let id = state.epolls.set_named(epfd)?;
+        let inner = state.epolls.fds.get(&fd).copied();
+        match (op, inner) {
+            (EpollOp::Add, Some(inner)) => state.epolls.check_nesting(id, inner)?,
+            (EpollOp::Add | EpollOp::Modify, None) => state.watch(fd)?,
+            _ => {}
         }
         let set = state.epolls.get(id)?;
         match (op, set.interests.contains_key(&fd)) {
@@ -120,27 +284,32 @@ pub fn epoll_ctl(id: usize, op: EpollOp, fd: Fd, events: u32, data: u64) -> Resu
             (EpollOp::Modify | EpollOp::Delete, false) => return Err(Errno::ENOENT),
             (EpollOp::Delete, true) => {
                 set.interests.remove(&fd);
+                state.epolls.nested -= inner.is_some() as usize;
                 return Ok(());
             }
             _ => {}
         }
         let queued = set.interests.get(&fd).is_some_and(|i| i.queued);
         set.interests.insert(fd, Interest { events, data, queued, disarmed: false });
-        // Whatever holds now is reported by the next wait, edge-triggered or not.
-        set.enqueue(fd);
+        if op == EpollOp::Add {
+            state.epolls.nested += inner.is_some() as usize;
+        }
+        // Whatever holds now is reported by the next wait, edge-triggered or not (and
+        // the sets holding this one hear of it).
+        state.epolls.touch(fd, 0);
         Ok(())
     })
 }
 
-/// Waits until some fds of set `id` are ready; fills `out`; returns how many.
-pub fn epoll_wait(id: usize, out: &mut [EpollEvent], timeout_us: Timeout) -> Result<usize, Errno> {
+/// Waits until some fds in the set of `epfd` are ready; fills `out`; returns how many.
+pub fn epoll_wait(epfd: Fd, out: &mut [EpollEvent], timeout_us: Timeout) -> Result<usize, Errno> {
     if out.is_empty() {
         return Err(Errno::EINVAL);
     }
     let deadline = deadline(timeout_us);
     unless_handled(|| {
         with_state(|state| {
-            state.epolls.get(id)?;
+            let id = state.epolls.set_named(epfd)?;
             state.harvest(false)?;
             loop {
                 let count = collect(state, id, &mut *out)?;
@@ -155,16 +324,19 @@ pub fn epoll_wait(id: usize, out: &mut [EpollEvent], timeout_us: Timeout) -> Res
 /// Reports the ready candidates of set `id` into `out`.
 fn collect(state: &mut super::State, id: usize, out: &mut [EpollEvent]) -> Result<usize, Errno> {
     let watches = &state.watches;
-    let set = state.epolls.get(id)?;
+    let epolls = &mut state.epolls;
+    // (Taken out while they are looked at: a candidate that is a set's fd is looked at
+    // in that set, never this one.)
+    let mut candidates = core::mem::take(&mut epolls.get(id)?.candidates);
     let mut count = 0;
     // Each candidate is looked at once; level-triggered ones reported go to the back, to
     // be looked at again next time, after the others (no allocation per wait).
-    let mut unseen = set.candidates.len();
+    let mut unseen = candidates.len();
     while count < out.len() && unseen > 0 {
         unseen -= 1;
-        let Some(fd) = set.candidates.pop_front() else { break };
-        let Some(interest) = set.interests.get_mut(&fd) else { continue };
-        let ready = watches.get(&fd).map_or(Default::default(), |w| w.ready);
+        let Some(fd) = candidates.pop_front() else { break };
+        let ready = epolls.readiness(fd, watches, 0);
+        let Some(interest) = epolls.get(id)?.interests.get_mut(&fd) else { continue };
         let bits = poll_bits(ready, interest.events as i16 & 0xff) as u32 & 0xffff;
         if bits == 0 || interest.disarmed {
             interest.queued = false;
@@ -178,8 +350,9 @@ fn collect(state: &mut super::State, id: usize, out: &mut [EpollEvent]) -> Resul
         } else if interest.events & EPOLLET != 0 {
             interest.queued = false;
         } else {
-            set.candidates.push_back(fd);
+            candidates.push_back(fd);
         }
     }
+    epolls.get(id)?.candidates = candidates;
     Ok(count)
 }

@@ -20,9 +20,10 @@
 mod epoll_set;
 mod queue;
 
+pub(crate) use epoll_set::epoll_duplicate;
 pub use epoll_set::{
-    epoll_close, epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp, EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN,
-    EPOLLONESHOT, EPOLLOUT,
+    epoll_check, epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp, EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN,
+    EPOLLONESHOT, EPOLLOUT, MAX_CHAIN as EPOLL_MAX_CHAIN,
 };
 
 use crate::fd_map::FdMap;
@@ -84,7 +85,7 @@ pub fn poll_bits(ready: Readiness, events: i16) -> i16 {
 }
 
 /// A watched fd.
-struct Watch {
+pub(crate) struct Watch {
     /// `None` for a file that never blocks (its server keeps no notification).
     notification: Option<CPtr>,
     ready: Readiness,
@@ -137,6 +138,9 @@ impl State {
             Source::Alarm | Source::Unknown(_) => {}
         })?;
         self.children_ended |= child;
+        if self.epolls.are_polled() {
+            self.epolls.refresh(&mut self.watches);
+        }
         Ok(())
     }
 
@@ -184,9 +188,17 @@ impl State {
         self.spare.push(notification);
     }
 
-    /// Watches `fd` (once): subscribes to its readiness.
+    /// Watches `fd` (once): subscribes to its readiness. (An epoll instance's is its
+    /// set's, kept up to date by each harvest.)
     fn watch(&mut self, fd: Fd) -> Result<(), Errno> {
         if self.watches.contains_key(&fd) {
+            return Ok(());
+        }
+        if self.epolls.set_of(fd).is_ok() {
+            let plain = Readiness::NONE;
+            self.watches.insert(fd, Watch { notification: None, ready: Readiness::NONE, plain });
+            self.epolls.polled(fd);
+            self.epolls.refresh(&mut self.watches);
             return Ok(());
         }
         self.reserve(self.watches.len() + 1)?;

@@ -79,6 +79,12 @@ pub fn named_pipes(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "fifos")
 }
 
+/// epoll instances as fds: fcntl, dup, poll and select of one, one in another, ELOOP.
+#[cfg(notification_queues)]
+pub fn epoll_fds(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "epoll_fds")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }
