@@ -18,7 +18,7 @@ use uxrt_protocols::file::{
 use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, VFS};
 use uxrt_protocols::{Errno, Message, Reply};
 
-pub use uxrt_protocols::file::{FileKind, FileStat, OpenFlags as Flags};
+pub use uxrt_protocols::file::{FileKind, FileStat, OpenFlags as Flags, TIME_NOW, TIME_OMIT};
 
 pub use crate::Fd;
 
@@ -265,6 +265,20 @@ pub fn open(path: &str, flags: u32, mode: u32) -> Result<Fd, Errno> {
         }
     }
     Ok(fd)
+}
+
+/// Sets the access and modification times (nanoseconds of Unix time, or `TIME_OMIT`,
+/// `TIME_NOW`) of what `path` names (a symbolic link in its last component followed
+/// with `follow`); the change time becomes now.
+pub fn set_times(path: &str, accessed: u64, modified: u64, follow: bool) -> Result<(), Errno> {
+    path_op(path, |path| PathRequest::SetTimes { path, accessed, modified, follow })
+}
+
+/// As [`set_times`], of the file open at `fd`.
+pub fn set_file_times(fd: Fd, accessed: u64, modified: u64) -> Result<(), Errno> {
+    check(fd)?;
+    let [] = file_call(fd, FileRequest::SetTimes { accessed, modified }).results()?;
+    Ok(())
 }
 
 /// Makes a named pipe (a FIFO) at `path` with permission bits `mode`.

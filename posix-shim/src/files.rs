@@ -405,8 +405,7 @@ fn fill(out: *mut Stat, stat: fs::FileStat) -> Result<c_int, Errno> {
         st_nlink: stat.links as u64,
         st_size: size,
         st_blksize: BLOCK_SIZE,
-        // (No access times are kept: a file was last read when it was last written.)
-        st_atim: crate::process::Timespec::from_ns(stat.modified),
+        st_atim: crate::process::Timespec::from_ns(stat.accessed),
         st_mtim: crate::process::Timespec::from_ns(stat.modified),
         st_ctim: crate::process::Timespec::from_ns(stat.changed),
         // (In 512-byte units, as POSIX counts them.)
@@ -672,6 +671,36 @@ pub unsafe extern "C" fn unlinkat(dirfd: c_int, path: *const c_char, flags: c_in
         }
     });
     ret_int(removed.map(|()| 0))
+}
+
+/// `utimensat(dirfd, path, times, flags)`: sets the access and modification times
+/// (`times` NULL: both now; `UTIME_NOW`, `UTIME_OMIT` as Linux). A NULL `path` names the
+/// file open at `dirfd` (Linux's, and how musl's `futimens` calls it), so `futimens`,
+/// `utimes`, `utime` and `futimes` all come here. Times before 1970 are `EINVAL`.
+///
+/// # Safety
+/// `path` is NULL or a NUL-ended string; `times` is NULL or two `struct timespec`s.
+#[no_mangle]
+pub unsafe extern "C" fn utimensat(
+    dirfd: c_int,
+    path: *const c_char,
+    times: *const [crate::process::Timespec; 2],
+    flags: c_int,
+) -> c_int {
+    let set = only(flags, AT_SYMLINK_NOFOLLOW).and_then(|()| {
+        // SAFETY: as the caller promises.
+        let [accessed, modified] = match unsafe { times.as_ref() } {
+            None => [fs::TIME_NOW; 2],
+            Some([accessed, modified]) => [accessed.as_new_time()?, modified.as_new_time()?],
+        };
+        if path.is_null() {
+            return fs::set_file_times(fd(dirfd)?, accessed, modified);
+        }
+        // SAFETY: as the caller promises.
+        let path = unsafe { at_path(dirfd, path) }?;
+        fs::set_times(path, accessed, modified, flags & AT_SYMLINK_NOFOLLOW == 0)
+    });
+    ret_int(set.map(|()| 0))
 }
 
 /// # Safety

@@ -246,6 +246,24 @@ impl Timespec {
     pub fn from_ns(ns: u64) -> Timespec {
         Timespec { seconds: (ns / 1_000_000_000) as i64, nanoseconds: (ns % 1_000_000_000) as i64 }
     }
+
+    /// As a time word of `SetTimes`: `UTIME_NOW` and `UTIME_OMIT` (Linux's values in
+    /// the nanoseconds) as theirs, else nanoseconds since 1970; `EINVAL` for
+    /// nanoseconds out of range or a time before 1970.
+    pub fn as_new_time(&self) -> Result<u64, Errno> {
+        const UTIME_NOW: i64 = (1 << 30) - 1;
+        const UTIME_OMIT: i64 = (1 << 30) - 2;
+        match self.nanoseconds {
+            UTIME_NOW => Ok(uxrt::fs::TIME_NOW),
+            UTIME_OMIT => Ok(uxrt::fs::TIME_OMIT),
+            0..=999_999_999 => u64::try_from(self.seconds)
+                .ok()
+                .and_then(|s| s.checked_mul(1_000_000_000)?.checked_add(self.nanoseconds as u64))
+                .filter(|&ns| ns < uxrt::fs::TIME_NOW)
+                .ok_or(Errno::EINVAL),
+            _ => Err(Errno::EINVAL),
+        }
+    }
 }
 
 /// Clocks (Linux's numbers, as in `<time.h>`).

@@ -353,19 +353,21 @@ pub struct FileStat {
     pub size: u64,
     pub links: u32,
     pub mode: u32,
-    /// When the contents last changed, and when anything about the file did.
+    /// When the contents last changed, when anything about the file did, and when it
+    /// was last read (nanoseconds of Unix time).
     pub modified: u64,
     pub changed: u64,
+    pub accessed: u64,
 }
 
 impl FileStat {
     pub fn reply(&self) -> Reply {
-        let FileStat { ino, kind, size, links, mode, modified, changed } = *self;
-        Reply::ok(&[ino, kind as Word, size, links as Word, mode as Word, modified, changed])
+        let FileStat { ino, kind, size, links, mode, modified, changed, accessed } = *self;
+        Reply::ok(&[ino, kind as Word, size, links as Word, mode as Word, modified, changed, accessed])
     }
 
     pub fn from_reply(reply: Reply) -> Result<FileStat, Errno> {
-        let [ino, kind, size, links, mode, modified, changed] = reply.results()?;
+        let [ino, kind, size, links, mode, modified, changed, accessed] = reply.results()?;
         Ok(FileStat {
             ino,
             kind: FileKind::from_word(kind)?,
@@ -374,9 +376,15 @@ impl FileStat {
             mode: mode_from(mode).map_err(|_| Errno::EIO)?,
             modified,
             changed,
+            accessed,
         })
     }
 }
+
+/// A time word of `SetTimes` meaning: leave this time as it is (`UTIME_OMIT`).
+pub const TIME_OMIT: Word = Word::MAX;
+/// A time word of `SetTimes` meaning: the server's now (`UTIME_NOW`).
+pub const TIME_NOW: Word = Word::MAX - 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Whence {
@@ -438,6 +446,15 @@ pub enum PathRequest {
     /// Reply: a [`FileStat`] of what `path` names, a symbolic link followed.
     Stat {
         path: Span,
+    },
+    /// Sets the access and modification times (nanoseconds of Unix time, or
+    /// [`TIME_OMIT`], [`TIME_NOW`]) of what `path` names, a symbolic link in its last
+    /// component followed with `follow`. Reply: `[]`.
+    SetTimes {
+        path: Span,
+        accessed: Word,
+        modified: Word,
+        follow: bool,
     },
     /// As `Stat`, a symbolic link as the last component not followed (`lstat`).
     StatLink {
@@ -573,6 +590,12 @@ pub enum FileRequest {
     /// The other end of a pipe just made: reply `[]` and the write end's capability
     /// (once per pipe).
     OpenPeer,
+    /// Sets the open file's access and modification times (as [`PathRequest::SetTimes`]).
+    /// Reply: `[]`.
+    SetTimes {
+        accessed: Word,
+        modified: Word,
+    },
     /// On an end of a named pipe: reply `[]` once the other end is open (at once if it
     /// is), as a blocking `open` of a FIFO waits on Linux. One such wait per handle
     /// (`EBUSY`); `EINVAL` on anything but a named pipe's end.
@@ -624,6 +647,7 @@ mod label {
     pub const READ_LINK: u64 = 17;
     pub const MKFIFO: u64 = 18;
     pub const OPEN_FIFO: u64 = 19;
+    pub const SET_TIMES: u64 = 20;
 
     pub const READ: u64 = 1;
     pub const WRITE: u64 = 2;
@@ -644,6 +668,7 @@ mod label {
     pub const READ_DIRECT: u64 = 17;
     pub const PIPE_CAPACITY: u64 = 18;
     pub const AWAIT_PEER: u64 = 19;
+    pub const SET_FILE_TIMES: u64 = 20;
 
     /// Set in a transfer's label: `EAGAIN` rather than wait.
     pub const DONT_WAIT: u64 = 1 << 8;
@@ -682,6 +707,7 @@ impl PathRequest {
             Open { .. }
                 | Mkdir { .. }
                 | Mkfifo { .. }
+                | SetTimes { .. }
                 | Rmdir { .. }
                 | Unlink { .. }
                 | Rename { .. }
@@ -706,6 +732,9 @@ impl PathRequest {
                 Message::new(MKFIFO, &[path.offset, path.length, mode as Word, owner])
             }
             PathRequest::OpenFifo { key, flags, owner } => Message::new(OPEN_FIFO, &[key, flags.0 as Word, owner]),
+            PathRequest::SetTimes { path, accessed, modified, follow } => {
+                Message::new(SET_TIMES, &[path.offset, path.length, accessed, modified, follow as Word])
+            }
             PathRequest::Rmdir { path } => Message::new(RMDIR, &[path.offset, path.length]),
             PathRequest::Unlink { path } => Message::new(UNLINK, &[path.offset, path.length]),
             PathRequest::Rename { from, to } => Message::new(RENAME, &[from.offset, from.length, to.offset, to.length]),
@@ -755,6 +784,15 @@ impl PathRequest {
             OPEN_FIFO => {
                 let [key, flags, owner] = exact(words)?;
                 PathRequest::OpenFifo { key, flags: OpenFlags::new(flags)?, owner }
+            }
+            SET_TIMES => {
+                let [offset, length, accessed, modified, follow] = exact(words)?;
+                let follow = match follow {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(Errno::EINVAL),
+                };
+                PathRequest::SetTimes { path: Span::new(offset, length), accessed, modified, follow }
             }
             RMDIR => PathRequest::Rmdir { path: path(words)? },
             UNLINK => PathRequest::Unlink { path: path(words)? },
@@ -819,6 +857,7 @@ impl FileRequest {
             FileRequest::Duplicate => Message::new(DUPLICATE, &[]),
             FileRequest::OpenPeer => Message::new(OPEN_PEER, &[]),
             FileRequest::AwaitPeer => Message::new(AWAIT_PEER, &[]),
+            FileRequest::SetTimes { accessed, modified } => Message::new(SET_FILE_TIMES, &[accessed, modified]),
             FileRequest::Subscribe => Message::new(SUBSCRIBE, &[]),
             FileRequest::SetForeground { pid } => Message::new(SET_FOREGROUND, &[pid]),
             FileRequest::Chmod { mode } => Message::new(CHMOD_FILE, &[mode as Word]),
@@ -885,6 +924,10 @@ impl FileRequest {
             DUPLICATE => no_words(words, FileRequest::Duplicate)?,
             OPEN_PEER => no_words(words, FileRequest::OpenPeer)?,
             AWAIT_PEER => no_words(words, FileRequest::AwaitPeer)?,
+            SET_FILE_TIMES => {
+                let [accessed, modified] = exact(words)?;
+                FileRequest::SetTimes { accessed, modified }
+            }
             SUBSCRIBE => no_words(words, FileRequest::Subscribe)?,
             SET_FOREGROUND => {
                 let [pid] = exact(words)?;

@@ -96,6 +96,7 @@ impl Vfs {
             PathRequest::Open { path, .. }
             | PathRequest::Mkdir { path, .. }
             | PathRequest::Mkfifo { path, .. }
+            | PathRequest::SetTimes { path, .. }
             | PathRequest::Rmdir { path }
             | PathRequest::Unlink { path }
             | PathRequest::Chmod { path, .. }

@@ -77,6 +77,9 @@ impl Mounts {
                 PathRequest::Open { flags, mode, .. } => Some(PathRequest::Open { path, flags, mode, owner }),
                 PathRequest::Mkdir { mode, .. } => Some(PathRequest::Mkdir { path, mode, owner }),
                 PathRequest::Mkfifo { mode, .. } => Some(PathRequest::Mkfifo { path, mode, owner }),
+                PathRequest::SetTimes { accessed, modified, follow, .. } => {
+                    Some(PathRequest::SetTimes { path, accessed, modified, follow })
+                }
                 PathRequest::Rmdir { .. } => Some(PathRequest::Rmdir { path }),
                 PathRequest::Unlink { .. } => Some(PathRequest::Unlink { path }),
                 PathRequest::Stat { .. } => Some(PathRequest::Stat { path }),

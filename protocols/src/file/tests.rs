@@ -41,6 +41,8 @@ fn path_request() -> impl Strategy<Value = PathRequest> {
         (any::<u64>(), any::<u64>()).prop_map(|(address, length)| PathRequest::UseBuffer { address, length }),
         any::<u64>().prop_map(|owner| PathRequest::Pipe { owner }),
         (span(), 0..=0o7777u32, any::<u64>()).prop_map(|(path, mode, owner)| PathRequest::Mkfifo { path, mode, owner }),
+        (span(), any::<u64>(), any::<u64>(), any::<bool>())
+            .prop_map(|(path, accessed, modified, follow)| PathRequest::SetTimes { path, accessed, modified, follow }),
         (any::<u64>(), flags(), any::<u64>()).prop_map(|(key, flags, owner)| PathRequest::OpenFifo {
             key,
             flags,
@@ -78,6 +80,7 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         Just(FileRequest::Duplicate),
         Just(FileRequest::OpenPeer),
         Just(FileRequest::AwaitPeer),
+        (any::<u64>(), any::<u64>()).prop_map(|(accessed, modified)| FileRequest::SetTimes { accessed, modified }),
         Just(FileRequest::Subscribe),
         any::<u64>().prop_map(|pid| FileRequest::SetForeground { pid }),
         any::<bool>().prop_map(|raw| FileRequest::SetTerminal { raw }),
@@ -198,7 +201,8 @@ fn open_flags_read_like_linux() {
 
 #[test]
 fn stat_replies_round_trip_and_bad_ones_fail() {
-    let stat = FileStat { ino: 7, kind: FileKind::Pipe, size: 3, links: 1, mode: 0o600, modified: 5, changed: 6 };
+    let stat =
+        FileStat { ino: 7, kind: FileKind::Pipe, size: 3, links: 1, mode: 0o600, modified: 5, changed: 6, accessed: 8 };
     assert_eq!(FileStat::from_reply(stat.reply()), Ok(stat));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1, 9, 0, 0])), Err(Errno::EIO));
     assert_eq!(FileStat::from_reply(Reply::ok(&[1])), Err(Errno::EIO));

@@ -134,6 +134,7 @@ const SUITE: &[Test] = &[
     Test { name: "posix_c_at_calls_as_on_the_host", run: posix::at_calls },
     Test { name: "posix_c_symlinks_as_on_the_host", run: posix::symlinks },
     Test { name: "posix_c_named_pipes_as_on_the_host", run: posix::named_pipes },
+    Test { name: "posix_c_file_times_as_on_the_host", run: posix::file_times },
     // (A non-blocking transfer that would wait is the server's to refuse, queue or not.)
     Test { name: "posix_c_descriptors_and_limits_as_on_the_host", run: posix::descriptors_and_limits },
     Test { name: "real_c_programs_as_on_the_host", run: posix::real_programs },

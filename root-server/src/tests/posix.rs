@@ -85,6 +85,11 @@ pub fn epoll_fds(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "epoll_fds")
 }
 
+/// Access, modification and change times: relatime, utimensat and its relatives.
+pub fn file_times(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "times")
+}
+
 pub fn sync_and_pipe_size(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "sync_pipe_size")
 }

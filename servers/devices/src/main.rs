@@ -78,7 +78,7 @@ impl Device {
         };
         // (Devices keep no times: they change all the time.)
         let now = uxrt::time::realtime_ns();
-        FileStat { ino, kind, size, links: 1, mode, modified: now, changed: now }
+        FileStat { ino, kind, size, links: 1, mode, modified: now, changed: now, accessed: now }
     }
 
     /// Reads into `into` (the console's reads go to [`Console::read`]): zeros from
@@ -135,6 +135,7 @@ impl FileServer for Devices {
             }
             PathRequest::Mkdir { .. }
             | PathRequest::Mkfifo { .. }
+            | PathRequest::SetTimes { .. }
             | PathRequest::Rmdir { .. }
             | PathRequest::Unlink { .. }
             | PathRequest::Rename { .. }

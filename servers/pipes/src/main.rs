@@ -238,9 +238,18 @@ impl FileServer for Pipes {
                 // (A pipe keeps no times: its contents change all the time.)
                 let now = uxrt::time::realtime_ns();
                 let size = files.get(badge).and_then(|e| self.pipes.get(&e.pipe)).map_or(0, |p| p.len() as u64);
-                FileStat { ino: badge, kind: FileKind::Pipe, size, links: 1, mode: 0o600, modified: now, changed: now }
-                    .reply()
-                    .into()
+                FileStat {
+                    ino: badge,
+                    kind: FileKind::Pipe,
+                    size,
+                    links: 1,
+                    mode: 0o600,
+                    modified: now,
+                    changed: now,
+                    accessed: now,
+                }
+                .reply()
+                .into()
             }
             FileRequest::Seek { .. } => Reply::error(Errno::ESPIPE).into(),
             FileRequest::ReadDir { .. } => Reply::error(Errno::ENOTDIR).into(),

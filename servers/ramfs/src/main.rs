@@ -9,13 +9,14 @@ extern crate alloc;
 use uxrt::protocols::events::Readiness;
 use uxrt::protocols::file::{
     direct_reply, FileKind, FileRequest, FileStat, Inline, LinkMet, OpenFlags, PathRequest, Span, Whence, LINK_MET,
+    TIME_NOW, TIME_OMIT,
 };
 use uxrt::protocols::startup::aux;
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
 use uxrt::server::{answer, Answer};
 use uxrt_namespace::path::{self, Path};
-use uxrt_namespace::tree::{self, Ino, Kind, Owner, Tree, Usage, SYSTEM};
+use uxrt_namespace::tree::{self, Ino, Kind, NewTime, Owner, Tree, Usage, SYSTEM};
 
 /// Bytes of file data ramfs holds at most.
 const CAPACITY: u64 = 64 << 20;
@@ -72,6 +73,7 @@ fn named_paths(request: &PathRequest) -> [Option<(Span, bool)>; 2] {
             [Some((path, !flags.has(OpenFlags::NO_FOLLOW) && !exclusive)), None]
         }
         PathRequest::Stat { path } | PathRequest::Chmod { path, .. } => [Some((path, true)), None],
+        PathRequest::SetTimes { path, follow, .. } => [Some((path, follow)), None],
         PathRequest::StatLink { path }
         | PathRequest::ReadLink { path }
         | PathRequest::Mkdir { path, .. }
@@ -132,6 +134,7 @@ impl Ramfs {
             mode: stat.mode,
             modified: stat.modified,
             changed: stat.changed,
+            accessed: stat.accessed,
         })
     }
 
@@ -187,7 +190,17 @@ impl Ramfs {
         })
     }
 
-    fn read(&self, file: &mut OpenFile, into: &mut [u8]) -> Result<usize, Errno> {
+    /// Sets the times of `ino` from `SetTimes`' words.
+    fn set_times(&mut self, ino: Ino, accessed: Word, modified: Word) -> Result<(), Errno> {
+        let new = |word| match word {
+            TIME_OMIT => NewTime::Omit,
+            TIME_NOW => NewTime::Now,
+            at => NewTime::At(at),
+        };
+        self.tree.set_times(ino, new(accessed), new(modified))
+    }
+
+    fn read(&mut self, file: &mut OpenFile, into: &mut [u8]) -> Result<usize, Errno> {
         let data = self.read_in_place(file, into.len())?;
         into[..data.len()].copy_from_slice(data);
         Ok(data.len())
@@ -195,10 +208,11 @@ impl Ramfs {
 
     /// Up to `length` bytes at the file's offset, where the file keeps them (the offset
     /// moves past them).
-    fn read_in_place(&self, file: &mut OpenFile, length: usize) -> Result<&[u8], Errno> {
+    fn read_in_place(&mut self, file: &mut OpenFile, length: usize) -> Result<&[u8], Errno> {
         if !file.flags.readable() {
             return Err(Errno::EBADF);
         }
+        self.tree.accessed(file.ino);
         let data = self.tree.read(file.ino, file.offset, length)?;
         file.offset += data.len() as u64;
         Ok(data)
@@ -217,7 +231,8 @@ impl Ramfs {
     }
 
     /// Names from index `cookie` on, NUL-ended, as many as fit in `into`.
-    fn read_dir(&self, ino: Ino, cookie: Word, into: &mut [u8]) -> Result<[Word; 2], Errno> {
+    fn read_dir(&mut self, ino: Ino, cookie: Word, into: &mut [u8]) -> Result<[Word; 2], Errno> {
+        self.tree.accessed(ino);
         let entries = self.tree.read_dir(ino)?;
         let (mut at, mut count) = (0, 0);
         for (name, _, _) in entries.iter().skip(cookie as usize) {
@@ -271,6 +286,9 @@ impl FileServer for Ramfs {
             PathRequest::Mkdir { path, mode, owner } => {
                 path_at(paths, path).and_then(|p| self.tree.mkdir(&p, owner)).and_then(|ino| self.tree.chmod(ino, mode))
             }
+            PathRequest::SetTimes { path, accessed, modified, .. } => path_at(paths, path)
+                .and_then(|p| self.tree.lookup(&p))
+                .and_then(|ino| self.set_times(ino, accessed, modified)),
             PathRequest::Mkfifo { path, mode, owner } => path_at(paths, path)
                 .and_then(|p| self.tree.mkfifo(&p, owner))
                 .and_then(|ino| self.tree.chmod(ino, mode)),
@@ -305,9 +323,8 @@ impl FileServer for Ramfs {
     const READS_DIRECT: bool = true;
 
     fn file(&mut self, files: &mut OpenFiles<OpenFile>, badge: Word, request: FileRequest) -> Answer {
-        // What changes a file is stamped with the time (reads are not: no access times).
-        if matches!(request, FileRequest::Write { .. } | FileRequest::WriteShared { .. } | FileRequest::Truncate { .. })
-        {
+        // What reads or changes a file is stamped with the time.
+        if !matches!(request, FileRequest::Seek { .. } | FileRequest::Stat) {
             self.tree.set_now(uxrt::time::realtime_ns());
         }
         let result = match request {
@@ -354,6 +371,12 @@ impl FileServer for Ramfs {
             FileRequest::Chmod { mode } => {
                 return match files.get(badge) {
                     Some(file) => answer(self.tree.chmod(file.ino, mode).map(|()| [])),
+                    None => Reply::error(Errno::EBADF).into(),
+                }
+            }
+            FileRequest::SetTimes { accessed, modified } => {
+                return match files.get(badge) {
+                    Some(file) => answer(self.set_times(file.ino, accessed, modified).map(|()| [])),
                     None => Reply::error(Errno::EBADF).into(),
                 }
             }

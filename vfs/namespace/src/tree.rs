@@ -56,10 +56,23 @@ pub struct Stat {
     /// users yet).
     pub mode: u32,
     /// When its contents last changed, and when it last changed at all (contents, mode,
-    /// names): nanoseconds of the tree's clock ([`Tree::set_now`]).
+    /// names, times): nanoseconds of the tree's clock ([`Tree::set_now`]).
     pub modified: u64,
     pub changed: u64,
+    /// When it was last read ([`Tree::accessed`], as Linux's default `relatime`).
+    pub accessed: u64,
 }
+
+/// A new time for [`Tree::set_times`]: left as it is, the tree's now, or this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewTime {
+    Omit,
+    Now,
+    At(u64),
+}
+
+/// How long an access time may lag behind reads (`relatime`: a day).
+const ACCESS_LAG: u64 = 24 * 3600 * 1_000_000_000;
 
 /// The permission bits a file or directory starts with, before its creator's `chmod`.
 pub const FILE_MODE: u32 = 0o644;
@@ -92,6 +105,7 @@ struct Node {
     mode: u32,
     modified: u64,
     changed: u64,
+    accessed: u64,
     /// Who it is charged to.
     owner: Owner,
 }
@@ -138,6 +152,7 @@ impl Tree {
             mode: DIRECTORY_MODE,
             modified: 0,
             changed: 0,
+            accessed: 0,
             owner: SYSTEM,
         };
         nodes.insert(ROOT, root);
@@ -148,6 +163,36 @@ impl Tree {
     /// gives Unix time) that changes from now on are stamped with.
     pub fn set_now(&mut self, now: u64) {
         self.now = now;
+    }
+
+    /// `ino` was read now: its access time moves when it was not read since it last
+    /// changed, or a day ago (Linux's `relatime`, its default: a read is not a write
+    /// every time).
+    pub fn accessed(&mut self, ino: Ino) {
+        let now = self.now;
+        if let Some(node) = self.nodes.get_mut(&ino) {
+            let stale = node.accessed <= node.modified || node.accessed <= node.changed;
+            if stale || now.saturating_sub(node.accessed) >= ACCESS_LAG {
+                node.accessed = now;
+            }
+        }
+    }
+
+    /// Sets `ino`'s access and modification times (`utimensat`); its change time is
+    /// now unless both are omitted.
+    pub fn set_times(&mut self, ino: Ino, accessed: NewTime, modified: NewTime) -> Result<(), Errno> {
+        let now = self.now;
+        let node = self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)?;
+        let pick = |new: NewTime, old: u64| match new {
+            NewTime::Omit => old,
+            NewTime::Now => now,
+            NewTime::At(at) => at,
+        };
+        (node.accessed, node.modified) = (pick(accessed, node.accessed), pick(modified, node.modified));
+        if (accessed, modified) != (NewTime::Omit, NewTime::Omit) {
+            node.changed = now;
+        }
+        Ok(())
     }
 
     /// Stamps `ino` as changed now, and with `contents` as modified too.
@@ -297,7 +342,8 @@ impl Tree {
             Contents::Symlink(target) => (Kind::Symlink, target.len() as u64),
             Contents::Fifo => (Kind::Fifo, 0),
         };
-        Ok(Stat { ino, kind, size, links: node.links, mode: node.mode, modified: node.modified, changed: node.changed })
+        let (modified, changed, accessed) = (node.modified, node.changed, node.accessed);
+        Ok(Stat { ino, kind, size, links: node.links, mode: node.mode, modified, changed, accessed })
     }
 
     /// Opens (and with `create`, makes, charged to `owner`) the file or directory at
@@ -369,7 +415,8 @@ impl Tree {
             Contents::Fifo => FILE_MODE,
         };
         let now = self.now;
-        self.nodes.insert(ino, Node { contents, links: 1, opens: 0, mode, modified: now, changed: now, owner });
+        let node = Node { contents, links: 1, opens: 0, mode, modified: now, changed: now, accessed: now, owner };
+        self.nodes.insert(ino, node);
         self.entries_mut(dir).insert(String::from(name), ino);
         self.touch(dir, true);
         Ok(ino)

@@ -455,3 +455,34 @@ fn named_pipes_are_names_charged_as_inodes() {
     assert_eq!(tree.usage(7), Usage::default(), "its inode comes back");
     tree.mkfifo(&p("/g"), 7).unwrap();
 }
+
+#[test]
+fn access_times_follow_relatime_and_times_can_be_set() {
+    let mut tree = Tree::new(1 << 20, 10, NO_QUOTA);
+    tree.set_now(100);
+    let ino = tree.open(&p("/f"), OpenFlags(OpenFlags::READ_WRITE | OpenFlags::CREATE), SYSTEM).unwrap();
+    let times = |tree: &Tree| tree.stat(ino).map(|s| (s.accessed, s.modified, s.changed)).unwrap();
+    assert_eq!(times(&tree), (100, 100, 100));
+    tree.set_now(200);
+    tree.write(ino, 0, b"abc").unwrap();
+    assert_eq!(times(&tree), (100, 200, 200), "a write is no access");
+    tree.set_now(300);
+    tree.accessed(ino);
+    assert_eq!(times(&tree).0, 300, "the first read since the write");
+    tree.set_now(400);
+    tree.accessed(ino);
+    assert_eq!(times(&tree).0, 300, "not every read (relatime)");
+    tree.set_now(300 + ACCESS_LAG);
+    tree.accessed(ino);
+    assert_eq!(times(&tree).0, 300 + ACCESS_LAG, "but a day later");
+    tree.set_now(5_000);
+    tree.set_times(ino, NewTime::At(7), NewTime::Omit).unwrap();
+    assert_eq!(times(&tree), (7, 200, 5_000), "an access time set, the change time now");
+    tree.set_now(6_000);
+    tree.set_times(ino, NewTime::Omit, NewTime::Omit).unwrap();
+    assert_eq!(times(&tree), (7, 200, 5_000), "both omitted: nothing changes");
+    tree.set_times(ino, NewTime::Now, NewTime::At(9)).unwrap();
+    assert_eq!(times(&tree), (6_000, 9, 6_000));
+    assert_eq!(tree.set_times(999, NewTime::Now, NewTime::Now), Err(Errno::ENOENT));
+    tree.close(ino).unwrap();
+}
