@@ -73,16 +73,19 @@ pub(crate) fn table_in_use() -> bool {
 }
 
 fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
-    let mut table = TABLE.lock();
-    let table = table.get_or_insert_with(|| {
-        let inherited = env::aux(aux::FDS).unwrap_or(0);
-        let mut table = Table { fds: Default::default(), free: Default::default(), limit: 0, paths: None };
-        for fd in (0..64).filter(|fd| inherited & (1 << fd) != 0) {
-            table.insert(fd, Descriptor::new(false, false));
-        }
-        table
-    });
-    f(table)
+    f(TABLE.lock().get_or_insert_with(inherited_table))
+}
+
+/// The table of the fds the process started with. (Out of line: `with_table` is
+/// instantiated for every caller, and a small program should carry this once.)
+#[inline(never)]
+fn inherited_table() -> Table {
+    let inherited = env::aux(aux::FDS).unwrap_or(0);
+    let mut table = Table { fds: Default::default(), free: Default::default(), limit: 0, paths: None };
+    for fd in (0..64).filter(|fd| inherited & (1 << fd) != 0) {
+        table.insert(fd, Descriptor::new(false, false));
+    }
+    table
 }
 
 fn slot(fd: Fd) -> CPtr {
@@ -100,21 +103,23 @@ pub(crate) fn fd_slot(fd: Fd) -> CPtr {
 /// which is made on first use, answers for the others.)
 #[inline]
 fn check(fd: Fd) -> Result<(), Errno> {
-    if open_map::contains(fd) {
-        return Ok(());
-    }
-    match with_table(|t| t.fds.get(&fd).map(|d| d.local)) {
-        Some(false) => Ok(()),
-        Some(true) => Err(Errno::EINVAL),
-        None => Err(Errno::EBADF),
+    match is_local(fd)? {
+        false => Ok(()),
+        true => Err(Errno::EINVAL),
     }
 }
 
 /// Whether `fd` is open and an epoll instance (`EBADF` when it is not open).
+#[inline]
 fn is_local(fd: Fd) -> Result<bool, Errno> {
     if open_map::contains(fd) {
         return Ok(false);
     }
+    is_local_in_table(fd)
+}
+
+#[inline(never)]
+fn is_local_in_table(fd: Fd) -> Result<bool, Errno> {
     with_table(|t| t.fds.get(&fd).map(|d| d.local)).ok_or(Errno::EBADF)
 }
 

@@ -87,34 +87,37 @@ pub(super) struct EpollSets {
 }
 
 impl EpollSets {
-    /// A queue entry came for `fd`.
+    /// A queue entry came for `fd` (or it was just registered): it becomes a candidate
+    /// in each set holding it, and so do those sets' fds in the sets holding them, up
+    /// the chain.
     pub fn touched(&mut self, fd: Fd) {
-        self.touch(fd, 0);
-    }
-
-    /// Makes `fd` a candidate in each set holding it, and those sets' fds in each set
-    /// holding them, and so on up (`depth` sets up so far).
-    fn touch(&mut self, fd: Fd, depth: usize) {
-        let nested = self.nested > 0 && depth < MAX_CHAIN;
-        let mut holders = Vec::new();
-        for (id, set) in self.sets.iter_mut().enumerate() {
-            if let Some(set) = set {
-                if set.enqueue(fd) && nested {
-                    holders.push(id);
-                }
-            }
-        }
-        for id in holders {
-            let names: Vec<Fd> = self.names_of(id).collect();
-            for name in names {
-                self.touch(name, depth + 1);
-            }
+        if self.enqueue_everywhere(fd) && self.nested > 0 {
+            self.touch_holders_of(fd, 0);
         }
     }
 
-    /// The fds naming set `id`.
-    fn names_of(&self, id: usize) -> impl Iterator<Item = Fd> + '_ {
-        self.fds.iter().filter(move |&(_, &set)| set == id).map(|(fd, _)| fd)
+    /// Makes `fd` a candidate in each set holding it; whether any does.
+    fn enqueue_everywhere(&mut self, fd: Fd) -> bool {
+        let mut held = false;
+        for set in self.sets.iter_mut().flatten() {
+            held |= set.enqueue(fd);
+        }
+        held
+    }
+
+    /// Touches the fds of the sets holding `fd` (`depth` sets up so far).
+    #[inline(never)]
+    fn touch_holders_of(&mut self, fd: Fd, depth: usize) {
+        if depth >= MAX_CHAIN {
+            return;
+        }
+        let holds = |id: usize| self.sets[id].as_ref().is_some_and(|set| set.interests.contains_key(&fd));
+        let names: Vec<Fd> = self.fds.iter().filter(|&(_, &id)| holds(id)).map(|(name, _)| name).collect();
+        for name in names {
+            if self.enqueue_everywhere(name) {
+                self.touch_holders_of(name, depth + 1);
+            }
+        }
     }
 
     /// `fd` was closed: it leaves every set, and a set it was the last name of ends.
@@ -296,7 +299,7 @@ pub fn epoll_ctl(epfd: Fd, op: EpollOp, fd: Fd, events: u32, data: u64) -> Resul
         }
         // Whatever holds now is reported by the next wait, edge-triggered or not (and
         // the sets holding this one hear of it).
-        state.epolls.touch(fd, 0);
+        state.epolls.touched(fd);
         Ok(())
     })
 }

@@ -138,10 +138,15 @@ impl State {
             Source::Alarm | Source::Unknown(_) => {}
         })?;
         self.children_ended |= child;
+        Ok(())
+    }
+
+    /// Brings the readiness of the epoll fds `poll` watches up to date (their sets'
+    /// candidates may have changed since: after a harvest, before a scan).
+    fn refresh_epolls(&mut self) {
         if self.epolls.are_polled() {
             self.epolls.refresh(&mut self.watches);
         }
-        Ok(())
     }
 
     /// Makes sure the queue takes `watches` watched fds (a large one replaces the small
@@ -189,7 +194,7 @@ impl State {
     }
 
     /// Watches `fd` (once): subscribes to its readiness. (An epoll instance's is its
-    /// set's, kept up to date by each harvest.)
+    /// set's, brought up to date before each scan of a `poll`.)
     fn watch(&mut self, fd: Fd) -> Result<(), Errno> {
         if self.watches.contains_key(&fd) {
             return Ok(());
@@ -198,7 +203,6 @@ impl State {
             let plain = Readiness::NONE;
             self.watches.insert(fd, Watch { notification: None, ready: Readiness::NONE, plain });
             self.epolls.polled(fd);
-            self.epolls.refresh(&mut self.watches);
             return Ok(());
         }
         self.reserve(self.watches.len() + 1)?;
@@ -369,13 +373,16 @@ pub fn poll_and_wait(
             // (The queue, made on first use, also carries the alarm a timeout needs.)
             state.reserve(state.watches.len())?;
             state.harvest(false)?;
+            state.refresh_epolls();
             let mut count = watch_and_scan(state, fds)?;
             loop {
                 let child = if children { ended_child(state)? } else { None };
                 if count > 0 || child.is_some() {
                     return Ok((count, child));
                 }
-                if !block(state, deadline)? {
+                let waited = block(state, deadline)?;
+                state.refresh_epolls();
+                if !waited {
                     return Ok((scan(state, fds), None));
                 }
                 count = scan(state, fds);
@@ -425,6 +432,7 @@ fn watch_and_scan(state: &mut State, fds: &mut [PollFd]) -> Result<usize, Errno>
         if crate::fs::is_open(pollfd.fd as Fd) {
             // (Watching makes room in the queue as it goes: at most one larger queue.)
             state.watch(pollfd.fd as Fd)?;
+            state.refresh_epolls();
         }
         pollfd.revents = revents(state, pollfd);
         count += (pollfd.revents != 0) as usize;
