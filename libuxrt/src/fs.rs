@@ -449,25 +449,42 @@ pub fn close_all() {
 }
 
 pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
+    match is_nonblocking(fd)? {
+        false => read_as::<false>(fd, buffer),
+        true => read_as::<true>(fd, buffer),
+    }
+}
+
+/// [`read`], made once for each kind of fd: a blocking read (the hot path) carries no
+/// test of a flag it never has.
+#[inline(always)]
+fn read_as<const NONBLOCKING: bool>(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
     let wanted = Readiness::READABLE.union(Readiness::HANGUP);
-    let nonblocking = is_nonblocking(fd)?;
-    if nonblocking {
+    if NONBLOCKING {
         ready_now(fd, wanted)?;
     } else if crate::signals::catching() {
         wait_interruptibly(fd, wanted)?;
     }
     let read = if buffer.len() <= INLINE_MAX {
         // (Decoded straight into `buffer`: the hot path of small reads.)
-        let request = FileRequest::Read { length: buffer.len() as u8, nonblocking }.encode();
+        let request = FileRequest::read_message(buffer.len() as u8, NONBLOCKING);
         sys::call_raw(slot(fd), &request)
             .and_then(|(label, words, length)| Inline::read_reply(label, &words[..length], buffer))
     } else {
         match read_direct(fd, buffer) {
-            Err(Errno::ENOSYS) => read_through_shared(fd, buffer, nonblocking),
+            Err(Errno::ENOSYS) => read_through_shared(fd, buffer, NONBLOCKING),
             read => read,
         }
     };
-    let (n, cleared) = read.inspect_err(|&errno| would_wait(fd, errno, wanted))?;
+    let (n, cleared) = match read {
+        Ok(read) => read,
+        Err(errno) => {
+            if NONBLOCKING {
+                would_wait(fd, errno, wanted);
+            }
+            return Err(errno);
+        }
+    };
     events::cleared(fd, cleared);
     Ok(n)
 }

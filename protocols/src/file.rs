@@ -835,10 +835,17 @@ impl PathRequest {
 }
 
 impl FileRequest {
+    /// `Read { length, nonblocking }.encode()`, inline: the hot path of small reads
+    /// builds it with its label known, not through `encode`'s match.
+    #[inline(always)]
+    pub fn read_message(length: u8, nonblocking: bool) -> Message {
+        Message::new(label::transfer(label::READ, nonblocking), &[length as Word])
+    }
+
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {
-            FileRequest::Read { length, nonblocking } => Message::new(transfer(READ, nonblocking), &[length as Word]),
+            FileRequest::Read { length, nonblocking } => FileRequest::read_message(length, nonblocking),
             FileRequest::Write { data, nonblocking } => data.message(transfer(WRITE, nonblocking)),
             FileRequest::ReadShared { pid, span, nonblocking } => {
                 Message::new(transfer(READ_SHARED, nonblocking), &[pid, span.offset, span.length])

@@ -326,20 +326,32 @@ pub fn epoll_wait(epfd: Fd, out: &mut [EpollEvent], timeout_us: Timeout) -> Resu
 
 /// Reports the ready candidates of set `id` into `out`.
 fn collect(state: &mut super::State, id: usize, out: &mut [EpollEvent]) -> Result<usize, Errno> {
-    let watches = &state.watches;
-    let epolls = &mut state.epolls;
-    // (Taken out while they are looked at: a candidate that is a set's fd is looked at
-    // in that set, never this one.)
-    let mut candidates = core::mem::take(&mut epolls.get(id)?.candidates);
+    let (watches, epolls) = (&state.watches, &mut state.epolls);
+    if epolls.nested == 0 {
+        // (No set holds a set: each candidate's readiness is its own watch's.)
+        let set = epolls.get(id)?;
+        return Ok(report(set, out, |fd| watches.get(&fd).map_or(Readiness::NONE, |w| w.ready)));
+    }
+    // A set's fd is ready by the sets below it: looked at first, in the order `report`
+    // takes the candidates.
+    let candidates = &epolls.sets.get(id).and_then(Option::as_ref).ok_or(Errno::EBADF)?.candidates;
+    let ready: Vec<Readiness> = candidates.iter().map(|&fd| epolls.readiness(fd, watches, 0)).collect();
+    let mut ready = ready.into_iter();
+    Ok(report(epolls.get(id)?, out, |_| ready.next().unwrap_or(Readiness::NONE)))
+}
+
+/// Reports `set`'s candidates that `ready` (asked once per candidate, in order) says
+/// are ready into `out`; how many.
+fn report(set: &mut Set, out: &mut [EpollEvent], mut ready: impl FnMut(Fd) -> Readiness) -> usize {
     let mut count = 0;
     // Each candidate is looked at once; level-triggered ones reported go to the back, to
     // be looked at again next time, after the others (no allocation per wait).
-    let mut unseen = candidates.len();
+    let mut unseen = set.candidates.len();
     while count < out.len() && unseen > 0 {
         unseen -= 1;
-        let Some(fd) = candidates.pop_front() else { break };
-        let ready = epolls.readiness(fd, watches, 0);
-        let Some(interest) = epolls.get(id)?.interests.get_mut(&fd) else { continue };
+        let Some(fd) = set.candidates.pop_front() else { break };
+        let ready = ready(fd);
+        let Some(interest) = set.interests.get_mut(&fd) else { continue };
         let bits = poll_bits(ready, interest.events as i16 & 0xff) as u32 & 0xffff;
         if bits == 0 || interest.disarmed {
             interest.queued = false;
@@ -353,9 +365,8 @@ fn collect(state: &mut super::State, id: usize, out: &mut [EpollEvent]) -> Resul
         } else if interest.events & EPOLLET != 0 {
             interest.queued = false;
         } else {
-            candidates.push_back(fd);
+            set.candidates.push_back(fd);
         }
     }
-    epolls.get(id)?.candidates = candidates;
-    Ok(count)
+    count
 }

@@ -98,6 +98,16 @@ impl Contents {
     }
 }
 
+impl Node {
+    /// The access time a read `now` leaves (see [`Tree::accessed`]).
+    fn stamp_access(&mut self, now: u64) {
+        let stale = self.accessed <= self.modified || self.accessed <= self.changed;
+        if stale || now.saturating_sub(self.accessed) >= ACCESS_LAG {
+            self.accessed = now;
+        }
+    }
+}
+
 struct Node {
     contents: Contents,
     links: u32,
@@ -171,10 +181,7 @@ impl Tree {
     pub fn accessed(&mut self, ino: Ino) {
         let now = self.now;
         if let Some(node) = self.nodes.get_mut(&ino) {
-            let stale = node.accessed <= node.modified || node.accessed <= node.changed;
-            if stale || now.saturating_sub(node.accessed) >= ACCESS_LAG {
-                node.accessed = now;
-            }
+            node.stamp_access(now);
         }
     }
 
@@ -432,9 +439,13 @@ impl Tree {
         Ok(())
     }
 
-    /// Up to `length` bytes of file `ino` from `offset` (fewer at the end of the file).
-    pub fn read(&self, ino: Ino, offset: u64, length: usize) -> Result<&[u8], Errno> {
-        match &self.node(ino)?.contents {
+    /// Up to `length` bytes of file `ino` from `offset` (fewer at the end of the file),
+    /// read now: its access time moves as [`Tree::accessed`] says.
+    pub fn read(&mut self, ino: Ino, offset: u64, length: usize) -> Result<&[u8], Errno> {
+        let now = self.now;
+        let node = self.nodes.get_mut(&ino).ok_or(Errno::EBADF)?;
+        node.stamp_access(now);
+        match &node.contents {
             Contents::Symlink(_) | Contents::Fifo => Err(Errno::EINVAL),
             Contents::File(data) => {
                 let start = (offset.min(data.len() as u64)) as usize;
