@@ -92,8 +92,8 @@ fn created_mode(mode: c_uint) -> u32 {
 
 /// `open` flags that change nothing on uxrt, taken off before libuxrt checks the rest:
 /// `O_LARGEFILE` (every file may be large; musl always passes it), `O_NOCTTY` (opening
-/// a terminal never makes it a controlling terminal) and `O_NOATIME` (no access times
-/// are kept). Linux's values.
+/// a terminal never makes it a controlling terminal) and `O_NOATIME` (accepted, but a
+/// read through it still moves the access time, as `relatime` would). Linux's values.
 const MEANINGLESS_OPEN_FLAGS: u32 = 0o100000 | 0o400 | 0o1000000;
 
 #[no_mangle]
