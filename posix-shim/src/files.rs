@@ -730,7 +730,8 @@ pub unsafe extern "C" fn fchmodat(dirfd: c_int, path: *const c_char, mode: c_uin
     let changed = only(flags, AT_SYMLINK_NOFOLLOW).and_then(|()| {
         // SAFETY: as the caller promises.
         let path = unsafe { at_path(dirfd, path) }?;
-        if stat_following(path, flags)?.kind == FileKind::Symlink {
+        // (A link's own mode cannot change, as on Linux; only then is it looked at.)
+        if flags & AT_SYMLINK_NOFOLLOW != 0 && fs::lstat(path)?.kind == FileKind::Symlink {
             return Err(Errno::ENOTSUP);
         }
         fs::chmod(path, mode_bits(mode)?)

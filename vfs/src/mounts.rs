@@ -7,7 +7,6 @@
 //! to what; the request goes again, on the path through the link, up to [`LINKS_MAX`]
 //! links (then `ELOOP`, as Linux's limit).
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::CPtr;
 use uxrt::caps;
@@ -56,12 +55,11 @@ impl Mounts {
     }
 
     /// The mount holding `path` (its index), and the path inside it.
-    fn find(&self, path: &Path) -> Result<(usize, String), Errno> {
+    fn find<'p>(&self, path: &'p Path) -> Result<(usize, &'p str), Errno> {
         let index = self.list.iter().position(|m| path.is_within(&m.point)).ok_or(Errno::ENOENT)?;
         let point = &self.list[index].point;
         let rest = &path.as_str()[if point.is_root() { 0 } else { point.as_str().len() }..];
-        let inner = if rest.is_empty() { String::from("/") } else { String::from(rest) };
-        Ok((index, inner))
+        Ok((index, if rest.is_empty() { "/" } else { rest }))
     }
 
     /// Forwards `request` on `path` to the server mounted there; what it creates is
@@ -174,10 +172,14 @@ impl Mounts {
         with_cap: bool,
     ) -> (Answer, Option<usize>) {
         for _ in 0..=LINKS_MAX {
-            let mut mount = None;
-            let mut inners = Vec::new();
-            for path in paths.iter() {
-                let (index, inner) = match self.find(path) {
+            // (A request names one path or two: no allocation for them.)
+            let (mut mount, mut inners) = (None, [""; 2]);
+            if paths.is_empty() || paths.len() > inners.len() {
+                return (Reply::error(Errno::EINVAL).into(), None);
+            }
+            for (path, inner) in paths.iter().zip(&mut inners) {
+                let index;
+                (index, *inner) = match self.find(path) {
                     Ok(found) => found,
                     Err(errno) => return (Reply::error(errno).into(), None),
                 };
@@ -186,15 +188,15 @@ impl Mounts {
                     return (Reply::error(Errno::EXDEV).into(), None);
                 }
                 mount = Some(index);
-                inners.push(inner);
             }
             let Some(index) = mount else { return (Reply::error(Errno::EINVAL).into(), None) };
+            let count = paths.len();
             let write = |buffer: &mut [u8]| {
                 let mut spans = [Span::default(); 2];
-                for (i, inner) in inners.iter().enumerate() {
+                for (i, inner) in inners[..count].iter().enumerate() {
                     spans[i] = put(buffer, i * PATH_BUFFER / 2, inner.as_bytes());
                 }
-                make(buffer, &spans[..inners.len()])
+                make(buffer, &spans[..count])
             };
             let answer = self.list[index].call(write, with_cap);
             if !matches!(&answer, Answer::Reply(reply) if reply.0 == Err(LINK_MET)) {
