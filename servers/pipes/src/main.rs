@@ -277,11 +277,15 @@ impl FileServer for Pipes {
 
     fn closed(&mut self, files: &mut OpenFiles<End>, end: End) {
         let Some(pipe) = self.pipes.get_mut(&end.pipe) else { return };
-        pipe.unsubscribe(end.write);
         if end.write {
             pipe.writer_closed();
         } else {
             pipe.reader_closed();
+        }
+        // (Each handle's subscription went with it. A named pipe's other opens of the
+        // same kind keep theirs: the watchers go only with the last end of a kind.)
+        if pipe.ends(end.write) == 0 {
+            pipe.unsubscribe(end.write);
         }
         pipe.wake(files);
         self.forget_if_unused(end.pipe);
