@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -124,19 +123,6 @@ int main(int argc, char **argv) {
     reader = open(FIFO, O_RDONLY | O_NONBLOCK);
     drain("what the last close dropped", reader);
     result("close", close(reader));
-
-    printf("-- two readers: one closing leaves the other's wake-ups\n");
-    int first = open(FIFO, O_RDONLY | O_NONBLOCK);
-    int second = open(FIFO, O_RDONLY | O_NONBLOCK);
-    writer_fd = open(FIFO, O_WRONLY | O_NONBLOCK);
-    struct pollfd watched = {.fd = first, .events = POLLIN};
-    result("poll the first, nothing yet", poll(&watched, 1, 0));
-    result("close the second", close(second));
-    result("write", write(writer_fd, "both", 4));
-    result("poll the first", poll(&watched, 1, 0));
-    printf("%-*s %#x\n", RESULT_WIDTH, "its revents", watched.revents);
-    drain("read", first);
-    result("close both", close(writer_fd) | close(first));
 
     printf("-- a blocking open waits for the other end\n");
     fflush(stdout);

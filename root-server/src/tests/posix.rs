@@ -79,6 +79,12 @@ pub fn named_pipes(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "fifos")
 }
 
+/// poll on named pipes: several opens of one FIFO each hear of writes.
+#[cfg(notification_queues)]
+pub fn named_pipes_polled(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "fifo_poll")
+}
+
 /// epoll instances as fds: fcntl, dup, poll and select of one, one in another, ELOOP.
 #[cfg(notification_queues)]
 pub fn epoll_fds(env: &mut Env) -> Outcome {
