@@ -360,10 +360,12 @@ pub fn stat(path: &str) -> Result<FileStat, Errno> {
 /// A pipe's capacity in bytes, first set to `bytes` (rounded up, as Linux's
 /// `F_SETPIPE_SZ`) unless that is 0; `EBADF` for anything but a pipe.
 pub fn pipe_capacity(fd: Fd, bytes: u64) -> Result<usize, Errno> {
-    if fstat(fd)?.kind != FileKind::Pipe {
+    // (Every file server answers `EBADF` for a file that is not a pipe; an epoll
+    // instance has no server.)
+    if is_local(fd)? {
         return Err(Errno::EBADF);
     }
-    let [capacity] = call(slot(fd), FileRequest::PipeCapacity { bytes }.encode(), None).0.results()?;
+    let [capacity] = file_call(fd, FileRequest::PipeCapacity { bytes }).results()?;
     Ok(capacity as usize)
 }
 

@@ -82,7 +82,7 @@ pub(super) struct EpollSets {
     /// Interests, over all sets, on an epoll fd: while there are none, nothing is
     /// nested, and a queue entry touches only the sets that hold its fd.
     nested: usize,
-    /// The epoll fds `poll` watches (their readiness is refreshed at each harvest).
+    /// The epoll fds `poll` watches (their readiness is refreshed before each scan).
     polled: Vec<Fd>,
 }
 
@@ -144,7 +144,7 @@ impl EpollSets {
         self.sets.get_mut(id).and_then(Option::as_mut).ok_or(Errno::EBADF)
     }
 
-    /// Whether `poll` watches some epoll fds (each harvest refreshes their readiness).
+    /// Whether `poll` watches some epoll fds (whose readiness a scan must refresh).
     pub fn are_polled(&self) -> bool {
         !self.polled.is_empty()
     }

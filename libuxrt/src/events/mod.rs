@@ -200,8 +200,7 @@ impl State {
             return Ok(());
         }
         if self.epolls.set_of(fd).is_ok() {
-            let plain = Readiness::NONE;
-            self.watches.insert(fd, Watch { notification: None, ready: Readiness::NONE, plain });
+            self.watches.insert(fd, Watch { notification: None, ready: Readiness::NONE, plain: Readiness::NONE });
             self.epolls.polled(fd);
             return Ok(());
         }

@@ -213,6 +213,8 @@ impl FileServer for Devices {
                     files.with_buffer(badge, pid, span).and_then(|(file, buffer)| read_dir(file, cookie, buffer)),
                 );
             }
+            // (As the protocol says for anything but a pipe: Linux's `F_GETPIPE_SZ`.)
+            FileRequest::PipeCapacity { .. } => Err(Errno::EBADF),
             _ => Err(Errno::EINVAL),
         };
         answer(result.map(|n| [n as Word]))

@@ -394,6 +394,8 @@ impl FileServer for Ramfs {
                         .and_then(|(file, buffer)| self.read_dir(file.ino, cookie, buffer)),
                 );
             }
+            // (As the protocol says for anything but a pipe: Linux's `F_GETPIPE_SZ`.)
+            FileRequest::PipeCapacity { .. } => Err(Errno::EBADF),
             _ => Err(Errno::EINVAL),
         };
         answer(result.map(|n| [n as Word]))
