@@ -24,9 +24,18 @@ pub fn args() -> impl Iterator<Item = &'static str> + Clone {
 /// and hides it from [`vars`].
 pub(crate) const WORKING_DIRECTORY: &[u8] = b"UXRT_CWD=";
 
+/// The variable through which a parent passes its epoll instances (see
+/// `uxrt_protocols::inherited_epolls`), hidden from [`vars`] as well.
+pub(crate) const EPOLLS: &[u8] = uxrt_protocols::inherited_epolls::VARIABLE;
+
+/// Whether `entry` is one of libuxrt's own variables, which a program never sees.
+pub(crate) fn is_hidden(entry: &[u8]) -> bool {
+    entry.starts_with(WORKING_DIRECTORY) || entry.starts_with(EPOLLS)
+}
+
 /// `NAME=value` strings of the environment.
 pub fn vars() -> impl Iterator<Item = &'static [u8]> + Clone {
-    raw_vars().filter(|entry| !entry.starts_with(WORKING_DIRECTORY))
+    raw_vars().filter(|entry| !is_hidden(entry))
 }
 
 fn raw_vars() -> impl Iterator<Item = &'static [u8]> + Clone {
@@ -36,6 +45,12 @@ fn raw_vars() -> impl Iterator<Item = &'static [u8]> + Clone {
 /// The working directory the parent gave, if it gave one.
 pub(crate) fn inherited_working_directory() -> Option<&'static str> {
     raw_vars().find_map(|entry| core::str::from_utf8(entry.strip_prefix(WORKING_DIRECTORY)?).ok())
+}
+
+/// The epoll instances the parent passed, if it passed some (the text after
+/// [`EPOLLS`]).
+pub(crate) fn inherited_epolls() -> Option<&'static [u8]> {
+    raw_vars().find_map(|entry| entry.strip_prefix(EPOLLS))
 }
 
 /// The value of environment variable `name`.

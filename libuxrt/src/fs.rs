@@ -80,10 +80,13 @@ fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
 /// instantiated for every caller, and a small program should carry this once.)
 #[inline(never)]
 fn inherited_table() -> Table {
-    let inherited = env::aux(aux::FDS).unwrap_or(0);
+    let files = env::aux(aux::FDS).unwrap_or(0);
+    // The epoll instances the parent passed (their sets are made when epoll is first
+    // used): an fd that is a file is not one.
+    let epolls = env::inherited_epolls().map_or(0, uxrt_protocols::inherited_epolls::names_below_64) & !files;
     let mut table = Table { fds: Default::default(), free: Default::default(), limit: 0, paths: None };
-    for fd in (0..64).filter(|fd| inherited & (1 << fd) != 0) {
-        table.insert(fd, Descriptor::new(false, false));
+    for fd in (0..64).filter(|fd| (files | epolls) & (1 << fd) != 0) {
+        table.insert(fd, Descriptor { local: epolls & (1 << fd) != 0, ..Descriptor::new(false, false) });
     }
     table
 }
@@ -111,7 +114,7 @@ fn check(fd: Fd) -> Result<(), Errno> {
 
 /// Whether `fd` is open and an epoll instance (`EBADF` when it is not open).
 #[inline]
-fn is_local(fd: Fd) -> Result<bool, Errno> {
+pub(crate) fn is_local(fd: Fd) -> Result<bool, Errno> {
     if open_map::contains(fd) {
         return Ok(false);
     }
@@ -868,27 +871,28 @@ pub fn list_dir(path: &str) -> Result<Vec<String>, Errno> {
 pub fn inheritable() -> Vec<(u32, u32)> {
     // (Only fds 0 to 63 can be passed: looked up one by one, not by walking the table,
     // whose length is the highest fd ever open.)
-    // (An epoll instance lives in this process's memory: a child does not get it.)
-    let inherited = |d: &Descriptor| !d.close_on_exec && !d.local;
+    let inherited = |d: &Descriptor| !d.close_on_exec;
     with_table(|t| (0..64).filter(|fd| t.fds.get(fd).is_some_and(inherited)).map(|fd| (fd, fd)).collect())
 }
 
 /// Handles of their own for a child, on each parent fd of `pairs` (child fd, parent
-/// fd): the pairs (child fd, slot of the child's handle here) that `Spawn` takes. On
-/// failure the handles made are closed again.
+/// fd) that is an open file: the pairs (child fd, slot of the child's handle here) that
+/// `Spawn` takes. On failure the handles made are closed again. (The epoll instances
+/// among the pairs go by [`epolls_for_child`].)
 pub(crate) fn duplicate_for_child(pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32)>, Errno> {
     let mut handles = Vec::with_capacity(pairs.len());
     for &(child, fd) in pairs {
-        let made = check(fd).and_then(|()| {
-            let into = caps::alloc()?;
-            match duplicate_into(fd, into) {
+        let made = match is_local(fd) {
+            Ok(true) => continue,
+            Ok(false) => caps::alloc().and_then(|into| match duplicate_into(fd, into) {
                 Ok(()) => Ok(into),
                 Err(errno) => {
                     caps::free(into);
                     Err(errno)
                 }
-            }
-        });
+            }),
+            Err(errno) => Err(errno),
+        };
         match made {
             Ok(into) => handles.push((child, into as u32)),
             Err(errno) => {
@@ -898,6 +902,16 @@ pub(crate) fn duplicate_for_child(pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32)
         }
     }
     Ok(handles)
+}
+
+/// The environment entry that passes the epoll instances among `pairs` (child fd,
+/// parent fd) to the child, if there are some: a copy of each set, its interests
+/// renamed to the child's fds.
+pub(crate) fn epolls_for_child(pairs: &[(u32, u32)]) -> Option<Vec<u8>> {
+    match pairs.iter().any(|&(_, fd)| is_local(fd) == Ok(true)) {
+        true => Some(events::epolls_for_child(pairs)),
+        false => None,
+    }
 }
 
 /// Closes the handles `duplicate_for_child` made (the child did not start).

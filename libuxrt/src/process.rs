@@ -59,15 +59,17 @@ fn start<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     fds: &[(u32, u32)],
     replace: bool,
 ) -> Result<Pid, Errno> {
-    let envp = match crate::fs::working_directory_for_child() {
-        None => packed(env)?,
-        Some(cwd) => {
-            let mut entries: Vec<Vec<u8>> = env
-                .iter()
-                .map(|e| e.as_ref().to_vec())
-                .filter(|e| !e.starts_with(crate::env::WORKING_DIRECTORY))
-                .collect();
-            entries.push([crate::env::WORKING_DIRECTORY, cwd.as_bytes()].concat());
+    // libuxrt's own variables for the child: where it starts, and its epoll instances.
+    let working_directory = crate::fs::working_directory_for_child();
+    let hidden = [
+        working_directory.map(|cwd| [crate::env::WORKING_DIRECTORY, cwd.as_bytes()].concat()),
+        crate::fs::epolls_for_child(fds),
+    ];
+    let envp = match hidden.iter().all(Option::is_none) {
+        true => packed(env)?,
+        false => {
+            let given = env.iter().map(AsRef::as_ref).filter(|e| !crate::env::is_hidden(e));
+            let entries: Vec<&[u8]> = given.chain(hidden.iter().flatten().map(Vec::as_slice)).collect();
             packed(&entries)?
         }
     };

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod errno;
 pub mod events;
 pub mod file;
+pub mod inherited_epolls;
 pub mod message;
 pub mod process;
 pub mod signal;

@@ -9,12 +9,13 @@
 //! touches an fd touches, too, the fds of every set holding it, up the nesting. Loops
 //! and chains of more than [`MAX_CHAIN`] sets are refused (`ELOOP`), as Linux does.
 
-use super::{block, deadline, poll_bits, unless_handled, with_state, Timeout, Watch};
+use super::{block, deadline, poll_bits, unless_handled, with_state, State, Timeout, Watch};
 use crate::fd_map::FdMap;
 use crate::fs::Fd;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use uxrt_protocols::events::Readiness;
+use uxrt_protocols::inherited_epolls::{self, InheritedSet};
 use uxrt_protocols::Errno;
 
 /// Sets one chain of nested sets may hold (Linux: `EPOLL_MAX_NESTS` + 1).
@@ -84,6 +85,8 @@ pub(super) struct EpollSets {
     nested: usize,
     /// The epoll fds `poll` watches (their readiness is refreshed before each scan).
     polled: Vec<Fd>,
+    /// Whether the sets the parent passed were made (see [`with_sets`]).
+    adopted: bool,
 }
 
 impl EpollSets {
@@ -140,8 +143,24 @@ impl EpollSets {
         }
     }
 
+    /// A new, empty set named by `names` fds; its id.
+    fn new_set(&mut self, names: u32) -> usize {
+        let id = self.sets.iter().position(Option::is_none).unwrap_or(self.sets.len());
+        if id == self.sets.len() {
+            self.sets.push(None);
+        }
+        self.sets[id] = Some(Set { names, ..Set::default() });
+        id
+    }
+
     fn get(&mut self, id: usize) -> Result<&mut Set, Errno> {
         self.sets.get_mut(id).and_then(Option::as_mut).ok_or(Errno::EBADF)
+    }
+
+    /// Whether the sets the parent passed exist: until then, an fd closed may be one of
+    /// theirs (`events::forget` notes it).
+    pub fn adopted(&self) -> bool {
+        self.adopted
     }
 
     /// Whether `poll` watches some epoll fds (whose readiness a scan must refresh).
@@ -235,26 +254,131 @@ impl EpollSets {
     }
 }
 
-/// A new, empty interest set, and an fd for it (close-on-exec or not, as the fd table
-/// keeps for every fd; no child gets one anyway).
-pub fn epoll_create(close_on_exec: bool) -> Result<Fd, Errno> {
-    with_state(|state| state.reserve(state.watches.len()))?;
-    let epfd = crate::fs::open_local(close_on_exec)?;
+/// Runs `f` on the state, the sets of the epoll instances the parent passed made first
+/// (once, when the process first uses epoll: a program that never does carries none of
+/// this).
+fn with_sets<R>(f: impl FnOnce(&mut State) -> R) -> R {
     with_state(|state| {
-        let sets = &mut state.epolls.sets;
-        let id = sets.iter().position(Option::is_none).unwrap_or(sets.len());
-        if id == sets.len() {
-            sets.push(None);
+        adopt_once(state);
+        f(state)
+    })
+}
+
+fn adopt_once(state: &mut State) {
+    if !state.epolls.adopted {
+        state.epolls.adopted = true;
+        if let Some(text) = crate::env::inherited_epolls() {
+            adopt(state, text);
         }
-        sets[id] = Some(Set { names: 1, ..Set::default() });
+    }
+}
+
+/// `poll` watches `fd`: an epoll instance's readiness is its set's (brought up to date
+/// before each scan), a file's its server's.
+pub(super) fn watch_polled(state: &mut State, fd: Fd) -> Result<(), Errno> {
+    if state.watches.contains_key(&fd) || crate::fs::is_local(fd) != Ok(true) {
+        return state.watch(fd);
+    }
+    adopt_once(state);
+    state.epolls.set_of(fd)?;
+    state.watches.insert(fd, Watch { notification: None, ready: Readiness::NONE, plain: Readiness::NONE });
+    state.epolls.polled(fd);
+    Ok(())
+}
+
+/// A new, empty interest set, and an fd for it (close-on-exec or not: unless it is, a
+/// child gets a copy of the set, see [`epolls_for_child`]).
+pub fn epoll_create(close_on_exec: bool) -> Result<Fd, Errno> {
+    with_sets(|state| state.reserve(state.watches.len()))?;
+    let epfd = crate::fs::open_local(close_on_exec)?;
+    with_sets(|state| {
+        let id = state.epolls.new_set(1);
         state.epolls.fds.insert(epfd, id);
     });
     Ok(epfd)
 }
 
+/// The environment entry that gives a child the sets of the epoll fds among `pairs`
+/// (child fd, fd here): a copy of each, named by the child's fds, with the interests
+/// whose fds the child gets too, renamed to the child's numbers. (Linux shares the set
+/// itself; a copy differs only while both processes go on using it, and is exactly
+/// right for `execve`.)
+pub(crate) fn epolls_for_child(pairs: &[(u32, u32)]) -> Vec<u8> {
+    let in_child = |fd: Fd| pairs.iter().find(|&&(_, parent)| parent == fd).map(|&(child, _)| child);
+    with_sets(|state| {
+        let epolls = &state.epolls;
+        let mut passed: Vec<(usize, InheritedSet)> = Vec::new();
+        for &(child, parent) in pairs {
+            let Some(&id) = epolls.fds.get(&parent) else { continue };
+            match passed.iter_mut().find(|(passed_id, _)| *passed_id == id) {
+                Some((_, set)) => set.names.push(child),
+                None => passed.push((id, InheritedSet { names: alloc::vec![child], interests: Vec::new() })),
+            }
+        }
+        for (id, inherited) in &mut passed {
+            let Some(Some(set)) = epolls.sets.get(*id) else { continue };
+            inherited.interests = set
+                .interests
+                .iter()
+                .filter_map(|(fd, interest)| {
+                    let events = if interest.disarmed { interest.events & !0xffff } else { interest.events };
+                    Some(inherited_epolls::Interest { fd: in_child(fd)?, events, data: interest.data })
+                })
+                .collect();
+        }
+        let sets: Vec<InheritedSet> = passed.into_iter().map(|(_, set)| set).collect();
+        inherited_epolls::encode(&sets)
+    })
+}
+
+/// Makes again, in a process just started, the sets its parent passed (`text`, from
+/// the environment): each named by the epoll fds the fd table made for it, its
+/// interests watched. A name or interest whose fd was closed before this (the state is
+/// made on first use) is left out; so is an interest that cannot be watched.
+fn adopt(state: &mut State, text: &[u8]) {
+    let Ok(inherited) = inherited_epolls::parse(text) else { return };
+    let is_epoll_fd = |fd: Fd| super::unchanged_since_start(fd) && crate::fs::is_local(fd) == Ok(true);
+    // Every set first: a set may hold one passed after it.
+    let mut made = Vec::new();
+    for set in &inherited {
+        let names: Vec<Fd> = set.names.iter().copied().filter(|&fd| is_epoll_fd(fd)).collect();
+        if names.is_empty() || names.iter().any(|fd| state.epolls.fds.contains_key(fd)) {
+            continue;
+        }
+        let id = state.epolls.new_set(names.len() as u32);
+        for name in names {
+            state.epolls.fds.insert(name, id);
+        }
+        made.push((id, set));
+    }
+    for (id, set) in made {
+        for interest in &set.interests {
+            let fd = interest.fd;
+            if !super::unchanged_since_start(fd) || !crate::fs::is_open(fd) {
+                continue;
+            }
+            let watched = match state.epolls.fds.get(&fd) {
+                Some(_) => true,
+                None => state.watch(fd).is_ok(),
+            };
+            let Ok(adopted) = state.epolls.get(id) else { continue };
+            if !watched || adopted.interests.contains_key(&fd) {
+                continue;
+            }
+            let disarmed = interest.events & 0xffff == 0 && interest.events & EPOLLONESHOT != 0;
+            adopted
+                .interests
+                .insert(fd, Interest { events: interest.events, data: interest.data, queued: false, disarmed });
+            state.epolls.nested += state.epolls.fds.contains_key(&fd) as usize;
+            // (What holds now is reported by the first wait, as after `epoll_ctl`.)
+            state.epolls.touched(fd);
+        }
+    }
+}
+
 /// `new` names `old`'s set too (`dup`).
 pub(crate) fn epoll_duplicate(old: Fd, new: Fd) -> Result<(), Errno> {
-    with_state(|state| {
+    with_sets(|state| {
         let id = state.epolls.set_of(old)?;
         state.epolls.get(id)?.names += 1;
         state.epolls.fds.insert(new, id);
@@ -264,7 +388,7 @@ pub(crate) fn epoll_duplicate(old: Fd, new: Fd) -> Result<(), Errno> {
 
 /// `EBADF` unless `epfd` is open, `EINVAL` unless it is an epoll instance.
 pub fn epoll_check(epfd: Fd) -> Result<(), Errno> {
-    with_state(|state| state.epolls.set_named(epfd).map(drop))
+    with_sets(|state| state.epolls.set_named(epfd).map(drop))
 }
 
 /// Adds, changes or removes `fd` in the set of `epfd` (`EEXIST`, `ENOENT`, and for a
@@ -273,7 +397,7 @@ pub fn epoll_ctl(epfd: Fd, op: EpollOp, fd: Fd, events: u32, data: u64) -> Resul
     if !crate::fs::is_open(fd) {
         return Err(Errno::EBADF);
     }
-    with_state(|state| {
+    with_sets(|state| {
         let id = state.epolls.set_named(epfd)?;
         let inner = state.epolls.fds.get(&fd).copied();
         match (op, inner) {
@@ -311,7 +435,7 @@ pub fn epoll_wait(epfd: Fd, out: &mut [EpollEvent], timeout_us: Timeout) -> Resu
     }
     let deadline = deadline(timeout_us);
     unless_handled(|| {
-        with_state(|state| {
+        with_sets(|state| {
             let id = state.epolls.set_named(epfd)?;
             state.harvest(false)?;
             loop {

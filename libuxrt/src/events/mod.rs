@@ -20,17 +20,18 @@
 mod epoll_set;
 mod queue;
 
-pub(crate) use epoll_set::epoll_duplicate;
 pub use epoll_set::{
     epoll_check, epoll_create, epoll_ctl, epoll_wait, EpollEvent, EpollOp, EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN,
     EPOLLONESHOT, EPOLLOUT, MAX_CHAIN as EPOLL_MAX_CHAIN,
 };
+pub(crate) use epoll_set::{epoll_duplicate, epolls_for_child};
 
 use crate::fd_map::FdMap;
 use crate::fs::Fd;
 use crate::sync::Lock as Mutex;
 use crate::{caps, sys};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 use epoll_set::EpollSets;
 use queue::Queue;
 use sel4::{CPtr, Word};
@@ -113,6 +114,17 @@ fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
     f(STATE.lock().get_or_insert_with(State::default))
 }
 
+/// The fds below 64 closed before the epoll sets the parent passed were made (on the
+/// first use of epoll): those sets' names and interests under these numbers are gone,
+/// and the numbers may name other files now.
+static CLOSED_BEFORE_ADOPTION: AtomicU64 = AtomicU64::new(0);
+
+/// Whether `fd` is still what the process started with, as far as the adoption of the
+/// parent's sets can tell (it is below 64 and was not closed since).
+fn unchanged_since_start(fd: Fd) -> bool {
+    fd < 64 && CLOSED_BEFORE_ADOPTION.load(Ordering::Relaxed) & (1 << fd) == 0
+}
+
 /// Notifications asked of the root server at once.
 const NOTIFICATION_BATCH: Word = 64;
 /// Room kept in the queue beyond the watched fds: the alarm and a few children.
@@ -193,15 +205,10 @@ impl State {
         self.spare.push(notification);
     }
 
-    /// Watches `fd` (once): subscribes to its readiness. (An epoll instance's is its
-    /// set's, brought up to date before each scan of a `poll`.)
+    /// Watches open file `fd` (once): subscribes to its readiness. (`poll` watches an
+    /// epoll instance by `epoll_set::watch_polled`.)
     fn watch(&mut self, fd: Fd) -> Result<(), Errno> {
         if self.watches.contains_key(&fd) {
-            return Ok(());
-        }
-        if self.epolls.set_of(fd).is_ok() {
-            self.watches.insert(fd, Watch { notification: None, ready: Readiness::NONE, plain: Readiness::NONE });
-            self.epolls.polled(fd);
             return Ok(());
         }
         self.reserve(self.watches.len() + 1)?;
@@ -291,6 +298,9 @@ pub(crate) fn check_ready(fd: Fd, wanted: Readiness) -> Result<(), Errno> {
 /// `fd` is being closed: its watch ends (and its place in every interest set).
 pub(crate) fn forget(fd: Fd) {
     let mut state = STATE.lock();
+    if fd < 64 && !state.as_ref().is_some_and(|state| state.epolls.adopted()) {
+        CLOSED_BEFORE_ADOPTION.fetch_or(1 << fd, Ordering::Relaxed);
+    }
     let Some(state) = state.as_mut() else { return };
     state.epolls.forget(fd);
     let notification = state.watches.get(&fd).and_then(|watch| watch.notification);
@@ -430,7 +440,7 @@ fn watch_and_scan(state: &mut State, fds: &mut [PollFd]) -> Result<usize, Errno>
         let Some((pollfd, after)) = rest[scanned..].split_first_mut() else { break };
         if crate::fs::is_open(pollfd.fd as Fd) {
             // (Watching makes room in the queue as it goes: at most one larger queue.)
-            state.watch(pollfd.fd as Fd)?;
+            epoll_set::watch_polled(state, pollfd.fd as Fd)?;
             state.refresh_epolls();
         }
         pollfd.revents = revents(state, pollfd);

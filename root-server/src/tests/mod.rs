@@ -194,6 +194,7 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "posix_c_select_and_epoll_as_on_the_host", run: posix::select_and_epoll },
     Test { name: "posix_c_epoll_errors_as_on_the_host", run: posix::epoll_errors },
     Test { name: "posix_c_epoll_fds_as_on_the_host", run: posix::epoll_fds },
+    Test { name: "posix_c_epoll_inherited_as_on_the_host", run: posix::epoll_inherited },
     Test { name: "posix_c_named_pipes_polled_as_on_the_host", run: posix::named_pipes_polled },
     // (Signals end waits on the queue: sleeps, polls, reads of a process that catches.)
     Test { name: "posix_c_signal_delivery_as_on_the_host", run: posix::signal_delivery },

@@ -91,6 +91,13 @@ pub fn epoll_fds(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "epoll_fds")
 }
 
+/// epoll instances a child gets (posix_spawn, execve, moved by file actions), and the
+/// EPOLL_CLOEXEC one it does not.
+#[cfg(notification_queues)]
+pub fn epoll_inherited(env: &mut Env) -> Outcome {
+    same_as_on_the_host(env, "epoll_inherit")
+}
+
 /// Access, modification and change times: relatime, utimensat and its relatives.
 pub fn file_times(env: &mut Env) -> Outcome {
     same_as_on_the_host(env, "times")
