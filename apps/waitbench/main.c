@@ -8,6 +8,8 @@
  *   waitbench producer GO W...   (started by itself) per byte read on fd GO, writes a
  *                          byte to each fd W
  *   waitbench exit         (started by itself) exits at once: the spawn measurement
+ *   waitbench sink IN OUT BYTES   (started by itself) reads fd IN to its end, writing a
+ *                          byte to fd OUT after each BYTES read: the stream's reader
  *
  * Wait at scale: N pipes, k of them made ready per round (spread evenly among the N).
  *   wait: one wait call (poll, select, epoll_wait) with the k already ready, then draining;
@@ -64,9 +66,18 @@ static int private_fd(int fd) {
  * (1..15) or, with 0, closes the open one: uxrt's QEMU plugin counts what runs in between,
  * the kernel and servers included. Anywhere else it is a NOP. The timed regions:
  * 1-4 a wait (poll, select, epoll, epoll-edge), 5-8 a wake-up (the same order), 9 pipe
- * ping-pong, 10 a 1-byte read, 11 a 64 KiB read, 12 spawn + exit + wait. */
+ * ping-pong, 10 a 1-byte read, 11 a 64 KiB read, 12 spawn + exit + wait, 13 1 MiB
+ * through a pipe. */
 #define PROFILE_MARK(w) __asm__ volatile(".byte 0x0f, 0x1f, 0x80, " #w ", 0x55, 0xaa, 0x5a" ::: "memory")
-enum { WINDOW_WAIT = 1, WINDOW_WAKE = 5, WINDOW_PING_PONG = 9, WINDOW_READ_1 = 10, WINDOW_READ_64K = 11, WINDOW_SPAWN = 12 };
+enum {
+    WINDOW_WAIT = 1,
+    WINDOW_WAKE = 5,
+    WINDOW_PING_PONG = 9,
+    WINDOW_READ_1 = 10,
+    WINDOW_READ_64K = 11,
+    WINDOW_SPAWN = 12,
+    WINDOW_STREAM = 13
+};
 
 static void profile_open(int window) {
     /* (The marker's operand is an immediate: one per window.) */
@@ -83,6 +94,7 @@ static void profile_open(int window) {
     case 10: PROFILE_MARK(10); break;
     case 11: PROFILE_MARK(11); break;
     case 12: PROFILE_MARK(12); break;
+    case 13: PROFILE_MARK(13); break;
     default: break;
     }
 }
@@ -427,6 +439,60 @@ static void pipe_ping_pong(int rounds) {
     report("pipe-ping-pong", samples, rounds, "ticks", entries);
 }
 
+/* What `waitbench sink` does: reads `in` to its end (64 KiB at a time, as `cat`
+ * would), telling `out` after each `bytes` it got. */
+static int sink(int in, int out, long bytes) {
+    static char buffer[64 * 1024];
+    long got = 0;
+    ssize_t n;
+    while ((n = read(in, buffer, sizeof buffer)) > 0) {
+        got += n;
+        if (got >= bytes) {
+            got -= bytes;
+            if (write(out, "d", 1) != 1) return 1;
+        }
+    }
+    return n == 0 && got == 0 ? 0 : 1;
+}
+
+/* 1 MiB through a pipe to another process in 4 KiB writes, until that process has read
+ * it all (it says so through a second pipe): ticks per KiB. */
+static void pipe_stream(int rounds) {
+    enum { TOTAL = 1 << 20, WRITE = 4096 };
+    int data[2], done[2];
+    if (pipe(data) != 0 || pipe(done) != 0) fail("pipe");
+    char in[12], out[12], bytes[12];
+    snprintf(in, sizeof in, "%d", data[0]);
+    snprintf(out, sizeof out, "%d", done[1]);
+    snprintf(bytes, sizeof bytes, "%d", TOTAL);
+    char *args[] = {"sink", in, out, bytes, NULL};
+    private_fd(data[1]);
+    private_fd(done[0]);
+    pid_t child = start_self(args);
+    close(data[0]);
+    close(done[1]);
+    static char chunk[WRITE];
+    memset(chunk, 's', sizeof chunk);
+    unsigned long samples[MAX_ROUNDS];
+    char entries[300] = "";
+    for (int r = 0; r <= rounds; r++) {
+        int counted = r == rounds && counting_entries();
+        if (r < rounds) profile_open(WINDOW_STREAM);
+        unsigned long start = ticks();
+        for (int sent = 0; sent < TOTAL; sent += WRITE) {
+            if (write(data[1], chunk, WRITE) != WRITE) fail("write");
+        }
+        drain(done[0]);
+        if (r < rounds) samples[r] = (ticks() - start) / (TOTAL / 1024);
+        profile_close();
+        if (counted) entry_kinds(entries, sizeof entries, "op");
+    }
+    close(data[1]);
+    close(done[0]);
+    if (!ended_well(child)) fail("stream reader");
+    report("pipe-1-MiB", samples, rounds, "ticks-per-KiB", entries);
+}
+
 static void reads(int rounds) {
     unsigned long samples[MAX_ROUNDS];
     int zero = open("/dev/zero", O_RDONLY);
@@ -501,8 +567,12 @@ int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "exit") == 0) {
         return 0;
     }
+    if (argc >= 5 && strcmp(argv[1], "sink") == 0) {
+        return sink(atoi(argv[2]), atoi(argv[3]), atol(argv[4]));
+    }
     if (argc >= 2 && strcmp(argv[1], "basic") == 0) {
         pipe_ping_pong(100);
+        pipe_stream(10);
         reads(100);
         spawns("spawn-exit-wait", 20);
         return 0;
@@ -541,6 +611,7 @@ int main(int argc, char **argv) {
         if (n[i] >= 16) wait_at_scale(n[i], 16, rounds);
     }
     pipe_ping_pong(quick ? 5 : 100);
+    pipe_stream(quick ? 2 : 10);
     reads(quick ? 5 : 100);
     spawns("spawn-exit-wait", quick ? 3 : 20);
     printf("waitbench done\n");

@@ -358,6 +358,7 @@ fn waitbench_problems(lines: &[String]) -> Vec<String> {
     }
     for name in [
         "pipe-ping-pong",
+        "pipe-1-MiB",
         "read-1-byte",
         "read-64-KiB",
         "spawn-exit-wait",

@@ -17,6 +17,7 @@ pub mod events;
 pub mod file;
 pub mod inherited_epolls;
 pub mod message;
+pub mod pipe_ring;
 pub mod process;
 pub mod signal;
 pub mod startup;
