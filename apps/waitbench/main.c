@@ -442,10 +442,13 @@ static void pipe_ping_pong(int rounds) {
 /* What `waitbench sink` does: reads `in` to its end (64 KiB at a time, as `cat`
  * would), telling `out` after each `bytes` it got. */
 static int sink(int in, int out, long bytes) {
-    static char buffer[64 * 1024];
+    /* (On the heap: static buffers are memory every spawn of waitbench maps.) */
+    enum { BUFFER = 64 * 1024 };
+    char *buffer = malloc(BUFFER);
+    if (!buffer) return 1;
     long got = 0;
     ssize_t n;
-    while ((n = read(in, buffer, sizeof buffer)) > 0) {
+    while ((n = read(in, buffer, BUFFER)) > 0) {
         got += n;
         if (got >= bytes) {
             got -= bytes;
@@ -471,7 +474,7 @@ static void pipe_stream(int rounds) {
     pid_t child = start_self(args);
     close(data[0]);
     close(done[1]);
-    static char chunk[WRITE];
+    char chunk[WRITE];
     memset(chunk, 's', sizeof chunk);
     unsigned long samples[MAX_ROUNDS];
     char entries[300] = "";

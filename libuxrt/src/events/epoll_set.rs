@@ -264,12 +264,19 @@ fn with_sets<R>(f: impl FnOnce(&mut State) -> R) -> R {
     })
 }
 
+#[inline(always)]
 fn adopt_once(state: &mut State) {
     if !state.epolls.adopted {
-        state.epolls.adopted = true;
-        if let Some(text) = crate::env::inherited_epolls() {
-            adopt(state, text);
-        }
+        adopt_inherited(state);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn adopt_inherited(state: &mut State) {
+    state.epolls.adopted = true;
+    if let Some(text) = crate::env::inherited_epolls() {
+        adopt(state, text);
     }
 }
 

@@ -277,12 +277,20 @@ impl Pipe {
     fn take(&mut self, into: &mut [u8]) -> usize {
         let was_full = self.bytes.len() >= self.capacity;
         let n = into.len().min(self.bytes.len());
-        // (Two copies of the ring's two slices, not a loop over its bytes.)
-        let (front, back) = self.bytes.as_slices();
-        let first = n.min(front.len());
-        into[..first].copy_from_slice(&front[..first]);
-        into[first..n].copy_from_slice(&back[..n - first]);
-        self.bytes.drain(..n);
+        if n <= INLINE_MAX {
+            // (A few bytes, for a reply's registers: a loop costs less than two calls
+            // of memcpy.)
+            for (slot, byte) in into.iter_mut().zip(self.bytes.drain(..n)) {
+                *slot = byte;
+            }
+        } else {
+            // (Two copies of the ring's two slices, not a loop over its bytes.)
+            let (front, back) = self.bytes.as_slices();
+            let first = n.min(front.len());
+            into[..first].copy_from_slice(&front[..first]);
+            into[first..n].copy_from_slice(&back[..n - first]);
+            self.bytes.drain(..n);
+        }
         self.session_buffered.set(self.session_buffered.get() - n);
         if was_full && n > 0 {
             self.watches[end(true)].signal();
