@@ -598,9 +598,10 @@ fn read_through_shared(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<(
 pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
     let nonblocking = is_nonblocking(fd)?;
     let wanted = Readiness::WRITABLE.union(Readiness::ERROR);
-    if nonblocking {
-        ready_now(fd, wanted)?;
-    } else if crate::signals::catching() {
+    // (A non-blocking write asks the server even when the cached readiness says no: a
+    // pipe is writable while a write of PIPE_BUF bytes would go in, and a smaller one
+    // may go in before that. The server answers EAGAIN rather than wait.)
+    if !nonblocking && crate::signals::catching() {
         wait_interruptibly(fd, wanted)?;
     }
     if bytes.len() <= INLINE_MAX {

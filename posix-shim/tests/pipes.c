@@ -1,7 +1,10 @@
-/* posix-shim test: pipes, poll and non-blocking transfers. Built against the host libc and
- * against posix-shim; both must print exactly the same. */
+/* posix-shim test: pipes, poll and non-blocking transfers, and PIPE_BUF: a write of at
+ * most PIPE_BUF bytes goes in whole or not at all, and a pipe is writable while such a
+ * write can go in. Built against the host libc and against posix-shim; both must print
+ * exactly the same. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +53,26 @@ int main(void) {
     pipe(fds);
     close(fds[0]);
     show("no reader", fds[1], POLLOUT);
+    close(fds[1]);
+    /* PIPE_BUF: a full pipe, then room for less than PIPE_BUF bytes, then for PIPE_BUF. */
+    pipe(fds);
+    fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    static char page[PIPE_BUF];
+    long filled = 0;
+    while ((n = write(fds[1], page, sizeof page)) > 0) filled += n;
+    printf("filled with PIPE_BUF writes: %ld, then %s\n", filled, errno_name(errno));
+    static char out[PIPE_BUF];
+    printf("read 100: %zd\n", read(fds[0], out, 100));
+    show("100 bytes of room", fds[1], POLLOUT);
+    n = write(fds[1], page, sizeof page);
+    printf("write PIPE_BUF: %zd %s\n", n, n < 0 ? errno_name(errno) : "");
+    n = write(fds[1], page, 200);
+    printf("write 200: %zd %s\n", n, n < 0 ? errno_name(errno) : "");
+    printf("read 4000: %zd\n", read(fds[0], out, 4000));
+    show("4100 bytes of room", fds[1], POLLOUT);
+    n = write(fds[1], page, sizeof page);
+    printf("write PIPE_BUF: %zd %s\n", n, n < 0 ? errno_name(errno) : "");
+    close(fds[0]);
     close(fds[1]);
     /* Timeout: nothing comes in 10 ms. */
     pipe(fds);

@@ -45,8 +45,12 @@ pub fn run() -> i32 {
     }
     ensure!(total == 64 * 1024, "a full pipe took {total} bytes");
     ensure!(must!(poll_once(&[read, write], BOTH, Some(0))) == [POLLIN, 0], "full pipe");
+    // Writable again once a write of PIPE_BUF bytes (which goes in whole) would not wait.
     let mut big = vec![0u8; 1000];
     must!(fs::read(read, &mut big));
+    ensure!(must!(poll_once(&[write], POLLOUT, Some(0))) == [0], "room for less than PIPE_BUF");
+    let mut more = vec![0u8; 4096 - 1000];
+    must!(fs::read(read, &mut more));
     ensure!(must!(poll_once(&[write], POLLOUT, Some(0))) == [POLLOUT], "room again");
     // Hang-up: with data left, readable and hung up; once drained, hung up only.
     must!(fs::close(write));

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 use uxrt::protocols::events::{transferred, Readiness};
 use uxrt::protocols::file::{Inline, INLINE_MAX};
+use uxrt::protocols::pipe_ring::PIPE_BUF;
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
 use uxrt::server::{Answer, Deferred, Watchers};
@@ -140,12 +141,19 @@ impl Pipe {
         }
     }
 
+    /// Bytes a write could add now.
+    fn room(&self) -> usize {
+        self.capacity.saturating_sub(self.bytes.len())
+    }
+
     /// What one end is ready for now. A read end: readable with bytes in, hung up with
-    /// no writer left; a write end: writable with room, in error with no reader left.
+    /// no writer left; a write end: writable with room for a write of `PIPE_BUF` bytes
+    /// (which goes in whole or waits: as Linux, a pipe polls writable only while such a
+    /// write would not wait), in error with no reader left.
     pub fn readiness(&self, write: bool) -> Readiness {
         let mut ready = Readiness::NONE;
         if write {
-            if self.bytes.len() < self.capacity {
+            if self.room() >= PIPE_BUF {
                 ready = ready.union(Readiness::WRITABLE);
             }
             if self.readers == 0 {
@@ -275,7 +283,7 @@ impl Pipe {
     }
 
     fn take(&mut self, into: &mut [u8]) -> usize {
-        let was_full = self.bytes.len() >= self.capacity;
+        let was_full = self.room() < PIPE_BUF;
         let n = into.len().min(self.bytes.len());
         if n <= INLINE_MAX {
             // (A few bytes, for a reply's registers: a loop costs less than two calls
@@ -292,7 +300,7 @@ impl Pipe {
             self.bytes.drain(..n);
         }
         self.session_buffered.set(self.session_buffered.get() - n);
-        if was_full && n > 0 {
+        if was_full && self.room() >= PIPE_BUF {
             self.watches[end(true)].signal();
         }
         // An emptied pipe gives back a large buffer (a server whose clients once filled
@@ -323,14 +331,19 @@ impl Pipe {
         Ok(n)
     }
 
-    /// The answer to a write now (as much as fits), or `None` when the writer must wait
-    /// for room.
+    /// The answer to a write now (as much as fits; a write of at most `PIPE_BUF` bytes
+    /// all or nothing, as POSIX says), or `None` when the writer must wait for room.
     pub fn try_write(&mut self, files: &mut OpenFiles<End>, transfer: Transfer) -> Option<Reply> {
         if self.readers == 0 {
             return Some(Reply::error(Errno::EPIPE));
         }
-        let room = self.capacity.saturating_sub(self.bytes.len());
-        if room == 0 {
+        let length = match transfer {
+            Transfer::InlineData(data) => data.as_bytes().len(),
+            Transfer::Shared { span, .. } => span.length as usize,
+            Transfer::Inline { .. } => 0,
+        };
+        let room = self.room();
+        if room == 0 || (length <= PIPE_BUF && length > room) {
             return None;
         }
         Some(match transfer {
