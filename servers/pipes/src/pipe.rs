@@ -12,13 +12,16 @@ use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
 use uxrt::server::{Answer, Deferred, Watchers};
 
-/// Buffer an empty pipe keeps (more is given back when it empties).
+/// Buffer an empty pipe always keeps.
 const KEPT_CAPACITY: usize = 4096;
-/// Bytes the pipes of one session may hold together (128 full pipes): beyond, a write
-/// gets `ENOMEM`, and the other sessions' pipes are untouched.
+/// Buffer memory the pipes of one session may have together (128 full pipes): beyond,
+/// a write gets `ENOMEM`, and the other sessions' pipes are untouched. A pipe is charged
+/// for the buffer it has, not the bytes in it: an empty pipe keeps its buffer (no
+/// allocation, growth and mapping of it each time a stream fills and drains it) while
+/// its session has less than half of this; past that, an emptied buffer is given back.
 pub const SESSION_QUOTA: usize = 8 << 20;
 
-/// Bytes buffered in all the pipes of one session (each of its pipes holds a count).
+/// Buffer memory of all the pipes of one session (each of its pipes holds a count).
 pub type Buffered = Rc<Cell<usize>>;
 
 pub struct Waiter {
@@ -40,8 +43,10 @@ pub struct Pipe {
     pub writers_waiting: VecDeque<Waiter>,
     /// The notifications subscribed to each end's readiness (clients', write-only).
     watches: [Watchers; 2],
-    /// What its session (the one that made it) has buffered, its bytes included.
+    /// What its session (the one that made it) has in buffers, this one's included.
     session_buffered: Buffered,
+    /// What this pipe's buffer counts in `session_buffered`.
+    charged: usize,
     /// A named pipe's key.
     key: Option<Word>,
     /// Ends of each kind opened so far (for a named pipe's openers that wait).
@@ -54,7 +59,7 @@ pub struct Pipe {
 impl Drop for Pipe {
     fn drop(&mut self) {
         let held = self.session_buffered.get();
-        self.session_buffered.set(held - self.bytes.len());
+        self.session_buffered.set(held - self.charged);
     }
 }
 
@@ -77,6 +82,7 @@ impl Pipe {
             writers_waiting: VecDeque::new(),
             watches: [Watchers::default(), Watchers::default()],
             session_buffered,
+            charged: 0,
             key,
             opened: [0; 2],
             awaiting_peer: Vec::new(),
@@ -299,16 +305,24 @@ impl Pipe {
             into[first..n].copy_from_slice(&back[..n - first]);
             self.bytes.drain(..n);
         }
-        self.session_buffered.set(self.session_buffered.get() - n);
         if was_full && self.room() >= PIPE_BUF {
             self.watches[end(true)].signal();
         }
-        // An emptied pipe gives back a large buffer (a server whose clients once filled
-        // many pipes does not stay grown).
-        if self.bytes.is_empty() && self.bytes.capacity() > KEPT_CAPACITY {
+        // An emptied pipe gives back a large buffer once its session has many (a server
+        // whose clients once filled many pipes does not stay grown).
+        let crowded = self.session_buffered.get() > SESSION_QUOTA / 2;
+        if self.bytes.is_empty() && self.bytes.capacity() > KEPT_CAPACITY && crowded {
             self.bytes = VecDeque::new();
+            self.recharge();
         }
         n
+    }
+
+    /// Brings the session's count up to date with this pipe's buffer.
+    fn recharge(&mut self) {
+        let now = self.bytes.capacity();
+        self.session_buffered.set(self.session_buffered.get() - self.charged + now);
+        self.charged = now;
     }
 
     /// Appends what fits of `bytes`; how many did. Every write that adds bytes signals
@@ -317,14 +331,18 @@ impl Pipe {
     /// `ENOMEM` beyond the session's quota, or when the server's memory cannot hold
     /// them (never a crash).
     fn put(&mut self, bytes: &[u8]) -> Result<usize, Errno> {
-        let n = bytes.len().min(self.capacity.saturating_sub(self.bytes.len()));
-        let buffered = self.session_buffered.get() + n;
-        if buffered > SESSION_QUOTA {
-            return Err(Errno::ENOMEM);
+        let n = bytes.len().min(self.room());
+        let needed = self.bytes.len() + n;
+        if needed > self.bytes.capacity() {
+            // A buffer grows by doubling, up to what the pipe may hold.
+            let size = needed.max((2 * self.bytes.capacity()).min(self.capacity)).max(64);
+            if self.session_buffered.get() - self.charged + size > SESSION_QUOTA {
+                return Err(Errno::ENOMEM);
+            }
+            self.bytes.try_reserve_exact(size - self.bytes.len()).map_err(|_| Errno::ENOMEM)?;
+            self.recharge();
         }
-        self.bytes.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
         self.bytes.extend(&bytes[..n]);
-        self.session_buffered.set(buffered);
         if n > 0 {
             self.watches[end(false)].signal();
         }
