@@ -476,7 +476,7 @@ fn read_as<const NONBLOCKING: bool>(fd: Fd, buffer: &mut [u8]) -> Result<usize, 
         sys::call_raw(slot(fd), &request)
             .and_then(|(label, words, length)| Inline::read_reply(label, &words[..length], buffer))
     } else {
-        match read_direct(fd, buffer) {
+        match read_direct(fd, buffer, NONBLOCKING) {
             Err(Errno::ENOSYS) => read_through_shared(fd, buffer, NONBLOCKING),
             read => read,
         }
@@ -513,17 +513,18 @@ fn would_wait(fd: Fd, errno: Errno, wanted: Readiness) {
 
 /// A bulk read that the kernel copies from the server's memory straight into `buffer`,
 /// a transfer window (kernel patch 0019) of up to `FILE_BUFFER` bytes at a time: one
-/// copy. Such servers' files never block (regular files), so it reads on until a count
-/// comes short, as a regular file's `read` does on Linux. `ENOSYS` from a server that
-/// does not read so (then this fd never asks again).
-fn read_direct(fd: Fd, buffer: &mut [u8]) -> Result<(usize, Readiness), Errno> {
+/// copy. It reads on until a count comes short, as a regular file's `read` does on
+/// Linux; only the first read may wait (a pipe's: the next ones carry `DONT_WAIT`, and
+/// a pipe with nothing more ends the read with what it has). `ENOSYS` from a server
+/// that does not read so (then this fd never asks again).
+fn read_direct(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<(usize, Readiness), Errno> {
     if !with_table(|t| t.fds.get(&fd).map(|d| d.reads_direct)).ok_or(Errno::EBADF)? {
         return Err(Errno::ENOSYS);
     }
     let (mut done, mut cleared) = (0, Readiness::NONE);
     while done < buffer.len() {
         let wanted = (buffer.len() - done).min(FILE_BUFFER);
-        match read_window(fd, &mut buffer[done..done + wanted]) {
+        match read_window(fd, &mut buffer[done..done + wanted], nonblocking || done > 0) {
             Ok((n, now)) => {
                 done += n;
                 cleared = now;
@@ -539,10 +540,11 @@ fn read_direct(fd: Fd, buffer: &mut [u8]) -> Result<(usize, Readiness), Errno> {
 }
 
 /// One direct read into `window` (at most `FILE_BUFFER` bytes).
-fn read_window(fd: Fd, window: &mut [u8]) -> Result<(usize, Readiness), Errno> {
+fn read_window(fd: Fd, window: &mut [u8], nonblocking: bool) -> Result<(usize, Readiness), Errno> {
     let length = window.len();
     fault_in(window);
-    let request = FileRequest::ReadDirect { window: Span::new(window.as_mut_ptr() as Word, length as Word) };
+    let window_span = Span::new(window.as_mut_ptr() as Word, length as Word);
+    let request = FileRequest::ReadDirect { window: window_span, nonblocking };
     let (label, words, count) = sys::call_with_window(slot(fd), &request.encode())?;
     let words = &words[..count];
     if let Err(errno) = Reply::decode(label, words).results::<3>() {

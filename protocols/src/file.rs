@@ -538,9 +538,11 @@ pub enum FileRequest {
     /// (see [`direct_reply`]); the kernel copies `count` bytes from the server's
     /// `source` and delivers `[transferred, 0, copied]` ([`read_direct_reply`]). One
     /// copy, where [`FileRequest::ReadShared`] makes two. `ENOSYS` from a server that
-    /// does not read so.
+    /// does not read so. A pipe's server may keep the caller until bytes come (its
+    /// reply copies then), unless `nonblocking` (`EAGAIN`).
     ReadDirect {
         window: Span,
+        nonblocking: bool,
     },
     /// A pipe's capacity (`F_GETPIPE_SZ`), set first to `bytes` unless that is 0
     /// (`F_SETPIPE_SZ`, rounded by [`pipe_capacity`]; `EBUSY` when the pipe holds more
@@ -850,7 +852,9 @@ impl FileRequest {
             FileRequest::ReadShared { pid, span, nonblocking } => {
                 Message::new(transfer(READ_SHARED, nonblocking), &[pid, span.offset, span.length])
             }
-            FileRequest::ReadDirect { window } => Message::new(READ_DIRECT, &[window.offset, window.length]),
+            FileRequest::ReadDirect { window, nonblocking } => {
+                Message::new(transfer(READ_DIRECT, nonblocking), &[window.offset, window.length])
+            }
             FileRequest::PipeCapacity { bytes } => Message::new(PIPE_CAPACITY, &[bytes]),
             FileRequest::WriteShared { pid, span, nonblocking } => {
                 Message::new(transfer(WRITE_SHARED, nonblocking), &[pid, span.offset, span.length])
@@ -891,15 +895,15 @@ impl FileRequest {
                 let [pid, offset, length] = exact(words)?;
                 FileRequest::WriteShared { pid, span: Span::new(offset, length), nonblocking }
             }
-            // (Only the transfers above may be flagged.)
-            _ if nonblocking => return Err(Errno::ENOSYS),
             READ_DIRECT => {
                 let [address, length] = exact(words)?;
                 if length as usize > FILE_BUFFER {
                     return Err(Errno::EINVAL);
                 }
-                FileRequest::ReadDirect { window: Span::new(address, length) }
+                FileRequest::ReadDirect { window: Span::new(address, length), nonblocking }
             }
+            // (Only the transfers above may be flagged.)
+            _ if nonblocking => return Err(Errno::ENOSYS),
             PIPE_CAPACITY => {
                 let [bytes] = exact(words)?;
                 FileRequest::PipeCapacity { bytes }

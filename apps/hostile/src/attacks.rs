@@ -591,7 +591,8 @@ pub fn transfer_windows() -> i32 {
     const LENGTH: usize = 4096;
     let file = must!(fs::open("/bin/sh", Flags::READ_ONLY, 0));
     let direct = |fd: Fd, window: Word, flagged: bool| -> Result<(usize, usize), Errno> {
-        let request = FileRequest::ReadDirect { window: Span::new(window, LENGTH as Word) }.encode();
+        let request =
+            FileRequest::ReadDirect { window: Span::new(window, LENGTH as Word), nonblocking: false }.encode();
         let call = if flagged { sys::call_with_window } else { sys::call_raw };
         let (label, words, length) = call(slot(fd), &request)?;
         Reply::decode(label, &words[..length]).results::<3>()?;

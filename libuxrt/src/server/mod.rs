@@ -174,11 +174,31 @@ impl Deferred {
     /// Answers the saved caller. A caller that has ended since is not there: the
     /// non-blocking send to its (then deleted) reply capability does nothing.
     pub fn answer(self, reply: Reply) {
-        sel4::nb_send(self.0, load(&reply.encode(), 0));
+        self.answer_flagged(reply, 0);
+    }
+
+    /// As [`answer`](Self::answer), with a reply made by
+    /// `uxrt_protocols::file::direct_reply`: the kernel copies its bytes into the
+    /// caller's transfer window during this call (they may change once it returns).
+    pub fn answer_copying(self, reply: Reply) {
+        self.answer_flagged(reply, sel4::consts::TRANSFER_WINDOW as Word);
+    }
+
+    fn answer_flagged(self, reply: Reply, flags: Word) {
+        sel4::nb_send(self.0, load_flagged(&reply.encode(), flags, 0));
         // (A send through a reply capability uses it up: the slot is empty now, as it is
         // when the caller ended before.)
         caps::free_empty(self.0);
     }
+}
+
+/// Answers the request being handled now, with a reply made by
+/// `uxrt_protocols::file::direct_reply`: the kernel copies its bytes into the caller's
+/// transfer window during this call, so the server may change them afterwards (then
+/// [`Answer::Later`] for the request). Slower than [`Answer::Copying`], which answers
+/// on the fastpath as the server goes back to receiving.
+pub fn answer_copying_now(reply: Reply) {
+    sel4::reply(load_flagged(&reply.encode(), sel4::consts::TRANSFER_WINDOW as Word, 0));
 }
 
 /// Signals the notification in `slot` (a client's, for readiness). Never blocks, and a

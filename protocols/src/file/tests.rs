@@ -68,8 +68,9 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
             span,
             nonblocking
         }),
-        (any::<u64>(), 0..=FILE_BUFFER as u64)
-            .prop_map(|(offset, length)| FileRequest::ReadDirect { window: Span { offset, length } }),
+        (any::<u64>(), 0..=FILE_BUFFER as u64, any::<bool>()).prop_map(|(offset, length, nonblocking)| {
+            FileRequest::ReadDirect { window: Span { offset, length }, nonblocking }
+        }),
         (any::<i64>(), prop_oneof![Just(Whence::Set), Just(Whence::Current), Just(Whence::End)])
             .prop_map(|(offset, whence)| FileRequest::Seek { offset, whence }),
         Just(FileRequest::Stat),

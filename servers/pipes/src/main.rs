@@ -61,6 +61,19 @@ pub enum Transfer {
     },
     /// Inline data still to write.
     InlineData(Inline),
+    /// Up to `length` bytes, copied by the kernel from the pipe's buffer into the
+    /// caller's transfer window as the reply goes (`ReadDirect`).
+    Direct {
+        length: usize,
+    },
+}
+
+impl Transfer {
+    /// Whether the reply copies bytes into the caller's window (it must go before the
+    /// pipe's buffer changes).
+    fn copies(&self) -> bool {
+        matches!(self, Transfer::Direct { .. })
+    }
 }
 
 impl Pipes {
@@ -179,6 +192,14 @@ impl Pipes {
         let Some(pipe) = self.pipes.get_mut(&id) else { return Reply::error(Errno::EBADF).into() };
         let now = if write { pipe.try_write(files, transfer) } else { pipe.try_read(files, transfer) };
         let answer = match now {
+            // The reply copies out of the buffer, which nothing may change before it
+            // goes: on the fastpath as the server receives again, unless writers wait
+            // for the room the read made (then it goes now, and they are served).
+            Some(reply) if transfer.copies() && pipe.writers_waiting.is_empty() => Answer::Copying(reply),
+            Some(reply) if transfer.copies() => {
+                uxrt::server::answer_copying_now(reply);
+                Answer::Later
+            }
             Some(reply) => reply.into(),
             None if nonblocking => Reply::error(Errno::EAGAIN).into(),
             None => match Deferred::save() {
@@ -194,7 +215,12 @@ impl Pipes {
                 Err(errno) => Reply::error(errno).into(),
             },
         };
-        pipe.wake(files);
+        // (Not before a reply that copies out of the buffer: nobody is waiting then,
+        // as writers waiting had the reply sent already, and readers do not wait while
+        // there are bytes.)
+        if !matches!(answer, Answer::Copying(_)) {
+            pipe.wake(files);
+        }
         answer
     }
 }
@@ -212,6 +238,8 @@ impl FileServer for Pipes {
 
     // (`transfer` finds the end, or answers EBADF.)
     const FINDS_TRANSFERS_FILE: bool = true;
+    // (A bulk read copies once, from the pipe's buffer into the reader's memory.)
+    const READS_DIRECT: bool = true;
 
     fn file(&mut self, files: &mut OpenFiles<End>, badge: Word, request: FileRequest) -> Answer {
         match request {
@@ -226,6 +254,10 @@ impl FileServer for Pipes {
             }
             FileRequest::WriteShared { pid, span, nonblocking } => {
                 self.transfer(files, badge, Transfer::Shared { badge, pid, span }, true, nonblocking)
+            }
+            FileRequest::ReadDirect { window, nonblocking } => {
+                let transfer = Transfer::Direct { length: window.length as usize };
+                self.transfer(files, badge, transfer, false, nonblocking)
             }
             FileRequest::OpenPeer => self.open_writer(files, badge),
             FileRequest::AwaitPeer => self.await_peer(files, badge),

@@ -6,7 +6,7 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::Cell;
 use uxrt::protocols::events::{transferred, Readiness};
-use uxrt::protocols::file::{Inline, INLINE_MAX};
+use uxrt::protocols::file::{direct_reply, Inline, INLINE_MAX};
 use uxrt::protocols::pipe_ring::PIPE_BUF;
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
@@ -273,8 +273,35 @@ impl Pipe {
                 }
                 Err(errno) => Reply::error(errno),
             },
+            Transfer::Direct { length } => {
+                let (bytes, cleared) = self.take_in_place(length);
+                direct_reply(bytes, cleared)
+            }
             Transfer::InlineData(_) => Reply::error(Errno::EBADF),
         })
+    }
+
+    /// Takes up to `length` bytes (those at the front of the buffer, in one piece) for a
+    /// reply that copies them: they leave the pipe now, and stay where they are in the
+    /// buffer until its next change (the caller sends the reply first). With what the
+    /// read cleared.
+    fn take_in_place(&mut self, length: usize) -> (&[u8], Readiness) {
+        let was_full = self.room() < PIPE_BUF;
+        let (front, _) = self.bytes.as_slices();
+        let n = length.min(front.len());
+        let start = front.as_ptr();
+        // (Draining bytes moves the buffer's start, and neither frees nor writes memory.)
+        self.bytes.drain(..n);
+        if was_full && self.room() >= PIPE_BUF {
+            self.watches[end(true)].signal();
+        }
+        let cleared = self.cleared(false);
+        // SAFETY: the `n` bytes at `start` are in the buffer's allocation, which this
+        // borrow of the pipe keeps as it is (only a change of `bytes` could move or
+        // overwrite them); they were initialised bytes of the pipe until the drain,
+        // which leaves memory alone for `u8`s.
+        let bytes = unsafe { core::slice::from_raw_parts(start, n) };
+        (bytes, cleared)
     }
 
     /// What an end's transfer just took from its readiness: readable once empty,
@@ -358,7 +385,7 @@ impl Pipe {
         let length = match transfer {
             Transfer::InlineData(data) => data.as_bytes().len(),
             Transfer::Shared { span, .. } => span.length as usize,
-            Transfer::Inline { .. } => 0,
+            Transfer::Inline { .. } | Transfer::Direct { .. } => 0,
         };
         let room = self.room();
         if room == 0 || (length <= PIPE_BUF && length > room) {
@@ -376,7 +403,7 @@ impl Pipe {
                 },
                 Err(errno) => Reply::error(errno),
             },
-            Transfer::Inline { .. } => Reply::error(Errno::EBADF),
+            Transfer::Inline { .. } | Transfer::Direct { .. } => Reply::error(Errno::EBADF),
         })
     }
 
@@ -424,7 +451,12 @@ impl Pipe {
                 continue;
             }
             let Some(reply) = attempt(self, files, waiter.transfer) else { break };
-            waiting.pop_front().map(|w| w.caller.answer(reply));
+            // (A reply that copies out of the buffer goes before anything changes it.)
+            match waiting.pop_front() {
+                Some(w) if w.transfer.copies() => w.caller.answer_copying(reply),
+                Some(w) => w.caller.answer(reply),
+                None => {}
+            }
             moved = true;
         }
         *queue(self) = waiting;
@@ -435,6 +467,7 @@ impl Pipe {
 fn end_of_file(transfer: Transfer) -> Reply {
     match transfer {
         Transfer::Inline { .. } => Inline::reply_bytes(&[], Readiness::NONE),
+        Transfer::Direct { .. } => direct_reply(&[], Readiness::NONE),
         _ => Reply::ok(&[0]),
     }
 }

@@ -335,7 +335,7 @@ impl FileServer for Ramfs {
                     Err(errno) => Reply::error(errno).into(),
                 };
             }
-            FileRequest::ReadDirect { window } => {
+            FileRequest::ReadDirect { window, .. } => {
                 let Some(file) = files.get_mut(badge) else { return Reply::error(Errno::EBADF).into() };
                 return match self.read_in_place(file, window.length as usize) {
                     // (The tree is not touched before the reply goes.)
