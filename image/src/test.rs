@@ -468,6 +468,12 @@ const SHELL_SESSION: &[(&str, &[&str])] = &[
     ("bg; jobs", &["[1] sleep 30 | cat &", "[1] Running sleep 30 | cat"]),
     ("fg\u{3}", &["sleep 30 | cat", "^C"]),
     ("jobs; ps | grep -c sleep", &["0"]),
+    // The console's server crashes (the root server's test ends it) and is started
+    // again: the shell takes the console anew, and its line editing and `^C` work.
+    ("uxrt test devices_restart_after_a_crash", &["[tests] 1 passed, 0 failed", "sh: the console's server was restarted"]),
+    ("echo console back", &["console back"]),
+    ("sleep 60\u{3}", &["^C"]),
+    ("echo after $?", &["after 130"]),
     // (The session's status is its last command's.)
     ("true", &[]),
 ];

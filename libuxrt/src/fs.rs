@@ -15,7 +15,8 @@ use uxrt_protocols::events::{split_transferred, Readiness};
 use uxrt_protocols::file::{
     self, FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, FILE_BUFFER, INLINE_MAX, PATH_BUFFER,
 };
-use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, VFS};
+use uxrt_protocols::process::Request as ProcessRequest;
+use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, PROCESS_SERVER, VFS};
 use uxrt_protocols::{Errno, Message, Reply};
 
 pub use uxrt_protocols::file::{FileKind, FileStat, OpenFlags as Flags, TIME_NOW, TIME_OMIT};
@@ -931,6 +932,32 @@ pub(crate) fn forget_for_child(handles: &[(u32, u32)]) {
     for &(_, handle) in handles {
         caps::free(handle as CPtr);
     }
+}
+
+/// Takes the console again as fds 0, 1 and 2 (closing what they were), for a process the
+/// root server started with it (the console shell) after the devices server was
+/// restarted: the handles of the one that died name nothing (`EBADF`). `EPERM` for
+/// other processes, `EAGAIN` while the new devices server has not given the console.
+pub fn console_again() -> Result<(), Errno> {
+    let received = caps::alloc()?;
+    let (reply, count) = call(PROCESS_SERVER, ProcessRequest::ConsoleAgain.encode(), Some(received));
+    let got = reply.results::<0>().and_then(|[]| if count == 1 { Ok(()) } else { Err(Errno::EIO) });
+    if let Err(errno) = got {
+        caps::free(received);
+        return Err(errno);
+    }
+    for fd in 0..3 {
+        if is_open(fd) {
+            let _ = close(fd);
+        }
+        // (Copies of one handle, as at start: the console's closes leave it open.)
+        caps::delete(slot(fd));
+        if caps::copy_to(received, slot(fd)).is_ok() {
+            with_table(|t| t.insert(fd, Descriptor::new(false, false)));
+        }
+    }
+    caps::free(received);
+    Ok(())
 }
 
 /// Whether `fd` is open (a file or an epoll instance).

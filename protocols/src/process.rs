@@ -153,6 +153,11 @@ pub enum Request {
     NewSession,
     /// `getsid`: the session of `pid` (0: the caller). Reply: `[session]`; `ESRCH`.
     SessionId { pid: Pid },
+    /// The console again, after the devices server was restarted (the handles of the
+    /// one that died name nothing): reply `[]` and the console's capability, as the
+    /// root server gives it at start to what it starts (the console shell). `EPERM` for
+    /// any other process; `EAGAIN` until the new devices server has given the console.
+    ConsoleAgain,
     /// How the caller takes signals from others (bit `n - 1` of a set for signal `n`):
     /// those in `caught` interrupt it at `entry` (see [`SignalFrame`]); those in
     /// `ignored` are dropped; the rest take their default action (end it, or nothing for
@@ -333,6 +338,7 @@ mod label {
     pub const SIGNAL_ALARM: u64 = 31;
     pub const NEW_SESSION: u64 = 32;
     pub const SESSION_ID: u64 = 33;
+    pub const CONSOLE_AGAIN: u64 = 34;
 }
 
 /// `Wait`'s first word when any child will do (pids are at most 2^31 − 1, like pid_t).
@@ -386,6 +392,7 @@ impl Request {
             Request::TakeSignals { context } => Message::new(TAKE_SIGNALS, &[context]),
             Request::SignalAlarm { deadline } => Message::new(SIGNAL_ALARM, &[deadline]),
             Request::NewSession => Message::new(NEW_SESSION, &[]),
+            Request::ConsoleAgain => Message::new(CONSOLE_AGAIN, &[]),
             Request::SessionId { pid } => Message::new(SESSION_ID, &[pid as Word]),
         }
     }
@@ -525,6 +532,7 @@ impl Request {
                 Request::SignalAlarm { deadline }
             }
             NEW_SESSION => no_words(words, Request::NewSession)?,
+            CONSOLE_AGAIN => no_words(words, Request::ConsoleAgain)?,
             SESSION_ID => {
                 let [pid] = exact(words)?;
                 Request::SessionId { pid: pid_from(pid)? }
@@ -625,6 +633,7 @@ mod tests {
             any::<u64>().prop_map(|context| Request::TakeSignals { context }),
             any::<u64>().prop_map(|deadline| Request::SignalAlarm { deadline }),
             Just(Request::NewSession),
+            Just(Request::ConsoleAgain),
             pid().prop_map(|pid| Request::SessionId { pid }),
         ]
     }

@@ -8,6 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use uxrt::fs;
 use uxrt::protocols::file::FileKind;
+use uxrt::Errno;
 use uxrt_shell_syntax::editor::{Editor, Event};
 
 /// Reads, edits and runs lines until the input ends or the shell exits.
@@ -15,6 +16,7 @@ pub fn run(shell: &mut Shell, prompt: &str) {
     let mut editor = Editor::default();
     let mut typed_ahead = Vec::new();
     let mut text = String::new();
+    let mut reconnected = false;
     while !shell.exiting() {
         if text.is_empty() {
             shell.report_jobs();
@@ -23,7 +25,7 @@ pub fn run(shell: &mut Shell, prompt: &str) {
         // (Raw before the prompt shows: what is typed after it is the editor's alone.)
         let _ = fs::set_terminal_raw(fs::STDIN, true);
         uxrt::eprint!("{shown}");
-        let event = edit_line(shell, &mut editor, &mut typed_ahead, &shown);
+        let event = edit_line(shell, &mut editor, &mut typed_ahead, &shown, &mut reconnected);
         let _ = fs::set_terminal_raw(fs::STDIN, false);
         match event {
             Event::Line(line) => shell.feed_line(&mut text, &line),
@@ -33,14 +35,29 @@ pub fn run(shell: &mut Shell, prompt: &str) {
     }
 }
 
-/// Feeds typed bytes to the editor until it has a line (or the input ends).
-fn edit_line(shell: &Shell, editor: &mut Editor, typed_ahead: &mut Vec<u8>, prompt: &str) -> Event {
+/// Feeds typed bytes to the editor until it has a line (or the input ends). A console
+/// whose server died (its handles name nothing: `EBADF`, or `EIO` for the read it had)
+/// is taken again once (`reconnected` until a read succeeds), and the line starts over.
+fn edit_line(
+    shell: &Shell,
+    editor: &mut Editor,
+    typed_ahead: &mut Vec<u8>,
+    prompt: &str,
+    reconnected: &mut bool,
+) -> Event {
     loop {
         if typed_ahead.is_empty() {
             let mut chunk = [0; 64];
             match fs::read(fs::STDIN, &mut chunk) {
+                Err(Errno::EBADF | Errno::EIO) if !*reconnected && console_again() => {
+                    *reconnected = true;
+                    return Event::Cancelled;
+                }
                 Ok(0) | Err(_) => return Event::EndOfInput,
-                Ok(n) => typed_ahead.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    *reconnected = false;
+                    typed_ahead.extend_from_slice(&chunk[..n]);
+                }
             }
         }
         let mut out = String::new();
@@ -67,6 +84,22 @@ fn edit_line(shell: &Shell, editor: &mut Editor, typed_ahead: &mut Vec<u8>, prom
             return event;
         }
     }
+}
+
+/// Takes the console again after the devices server was restarted (the root server
+/// gives it once the new server has: a moment after the restart); whether it could.
+fn console_again() -> bool {
+    for _ in 0..100 {
+        match fs::console_again() {
+            Ok(()) => {
+                uxrt::eprintln!("sh: the console's server was restarted");
+                return true;
+            }
+            Err(Errno::EAGAIN) if uxrt::events::sleep_us(10_000).is_ok() => {}
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// What `word` may become: a command (a builtin, a function, a program in `PATH`) when

@@ -386,6 +386,18 @@ fn handle(env: &mut Env, pid: Pid, request: Request) -> Option<Reply> {
             answer(Ok([]))
         }
         Request::NewSession => answer(processes.new_job_session(pid).map(|session| [session as Word])),
+        Request::ConsoleAgain => {
+            // (Who got the console at start: what the root server starts, not a server.)
+            let entitled = processes.get(pid).is_some_and(|p| p.parent == super::ROOT && !p.server);
+            match (entitled, processes.console) {
+                (false, _) => Some(Reply::error(Errno::EPERM)),
+                (true, None) => Some(Reply::error(Errno::EAGAIN)),
+                (true, Some(console)) => {
+                    super::reply_with_cap(Reply::ok(&[]), console);
+                    None
+                }
+            }
+        }
         Request::SessionId { pid: target } => {
             let target = if target == 0 { pid } else { target };
             answer(processes.get(target).map(|p| [p.job_session as Word]).ok_or(Errno::ESRCH))

@@ -42,3 +42,23 @@ pub fn servers_restart_after_a_crash(env: &mut Env) -> Outcome {
     check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
     succeeds(env, &["/bin/hostile", "health"])
 }
+
+/// The devices server crashes: it is started again, with the console's interrupt, and
+/// gives the root server a new console; processes open `/dev/console` and use it.
+pub fn devices_restart_after_a_crash(env: &mut Env) -> Outcome {
+    let program = "/bin/devices";
+    let old = env.servers.pid_of(program).ok_or_else(|| Failure(alloc::format!("no {program} runs")))?;
+    {
+        let Env { processes, resources, vspace, .. } = env;
+        let what = "SIGSEGV (ended by the test, as a crash would)";
+        kill_reported(processes, resources, vspace, old, what, None, WaitStatus::Signaled(Signal::SIGSEGV));
+    }
+    crate::servers::restart_ended(env);
+    let new = env.servers.pid_of(program);
+    check!(new.is_some_and(|new| new != old), "{program} (pid {old}) was not restarted: {new:?}");
+    // The new server gives the console as it starts (what this test starts gets it).
+    while env.processes.console.is_none() {
+        serve_one(env);
+    }
+    succeeds(env, &["/bin/hostile", "health"])
+}
