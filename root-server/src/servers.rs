@@ -16,7 +16,9 @@
 //! handles carry its generation in their badges, so an fd of the dead one gets `EBADF`
 //! and never names a file of the new one; the VFS shares a new path buffer with it when
 //! it answers `ENOBUFS`. What the dead one held (files in ramfs, pipes' bytes) is gone.
-//! The VFS is not restarted: every process shares a path buffer with it.
+//! The devices server gives the new console (`SetConsole`); the console shell takes it
+//! with `ConsoleAgain` when its old fds give `EBADF`. The VFS is not restarted: every
+//! process shares a path buffer with it.
 
 use crate::process::{ServerCaps, Spawn, ROOT};
 use crate::resources::{ResourceError, Resources};
