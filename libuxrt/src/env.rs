@@ -72,17 +72,40 @@ pub fn aux(key: Word) -> Option<Word> {
     record().and_then(|r| r.aux(key))
 }
 
-/// This process's id, as the root server told it at start-up (looked up in the
-/// start-up record once: shared transfers name it on every call).
-pub fn pid_at_start() -> Option<Word> {
-    use core::sync::atomic::{AtomicU64, Ordering};
-    static PID: AtomicU64 = AtomicU64::new(0);
-    match PID.load(Ordering::Relaxed) {
-        0 => {
-            let pid = aux(aux::PID)?;
-            PID.store(pid, Ordering::Relaxed);
-            Some(pid)
-        }
-        pid => Some(pid),
+/// An auxiliary-vector entry looked up once, for values asked for on every request (a
+/// server stamps each with the time; shared transfers name the pid): the vector is
+/// scanned the first time only.
+pub(crate) struct CachedAux {
+    key: Word,
+    /// `u64::MAX` until looked up, then the value, or `u64::MAX - 1` for none.
+    value: core::sync::atomic::AtomicU64,
+}
+
+impl CachedAux {
+    const UNKNOWN: Word = u64::MAX;
+    const ABSENT: Word = u64::MAX - 1;
+
+    pub(crate) const fn new(key: Word) -> CachedAux {
+        CachedAux { key, value: core::sync::atomic::AtomicU64::new(Self::UNKNOWN) }
     }
+
+    /// The entry (values from `ABSENT` up read as absent).
+    pub(crate) fn get(&self) -> Option<Word> {
+        use core::sync::atomic::Ordering;
+        let value = match self.value.load(Ordering::Relaxed) {
+            Self::UNKNOWN => {
+                let value = aux(self.key).filter(|&v| v < Self::ABSENT).unwrap_or(Self::ABSENT);
+                self.value.store(value, Ordering::Relaxed);
+                value
+            }
+            value => value,
+        };
+        (value != Self::ABSENT).then_some(value)
+    }
+}
+
+/// This process's id, as the root server told it at start-up.
+pub fn pid_at_start() -> Option<Word> {
+    static PID: CachedAux = CachedAux::new(aux::PID);
+    PID.get()
 }

@@ -875,8 +875,7 @@ pub fn list_dir(path: &str) -> Result<Vec<String>, Errno> {
 pub fn inheritable() -> Vec<(u32, u32)> {
     // (Only fds 0 to 63 can be passed: looked up one by one, not by walking the table,
     // whose length is the highest fd ever open.)
-    let inherited = |d: &Descriptor| !d.close_on_exec;
-    with_table(|t| (0..64).filter(|fd| t.fds.get(fd).is_some_and(inherited)).map(|fd| (fd, fd)).collect())
+    with_table(|t| (0..64).filter(|fd| t.fds.get(fd).is_some_and(|d| !d.close_on_exec)).map(|fd| (fd, fd)).collect())
 }
 
 /// Handles of their own for a child, on each parent fd of `pairs` (child fd, parent

@@ -1,32 +1,10 @@
 //! Time from the time-stamp counter (the root server tells each process its rate).
 
-use crate::env;
-use core::sync::atomic::{AtomicU64, Ordering};
+use crate::env::{self, CachedAux};
 use uxrt_protocols::startup::aux;
 
-/// An auxiliary vector entry, looked up once (a server stamps every request with the
-/// time: no scan of the vector each time). `u64::MAX` until then.
-struct Cached(AtomicU64);
-
-impl Cached {
-    const fn new() -> Cached {
-        Cached(AtomicU64::new(u64::MAX))
-    }
-
-    fn get(&self, compute: impl FnOnce() -> u64) -> u64 {
-        match self.0.load(Ordering::Relaxed) {
-            u64::MAX => {
-                let value = compute();
-                self.0.store(value, Ordering::Relaxed);
-                value
-            }
-            value => value,
-        }
-    }
-}
-
-static MHZ: Cached = Cached::new();
-static REALTIME_OFFSET: Cached = Cached::new();
+static MHZ: CachedAux = CachedAux::new(aux::TSC_MHZ);
+static REALTIME_OFFSET: CachedAux = CachedAux::new(aux::REALTIME_OFFSET_NS);
 
 /// The time-stamp counter.
 pub fn tsc() -> u64 {
@@ -36,7 +14,7 @@ pub fn tsc() -> u64 {
 
 /// Time-stamp counter ticks per microsecond.
 pub fn tsc_mhz() -> u64 {
-    MHZ.get(|| env::aux(aux::TSC_MHZ).unwrap_or(1000).clamp(1, u64::MAX - 1))
+    MHZ.get().unwrap_or(1000).max(1)
 }
 
 /// Nanoseconds since the machine started (`CLOCK_MONOTONIC`): never goes back.
@@ -47,7 +25,7 @@ pub fn monotonic_ns() -> u64 {
 /// Nanoseconds since 1970-01-01 00:00:00 UTC (`CLOCK_REALTIME`): the PC's clock as the
 /// root server read it at boot, plus the monotonic clock.
 pub fn realtime_ns() -> u64 {
-    REALTIME_OFFSET.get(|| env::aux(aux::REALTIME_OFFSET_NS).unwrap_or(0).min(u64::MAX - 1)) + monotonic_ns()
+    REALTIME_OFFSET.get().unwrap_or(0) + monotonic_ns()
 }
 
 /// Nanoseconds since this process started. uxrt keeps no per-process CPU time yet: this

@@ -117,7 +117,7 @@ const EPOLL_CLOEXEC: c_int = 0o2000000;
 
 /// `epoll_create1(flags)`: `flags` is 0 or `EPOLL_CLOEXEC`. An epoll instance is an fd of
 /// the fd table (`dup`, `fcntl`, `close`, `poll`, and into another epoll); it lives in
-/// this process's memory, so a child never gets it, with or without `EPOLL_CLOEXEC`.
+/// this process's memory, so a child gets a copy of it, unless `EPOLL_CLOEXEC`.
 #[no_mangle]
 pub extern "C" fn epoll_create1(flags: c_int) -> c_int {
     if flags & !EPOLL_CLOEXEC != 0 {

@@ -153,6 +153,27 @@ impl EpollSets {
         id
     }
 
+    /// Registers (or changes) `fd`'s interest in set `id`, keeping the count of nested
+    /// sets. Whatever holds now is reported by the next wait, edge-triggered or not (and
+    /// the sets holding this one hear of it).
+    fn register(&mut self, id: usize, fd: Fd, events: u32, data: u64, disarmed: bool) -> Result<(), Errno> {
+        let nests = self.fds.contains_key(&fd);
+        let set = self.get(id)?;
+        let queued = set.interests.get(&fd).is_some_and(|i| i.queued);
+        let new = set.interests.insert(fd, Interest { events, data, queued, disarmed }).is_none();
+        self.nested += (new && nests) as usize;
+        self.touched(fd);
+        Ok(())
+    }
+
+    /// Takes `fd` out of set `id`; whether it was there.
+    fn unregister(&mut self, id: usize, fd: Fd) -> Result<bool, Errno> {
+        let nests = self.fds.contains_key(&fd);
+        let removed = self.get(id)?.interests.remove(&fd).is_some();
+        self.nested -= (removed && nests) as usize;
+        Ok(removed)
+    }
+
     fn get(&mut self, id: usize) -> Result<&mut Set, Errno> {
         self.sets.get_mut(id).and_then(Option::as_mut).ok_or(Errno::EBADF)
     }
@@ -368,17 +389,12 @@ fn adopt(state: &mut State, text: &[u8]) {
                 Some(_) => true,
                 None => state.watch(fd).is_ok(),
             };
-            let Ok(adopted) = state.epolls.get(id) else { continue };
-            if !watched || adopted.interests.contains_key(&fd) {
+            let known = state.epolls.get(id).map_or(true, |set| set.interests.contains_key(&fd));
+            if !watched || known {
                 continue;
             }
             let disarmed = interest.events & 0xffff == 0 && interest.events & EPOLLONESHOT != 0;
-            adopted
-                .interests
-                .insert(fd, Interest { events: interest.events, data: interest.data, queued: false, disarmed });
-            state.epolls.nested += state.epolls.fds.contains_key(&fd) as usize;
-            // (What holds now is reported by the first wait, as after `epoll_ctl`.)
-            state.epolls.touched(fd);
+            let _ = state.epolls.register(id, fd, interest.events, interest.data, disarmed);
         }
     }
 }
@@ -412,26 +428,12 @@ pub fn epoll_ctl(epfd: Fd, op: EpollOp, fd: Fd, events: u32, data: u64) -> Resul
             (EpollOp::Add | EpollOp::Modify, None) => state.watch(fd)?,
             _ => {}
         }
-        let set = state.epolls.get(id)?;
-        match (op, set.interests.contains_key(&fd)) {
-            (EpollOp::Add, true) => return Err(Errno::EEXIST),
-            (EpollOp::Modify | EpollOp::Delete, false) => return Err(Errno::ENOENT),
-            (EpollOp::Delete, true) => {
-                set.interests.remove(&fd);
-                state.epolls.nested -= inner.is_some() as usize;
-                return Ok(());
-            }
-            _ => {}
+        match (op, state.epolls.get(id)?.interests.contains_key(&fd)) {
+            (EpollOp::Add, true) => Err(Errno::EEXIST),
+            (EpollOp::Modify | EpollOp::Delete, false) => Err(Errno::ENOENT),
+            (EpollOp::Delete, true) => state.epolls.unregister(id, fd).map(drop),
+            _ => state.epolls.register(id, fd, events, data, false),
         }
-        let queued = set.interests.get(&fd).is_some_and(|i| i.queued);
-        set.interests.insert(fd, Interest { events, data, queued, disarmed: false });
-        if op == EpollOp::Add {
-            state.epolls.nested += inner.is_some() as usize;
-        }
-        // Whatever holds now is reported by the next wait, edge-triggered or not (and
-        // the sets holding this one hear of it).
-        state.epolls.touched(fd);
-        Ok(())
     })
 }
 

@@ -281,6 +281,14 @@ impl Pipe {
         })
     }
 
+    /// A read took bytes from a pipe that had no room for `PIPE_BUF` more (`was_full`):
+    /// the writers' subscribers hear of the room if there is now.
+    fn room_made(&self, was_full: bool) {
+        if was_full && self.room() >= PIPE_BUF {
+            self.watches[end(true)].signal();
+        }
+    }
+
     /// Takes up to `length` bytes (those at the front of the buffer, in one piece) for a
     /// reply that copies them: they leave the pipe now, and stay where they are in the
     /// buffer until its next change (the caller sends the reply first). With what the
@@ -292,9 +300,7 @@ impl Pipe {
         let start = front.as_ptr();
         // (Draining bytes moves the buffer's start, and neither frees nor writes memory.)
         self.bytes.drain(..n);
-        if was_full && self.room() >= PIPE_BUF {
-            self.watches[end(true)].signal();
-        }
+        self.room_made(was_full);
         let cleared = self.cleared(false);
         // SAFETY: the `n` bytes at `start` are in the buffer's allocation, which this
         // borrow of the pipe keeps as it is (only a change of `bytes` could move or
@@ -332,9 +338,7 @@ impl Pipe {
             into[first..n].copy_from_slice(&back[..n - first]);
             self.bytes.drain(..n);
         }
-        if was_full && self.room() >= PIPE_BUF {
-            self.watches[end(true)].signal();
-        }
+        self.room_made(was_full);
         // An emptied pipe gives back a large buffer once its session has many (a server
         // whose clients once filled many pipes does not stay grown).
         let crowded = self.session_buffered.get() > SESSION_QUOTA / 2;

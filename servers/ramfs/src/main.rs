@@ -147,10 +147,12 @@ impl Ramfs {
         mode: u32,
         owner: Owner,
     ) -> Answer {
-        if let Some(answer) = self.open_fifo(path, flags) {
+        // (One lookup tells both whether it names a named pipe and whether it is new.)
+        let found = self.tree.lookup(path).ok();
+        if let Some(answer) = found.and_then(|ino| self.open_fifo(ino, flags)) {
             return answer;
         }
-        let made = flags.has(OpenFlags::CREATE) && self.tree.lookup(path).is_err();
+        let made = flags.has(OpenFlags::CREATE) && found.is_none();
         let opened = self.tree.open(path, flags, owner);
         let ino = match opened.and_then(|ino| if made { self.tree.chmod(ino, mode).map(|()| ino) } else { Ok(ino) }) {
             Ok(ino) => ino,
@@ -170,10 +172,9 @@ impl Ramfs {
         }
     }
 
-    /// When `path` names a named pipe: the answer that tells the VFS which (its pipe
-    /// lives in the pipe server; nothing is opened here).
-    fn open_fifo(&self, path: &Path, flags: OpenFlags) -> Option<Answer> {
-        let ino = self.tree.lookup(path).ok()?;
+    /// When `ino` is a named pipe: the answer that tells the VFS which (its pipe lives
+    /// in the pipe server; nothing is opened here).
+    fn open_fifo(&self, ino: Ino, flags: OpenFlags) -> Option<Answer> {
         if self.tree.stat(ino).ok()?.kind != Kind::Fifo {
             return None;
         }
