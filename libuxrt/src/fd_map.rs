@@ -17,6 +17,10 @@ impl<T> Default for FdMap<T> {
 }
 
 impl<T> FdMap<T> {
+    pub const fn new() -> FdMap<T> {
+        FdMap { slots: Vec::new(), len: 0 }
+    }
+
     pub fn get(&self, fd: &Fd) -> Option<&T> {
         self.slots.get(*fd as usize)?.as_ref()
     }

@@ -6,7 +6,7 @@
 
 use crate::open_map;
 use crate::sync::Lock as Mutex;
-use crate::{caps, env, events, sys};
+use crate::{caps, env, events, pipe_rings, sys};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -441,6 +441,7 @@ pub fn close(fd: Fd) -> Result<(), Errno> {
     if descriptor.local {
         return Ok(());
     }
+    pipe_rings::forget(fd);
     let reply = file_call(fd, FileRequest::Close);
     caps::delete(slot(fd));
     reply.results::<0>().map(|_| ())
@@ -465,6 +466,9 @@ pub fn read(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
 /// test of a flag it never has.
 #[inline(always)]
 fn read_as<const NONBLOCKING: bool>(fd: Fd, buffer: &mut [u8]) -> Result<usize, Errno> {
+    if pipe_rings::is_leased(fd) {
+        return pipe_rings::read(fd, buffer, NONBLOCKING);
+    }
     let wanted = Readiness::READABLE.union(Readiness::HANGUP);
     if NONBLOCKING {
         ready_now(fd, wanted)?;
@@ -492,6 +496,9 @@ fn read_as<const NONBLOCKING: bool>(fd: Fd, buffer: &mut [u8]) -> Result<usize, 
         }
     };
     events::cleared(fd, cleared);
+    if n > 0 {
+        pipe_rings::read_through_server(fd);
+    }
     Ok(n)
 }
 
@@ -827,6 +834,8 @@ fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
 
 /// A new handle on `fd`'s open file, into the empty slot `into`.
 fn duplicate_into(fd: Fd, into: CPtr) -> Result<(), Errno> {
+    // (A leased pipe end has one holder: the lease ends first.)
+    pipe_rings::release(fd)?;
     let (reply, caps) = call(slot(fd), FileRequest::Duplicate.encode(), Some(into));
     reply.results::<0>()?;
     if caps == 1 {
@@ -957,6 +966,12 @@ pub fn console_again() -> Result<(), Errno> {
     }
     caps::free(received);
     Ok(())
+}
+
+/// Whether `fd` is a pipe's read end leased to this process: its bytes are read from
+/// memory shared with the pipes server, with no call (see `pipe_rings`).
+pub fn is_leased(fd: Fd) -> bool {
+    pipe_rings::is_leased(fd)
 }
 
 /// Whether `fd` is open (a file or an epoll instance).

@@ -22,6 +22,7 @@ pub mod fs;
 pub mod io;
 pub mod memory;
 mod open_map;
+mod pipe_rings;
 pub mod process;
 pub mod server;
 pub mod signals;

@@ -30,6 +30,17 @@ pub fn contains(fd: Fd) -> bool {
     bit(&MAP, fd)
 }
 
+/// The read ends of pipes leased to this process (`pipe_rings`), for the same reason.
+static LEASED: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
+
+pub fn is_leased(fd: Fd) -> bool {
+    bit(&LEASED, fd)
+}
+
+pub fn set_leased(fd: Fd, leased: bool) {
+    set_bit(&LEASED, fd, leased);
+}
+
 pub fn is_nonblocking(fd: Fd) -> bool {
     bit(&NONBLOCKING, fd)
 }

@@ -627,6 +627,28 @@ pub enum FileRequest {
     SetTerminal {
         raw: bool,
     },
+    /// On a pipe's read end that the caller alone holds: the pipe's bytes move to a
+    /// ring ([`crate::pipe_ring`]) in memory shared with process `pid` (the caller;
+    /// `token` its consent, as for [`FileRequest::MapBuffer`]), from which it reads
+    /// with no call: the *lease* of the read end. Reply `[address, capacity, read]`:
+    /// the ring's header page at `address` in the caller's memory, its data area of
+    /// `capacity` bytes on the next page, and the reader's count to start from. The
+    /// server still writes (and signals the reader's subscription at each write, as
+    /// before); reads through the server get `EBUSY` while the lease lasts. `EBUSY`
+    /// when the end has other holders (or is a named pipe's), `EAGAIN` when the server
+    /// would rather not yet; the caller reads through the server then.
+    MapRing {
+        pid: Word,
+        token: Word,
+    },
+    /// Ends the caller's lease of the read end (before it shares the end: `Duplicate`
+    /// of a leased end is `EBUSY`): the unread bytes go back to the server and the ring
+    /// leaves the caller's memory. Reply `[]`.
+    ReleaseRing,
+    /// The leased reader took the ring's writer-sleeps flag (it made room a waiting
+    /// writer, or a writer's subscriber, may want): the server looks at the room now.
+    /// Reply `[]`.
+    RingWake,
 }
 
 mod label {
@@ -671,6 +693,9 @@ mod label {
     pub const PIPE_CAPACITY: u64 = 18;
     pub const AWAIT_PEER: u64 = 19;
     pub const SET_FILE_TIMES: u64 = 20;
+    pub const MAP_RING: u64 = 21;
+    pub const RELEASE_RING: u64 = 22;
+    pub const RING_WAKE: u64 = 23;
 
     /// Set in a transfer's label: `EAGAIN` rather than wait.
     pub const DONT_WAIT: u64 = 1 << 8;
@@ -873,6 +898,9 @@ impl FileRequest {
             FileRequest::SetForeground { pid } => Message::new(SET_FOREGROUND, &[pid]),
             FileRequest::Chmod { mode } => Message::new(CHMOD_FILE, &[mode as Word]),
             FileRequest::SetTerminal { raw } => Message::new(SET_TERMINAL, &[raw as Word]),
+            FileRequest::MapRing { pid, token } => Message::new(MAP_RING, &[pid, token]),
+            FileRequest::ReleaseRing => Message::new(RELEASE_RING, &[]),
+            FileRequest::RingWake => Message::new(RING_WAKE, &[]),
         }
     }
 
@@ -953,6 +981,12 @@ impl FileRequest {
                 [1] => FileRequest::SetTerminal { raw: true },
                 _ => return Err(Errno::EINVAL),
             },
+            MAP_RING => {
+                let [pid, token] = exact(words)?;
+                FileRequest::MapRing { pid, token }
+            }
+            RELEASE_RING => no_words(words, FileRequest::ReleaseRing)?,
+            RING_WAKE => no_words(words, FileRequest::RingWake)?,
             _ => return Err(Errno::ENOSYS),
         })
     }

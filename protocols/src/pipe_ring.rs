@@ -28,9 +28,16 @@
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
+/// Copies up to this many bytes go byte by byte.
+const SMALL_COPY: usize = 16;
+
 /// POSIX's `PIPE_BUF`: a write of at most this many bytes goes in whole or not at all
 /// (Linux's value).
 pub const PIPE_BUF: usize = 4096;
+
+/// [`Header::ends`]: every write end has closed (once the bytes in the ring are read,
+/// a read gives end of file).
+pub const WRITERS_GONE: u32 = 1;
 
 /// The shared header: each field on its own cache line (the two sides write different
 /// ones at the same time).
@@ -38,7 +45,11 @@ pub const PIPE_BUF: usize = 4096;
 pub struct Header {
     /// Bytes written so far (the writer's).
     pub written: AtomicU64,
-    _pad0: [u64; 7],
+    /// What the pipes server says of the ends ([`WRITERS_GONE`]); only it writes this.
+    /// A peer that scribbles on it misleads only itself (a false end of file on the
+    /// pipe it garbles anyway).
+    pub ends: AtomicU32,
+    _pad0: [u32; 13],
     /// Bytes read so far (the reader's).
     pub read: AtomicU64,
     _pad1: [u64; 7],
@@ -54,7 +65,8 @@ impl Header {
     pub const fn new() -> Header {
         Header {
             written: AtomicU64::new(0),
-            _pad0: [0; 7],
+            ends: AtomicU32::new(0),
+            _pad0: [0; 13],
             read: AtomicU64::new(0),
             _pad1: [0; 7],
             reader_sleeps: AtomicU32::new(0),
@@ -80,6 +92,11 @@ pub struct Ring {
     capacity: usize,
 }
 
+// SAFETY: a ring is memory another process writes at any time already: every access
+// through it is atomic (the header) or a raw copy that tolerates concurrent writes (the
+// data), so which thread of this process holds the pointers does not matter.
+unsafe impl Send for Ring {}
+
 impl Ring {
     /// The ring at `header` and `data`; `None` unless `capacity` is a power of two.
     ///
@@ -93,6 +110,16 @@ impl Ring {
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// Says (the pipes server's word) that every write end has closed.
+    pub fn mark_writers_gone(&self) {
+        self.header().ends.fetch_or(WRITERS_GONE, Ordering::SeqCst);
+    }
+
+    /// Whether the pipes server said every write end has closed.
+    pub fn writers_gone(&self) -> bool {
+        self.header().ends.load(Ordering::SeqCst) & WRITERS_GONE != 0
     }
 
     fn header(&self) -> &Header {
@@ -116,6 +143,17 @@ impl Ring {
 
     /// Copies out of the ring from count `at` on into `out`.
     fn copy_out(&self, at: u64, out: &mut [u8]) {
+        if out.len() <= SMALL_COPY {
+            // (A few bytes: a loop costs less than two calls of memcpy.)
+            let mask = self.capacity as u64 - 1;
+            for (i, slot) in out.iter_mut().enumerate() {
+                let offset = (at.wrapping_add(i as u64) & mask) as usize;
+                // SAFETY: `offset` is below the capacity, inside the data area `new`'s
+                // caller promised.
+                *slot = unsafe { self.data.add(offset).read() };
+            }
+            return;
+        }
         let (first, second) = self.split(at, out.len());
         // SAFETY: as in `copy_in`, the other way.
         unsafe {
@@ -211,6 +249,12 @@ impl Writer {
         true
     }
 
+    /// Asks the reader to signal when it frees room (as `prepare_to_sleep` does, for a
+    /// writer that looks at the room itself afterwards).
+    pub fn ask_for_room(&self) {
+        self.ring.header().writer_sleeps.store(1, Ordering::SeqCst);
+    }
+
     /// Publishes the count again (after the server wrote on this side's behalf, or a
     /// peer scribbled on it).
     pub fn republish(&self) {
@@ -233,6 +277,11 @@ impl Reader {
 
     pub fn read_count(&self) -> u64 {
         self.read
+    }
+
+    /// Whether the pipes server said every writer has gone (the ring is final then).
+    pub fn writers_gone(&self) -> bool {
+        self.ring.writers_gone()
     }
 
     /// Bytes waiting now (at most the capacity, whatever the header says).

@@ -12,6 +12,7 @@ extern crate alloc;
 
 mod attacks;
 mod health;
+mod rings;
 mod soak;
 
 use uxrt::{eprintln, println};
@@ -38,6 +39,7 @@ const ATTACKS: &[(&str, fn() -> i32)] = &[
     ("set-foreground", attacks::set_foreground),
     ("slot-allocator", attacks::slot_allocator),
     ("transfer-windows", attacks::transfer_windows),
+    ("ring-scribble", rings::ring_scribble),
     ("soak", soak::soak),
     ("health", health::check),
 ];

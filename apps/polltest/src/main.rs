@@ -7,6 +7,7 @@
 extern crate alloc;
 
 mod epoll;
+mod rings;
 mod scale;
 mod semantics;
 mod shared;
@@ -28,13 +29,15 @@ fn main() -> i32 {
         Some("epoll") => epoll::run(),
         Some("shared") => shared::run(),
         Some("shared-watcher") => shared::watcher(),
+        Some("rings") => rings::run(),
+        Some("stream") => rings::stream(),
         Some("scale") => scale::run(number(2).unwrap_or(16) as usize, number(3).unwrap_or(1) as usize),
         // Helpers the tests start: sleep, then exit with a status, or write a byte first.
         Some("sleeper") => sleeper(number(2).unwrap_or(0), number(3).unwrap_or(0) as i32),
         Some("writer") => writer(number(2).unwrap_or(0)),
         _ => {
             eprintln!(
-                "usage: polltest semantics | timeouts | children | epoll | shared | scale N K | sleeper US STATUS | writer US"
+                "usage: polltest semantics | timeouts | children | epoll | shared | rings | scale N K | sleeper US STATUS | writer US"
             );
             2
         }

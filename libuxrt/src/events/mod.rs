@@ -280,6 +280,55 @@ pub(crate) fn cleared(fd: Fd, cleared: Readiness) {
     });
 }
 
+/// Watches `fd` (subscribes to its readiness), if it is not yet.
+pub(crate) fn watch_fd(fd: Fd) -> Result<(), Errno> {
+    with_state(|state| {
+        state.reserve(state.watches.len() + 1)?;
+        state.watch(fd)
+    })
+}
+
+/// What a transfer saw for itself (a leased pipe's read end found its ring empty):
+/// `fd` is no longer `cleared`, unless `still` says it is again after the clearing
+/// (which takes the entries already queued, so a change between the transfer and
+/// `still` is seen either way). Returns `still`'s answer.
+pub(crate) fn clear_unless(fd: Fd, cleared: Readiness, still: impl FnOnce() -> bool) -> bool {
+    with_state(|state| {
+        // (Every entry queued so far: those of the bytes just taken, which must not
+        // count afterwards, whether or not the cache showed them yet.)
+        let _ = state.harvest(false);
+        let again = still();
+        if let Some(watch) = state.watches.get_mut(&fd) {
+            if again {
+                watch.ready = watch.ready.union(cleared);
+                state.epolls.touched(fd);
+            } else {
+                watch.ready = watch.ready.without(cleared);
+            }
+        }
+        again
+    })
+}
+
+/// As [`clear_unless`], then, unless `still`, waits until `fd` is `cleared` or `also`
+/// again (or a signal comes for a handler: `EINTR`): a leased pipe's blocked read.
+pub(crate) fn clear_and_wait(
+    fd: Fd,
+    cleared: Readiness,
+    also: Readiness,
+    still: impl Fn() -> bool,
+) -> Result<(), Errno> {
+    if clear_unless(fd, cleared, &still) {
+        return Ok(());
+    }
+    with_state(|state| {
+        while !state.readiness(fd).intersects(cleared.union(also)) {
+            block(state, None)?;
+        }
+        Ok(())
+    })
+}
+
 /// For a non-blocking fd: `EAGAIN` unless it is `wanted` (readable: readable or hung
 /// up; writable: writable or in error).
 pub(crate) fn check_ready(fd: Fd, wanted: Readiness) -> Result<(), Errno> {

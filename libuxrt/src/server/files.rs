@@ -37,6 +37,12 @@ pub trait FileServer {
     /// The last handle on `file` went.
     fn closed(&mut self, files: &mut OpenFiles<Self::File>, file: Self::File);
 
+    /// Whether handle `badge` may be duplicated now (`Duplicate`); by default it may.
+    fn may_duplicate(&mut self, files: &mut OpenFiles<Self::File>, badge: Word) -> Result<(), Errno> {
+        let _ = (files, badge);
+        Ok(())
+    }
+
     /// Handle `badge` is being closed (its holder's subscription, if any, goes with it).
     fn handle_closed(&mut self, files: &mut OpenFiles<Self::File>, badge: Word) {
         let _ = (files, badge);
@@ -334,7 +340,7 @@ fn handle<S: FileServer>(
         return Reply::error(Errno::EBADF).into();
     }
     match request {
-        Ok(FileRequest::Duplicate) => match files.duplicate(badge) {
+        Ok(FileRequest::Duplicate) => match server.may_duplicate(files, badge).and_then(|()| files.duplicate(badge)) {
             Ok(cap) => Answer::WithCap(Reply::ok(&[]), cap),
             Err(errno) => Reply::error(errno).into(),
         },

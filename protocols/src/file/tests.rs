@@ -86,6 +86,9 @@ fn file_request() -> impl Strategy<Value = FileRequest> {
         any::<u64>().prop_map(|pid| FileRequest::SetForeground { pid }),
         any::<bool>().prop_map(|raw| FileRequest::SetTerminal { raw }),
         (0u32..=0o7777).prop_map(|mode| FileRequest::Chmod { mode }),
+        (any::<u64>(), any::<u64>()).prop_map(|(pid, token)| FileRequest::MapRing { pid, token }),
+        Just(FileRequest::ReleaseRing),
+        Just(FileRequest::RingWake),
     ]
 }
 

@@ -87,3 +87,8 @@ pub fn slot_allocator(env: &mut Env) -> Outcome {
 pub fn transfer_windows(env: &mut Env) -> Outcome {
     survives(env, "transfer-windows")
 }
+
+/// A pipe's lessee scribbling on the ring it shares with the pipes server.
+pub fn ring_scribble(env: &mut Env) -> Outcome {
+    survives(env, "ring-scribble")
+}

@@ -157,6 +157,7 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_set_foreground", run: hostile::set_foreground },
     Test { name: "hostile_slot_allocator", run: hostile::slot_allocator },
     Test { name: "hostile_transfer_windows", run: hostile::transfer_windows },
+    Test { name: "hostile_ring_scribble", run: hostile::ring_scribble },
     Test { name: "hostile_soak", run: hostile::soak },
     // (Last: the file system starts afresh after it.)
     Test { name: "servers_restart_after_a_crash", run: restarts::servers_restart_after_a_crash },
@@ -187,6 +188,7 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "poll_children_in_the_same_wait", run: poll::children_in_the_same_wait },
     Test { name: "poll_epoll_level_edge_one_shot", run: poll::epoll_level_edge_one_shot },
     Test { name: "poll_shared_end_wakes_every_watcher", run: poll::shared_end_wakes_every_watcher },
+    Test { name: "poll_pipe_read_end_leased", run: poll::pipe_read_end_leased },
     Test { name: "poll_n_fds_k_ready", run: poll::n_fds_k_ready },
     Test { name: "hostile_subscribe_flood", run: hostile::subscribe_flood },
     // (The attacker waits for each hog's report or its end with poll.)

@@ -26,6 +26,12 @@ pub fn shared_end_wakes_every_watcher(env: &mut Env) -> Outcome {
     succeeds(env, &["/bin/polltest", "shared"])
 }
 
+/// A pipe's read end leased to its one holder: readiness, edges, wake-ups, the fallback
+/// when it is shared, a stream, end of file (`polltest rings`).
+pub fn pipe_read_end_leased(env: &mut Env) -> Outcome {
+    succeeds(env, &["/bin/polltest", "rings"])
+}
+
 /// N fds from 1 to 16384 (pipes: twice as many fds held), k = 1 and 16 ready.
 pub fn n_fds_k_ready(env: &mut Env) -> Outcome {
     for n in ["1", "16", "64", "65", "256", "1024", "4096", "16384"] {

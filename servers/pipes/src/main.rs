@@ -219,9 +219,38 @@ impl Pipes {
         // as writers waiting had the reply sent already, and readers do not wait while
         // there are bytes.)
         if !matches!(answer, Answer::Copying(_)) {
+            pipe.watch_room();
             pipe.wake(files);
         }
         answer
+    }
+
+    /// The pipe of the read end `badge`.
+    fn read_end(&mut self, files: &OpenFiles<End>, badge: Word) -> Result<&mut Pipe, Errno> {
+        match files.get(badge) {
+            Some(&End { pipe, write: false, .. }) => self.pipes.get_mut(&pipe).ok_or(Errno::EBADF),
+            Some(_) => Err(Errno::EINVAL),
+            None => Err(Errno::EBADF),
+        }
+    }
+
+    /// `MapRing`: the read end's lease, for its one holder.
+    fn map_ring(&mut self, files: &mut OpenFiles<End>, badge: Word, pid: Word, token: Word) -> Answer {
+        let pid = match uxrt::protocols::Pid::try_from(pid) {
+            Ok(pid) => pid,
+            Err(_) => return Reply::error(Errno::ESRCH).into(),
+        };
+        let sole = files.holders(badge) == Some(1);
+        let pipe = match self.read_end(files, badge) {
+            Ok(pipe) => pipe,
+            Err(errno) => return Reply::error(errno).into(),
+        };
+        if !sole {
+            return Reply::error(Errno::EBUSY).into();
+        }
+        let leased = pipe.lease(badge, pid, token);
+        pipe.wake(files);
+        answer(leased)
     }
 }
 
@@ -260,6 +289,20 @@ impl FileServer for Pipes {
                 self.transfer(files, badge, transfer, false, nonblocking)
             }
             FileRequest::OpenPeer => self.open_writer(files, badge),
+            FileRequest::MapRing { pid, token } => self.map_ring(files, badge, pid, token),
+            FileRequest::ReleaseRing => match self.read_end(files, badge) {
+                Ok(pipe) if pipe.leased_to(badge) => answer(pipe.end_lease(true).map(|()| [])),
+                Ok(_) => Reply::error(Errno::EINVAL).into(),
+                Err(errno) => Reply::error(errno).into(),
+            },
+            FileRequest::RingWake => match self.read_end(files, badge) {
+                Ok(pipe) if pipe.leased_to(badge) => {
+                    pipe.room_woken(files);
+                    answer(Ok([]))
+                }
+                Ok(_) => Reply::error(Errno::EINVAL).into(),
+                Err(errno) => Reply::error(errno).into(),
+            },
             FileRequest::AwaitPeer => self.await_peer(files, badge),
             FileRequest::PipeCapacity { bytes } => {
                 let Some(&End { pipe, .. }) = files.get(badge) else { return Reply::error(Errno::EBADF).into() };
@@ -304,6 +347,18 @@ impl FileServer for Pipes {
         let end = files.get(badge).and_then(|e| self.pipes.get_mut(&e.pipe).map(|p| (p, e.write)));
         if let Some((pipe, write)) = end {
             pipe.handle_closed(write, badge);
+            // (The lessee is the read end's only holder: its bytes go with it.)
+            if pipe.leased_to(badge) {
+                let _ = pipe.end_lease(false);
+            }
+        }
+    }
+
+    fn may_duplicate(&mut self, files: &mut OpenFiles<End>, badge: Word) -> Result<(), Errno> {
+        // (A leased end has one reader: its holder ends the lease before sharing it.)
+        match files.get(badge).and_then(|e| self.pipes.get(&e.pipe)) {
+            Some(pipe) if pipe.leased_to(badge) => Err(Errno::EBUSY),
+            _ => Ok(()),
         }
     }
 

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 use uxrt::protocols::events::{transferred, Readiness};
 use uxrt::protocols::file::{direct_reply, Inline, INLINE_MAX};
-use uxrt::protocols::pipe_ring::PIPE_BUF;
+use uxrt::protocols::pipe_ring::{self, Ring, PIPE_BUF};
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::OpenFiles;
 use uxrt::server::{Answer, Deferred, Watchers};
@@ -31,8 +31,31 @@ pub struct Waiter {
     pub badge: Word,
 }
 
+/// The read end's lease (`MapRing`): the pipe's bytes are in a ring shared with the
+/// one process that holds the read end, which reads them with no call; this server
+/// still writes them (the ring's writer, keeping its count privately, never trusting
+/// the reader's). See `pipe_ring`.
+pub struct Lease {
+    /// The lessee's handle.
+    handle: Word,
+    /// This server's view: the header page, then the data area.
+    view: &'static mut [u8],
+    writer: pipe_ring::Writer,
+    ring: Ring,
+}
+
+impl Lease {
+    /// Bytes in the ring, as far as the reader's published count can be believed (a
+    /// count it scribbled makes the ring look full: it garbles its own pipe).
+    fn len(&self) -> usize {
+        self.ring.capacity() - self.writer.room()
+    }
+}
+
 pub struct Pipe {
+    /// The bytes, unless the read end is leased (then they are in the lease's ring).
     bytes: VecDeque<u8>,
+    lease: Option<Lease>,
     /// The most it holds (`F_SETPIPE_SZ`; Linux's default to start).
     capacity: usize,
     readers: u32,
@@ -60,6 +83,9 @@ impl Drop for Pipe {
     fn drop(&mut self) {
         let held = self.session_buffered.get();
         self.session_buffered.set(held - self.charged);
+        if let Some(lease) = self.lease.take() {
+            uxrt::server::unshare(lease.view);
+        }
     }
 }
 
@@ -74,6 +100,7 @@ impl Pipe {
     pub fn new(session_buffered: Buffered, key: Option<Word>) -> Pipe {
         Pipe {
             bytes: VecDeque::new(),
+            lease: None,
             capacity: uxrt::protocols::file::PIPE_CAPACITY,
             readers: key.is_none() as u32,
             writers: 0,
@@ -149,7 +176,7 @@ impl Pipe {
 
     /// Bytes a write could add now.
     fn room(&self) -> usize {
-        self.capacity.saturating_sub(self.bytes.len())
+        self.capacity.saturating_sub(self.len())
     }
 
     /// What one end is ready for now. A read end: readable with bytes in, hung up with
@@ -166,7 +193,7 @@ impl Pipe {
                 ready = ready.union(Readiness::ERROR);
             }
         } else {
-            if !self.bytes.is_empty() {
+            if self.len() > 0 {
                 ready = ready.union(Readiness::READABLE);
             }
             if self.at_end() {
@@ -202,7 +229,10 @@ impl Pipe {
     }
 
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        match &self.lease {
+            Some(lease) => lease.len(),
+            None => self.bytes.len(),
+        }
     }
 
     /// Its capacity, first set to `bytes` unless that is 0 (see `F_SETPIPE_SZ`).
@@ -211,7 +241,11 @@ impl Pipe {
     pub fn set_capacity(&mut self, files: &mut OpenFiles<End>, bytes: Word) -> Result<usize, Errno> {
         if bytes != 0 {
             let capacity = uxrt::protocols::file::pipe_capacity(bytes)?;
-            if self.bytes.len().div_ceil(4096) > capacity / 4096 {
+            if self.len().div_ceil(4096) > capacity / 4096 {
+                return Err(Errno::EBUSY);
+            }
+            // (A leased ring keeps its size: it is mapped in the reader.)
+            if self.lease.as_ref().is_some_and(|l| capacity > l.ring.capacity()) {
                 return Err(Errno::EBUSY);
             }
             let grew = capacity > self.capacity;
@@ -236,6 +270,9 @@ impl Pipe {
     pub fn writer_closed(&mut self) {
         self.writers = self.writers.saturating_sub(1);
         if self.at_end() {
+            if let Some(lease) = &self.lease {
+                lease.ring.mark_writers_gone();
+            }
             self.signal_state(false);
         }
     }
@@ -257,6 +294,10 @@ impl Pipe {
 
     /// The answer to a read now, or `None` when the reader must wait.
     pub fn try_read(&mut self, files: &mut OpenFiles<End>, transfer: Transfer) -> Option<Reply> {
+        // (The lessee reads the ring itself; nobody else holds the read end.)
+        if self.lease.is_some() {
+            return Some(Reply::error(Errno::EBUSY));
+        }
         if self.bytes.is_empty() {
             return self.at_end().then(|| end_of_file(transfer));
         }
@@ -363,6 +404,15 @@ impl Pipe {
     /// them (never a crash).
     fn put(&mut self, bytes: &[u8]) -> Result<usize, Errno> {
         let n = bytes.len().min(self.room());
+        if let Some(lease) = &mut self.lease {
+            // (At most the room, which the ring has: the pipe's capacity is at most the
+            // ring's, and the reader's count is clamped the same way.)
+            let n = lease.writer.write(&bytes[..n]);
+            if n > 0 {
+                self.watches[end(false)].signal();
+            }
+            return Ok(n);
+        }
         let needed = self.bytes.len() + n;
         if needed > self.bytes.capacity() {
             // A buffer grows by doubling, up to what the pipe may hold.
@@ -409,6 +459,94 @@ impl Pipe {
             },
             Transfer::Inline { .. } | Transfer::Direct { .. } => Reply::error(Errno::EBADF),
         })
+    }
+
+    /// Leases the read end to the process `pid` that alone holds it through `handle`
+    /// (`MapRing`; `token` its consent to the share): the bytes move to a ring shared
+    /// with it. Returns `[address, capacity, read count]` for the reply.
+    pub fn lease(&mut self, handle: Word, pid: uxrt::protocols::Pid, token: Word) -> Result<[Word; 3], Errno> {
+        if self.is_named() || self.readers != 1 || self.lease.is_some() || !self.readers_waiting.is_empty() {
+            return Err(Errno::EBUSY);
+        }
+        let capacity = self.capacity;
+        let page = uxrt::memory::PAGE_SIZE;
+        let (view, theirs) = uxrt::server::share(pid, page + capacity, token)?;
+        let header = view.as_mut_ptr() as *const pipe_ring::Header;
+        // SAFETY: `view` is page-aligned fresh (zeroed: a valid empty header) memory of
+        // a page and `capacity` bytes, mapped until `unshare` (when the lease ends);
+        // the reader may write it at any time, which the ring allows for.
+        let ring = unsafe { Ring::new(header, view.as_mut_ptr().add(page), capacity) };
+        let Some(ring) = ring else {
+            uxrt::server::unshare(view);
+            return Err(Errno::EAGAIN);
+        };
+        let mut writer = pipe_ring::Writer::new(ring, 0);
+        let (front, back) = self.bytes.as_slices();
+        writer.write(front);
+        writer.write(back);
+        self.bytes = VecDeque::new();
+        self.recharge();
+        if self.at_end() {
+            ring.mark_writers_gone();
+        }
+        self.lease = Some(Lease { handle, view, writer, ring });
+        self.watch_room();
+        Ok([theirs, capacity as Word, 0])
+    }
+
+    /// Whether `handle` holds the read end's lease.
+    pub fn leased_to(&self, handle: Word) -> bool {
+        self.lease.as_ref().is_some_and(|l| l.handle == handle)
+    }
+
+    /// Ends the lease (`ReleaseRing`, or the lessee's close): the bytes the reader left
+    /// come back here (unless the lessee is gone: `keep` false), the ring is unmapped.
+    pub fn end_lease(&mut self, keep: bool) -> Result<(), Errno> {
+        let Some(lease) = self.lease.as_ref() else { return Ok(()) };
+        if keep {
+            let left = lease.len();
+            self.bytes.try_reserve_exact(left).map_err(|_| Errno::ENOMEM)?;
+            let read = lease.writer.written().wrapping_sub(left as u64);
+            let mut reader = pipe_ring::Reader::new(lease.ring, read);
+            let mut chunk = [0u8; 256];
+            loop {
+                let n = reader.read(&mut chunk);
+                if n == 0 || self.bytes.len() >= left {
+                    break;
+                }
+                self.bytes.extend(&chunk[..n.min(left - self.bytes.len())]);
+            }
+        }
+        if let Some(lease) = self.lease.take() {
+            uxrt::server::unshare(lease.view);
+        }
+        self.recharge();
+        Ok(())
+    }
+
+    /// While the read end is leased, the reader cannot be seen making room: when room
+    /// is wanted (a writer waits, or the pipe is not writable and its writers' watchers
+    /// must hear when it is), the ring's writer-sleeps flag asks the reader to say so
+    /// (`RingWake`). The flag is set first, then the room looked at: room made before
+    /// is signalled here, room made after brings the call.
+    pub fn watch_room(&mut self) {
+        let Some(lease) = &self.lease else { return };
+        if self.room() >= PIPE_BUF && self.writers_waiting.is_empty() {
+            return;
+        }
+        lease.writer.ask_for_room();
+        if self.room() >= PIPE_BUF {
+            self.watches[end(true)].signal();
+        }
+    }
+
+    /// `RingWake`: the leased reader made room that was wanted.
+    pub fn room_woken(&mut self, files: &mut OpenFiles<End>) {
+        if self.room() >= PIPE_BUF {
+            self.watches[end(true)].signal();
+        }
+        self.wake(files);
+        self.watch_room();
     }
 
     /// Answers the waiting callers the pipe can serve now, in order.
