@@ -71,11 +71,15 @@ pub unsafe extern "C" fn select(
         0 => u64::MAX,
         bits => (1u64 << bits) - 1,
     };
-    let mut wanted: Vec<PollFd> = Vec::new();
-    for word in 0..words {
+    let asked_in = |word: usize| {
         let mask = if word + 1 == words { last_mask } else { u64::MAX };
-        let asked = sets.iter().flatten().fold(0, |any, set| any | set[word]) & mask;
-        let mut bits = asked;
+        sets.iter().flatten().fold(0, |any, set| any | set[word]) & mask
+    };
+    // (Sized once: a select of a few fds allocates once, never grows.)
+    let asked_fds = (0..words).map(|word| asked_in(word).count_ones() as usize).sum();
+    let mut wanted: Vec<PollFd> = Vec::with_capacity(asked_fds);
+    for word in 0..words {
+        let mut bits = asked_in(word);
         while bits != 0 {
             let fd = word * 64 + bits.trailing_zeros() as usize;
             bits &= bits - 1;

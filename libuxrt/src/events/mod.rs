@@ -240,6 +240,23 @@ impl State {
         self.watches.get(&fd).map_or(Readiness::NONE, |w| w.ready)
     }
 
+    /// See [`clear_unless`].
+    fn clear_unless(&mut self, fd: Fd, cleared: Readiness, still: impl FnOnce() -> bool) -> bool {
+        // (Every entry queued so far: those of the bytes just taken, which must not
+        // count afterwards, whether or not the cache showed them yet.)
+        let _ = self.harvest(false);
+        let again = still();
+        if let Some(watch) = self.watches.get_mut(&fd) {
+            if again {
+                watch.ready = watch.ready.union(cleared);
+                self.epolls.touched(fd);
+            } else {
+                watch.ready = watch.ready.without(cleared);
+            }
+        }
+        again
+    }
+
     /// Sets the alarm for `deadline` unless it is set for it already.
     fn arm_alarm(&mut self, deadline: u64) -> Result<(), Errno> {
         if self.alarm != Some(deadline) {
@@ -293,21 +310,7 @@ pub(crate) fn watch_fd(fd: Fd) -> Result<(), Errno> {
 /// (which takes the entries already queued, so a change between the transfer and
 /// `still` is seen either way). Returns `still`'s answer.
 pub(crate) fn clear_unless(fd: Fd, cleared: Readiness, still: impl FnOnce() -> bool) -> bool {
-    with_state(|state| {
-        // (Every entry queued so far: those of the bytes just taken, which must not
-        // count afterwards, whether or not the cache showed them yet.)
-        let _ = state.harvest(false);
-        let again = still();
-        if let Some(watch) = state.watches.get_mut(&fd) {
-            if again {
-                watch.ready = watch.ready.union(cleared);
-                state.epolls.touched(fd);
-            } else {
-                watch.ready = watch.ready.without(cleared);
-            }
-        }
-        again
-    })
+    with_state(|state| state.clear_unless(fd, cleared, still))
 }
 
 /// As [`clear_unless`], then, unless `still`, waits until `fd` is `cleared` or `also`
@@ -316,12 +319,12 @@ pub(crate) fn clear_and_wait(
     fd: Fd,
     cleared: Readiness,
     also: Readiness,
-    still: impl Fn() -> bool,
+    still: impl FnOnce() -> bool,
 ) -> Result<(), Errno> {
-    if clear_unless(fd, cleared, &still) {
-        return Ok(());
-    }
     with_state(|state| {
+        if state.clear_unless(fd, cleared, still) {
+            return Ok(());
+        }
         while !state.readiness(fd).intersects(cleared.union(also)) {
             block(state, None)?;
         }
