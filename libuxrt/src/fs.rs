@@ -615,10 +615,8 @@ pub fn write(fd: Fd, bytes: &[u8]) -> Result<usize, Errno> {
         wait_interruptibly(fd, wanted)?;
     }
     if bytes.len() <= INLINE_MAX {
-        let request = FileRequest::write_message(bytes, nonblocking);
-        let reply =
-            sys::call_raw(slot(fd), &request).map(|(label, words, length)| Reply::decode(label, &words[..length]));
-        let [word] = reply.and_then(|reply| reply.results()).inspect_err(|&errno| would_wait(fd, errno, wanted))?;
+        let request = FileRequest::Write { data: Inline::new(bytes), nonblocking };
+        let [word] = file_call(fd, request).results().inspect_err(|&errno| would_wait(fd, errno, wanted))?;
         let (n, cleared) = split_transferred(word)?;
         events::cleared(fd, cleared);
         return Ok(n);

@@ -33,12 +33,24 @@ pub fn contains(fd: Fd) -> bool {
 /// The read ends of pipes leased to this process (`pipe_rings`), for the same reason.
 static LEASED: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
 
+/// The fds whose file is no pipe's read end (their server refused a lease for good):
+/// their reads ask nothing more.
+static NEVER_LEASED: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
+
 pub fn is_leased(fd: Fd) -> bool {
     bit(&LEASED, fd)
 }
 
 pub fn set_leased(fd: Fd, leased: bool) {
     set_bit(&LEASED, fd, leased);
+}
+
+pub fn is_never_leased(fd: Fd) -> bool {
+    bit(&NEVER_LEASED, fd)
+}
+
+pub fn set_never_leased(fd: Fd, never: bool) {
+    set_bit(&NEVER_LEASED, fd, never);
 }
 
 pub fn is_nonblocking(fd: Fd) -> bool {

@@ -26,10 +26,11 @@ use uxrt_protocols::Errno;
 /// further multiple of it, should the server have said no: the end had other holders).
 const READS_BEFORE_LEASE: u32 = 8;
 
-/// What this process knows of one fd that was read.
+/// What this process knows of one fd that was read. (An fd whose server refused a
+/// lease for good, as no pipe's read end, is marked in `open_map` instead: its reads
+/// look at one bit.)
 enum EndState {
-    /// Reads through the server so far (`u32::MAX`: the file is no pipe's read end, or
-    /// its server leases none: never asked again).
+    /// Reads through the server so far.
     Counting(u32),
     Leased(Reader),
 }
@@ -52,11 +53,14 @@ pub(crate) fn is_leased(fd: Fd) -> bool {
 
 /// A read through the server succeeded on `fd`: after a few, its lease is asked for.
 pub(crate) fn read_through_server(fd: Fd) {
+    if open_map::is_never_leased(fd) {
+        return;
+    }
     let due = {
         let mut rings = RINGS.lock();
         match rings.get_mut(&fd) {
-            Some(EndState::Counting(count)) if *count != u32::MAX => {
-                *count += 1;
+            Some(EndState::Counting(count)) => {
+                *count = count.wrapping_add(1);
                 *count % READS_BEFORE_LEASE == 0
             }
             Some(_) => false,
@@ -84,21 +88,24 @@ fn lease(fd: Fd) {
         Err(Errno::EBUSY | Errno::EAGAIN | Errno::ENOMEM) => {}
         // (No pipe's read end, or no queue to wait on: never again.)
         Err(_) => {
-            RINGS.lock().insert(fd, EndState::Counting(u32::MAX));
+            RINGS.lock().remove(&fd);
+            open_map::set_never_leased(fd, true);
         }
     }
 }
 
 fn try_lease(fd: Fd) -> Result<Reader, Errno> {
-    // A blocked read waits on the fd's subscription (which the server signals at each
-    // write): there must be one first.
-    events::watch_fd(fd)?;
     let pid = env::pid_at_start().ok_or(Errno::EIO)?;
     let [token] = sys::call(Request::AcceptShare).results()?;
     let [address, capacity, read] = file_call(fd, FileRequest::MapRing { pid, token }).results()?;
+    // A blocked read waits on the fd's subscription (which the server signals at each
+    // write): watched only now, so that a file that is no pipe (the console a shell
+    // reads) never gets a watch, nor the process a queue, for it.
     let page = crate::memory::PAGE_SIZE as Word;
-    if address % page != 0 {
-        return Err(Errno::EIO);
+    let watched = if address % page == 0 { events::watch_fd(fd) } else { Err(Errno::EIO) };
+    if let Err(errno) = watched {
+        let _ = file_call(fd, FileRequest::ReleaseRing);
+        return Err(errno);
     }
     // SAFETY: the pipes server had the root server map a page and `capacity` bytes at
     // `address` for this process (until the lease ends: `release` or the close, which
@@ -122,6 +129,7 @@ pub(crate) fn release(fd: Fd) -> Result<(), Errno> {
 /// the ring once it hears).
 pub(crate) fn forget(fd: Fd) {
     open_map::set_leased(fd, false);
+    open_map::set_never_leased(fd, false);
     RINGS.lock().remove(&fd);
 }
 

@@ -869,21 +869,6 @@ impl FileRequest {
         Message::new(label::transfer(label::READ, nonblocking), &[length as Word])
     }
 
-    /// `Write { data: Inline::new(bytes), nonblocking }.encode()`, built in place: the hot
-    /// path of small writes (no copies through `Inline` and back).
-    #[inline(always)]
-    pub fn write_message(bytes: &[u8], nonblocking: bool) -> Message {
-        let length = bytes.len().min(INLINE_MAX);
-        let mut words = [0; MAX_WORDS];
-        words[0] = length as Word;
-        for (word, chunk) in words[1..].iter_mut().zip(bytes[..length].chunks(8)) {
-            let mut le = [0u8; 8];
-            le[..chunk.len()].copy_from_slice(chunk);
-            *word = Word::from_le_bytes(le);
-        }
-        Message::from_array(label::transfer(label::WRITE, nonblocking), words, 1 + length.div_ceil(8))
-    }
-
     pub fn encode(&self) -> Message {
         use label::*;
         match *self {

@@ -100,12 +100,6 @@ proptest! {
     }
 
     #[test]
-    fn write_messages_are_writes_encoded(bytes in proptest::collection::vec(any::<u8>(), 0..=INLINE_MAX), nonblocking in any::<bool>()) {
-        let built = FileRequest::write_message(&bytes, nonblocking);
-        prop_assert_eq!(&built, &FileRequest::Write { data: Inline::new(&bytes), nonblocking }.encode());
-    }
-
-    #[test]
     fn file_requests_round_trip(request in file_request()) {
         let message = request.encode();
         prop_assert_eq!(FileRequest::decode(message.label, message.words()), Ok(request));
