@@ -11,11 +11,11 @@ static MAP: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WOR
 /// so that every read and write can look without taking the lock.
 static NONBLOCKING: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
 
-fn bit(map: &[AtomicU64; FD_MAP_WORDS], fd: Fd) -> bool {
+fn bit(map: &[AtomicU64], fd: Fd) -> bool {
     map.get(fd as usize / 64).is_some_and(|word| word.load(Ordering::Relaxed) & (1u64 << (fd % 64)) != 0)
 }
 
-fn set_bit(map: &[AtomicU64; FD_MAP_WORDS], fd: Fd, on: bool) {
+fn set_bit(map: &[AtomicU64], fd: Fd, on: bool) {
     let Some(word) = map.get(fd as usize / 64) else { return };
     let bit = 1u64 << (fd % 64);
     if on {
@@ -30,12 +30,17 @@ pub fn contains(fd: Fd) -> bool {
     bit(&MAP, fd)
 }
 
+/// fds below this may be leased pipe read ends (`pipe_rings`): the two maps below are
+/// a few hundred bytes, not a page each in every process's memory.
+pub const LEASABLE_FDS: Fd = 64 * LEASE_WORDS as Fd;
+const LEASE_WORDS: usize = 64;
+
 /// The read ends of pipes leased to this process (`pipe_rings`), for the same reason.
-static LEASED: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
+static LEASED: [AtomicU64; LEASE_WORDS] = [const { AtomicU64::new(0) }; LEASE_WORDS];
 
 /// The fds whose file is no pipe's read end (their server refused a lease for good):
 /// their reads ask nothing more.
-static NEVER_LEASED: [AtomicU64; FD_MAP_WORDS] = [const { AtomicU64::new(0) }; FD_MAP_WORDS];
+static NEVER_LEASED: [AtomicU64; LEASE_WORDS] = [const { AtomicU64::new(0) }; LEASE_WORDS];
 
 pub fn is_leased(fd: Fd) -> bool {
     bit(&LEASED, fd)

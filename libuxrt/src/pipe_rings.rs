@@ -53,7 +53,7 @@ pub(crate) fn is_leased(fd: Fd) -> bool {
 
 /// A read through the server succeeded on `fd`: after a few, its lease is asked for.
 pub(crate) fn read_through_server(fd: Fd) {
-    if open_map::is_never_leased(fd) {
+    if fd >= open_map::LEASABLE_FDS || open_map::is_never_leased(fd) {
         return;
     }
     let due = {
