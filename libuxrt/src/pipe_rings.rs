@@ -142,8 +142,8 @@ pub(crate) fn read(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<usize
             let mut rings = RINGS.lock();
             let Some(EndState::Leased(reader)) = rings.get_mut(&fd) else { return Err(Errno::EBADF) };
             let n = reader.read(buffer);
-            // (The end is looked at before the bytes: the server marks it after its
-            // last write.)
+            // (The end flag is read before the bytes left are counted: the server sets
+            // it after its last write, so an empty count after it is final.)
             let ended = reader.writers_gone();
             (n, n > 0 && reader.take_sleeping_writer(), reader.available(), ended)
         };
