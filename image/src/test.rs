@@ -17,6 +17,7 @@ const HOST_CRATES: &[&str] = &[
     "xtask",
     "sel4-gen",
     "sel4",
+    "uxrt-rt",
     "uxrt-memory",
     "uxrt-loader",
     "uxrt-protocols",

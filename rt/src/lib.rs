@@ -7,7 +7,7 @@
 //! [`initial_task_entry!`] for the root server (the kernel starts it with no stack and the
 //! boot info address in RDI) and [`process_entry!`] for processes (the root server gives
 //! them a stack holding their start-up record; see `uxrt_protocols::startup`).
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 
 mod memory;
 
@@ -73,11 +73,14 @@ macro_rules! process_entry {
 }
 
 /// The prebuilt `core` refers to this symbol even with `panic = "abort"`; nothing unwinds.
+/// (Host tests link `std`, which has its own.)
+#[cfg(not(test))]
 #[no_mangle]
 extern "C" fn rust_eh_personality() {}
 
 /// The prebuilt `alloc` refers to this unwinder entry; with `panic = "abort"` nothing
 /// unwinds, so reaching it is a bug: trap.
+#[cfg(not(test))]
 #[no_mangle]
 extern "C" fn _Unwind_Resume() -> ! {
     // SAFETY: ud2 raises an invalid-opcode fault and never returns.
