@@ -216,22 +216,60 @@ fn file_call(fd: Fd, request: FileRequest) -> Reply {
 fn path_call<const N: usize>(
     paths: [&str; N],
     receive: Option<CPtr>,
-    request: impl FnOnce([Span; N]) -> PathRequest,
+    request: impl Fn([Span; N]) -> PathRequest,
 ) -> Result<(Reply, usize), Errno> {
+    vfs_call(receive, |buffer| Ok(request(put_paths(buffer, paths)?).encode()))
+}
+
+/// Writes `paths` into the path buffer, `PATH_MAX` bytes apart; where they are.
+fn put_paths<const N: usize>(buffer: &mut [u8], paths: [&str; N]) -> Result<[Span; N], Errno> {
     let mut spans = [Span::default(); N];
-    with_table(|table| -> Result<(), Errno> {
-        let buffer = path_buffer(table)?;
-        for (i, path) in paths.iter().enumerate() {
-            if path.len() >= PATH_MAX {
-                return Err(Errno::ENAMETOOLONG);
-            }
-            let at = i * PATH_MAX;
-            buffer[at..at + path.len()].copy_from_slice(path.as_bytes());
-            spans[i] = Span::new(at as Word, path.len() as Word);
+    for (i, path) in paths.iter().enumerate() {
+        if path.len() >= PATH_MAX {
+            return Err(Errno::ENAMETOOLONG);
         }
-        Ok(())
+        let at = i * PATH_MAX;
+        buffer[at..at + path.len()].copy_from_slice(path.as_bytes());
+        spans[i] = Span::new(at as Word, path.len() as Word);
+    }
+    Ok(spans)
+}
+
+/// Sends the VFS the message `make` builds (after writing into the path buffer, which is
+/// set up on first use). A VFS restarted since this process attached (the last one
+/// crashed) does not know it and answers `ENOBUFS`: the process attaches again and sends
+/// the message once more.
+fn vfs_call(
+    receive: Option<CPtr>,
+    mut make: impl FnMut(&mut [u8]) -> Result<Message, Errno>,
+) -> Result<(Reply, usize), Errno> {
+    let mut send = || {
+        let message = with_table(|table| make(path_buffer(table)?))?;
+        Ok(call(VFS, message, receive))
+    };
+    let (reply, caps) = send()?;
+    if reply.0 != Err(Errno::ENOBUFS) {
+        return Ok((reply, caps));
+    }
+    attach_again()?;
+    send()
+}
+
+/// Attaches to a restarted VFS: the old path buffer, which became this process's own
+/// memory when the VFS that shared it died, is given back; a new one is shared; the
+/// working directory is told again (one removed meanwhile leaves the process at `/`).
+fn attach_again() -> Result<(), Errno> {
+    if let Some(old) = with_table(|table| table.paths.take()) {
+        // (A range the root server could not fill again is simply not there: no error.)
+        let _ = crate::memory::unmap(core::ptr::NonNull::from(&mut *old).cast(), old.len());
+    }
+    let Some(directory) = WORKING_DIRECTORY.lock().clone() else { return Ok(()) };
+    let message = with_table(|table| {
+        let [path] = put_paths(path_buffer(table)?, [directory.as_str()])?;
+        Ok(PathRequest::Chdir { path }.encode())
     })?;
-    Ok(call(VFS, request(spans).encode(), receive))
+    let _ = call(VFS, message, None).0.results::<0>();
+    Ok(())
 }
 
 /// The token with which a server may share one buffer with this process (and charge
@@ -304,7 +342,7 @@ fn install(fd: Fd, caps: usize, descriptor: Descriptor) -> Result<Fd, Errno> {
     Ok(fd)
 }
 
-fn path_op(path: &str, request: impl FnOnce(Span) -> PathRequest) -> Result<(), Errno> {
+fn path_op(path: &str, request: impl Fn(Span) -> PathRequest) -> Result<(), Errno> {
     let [] = path_call([path], None, |[path]| request(path))?.0.results()?;
     Ok(())
 }
@@ -400,8 +438,7 @@ pub fn readlink(path: &str, into: &mut [u8]) -> Result<usize, Errno> {
 
 /// The working directory.
 pub fn getcwd() -> Result<String, Errno> {
-    with_table(|t| path_buffer(t).map(drop))?;
-    let [length] = call(VFS, PathRequest::GetCwd.encode(), None).0.results()?;
+    let [length] = vfs_call(None, |_| Ok(PathRequest::GetCwd.encode()))?.0.results()?;
     with_table(|table| {
         let bytes = path_buffer(table)?.get(..length as usize).ok_or(Errno::EIO)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| Errno::EIO)

@@ -17,13 +17,13 @@
 //! and never names a file of the new one; the VFS shares a new path buffer with it when
 //! it answers `ENOBUFS`. What the dead one held (files in ramfs, pipes' bytes) is gone.
 //! The devices server gives the new console (`SetConsole`); the console shell takes it
-//! with `ConsoleAgain` when its old fds give `EBADF`. The VFS is not restarted: every
-//! process shares a path buffer with it.
+//! with `ConsoleAgain` when its old fds give `EBADF`. A restarted VFS shares new path
+//! buffers with the file servers; its clients attach again when it answers `ENOBUFS`
+//! (their old buffers became their own memory when the VFS died: `Processes::tear_down`).
 
 use crate::process::{ServerCaps, Spawn, ROOT};
 use crate::resources::{ResourceError, Resources};
 use crate::{caps, println, Env};
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::invocations::cnode_mint;
@@ -100,10 +100,10 @@ fn start_all(env: &mut Env) -> Result<(), Errno> {
             interrupt,
             generation: 0,
         };
-        let pid = start_one(env, started)?;
+        start_one(env, started)?;
         let control = badged(&mut env.resources, endpoint, CONTROL_BADGE)?;
         mounts.push(control);
-        mount_points.push(format!("{}={pid}", server.mount));
+        mount_points.push(String::from(server.mount));
     }
     let vfs = new_endpoint(&mut env.resources)?;
     let mut args = Vec::from([String::from("/bin/vfs")]);
@@ -167,10 +167,6 @@ pub fn restart_ended(env: &mut Env) {
         let Some(at) = env.servers.started.iter().position(|s| s.pid == pid) else { continue };
         let mut server = env.servers.started.swap_remove(at);
         let name = server.args[0].clone();
-        if Some(server.endpoint) == env.processes.vfs {
-            println!("root server: the VFS (pid {pid}) ended: not restarted (its clients' path buffers went with it)");
-            continue;
-        }
         if server.generation >= MAX_GENERATION {
             println!("root server: {name} (pid {pid}) ended for the {}th time: not restarted", server.generation + 1);
             continue;

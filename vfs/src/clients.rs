@@ -1,6 +1,7 @@
 //! The VFS's clients: each process's working directory and the path buffer it shares
 //! with the VFS. A process that has ended is forgotten (and its buffer unmapped) by a
-//! sweep every few new clients.
+//! sweep every few new clients. A VFS restarted after a crash knows no client: each
+//! attaches again, and gives its working directory again (libuxrt keeps it).
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -52,6 +53,16 @@ impl Clients {
         }
     }
 
+    /// A client that never attached, or attached to a VFS that died before this one was
+    /// started, gets `ENOBUFS`: it attaches (again) and repeats its request.
+    fn client(&self, pid: Pid) -> Result<&Client, Errno> {
+        self.table.get(&pid).ok_or(Errno::ENOBUFS)
+    }
+
+    fn client_mut(&mut self, pid: Pid) -> Result<&mut Client, Errno> {
+        self.table.get_mut(&pid).ok_or(Errno::ENOBUFS)
+    }
+
     /// Forgets processes that have ended.
     fn sweep(&mut self) {
         let ended: alloc::vec::Vec<Pid> = self
@@ -69,7 +80,7 @@ impl Clients {
 
     /// The paths `spans` name in `pid`'s buffer, resolved against its working directory.
     pub fn resolve<const N: usize>(&self, pid: Pid, spans: [Span; N]) -> Result<[Path; N], Errno> {
-        let client = self.table.get(&pid).ok_or(Errno::EFAULT)?;
+        let client = self.client(pid)?;
         let mut paths = [const { None }; N];
         for (path, span) in paths.iter_mut().zip(spans) {
             *path = Some(path::resolve(&client.cwd, span.of(client.buffer)?)?);
@@ -78,13 +89,13 @@ impl Clients {
     }
 
     pub fn set_cwd(&mut self, pid: Pid, cwd: Path) -> Result<(), Errno> {
-        self.table.get_mut(&pid).ok_or(Errno::EFAULT)?.cwd = cwd;
+        self.client_mut(pid)?.cwd = cwd;
         Ok(())
     }
 
     /// The text `span` names in `pid`'s buffer, checked as a path is (a link's target).
     pub fn text(&self, pid: Pid, span: Span) -> Result<String, Errno> {
-        let client = self.table.get(&pid).ok_or(Errno::EFAULT)?;
+        let client = self.client(pid)?;
         let text = path::check(span.of(client.buffer)?)?;
         let mut owned = String::new();
         owned.try_reserve_exact(text.len()).map_err(|_| Errno::ENOMEM)?;
@@ -94,12 +105,12 @@ impl Clients {
 
     /// Writes `bytes` at the start of the client's buffer; their length.
     pub fn put(&mut self, pid: Pid, bytes: &[u8]) -> Result<Word, Errno> {
-        put_into(self.table.get_mut(&pid).ok_or(Errno::EFAULT)?.buffer, bytes)
+        put_into(self.client_mut(pid)?.buffer, bytes)
     }
 
     /// Writes the working directory at the start of the client's buffer; its length.
     pub fn getcwd(&mut self, pid: Pid) -> Result<Word, Errno> {
-        let client = self.table.get_mut(&pid).ok_or(Errno::EFAULT)?;
+        let client = self.client_mut(pid)?;
         put_into(client.buffer, client.cwd.as_str().as_bytes())
     }
 }

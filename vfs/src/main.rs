@@ -5,8 +5,13 @@
 //! then on talks to the server directly: read, write and seek never come here (the
 //! counter of requests handled, `Statistics`, shows it).
 //!
-//! Arguments: the mount points, `PATH=PID` each, in the order of the endpoints in the
-//! slots from `FIRST_MOUNT`; `pipe:=PID` names the pipe server.
+//! Arguments: the mount points, in the order of the endpoints in the slots from
+//! `FIRST_MOUNT`; `pipe:` names the pipe server.
+//!
+//! The VFS may be restarted (it crashed): everything it holds is given again. It shares
+//! new path buffers with the file servers as it starts, and a client it does not know
+//! yet gets `ENOBUFS`, attaches again and tells its working directory (libuxrt's
+//! `fs::path_call`).
 #![no_std]
 #![no_main]
 

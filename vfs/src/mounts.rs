@@ -36,19 +36,17 @@ const PIPES: &str = "pipe:";
 pub const LINKS_MAX: usize = 40;
 
 impl Mounts {
-    /// Reads `PATH=PID` arguments; shares a path buffer with each file server.
+    /// Reads the mount points; shares a path buffer with each file server.
     pub fn from_args<'a>(args: impl Iterator<Item = &'a str>) -> Result<Mounts, Errno> {
         let mut mounts = Mounts { list: Vec::new(), pipes: None };
-        for (i, arg) in args.enumerate() {
-            let (point, pid) = arg.split_once('=').ok_or(Errno::EINVAL)?;
-            let pid: Pid = pid.parse().map_err(|_| Errno::EINVAL)?;
+        for (i, point) in args.enumerate() {
             let server = FIRST_MOUNT + i as Word;
             if point == PIPES {
                 mounts.pipes = Some(server);
                 continue;
             }
             let point = uxrt_namespace::path::resolve(&Path::root(), point.as_bytes())?;
-            mounts.list.push(Mount { point, server, buffer: share_path_buffer(server, pid)? });
+            mounts.list.push(Mount { point, server, buffer: share_path_buffer(server)? });
         }
         mounts.list.sort_by_key(|m| core::cmp::Reverse(m.point.as_str().len()));
         Ok(mounts)
@@ -237,11 +235,7 @@ impl Mount {
         if !matches!(&answer, Answer::Reply(reply) if reply.0 == Err(Errno::ENOBUFS)) {
             return answer;
         }
-        let pid = match uxrt::sys::call_endpoint(self.server, PathRequest::Identify.encode()).0.results() {
-            Ok([pid]) => pid,
-            Err(errno) => return Reply::error(errno).into(),
-        };
-        match Pid::try_from(pid).map_err(|_| Errno::EIO).and_then(|pid| share_path_buffer(self.server, pid)) {
+        match share_path_buffer(self.server) {
             Ok(buffer) => {
                 // (The dead server's mapping went with it; this process's view goes now.)
                 server::unshare(core::mem::replace(&mut self.buffer, buffer));
@@ -255,8 +249,12 @@ impl Mount {
     }
 }
 
-/// A path buffer shared with the file server `pid` on `server`, which is told of it.
-fn share_path_buffer(server: CPtr, pid: Pid) -> Result<&'static mut [u8], Errno> {
+/// A path buffer shared with the file server on `server`, which is told of it. (The
+/// server says who it is: one the root server restarted has a new pid, and so may the
+/// ones a restarted VFS finds.)
+fn share_path_buffer(server: CPtr) -> Result<&'static mut [u8], Errno> {
+    let [pid] = uxrt::sys::call_endpoint(server, PathRequest::Identify.encode()).0.results()?;
+    let pid = Pid::try_from(pid).map_err(|_| Errno::EIO)?;
     // (A file server needs no token: the root server lets servers share.)
     let (buffer, theirs) = server::share(pid, PATH_BUFFER, 0)?;
     let request = PathRequest::UseBuffer { address: theirs, length: PATH_BUFFER as Word };

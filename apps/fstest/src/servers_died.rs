@@ -50,3 +50,57 @@ pub fn server_died() -> i32 {
     println!("fstest: server-died: a blocked read got EIO, old fds EBADF, the restarted servers serve");
     0
 }
+
+/// The directory `vfs-died` works in, and its file (made before the crash, kept by
+/// ramfs, which did not crash).
+const VFS_DIRECTORY: &str = "/tmp/vfs-died";
+const VFS_FILE: &str = "here";
+
+/// Caught signals: the root server's test ends the wait below with `SIGUSR1` once it
+/// has restarted the VFS. (A handler without `SA_RESTART`: the read fails with `EINTR`.)
+fn note_signal(_: uxrt::protocols::Word) {
+    uxrt::signals::note_handled(false);
+}
+
+/// `fstest vfs-died`: the VFS crashes while this process waits (the root server's test
+/// `vfs_restart_after_a_crash`). Nothing of this process may be lost but the VFS's own
+/// state, which it gives again: its working directory holds, relative paths work, its
+/// open files never went through the VFS and still work, and new paths and pipes are
+/// served.
+pub fn vfs_died() -> i32 {
+    uxrt::signals::set_dispatcher(note_signal);
+    let (usr1, alarm) = (signal_bit(Signal::SIGUSR1.0), signal_bit(Signal::SIGALRM.0));
+    must!(uxrt::signals::set_handling(usr1, alarm));
+    must!(fs::mkdir(VFS_DIRECTORY, 0o755).or_else(|errno| if errno == Errno::EEXIST { Ok(()) } else { Err(errno) }));
+    must!(fs::chdir(VFS_DIRECTORY));
+    let file = must!(fs::open(VFS_FILE, CREATE_RW, 0o644));
+    ensure!(must!(fs::write(file, b"before")) == 6, "a short write before the crash");
+
+    // Nothing is ever written: the test's signal ends this read, after the restart.
+    let (read, write) = must!(fs::pipe());
+    let mut buffer = [0; 16];
+    fails_with!(fs::read(read, &mut buffer), Errno::EINTR);
+
+    let cwd = must!(fs::getcwd());
+    ensure!(cwd == VFS_DIRECTORY, "the working directory after the VFS's restart is {cwd:?}");
+    let again = must!(fs::open(VFS_FILE, Flags::READ_ONLY, 0));
+    ensure!(must!(fs::read(again, &mut buffer)) == 6 && &buffer[..6] == b"before", "the file read by a relative path");
+    must!(fs::close(again));
+    // (Open files are the file servers': the VFS's crash did not touch them.)
+    must!(fs::lseek(file, 0, uxrt::protocols::file::Whence::Set));
+    ensure!(must!(fs::read(file, &mut buffer)) == 6 && &buffer[..6] == b"before", "the file open before the crash");
+    ensure!(must!(fs::write(write, b"pipe")) == 4, "a short write to the pipe made before the crash");
+    ensure!(must!(fs::read(read, &mut buffer)) == 4 && &buffer[..4] == b"pipe", "the old pipe's bytes");
+    let (new_read, new_write) = must!(fs::pipe());
+    ensure!(must!(fs::write(new_write, b"ping")) == 4, "a short write to a new pipe");
+    ensure!(must!(fs::read(new_read, &mut buffer)) == 4 && &buffer[..4] == b"ping", "a new pipe's bytes");
+    ensure!(must!(fs::stat("/bin/sh")).size > 0, "/bin/sh is empty");
+    for fd in [new_read, new_write, read, write, file] {
+        must!(fs::close(fd));
+    }
+    must!(fs::unlink(VFS_FILE));
+    must!(fs::chdir("/"));
+    must!(fs::rmdir(VFS_DIRECTORY));
+    println!("fstest: vfs-died: the working directory held, old fds and new paths and pipes work");
+    0
+}

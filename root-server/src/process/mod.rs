@@ -462,9 +462,10 @@ impl Processes {
     /// replaced by `Exec` is the caller's business.)
     fn tear_down(&mut self, resources: &mut Resources, vspace: &mut VSpace, process: Process) {
         let pid = process.pid;
-        // What it shared leaves its peers; what was shared with it stays with the owner.
+        // What it shared leaves its peers (fresh memory of their own takes its place);
+        // what was shared with it stays with the owner.
         for share in &process.shares {
-            self.unmap_peer(resources, share);
+            self.give_to_peer(resources, vspace, share);
         }
         // (The owner keeps its pages until it unmaps them.)
         for share in self.table.values_mut().flat_map(|p| p.shares.iter_mut()).filter(|s| s.peer == Some(pid)) {

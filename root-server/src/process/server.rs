@@ -564,7 +564,7 @@ fn sbrk(process: &mut Process, resources: &mut Resources, vspace: &mut VSpace, i
 const HEAP_CHECK_PAGES: Word = 1024;
 
 /// Maps `pages` new zeroed pages from `start`; on failure, none stays mapped.
-fn map_range(
+pub(super) fn map_range(
     process: &mut Process,
     resources: &mut Resources,
     vspace: &mut VSpace,

@@ -103,6 +103,22 @@ impl Processes {
         }
     }
 
+    /// The owner of `share` ended: its pages leave the peer, and fresh zeroed pages of
+    /// the peer's own take their place, an anonymous mapping it may unmap. So a client
+    /// that writes into a buffer of a server that has just died (a path, before its
+    /// call) does not fault: the call then fails (`EIO`, `EBADF`, or `ENOBUFS` from a
+    /// restarted VFS, which the client attaches to again). Without room for them the
+    /// range stays unmapped.
+    pub(super) fn give_to_peer(&mut self, resources: &mut Resources, vspace: &mut VSpace, share: &Share) {
+        self.unmap_peer(resources, share);
+        let Some(peer) = share.peer.and_then(|pid| self.table.get_mut(&pid)) else { return };
+        if peer.anonymous.try_reserve(1).is_ok()
+            && super::server::map_range(peer, resources, vspace, share.peer_start, share.pages).is_ok()
+        {
+            peer.anonymous.push((share.peer_start, share.pages));
+        }
+    }
+
     fn unmap_own(&mut self, resources: &mut Resources, owner: Pid, share: &Share) {
         if let Some(process) = self.table.get_mut(&owner) {
             for i in 0..share.pages {

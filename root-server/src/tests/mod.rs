@@ -161,12 +161,14 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_soak", run: hostile::soak },
     // (Last: the file system starts afresh after it.)
     Test { name: "servers_restart_after_a_crash", run: restarts::servers_restart_after_a_crash },
+    Test { name: "vfs_restart_after_a_crash", run: restarts::vfs_restart_after_a_crash },
     Test { name: "devices_restart_after_a_crash", run: restarts::devices_restart_after_a_crash },
 ];
 
 /// Tests whose holdings are not compared before and after: the servers they restart
 /// hold memory of their own, not what the dead ones held.
-const HOLDINGS_CHANGE: &[&str] = &["servers_restart_after_a_crash", "devices_restart_after_a_crash"];
+const HOLDINGS_CHANGE: &[&str] =
+    &["servers_restart_after_a_crash", "vfs_restart_after_a_crash", "devices_restart_after_a_crash"];
 
 /// Notification-queue tests: only for a kernel with the option.
 #[cfg(notification_queues)]

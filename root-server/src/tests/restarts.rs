@@ -1,8 +1,10 @@
 //! A server that crashes is started again, and hangs nobody (issue 16): the test ends
 //! ramfs, pipes and the reaper as a crash would, while `fstest server-died` is blocked
 //! in a read of a pipe; that process must get `EIO`, then `EBADF` from its old fds, and
-//! find the new servers serving. Then the health check must find paths, a pipeline,
-//! spawn, the console and the reaper's end-of-file working for everyone.
+//! find the new servers serving. The VFS crashes too, in a test of its own: its clients
+//! keep their working directories and open files. After each, the health check must
+//! find paths, a pipeline, spawn, the console and the reaper's end-of-file working for
+//! everyone.
 
 use super::files::succeeds;
 use super::{Failure, Outcome};
@@ -18,29 +20,59 @@ const CRASHED: [&str; 3] = ["/bin/pipes", "/bin/ramfs", "/bin/reaper"];
 const SETUP_US: u64 = 300_000;
 
 pub fn servers_restart_after_a_crash(env: &mut Env) -> Outcome {
-    let victim = ok!(spawn(env, &["/bin/fstest", "server-died"], &[]));
-    // Its alarm (which it ignores) tells this test when it has surely blocked: on one
-    // core, with the root server idle, it runs until its read waits.
+    let victim = spawn_blocked(env, "server-died")?;
+    crash_and_restart(env, &CRASHED)?;
+    check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
+    succeeds(env, &["/bin/hostile", "health"])
+}
+
+/// The VFS crashes while `fstest vfs-died` waits in a pipe read, in a working directory
+/// of its own: the VFS is started again, the test's `SIGUSR1` ends the read, and the
+/// process must find its working directory, its open files and new paths and pipes
+/// working (it attaches to the new VFS when that answers `ENOBUFS`). Then the health
+/// check, which attaches new processes to it.
+pub fn vfs_restart_after_a_crash(env: &mut Env) -> Outcome {
+    let victim = spawn_blocked(env, "vfs-died")?;
+    crash_and_restart(env, &["/bin/vfs"])?;
+    {
+        let Env { processes, resources, vspace, .. } = env;
+        processes.send_signal(resources, vspace, victim, Signal::SIGUSR1);
+    }
+    check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
+    succeeds(env, &["/bin/hostile", "health"])
+}
+
+/// Starts `fstest MODE` and serves until it has surely blocked: its alarm (which it
+/// ignores) tells this test when; on one core, with the root server idle, it runs
+/// until its read waits.
+fn spawn_blocked(env: &mut Env, mode: &str) -> Result<uxrt_protocols::Pid, Failure> {
+    let victim = ok!(spawn(env, &["/bin/fstest", mode], &[]));
     let deadline = crate::rdtsc() + SETUP_US * env.tsc_mhz;
     ok!(set_signal_alarm(env, victim, deadline));
     while env.processes.alarm_pending(victim) {
         serve_one(env);
     }
     check!(env.processes.get(victim).is_some(), "the victim ended before the crash");
-    let mut before = [0; CRASHED.len()];
-    for (program, pid) in CRASHED.iter().zip(&mut before) {
-        *pid = env.servers.pid_of(program).ok_or_else(|| Failure(alloc::format!("no {program} runs")))?;
+    Ok(victim)
+}
+
+/// Ends the servers running `programs` as a crash would, and checks each was started
+/// again under a new pid.
+fn crash_and_restart(env: &mut Env, programs: &[&str]) -> Outcome {
+    let mut before = alloc::vec::Vec::new();
+    for program in programs {
+        let pid = env.servers.pid_of(program).ok_or_else(|| Failure(alloc::format!("no {program} runs")))?;
         let Env { processes, resources, vspace, .. } = env;
         let what = "SIGSEGV (ended by the test, as a crash would)";
-        kill_reported(processes, resources, vspace, *pid, what, None, WaitStatus::Signaled(Signal::SIGSEGV));
+        kill_reported(processes, resources, vspace, pid, what, None, WaitStatus::Signaled(Signal::SIGSEGV));
+        before.push(pid);
     }
     crate::servers::restart_ended(env);
-    for (program, old) in CRASHED.iter().zip(before) {
+    for (program, old) in programs.iter().zip(before) {
         let new = env.servers.pid_of(program);
         check!(new.is_some_and(|new| new != old), "{program} (pid {old}) was not restarted: {new:?}");
     }
-    check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
-    succeeds(env, &["/bin/hostile", "health"])
+    Ok(())
 }
 
 /// The devices server crashes: it is started again, with the console's interrupt, and
