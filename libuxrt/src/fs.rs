@@ -9,7 +9,7 @@ use crate::sync::Lock as Mutex;
 use crate::{caps, env, events, pipe_rings, sys};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use sel4::{CPtr, Word};
 use uxrt_protocols::events::{split_transferred, Readiness};
 use uxrt_protocols::file::{
@@ -248,28 +248,33 @@ fn vfs_call(
         Ok(call(VFS, message, receive))
     };
     let (reply, caps) = send()?;
-    if reply.0 != Err(Errno::ENOBUFS) {
+    if reply.0 != Err(Errno::ENOBUFS) || ATTACHING.load(Ordering::Relaxed) {
         return Ok((reply, caps));
     }
-    attach_again()?;
+    attach_again();
     send()
 }
+
+/// Set while the process attaches again (its `Chdir` goes through `vfs_call` too): a VFS
+/// that answers `ENOBUFS` even then gets no second attempt, rather than a loop.
+static ATTACHING: AtomicBool = AtomicBool::new(false);
 
 /// Attaches to a restarted VFS: the old path buffer, which became this process's own
 /// memory when the VFS that shared it died, is given back; a new one is shared; the
 /// working directory is told again (one removed meanwhile leaves the process at `/`).
-fn attach_again() -> Result<(), Errno> {
+#[cold]
+#[inline(never)]
+fn attach_again() {
     if let Some(old) = with_table(|table| table.paths.take()) {
         // (A range the root server could not fill again is simply not there: no error.)
         let _ = crate::memory::unmap(core::ptr::NonNull::from(&mut *old).cast(), old.len());
     }
-    let Some(directory) = WORKING_DIRECTORY.lock().clone() else { return Ok(()) };
-    let message = with_table(|table| {
-        let [path] = put_paths(path_buffer(table)?, [directory.as_str()])?;
-        Ok(PathRequest::Chdir { path }.encode())
-    })?;
-    let _ = call(VFS, message, None).0.results::<0>();
-    Ok(())
+    if let Some(directory) = working_directory_for_child() {
+        ATTACHING.store(true, Ordering::Relaxed);
+        // (The request is repeated whatever this says: a failure shows there.)
+        let _ = start_in(&directory);
+        ATTACHING.store(false, Ordering::Relaxed);
+    }
 }
 
 /// The token with which a server may share one buffer with this process (and charge
@@ -365,18 +370,23 @@ pub fn chmod(path: &str, mode: u32) -> Result<(), Errno> {
 }
 
 pub fn chdir(path: &str) -> Result<(), Errno> {
-    path_op(path, |path| PathRequest::Chdir { path })?;
+    path_op(path, chdir_request)?;
     // Learnt once here rather than at every spawn (a shell spawns far more than it
     // changes directory).
     *WORKING_DIRECTORY.lock() = getcwd().ok().filter(|cwd| cwd != "/");
     Ok(())
 }
 
+/// (One function, not a closure at each use: one copy of `path_op` serves them all.)
+fn chdir_request(path: Span) -> PathRequest {
+    PathRequest::Chdir { path }
+}
+
 /// Starts in `directory`, the working directory a parent told (its own `getcwd`, so
 /// already resolved: no need to ask the VFS for it back, and a small program that
 /// never changes directory carries no `getcwd`).
 pub(crate) fn start_in(directory: &str) -> Result<(), Errno> {
-    path_op(directory, |path| PathRequest::Chdir { path })?;
+    path_op(directory, chdir_request)?;
     *WORKING_DIRECTORY.lock() = Some(String::from(directory));
     Ok(())
 }

@@ -161,7 +161,6 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_soak", run: hostile::soak },
     // (Last: the file system starts afresh after it.)
     Test { name: "servers_restart_after_a_crash", run: restarts::servers_restart_after_a_crash },
-    Test { name: "vfs_restart_after_a_crash", run: restarts::vfs_restart_after_a_crash },
     Test { name: "devices_restart_after_a_crash", run: restarts::devices_restart_after_a_crash },
 ];
 
@@ -204,6 +203,8 @@ const QUEUE_TESTS: &[Test] = &[
     // (Signals end waits on the queue: sleeps, polls, reads of a process that catches.)
     Test { name: "posix_c_signal_delivery_as_on_the_host", run: posix::signal_delivery },
     Test { name: "posix_c_job_control_as_on_the_host", run: posix::job_control },
+    // (Its victim waits in a pipe read that a signal ends: a wait on the queue.)
+    Test { name: "vfs_restart_after_a_crash", run: restarts::vfs_restart_after_a_crash },
 ];
 #[cfg(not(notification_queues))]
 const QUEUE_TESTS: &[Test] = &[];
