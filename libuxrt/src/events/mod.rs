@@ -133,7 +133,16 @@ const QUEUE_SLACK: usize = 16;
 impl State {
     /// Takes what the queue delivered since the last look (blocking for something with
     /// `block`) into the readiness cache.
+    #[inline(always)]
     fn harvest(&mut self, block: bool) -> Result<(), Errno> {
+        match &self.queue {
+            Some(queue) if block || !queue.is_caught_up() => self.take_entries(block),
+            _ => Ok(()),
+        }
+    }
+
+    #[inline(never)]
+    fn take_entries(&mut self, block: bool) -> Result<(), Errno> {
         let Some(queue) = self.queue.as_mut() else { return Ok(()) };
         let (watches, epolls) = (&mut self.watches, &mut self.epolls);
         let mut child = false;
