@@ -6,6 +6,7 @@
 
 use crate::open_map;
 use crate::sync::Lock as Mutex;
+use crate::sys::{fd_slot, file_call};
 use crate::{caps, env, events, pipe_rings, sys};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -16,7 +17,7 @@ use uxrt_protocols::file::{
     self, FileRequest, Inline, OpenFlags, PathRequest, Span, Whence, FILE_BUFFER, INLINE_MAX, PATH_BUFFER,
 };
 use uxrt_protocols::process::Request as ProcessRequest;
-use uxrt_protocols::startup::{aux, FIRST_FD, MAX_FDS, PROCESS_SERVER, VFS};
+use uxrt_protocols::startup::{aux, MAX_FDS, PROCESS_SERVER, VFS};
 use uxrt_protocols::{Errno, Message, Reply};
 
 pub use uxrt_protocols::file::{FileKind, FileStat, OpenFlags as Flags, TIME_NOW, TIME_OMIT};
@@ -90,15 +91,6 @@ fn inherited_table() -> Table {
         table.insert(fd, Descriptor { local: epolls & (1 << fd) != 0, ..Descriptor::new(false, false) });
     }
     table
-}
-
-fn slot(fd: Fd) -> CPtr {
-    FIRST_FD + fd as Word
-}
-
-/// The slot of `fd`'s capability.
-pub(crate) fn fd_slot(fd: Fd) -> CPtr {
-    slot(fd)
 }
 
 /// `EBADF` unless `fd` is an open file, `EINVAL` for an epoll instance (no server holds
@@ -193,7 +185,7 @@ fn lowest_free(table: &Table, from: Fd) -> Result<Fd, Errno> {
     if !allowed(fd) {
         return Err(Errno::EMFILE);
     }
-    caps::ensure(slot(fd), 1)?;
+    caps::ensure(fd_slot(fd), 1)?;
     Ok(fd)
 }
 
@@ -203,10 +195,6 @@ fn call(cap: CPtr, message: Message, receive: Option<CPtr>) -> (Reply, usize) {
         caps::receive_into(slot);
     }
     sys::call_endpoint(cap, message)
-}
-
-fn file_call(fd: Fd, request: FileRequest) -> Reply {
-    call(slot(fd), request.encode(), None).0
 }
 
 // ---- Paths: through the VFS --------------------------------------------------------
@@ -304,7 +292,8 @@ fn path_buffer(table: &mut Table) -> Result<&mut [u8], Errno> {
 pub fn open(path: &str, flags: u32, mode: u32) -> Result<Fd, Errno> {
     let flags = OpenFlags::new(flags as Word)?;
     let fd = with_table(|t| lowest_free(t, 0))?;
-    let (reply, caps) = path_call([path], Some(slot(fd)), |[path]| PathRequest::Open { path, flags, mode, owner: 0 })?;
+    let (reply, caps) =
+        path_call([path], Some(fd_slot(fd)), |[path]| PathRequest::Open { path, flags, mode, owner: 0 })?;
     let [kind] = reply.results()?;
     let nonblocking = flags.has(OpenFlags::NONBLOCK);
     let fd = install(fd, caps, Descriptor::new(flags.has(OpenFlags::CLOSE_ON_EXEC), nonblocking))?;
@@ -464,11 +453,11 @@ pub fn vfs_requests() -> Result<u64, Errno> {
 /// A pipe: (read end, write end).
 pub fn pipe() -> Result<(Fd, Fd), Errno> {
     let read = with_table(|t| lowest_free(t, 0))?;
-    let (reply, caps) = call(VFS, PathRequest::Pipe { owner: 0 }.encode(), Some(slot(read)));
+    let (reply, caps) = call(VFS, PathRequest::Pipe { owner: 0 }.encode(), Some(fd_slot(read)));
     let [] = reply.results()?;
     install(read, caps, Descriptor::new(false, false))?;
     let write = with_table(|t| lowest_free(t, 0))?;
-    let (reply, caps) = call(slot(read), FileRequest::OpenPeer.encode(), Some(slot(write)));
+    let (reply, caps) = call(fd_slot(read), FileRequest::OpenPeer.encode(), Some(fd_slot(write)));
     match reply.results().and_then(|[]| install(write, caps, Descriptor::new(false, false))) {
         Ok(write) => Ok((read, write)),
         Err(errno) => {
@@ -490,7 +479,7 @@ pub fn close(fd: Fd) -> Result<(), Errno> {
     }
     pipe_rings::forget(fd);
     let reply = file_call(fd, FileRequest::Close);
-    caps::delete(slot(fd));
+    caps::delete(fd_slot(fd));
     reply.results::<0>().map(|_| ())
 }
 
@@ -525,7 +514,7 @@ fn read_as<const NONBLOCKING: bool>(fd: Fd, buffer: &mut [u8]) -> Result<usize, 
     let read = if buffer.len() <= INLINE_MAX {
         // (Decoded straight into `buffer`: the hot path of small reads.)
         let request = FileRequest::read_message(buffer.len() as u8, NONBLOCKING);
-        sys::call_raw(slot(fd), &request)
+        sys::call_raw(fd_slot(fd), &request)
             .and_then(|(label, words, length)| Inline::read_reply(label, &words[..length], buffer))
     } else {
         match read_direct(fd, buffer, NONBLOCKING) {
@@ -600,7 +589,7 @@ fn read_window(fd: Fd, window: &mut [u8], nonblocking: bool) -> Result<(usize, R
     fault_in(window);
     let window_span = Span::new(window.as_mut_ptr() as Word, length as Word);
     let request = FileRequest::ReadDirect { window: window_span, nonblocking };
-    let (label, words, count) = sys::call_with_window(slot(fd), &request.encode())?;
+    let (label, words, count) = sys::call_with_window(fd_slot(fd), &request.encode())?;
     let words = &words[..count];
     if let Err(errno) = Reply::decode(label, words).results::<3>() {
         if errno == Errno::ENOSYS {
@@ -845,7 +834,7 @@ pub fn dup2(old: Fd, new: Fd) -> Result<Fd, Errno> {
     if old == new {
         return Ok(new);
     }
-    caps::ensure(slot(new), 1)?;
+    caps::ensure(fd_slot(new), 1)?;
     if is_open(new) {
         close(new)?;
     }
@@ -873,7 +862,7 @@ fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
     if local {
         events::epoll_duplicate(old, new)?;
     } else {
-        duplicate_into(old, slot(new))?;
+        duplicate_into(old, fd_slot(new))?;
     }
     with_table(|t| t.insert(new, Descriptor { local, ..Descriptor::new(false, nonblocking) }));
     Ok(new)
@@ -883,7 +872,7 @@ fn dup_to(old: Fd, new: Fd) -> Result<Fd, Errno> {
 fn duplicate_into(fd: Fd, into: CPtr) -> Result<(), Errno> {
     // (A leased pipe end has one holder: the lease ends first.)
     pipe_rings::release(fd)?;
-    let (reply, caps) = call(slot(fd), FileRequest::Duplicate.encode(), Some(into));
+    let (reply, caps) = call(fd_slot(fd), FileRequest::Duplicate.encode(), Some(into));
     reply.results::<0>()?;
     if caps == 1 {
         Ok(())
@@ -1006,8 +995,8 @@ pub fn console_again() -> Result<(), Errno> {
             let _ = close(fd);
         }
         // (Copies of one handle, as at start: the console's closes leave it open.)
-        caps::delete(slot(fd));
-        if caps::copy_to(received, slot(fd)).is_ok() {
+        caps::delete(fd_slot(fd));
+        if caps::copy_to(received, fd_slot(fd)).is_ok() {
             with_table(|t| t.insert(fd, Descriptor::new(false, false)));
         }
     }

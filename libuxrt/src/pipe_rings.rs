@@ -19,7 +19,6 @@ use uxrt_protocols::events::Readiness;
 use uxrt_protocols::file::FileRequest;
 use uxrt_protocols::pipe_ring::{Header, Reader, Ring};
 use uxrt_protocols::process::Request;
-use uxrt_protocols::startup::FIRST_FD;
 use uxrt_protocols::Errno;
 
 /// Reads through the server after which a lease is asked for (and again after each
@@ -36,14 +35,6 @@ enum EndState {
 }
 
 static RINGS: Mutex<FdMap<EndState>> = Mutex::new(FdMap::new());
-
-fn slot(fd: Fd) -> sel4::CPtr {
-    FIRST_FD + fd as Word
-}
-
-fn file_call(fd: Fd, request: FileRequest) -> uxrt_protocols::Reply {
-    sys::call_endpoint(slot(fd), request.encode()).0
-}
 
 /// Whether `fd` is a leased read end (then [`read`] reads it).
 #[inline(always)]
@@ -97,14 +88,14 @@ fn lease(fd: Fd) {
 fn try_lease(fd: Fd) -> Result<Reader, Errno> {
     let pid = env::pid_at_start().ok_or(Errno::EIO)?;
     let [token] = sys::call(Request::AcceptShare).results()?;
-    let [address, capacity, read] = file_call(fd, FileRequest::MapRing { pid, token }).results()?;
+    let [address, capacity, read] = sys::file_call(fd, FileRequest::MapRing { pid, token }).results()?;
     // A blocked read waits on the fd's subscription (which the server signals at each
     // write): watched only now, so that a file that is no pipe (the console a shell
     // reads) never gets a watch, nor the process a queue, for it.
     let page = crate::memory::PAGE_SIZE as Word;
     let watched = if address % page == 0 { events::watch_fd(fd) } else { Err(Errno::EIO) };
     if let Err(errno) = watched {
-        let _ = file_call(fd, FileRequest::ReleaseRing);
+        let _ = sys::file_call(fd, FileRequest::ReleaseRing);
         return Err(errno);
     }
     // SAFETY: the pipes server had the root server map a page and `capacity` bytes at
@@ -120,7 +111,7 @@ pub(crate) fn release(fd: Fd) -> Result<(), Errno> {
     if !is_leased(fd) {
         return Ok(());
     }
-    file_call(fd, FileRequest::ReleaseRing).results::<0>()?;
+    sys::file_call(fd, FileRequest::ReleaseRing).results::<0>()?;
     forget(fd);
     Ok(())
 }
@@ -149,7 +140,7 @@ pub(crate) fn read(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<usize
         };
         if wake_writer {
             // (A writer waits for the room this made, or its watchers want to hear.)
-            let _ = file_call(fd, FileRequest::RingWake);
+            let _ = sys::file_call(fd, FileRequest::RingWake);
         }
         if n > 0 || buffer.is_empty() {
             if left == 0 {

@@ -1,14 +1,27 @@
 //! Raw calls to the root server's process interface (the rest of the library wraps
 //! these; tests use them to send requests no wrapper would).
 
+use crate::Fd;
+use uxrt_protocols::file::FileRequest;
 use uxrt_protocols::message::MAX_WORDS;
 use uxrt_protocols::process::Request;
-use uxrt_protocols::startup::PROCESS_SERVER;
+use uxrt_protocols::startup::{FIRST_FD, PROCESS_SERVER};
 use uxrt_protocols::{Errno, Message, Reply};
 
 /// Sends `request` to the root server and waits for the reply.
 pub fn call(request: Request) -> Reply {
     call_endpoint(PROCESS_SERVER, request.encode()).0
+}
+
+/// The slot of `fd`'s capability: the endpoint of the server holding the open file.
+#[inline(always)]
+pub(crate) fn fd_slot(fd: Fd) -> sel4::CPtr {
+    FIRST_FD + fd as sel4::Word
+}
+
+/// Sends `request` to the server holding `fd`'s open file and waits for the reply.
+pub(crate) fn file_call(fd: Fd, request: FileRequest) -> Reply {
+    call_endpoint(fd_slot(fd), request.encode()).0
 }
 
 /// Sends `message` to the endpoint `cap` and waits for the reply; also returns how many

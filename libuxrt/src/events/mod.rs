@@ -281,7 +281,7 @@ impl State {
 fn subscribe(fd: Fd, notification: CPtr) -> Result<(Readiness, Readiness), Errno> {
     let copy = caps::alloc()?;
     let sent = caps::copy_with_rights(notification, copy, sel4::CapRights::WRITE)
-        .map(|()| sys::call_sending(crate::fs::fd_slot(fd), FileRequest::Subscribe.encode(), Some(copy)).0);
+        .map(|()| sys::call_sending(sys::fd_slot(fd), FileRequest::Subscribe.encode(), Some(copy)).0);
     caps::free(copy);
     let [now, plain] = sent?.results()?;
     Ok((Readiness::from_word(now)?, Readiness::from_word(plain)?))
