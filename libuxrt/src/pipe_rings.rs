@@ -17,7 +17,7 @@ use crate::{env, events, open_map, sys, Fd};
 use sel4::Word;
 use uxrt_protocols::events::Readiness;
 use uxrt_protocols::file::FileRequest;
-use uxrt_protocols::pipe_ring::{Header, Reader, Ring};
+use uxrt_protocols::pipe_ring::{Ends, Header, Reader, Ring};
 use uxrt_protocols::process::Request;
 use uxrt_protocols::Errno;
 
@@ -31,7 +31,8 @@ const READS_BEFORE_LEASE: u32 = 8;
 enum EndState {
     /// Reads through the server so far.
     Counting(u32),
-    Leased(Reader),
+    /// The ring is mapped at `address` (a page of header, then the data).
+    Leased { reader: Reader, address: Word, length: usize },
 }
 
 static RINGS: Mutex<FdMap<EndState>> = Mutex::new(FdMap::new());
@@ -71,8 +72,8 @@ pub(crate) fn read_through_server(fd: Fd) {
 #[inline(never)]
 fn lease(fd: Fd) {
     match try_lease(fd) {
-        Ok(reader) => {
-            RINGS.lock().insert(fd, EndState::Leased(reader));
+        Ok(leased) => {
+            RINGS.lock().insert(fd, leased);
             open_map::set_leased(fd, true);
         }
         // (Shared, or not now: asked again later.)
@@ -85,7 +86,7 @@ fn lease(fd: Fd) {
     }
 }
 
-fn try_lease(fd: Fd) -> Result<Reader, Errno> {
+fn try_lease(fd: Fd) -> Result<EndState, Errno> {
     let pid = env::pid_at_start().ok_or(Errno::EIO)?;
     let [token] = sys::call(Request::AcceptShare).results()?;
     let [address, capacity, read] = sys::file_call(fd, FileRequest::MapRing { pid, token }).results()?;
@@ -103,7 +104,8 @@ fn try_lease(fd: Fd) -> Result<Reader, Errno> {
     // drop the reader first); the server writes them at any time, which the ring's
     // atomics and raw copies allow for.
     let ring = unsafe { Ring::new(address as *const Header, (address + page) as *mut u8, capacity as usize) };
-    ring.map(|ring| Reader::new(ring, read)).ok_or(Errno::EIO)
+    let reader = ring.map(|ring| Reader::new(ring, read)).ok_or(Errno::EIO)?;
+    Ok(EndState::Leased { reader, address, length: page as usize + capacity as usize })
 }
 
 /// Ends `fd`'s lease before the end is shared: its unread bytes go back to the server.
@@ -129,15 +131,16 @@ pub(crate) fn forget(fd: Fd) {
 /// next signal (which `EINTR` may end, as a blocked read on Linux).
 pub(crate) fn read(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<usize, Errno> {
     loop {
-        let (n, wake_writer, left, ended) = {
+        let (n, wake_writer, left, ends) = {
             let mut rings = RINGS.lock();
-            let Some(EndState::Leased(reader)) = rings.get_mut(&fd) else { return Err(Errno::EBADF) };
+            let Some(EndState::Leased { reader, .. }) = rings.get_mut(&fd) else { return Err(Errno::EBADF) };
             let n = reader.read(buffer);
-            // (The end flag is read before the bytes left are counted: the server sets
-            // it after its last write, so an empty count after it is final.)
-            let ended = reader.writers_gone();
-            (n, n > 0 && reader.take_sleeping_writer(), reader.available(), ended)
+            let ends = reader.ends();
+            (n, n > 0 && reader.take_sleeping_writer(), reader.available(), ends)
         };
+        if ends == Ends::ServerGone {
+            return Err(server_gone(fd));
+        }
         if wake_writer {
             // (A writer waits for the room this made, or its watchers want to hear.)
             let _ = sys::file_call(fd, FileRequest::RingWake);
@@ -151,7 +154,7 @@ pub(crate) fn read(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<usize
         if left > 0 {
             continue;
         }
-        if ended {
+        if ends == Ends::WritersGone {
             return Ok(0);
         }
         if nonblocking {
@@ -167,6 +170,23 @@ pub(crate) fn read(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<usize
     }
 }
 
+/// The pipes server ended (it crashed): what was read from the zeroed memory in the
+/// ring's place is dropped and the read fails with `EIO`, as one the server had received
+/// does; the end goes on through the server, which says `EBADF` (its fds name nothing
+/// in the server started in its place).
+#[cold]
+#[inline(never)]
+fn server_gone(fd: Fd) -> Errno {
+    if let Some(EndState::Leased { address, length, .. }) = RINGS.lock().remove(&fd) {
+        // (The zeroed pages are this process's own now: given back.)
+        if let Some(address) = core::ptr::NonNull::new(address as *mut u8) {
+            let _ = crate::memory::unmap(address, length);
+        }
+    }
+    forget(fd);
+    Errno::EIO
+}
+
 /// The leased `fd`'s ring was found empty: readable no more, unless bytes came since
 /// (looked at after the clearing, which may have taken their signal): whether they did.
 fn emptied(fd: Fd) -> bool {
@@ -174,5 +194,5 @@ fn emptied(fd: Fd) -> bool {
 }
 
 fn has_bytes(fd: Fd) -> bool {
-    matches!(RINGS.lock().get(&fd), Some(EndState::Leased(reader)) if reader.available() > 0)
+    matches!(RINGS.lock().get(&fd), Some(EndState::Leased { reader, .. }) if reader.available() > 0)
 }

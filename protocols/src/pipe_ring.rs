@@ -38,6 +38,24 @@ pub const PIPE_BUF: usize = 4096;
 /// [`Header::ends`]: every write end has closed (once the bytes in the ring are read,
 /// a read gives end of file).
 pub const WRITERS_GONE: u32 = 1;
+/// [`Header::ends`]: the pipes server serves this ring (set when it makes it, before the
+/// reader sees it). When the server ends, the root server unmaps the ring from the
+/// reader, header page first, and maps zeroed pages of the reader's own in its place:
+/// a header without this bit is no ring any more, and bytes copied before it was seen
+/// missing may be those zeros.
+pub const SERVED: u32 = 2;
+
+/// What the pipes server's word in the header says of the ring, as a reader sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ends {
+    /// A writer may still add bytes.
+    Open,
+    /// Every writer has gone: once the ring is empty, end of file.
+    WritersGone,
+    /// The server ended (its ring was replaced by zeroed memory): bytes taken since the
+    /// last look are no pipe's.
+    ServerGone,
+}
 
 /// The shared header: each field on its own cache line (the two sides write different
 /// ones at the same time).
@@ -120,6 +138,11 @@ impl Ring {
     /// Whether the pipes server said every write end has closed.
     pub fn writers_gone(&self) -> bool {
         self.header().ends.load(Ordering::SeqCst) & WRITERS_GONE != 0
+    }
+
+    /// Says (the pipes server's word, once, before anyone reads) that it serves the ring.
+    pub fn mark_served(&self) {
+        self.header().ends.fetch_or(SERVED, Ordering::SeqCst);
     }
 
     fn header(&self) -> &Header {
@@ -279,9 +302,24 @@ impl Reader {
         self.read
     }
 
-    /// Whether the pipes server said every writer has gone (the ring is final then).
-    pub fn writers_gone(&self) -> bool {
-        self.ring.writers_gone()
+    /// What the server says of the ring now. Looked at after a read, it vouches for
+    /// the bytes read: the root server replaces the header page before the data, so
+    /// while the header still says [`Ends::Open`] or [`Ends::WritersGone`] the bytes
+    /// copied before came from the ring. (The flag is read before the bytes left are
+    /// counted: the server sets `WRITERS_GONE` after its last write, so an empty count
+    /// after it is final.)
+    pub fn ends(&self) -> Ends {
+        // (Acquire: the loads of the bytes taken stay before this one; x86 keeps loads
+        // in order, so it costs no instruction there.)
+        core::sync::atomic::fence(Ordering::Acquire);
+        let ends = self.ring.header().ends.load(Ordering::SeqCst);
+        if ends & SERVED == 0 {
+            Ends::ServerGone
+        } else if ends & WRITERS_GONE != 0 {
+            Ends::WritersGone
+        } else {
+            Ends::Open
+        }
     }
 
     /// Bytes waiting now (at most the capacity, whatever the header says).
@@ -442,6 +480,30 @@ mod tests {
         assert_eq!(reader.read(&mut out), 8);
         assert_eq!(&out, b"wrapping");
         assert_eq!(writer.written(), 4);
+    }
+
+    #[test]
+    fn a_replaced_ring_says_its_server_is_gone() {
+        let mut memory = Memory::new(16);
+        let ring = memory.ring();
+        let (mut writer, mut reader) = (Writer::new(ring, 0), Reader::new(ring, 0));
+        // A header nobody served (all zeros, as the root server's replacement is).
+        assert_eq!(reader.ends(), Ends::ServerGone);
+        ring.mark_served();
+        assert_eq!(reader.ends(), Ends::Open);
+        writer.write(b"ab");
+        let mut out = [0u8; 2];
+        assert_eq!(reader.read(&mut out), 2);
+        ring.mark_writers_gone();
+        assert_eq!(reader.ends(), Ends::WritersGone);
+        // The server ended: zeroed memory in the ring's place. The reader's own count is
+        // past the zero written count, so it takes a whole ring of zeros: `ends` says
+        // they are nobody's bytes.
+        *memory.header = Header::new();
+        memory.data.fill(0);
+        let mut zeros = [1u8; 16];
+        assert_eq!(reader.read(&mut zeros), 16);
+        assert_eq!(reader.ends(), Ends::ServerGone);
     }
 
     /// What a hostile peer does to the shared page between two transfers.

@@ -114,15 +114,11 @@ fn main(boot_info: usize) -> ! {
 /// (badged `process::badge::NOTIFICATION | TIMER`).
 fn make_endpoint(resources: &mut Resources, tsc_mhz: u64) -> Result<(sel4::CPtr, Option<timer::Timer>), ResourceError> {
     use sel4::invocations::tcb_bind_notification;
-    use sel4::{CapData, CapRights, ObjectType};
+    use sel4::ObjectType;
     let endpoint = resources.alloc_object(ObjectType::EndpointObject, 0)?;
     let notification = resources.alloc_object(ObjectType::NotificationObject, 0)?;
     tcb_bind_notification(caps::TCB, notification.cap).map_err(ResourceError::Kernel)?;
-    let timer = resources.alloc_slot()?;
-    let badge =
-        CapData::badge(process::badge::NOTIFICATION | process::badge::TIMER).ok_or(ResourceError::BadSize(0))?;
-    sel4::invocations::cnode_mint(caps::CNODE, timer, 64, caps::CNODE, notification.cap, 64, CapRights::ALL, badge)
-        .map_err(ResourceError::Kernel)?;
+    let timer = resources.badged_copy(notification.cap, process::badge::NOTIFICATION | process::badge::TIMER)?;
     let handler = resources.alloc_slot()?;
     Ok((endpoint.cap, timer::Timer::enable(handler, timer, tsc_mhz)))
 }

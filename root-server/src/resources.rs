@@ -4,7 +4,7 @@
 use crate::bootinfo::BootInfo;
 use crate::caps;
 use alloc::vec::Vec;
-use sel4::invocations::{cnode_delete, cnode_revoke, untyped_retype};
+use sel4::invocations::{cnode_delete, cnode_mint, cnode_revoke, untyped_retype};
 use sel4::{consts, CPtr, Error, ObjectType, Word};
 use uxrt_memory::slots::SlotAllocator;
 use uxrt_memory::untyped::{AllocError, Block, UntypedAllocator, UntypedOps};
@@ -30,6 +30,8 @@ pub enum ResourceError {
     OutOfMemory,
     OutOfSlots,
     BadSize(u8),
+    /// A badge wider than the kernel's.
+    BadBadge,
     Kernel(Error),
 }
 
@@ -141,6 +143,21 @@ impl Resources {
         // Deleting an empty slot is a no-op; the slot came from this allocator.
         let _ = cnode_delete(caps::CNODE, slot, caps::CNODE_DEPTH as u8);
         self.free_empty_slot(slot);
+    }
+
+    /// A copy of `source` (an endpoint or notification of the root server's) carrying
+    /// `badge`, in a slot of its own (`free_slot` deletes it).
+    pub fn badged_copy(&mut self, source: CPtr, badge: Word) -> Result<CPtr, ResourceError> {
+        let data = sel4::CapData::badge(badge).ok_or(ResourceError::BadBadge)?;
+        let slot = self.alloc_slot()?;
+        let depth = caps::CNODE_DEPTH as u8;
+        cnode_mint(caps::CNODE, slot, depth, caps::CNODE, source, depth, sel4::CapRights::ALL, data).map_err(
+            |error| {
+                self.free_empty_slot(slot);
+                ResourceError::Kernel(error)
+            },
+        )?;
+        Ok(slot)
     }
 
     /// Gives back `slot`, known to be empty already (no system call to empty it).

@@ -26,8 +26,7 @@ use crate::resources::{ResourceError, Resources};
 use crate::{caps, println, Env};
 use alloc::string::String;
 use alloc::vec::Vec;
-use sel4::invocations::cnode_mint;
-use sel4::{CPtr, CapData, CapRights, ObjectType};
+use sel4::{CPtr, ObjectType};
 use uxrt_protocols::args::{packed, StringList};
 use uxrt_protocols::file::{CONTROL_BADGE, MAX_GENERATION, NOTIFIED_BADGE};
 use uxrt_protocols::{Errno, Pid};
@@ -229,10 +228,7 @@ fn new_endpoint(resources: &mut Resources) -> Result<CPtr, Errno> {
 
 /// A copy of `endpoint` (or notification) carrying `badge`.
 fn badged(resources: &mut Resources, endpoint: CPtr, badge: sel4::Word) -> Result<CPtr, Errno> {
-    let slot = resources.alloc_slot().map_err(crate::process::space_errno)?;
-    let data = CapData::badge(badge).ok_or(Errno::EINVAL)?;
-    cnode_mint(caps::CNODE, slot, 64, caps::CNODE, endpoint, 64, CapRights::ALL, data).map_err(kernel)?;
-    Ok(slot)
+    resources.badged_copy(endpoint, badge).map_err(crate::process::space_errno)
 }
 
 fn spawn_server(

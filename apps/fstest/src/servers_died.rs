@@ -8,7 +8,7 @@
 use crate::{ensure, fails_with, must, CREATE_RW};
 use uxrt::fs::{self, Flags};
 use uxrt::protocols::process::signal_bit;
-use uxrt::{println, Errno, Signal};
+use uxrt::{eprintln, println, Errno, Signal};
 
 /// A file this process makes in ramfs before the crash (gone after it).
 const BEFORE: &str = "/tmp/server-died";
@@ -102,5 +102,66 @@ pub fn vfs_died() -> i32 {
     must!(fs::chdir("/"));
     must!(fs::rmdir(VFS_DIRECTORY));
     println!("fstest: vfs-died: the working directory held, old fds and new paths and pipes work");
+    0
+}
+
+/// Bytes through `(read, write)` until its read end is leased (after a few reads through
+/// the server), and two more through the ring, checking each.
+fn lease(read: fs::Fd, write: fs::Fd) -> Result<(), alloc::string::String> {
+    let mut byte = [0; 1];
+    let mut through_ring = 0;
+    for i in 0..32u8 {
+        if fs::is_leased(read) {
+            through_ring += 1;
+            if through_ring > 2 {
+                return Ok(());
+            }
+        }
+        let wrote = fs::write(write, &[i]).map_err(|e| alloc::format!("write: {e}"))?;
+        let got = fs::read(read, &mut byte).map_err(|e| alloc::format!("read: {e}"))?;
+        if wrote != 1 || got != 1 || byte[0] != i {
+            return Err(alloc::format!("byte {i} came back as {got} bytes, {}", byte[0]));
+        }
+    }
+    Err(alloc::string::String::from("the read end was never leased"))
+}
+
+/// `fstest leased-died`: the pipes server crashes while this process waits in a read of
+/// a leased read end (the root server's test `leased_pipes_after_a_pipes_crash`), and
+/// holds another leased end it is not reading. The rings were the server's memory: the
+/// root server puts zeroed pages of this process's own in their place. The blocked read
+/// must end with `EIO` (as one the dead server had received), the other end's next read
+/// too (the zeros are no pipe's bytes), then both ends are the dead server's fds
+/// (`EBADF`); a new pipe leases again.
+pub fn leased_died() -> i32 {
+    must!(uxrt::signals::set_handling(0, signal_bit(Signal::SIGALRM.0)));
+    let (waited, waited_write) = must!(fs::pipe());
+    let (idle, idle_write) = must!(fs::pipe());
+    for (read, write) in [(waited, waited_write), (idle, idle_write)] {
+        if let Err(what) = lease(read, write) {
+            eprintln!("fstest: leased-died: before the crash: {what}");
+            return 1;
+        }
+    }
+    // Nothing is ever written: only the pipes server's death ends this read.
+    let mut buffer = [0; 64];
+    fails_with!(fs::read(waited, &mut buffer), Errno::EIO);
+    fails_with!(fs::read(idle, &mut buffer), Errno::EIO);
+    ensure!(!fs::is_leased(waited) && !fs::is_leased(idle), "an end of the dead server is still leased");
+    for fd in [waited, idle] {
+        fails_with!(fs::read(fd, &mut buffer), Errno::EBADF);
+    }
+    fails_with!(fs::write(waited_write, b"x"), Errno::EBADF);
+    let (read, write) = must!(fs::pipe());
+    if let Err(what) = lease(read, write) {
+        eprintln!("fstest: leased-died: a new pipe: {what}");
+        return 1;
+    }
+    ensure!(must!(fs::write(write, b"after")) == 5, "a short write to a new leased pipe");
+    ensure!(must!(fs::read(read, &mut buffer)) == 5 && &buffer[..5] == b"after", "a new leased pipe's bytes");
+    for fd in [read, write, waited, waited_write, idle, idle_write] {
+        let _ = fs::close(fd);
+    }
+    println!("fstest: leased-died: a blocked leased read and an idle leased end got EIO, then EBADF; new pipes lease");
     0
 }

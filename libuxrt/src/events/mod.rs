@@ -35,7 +35,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use epoll_set::EpollSets;
 use queue::Queue;
 use sel4::{CPtr, Word};
-use uxrt_protocols::events::{Readiness, Source};
+use uxrt_protocols::events::{token, Readiness, Source};
 use uxrt_protocols::file::FileRequest;
 use uxrt_protocols::process::{Request, LARGE_QUEUE, SMALL_QUEUE};
 use uxrt_protocols::{Errno, Pid, WaitStatus};
@@ -103,6 +103,10 @@ struct State {
     /// A child may have ended since the last look (its thread's entry came, or the queue
     /// is new and ended children were never reported on it).
     children_ended: bool,
+    /// How many times the root server said a process that shared memory with this one
+    /// ended (`token::PEER_ENDED`): a wait for a leased pipe ends at each, so the reader
+    /// looks at its ring again.
+    peers_ended: u32,
     /// The deadline last given to the root server.
     alarm: Option<u64>,
     epolls: EpollSets,
@@ -145,8 +149,9 @@ impl State {
     fn take_entries(&mut self, block: bool) -> Result<(), Errno> {
         let Some(queue) = self.queue.as_mut() else { return Ok(()) };
         let (watches, epolls) = (&mut self.watches, &mut self.epolls);
-        let mut child = false;
-        // The alarm's entry only ends a blocked wait: the waiter looks at the clock.
+        let (mut child, mut peer_ended) = (false, false);
+        // The alarm's entry only ends a blocked wait: the waiter looks at the clock (and,
+        // if the root server says so, at its leased rings).
         queue.harvest(block, |token, badge| match Source::of(token) {
             Source::Fd(fd) => {
                 if let Some(watch) = watches.get_mut(&fd) {
@@ -156,9 +161,11 @@ impl State {
                 }
             }
             Source::Child(_) => child = true,
-            Source::Alarm | Source::Unknown(_) => {}
+            Source::Alarm => peer_ended |= badge & token::PEER_ENDED != 0,
+            Source::Unknown(_) => {}
         })?;
         self.children_ended |= child;
+        self.peers_ended = self.peers_ended.wrapping_add(peer_ended as u32);
         Ok(())
     }
 
@@ -323,7 +330,8 @@ pub(crate) fn clear_unless(fd: Fd, cleared: Readiness, still: impl FnOnce() -> b
 }
 
 /// As [`clear_unless`], then, unless `still`, waits until `fd` is `cleared` or `also`
-/// again (or a signal comes for a handler: `EINTR`): a leased pipe's blocked read.
+/// again, or the root server says a process that shared memory with this one ended (or
+/// a signal comes for a handler: `EINTR`): a leased pipe's blocked read.
 pub(crate) fn clear_and_wait(
     fd: Fd,
     cleared: Readiness,
@@ -334,7 +342,8 @@ pub(crate) fn clear_and_wait(
         if state.clear_unless(fd, cleared, still) {
             return Ok(());
         }
-        while !state.readiness(fd).intersects(cleared.union(also)) {
+        let peers_ended = state.peers_ended;
+        while !state.readiness(fd).intersects(cleared.union(also)) && state.peers_ended == peers_ended {
             block(state, None)?;
         }
         Ok(())

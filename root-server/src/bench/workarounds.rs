@@ -25,8 +25,8 @@ use crate::thread::Thread;
 use crate::{println, Env};
 use alloc::string::String;
 use alloc::vec::Vec;
-use sel4::invocations::{cnode_mint, notification_queue_attach as attach, notification_queue_wait as wait};
-use sel4::{CPtr, CapData, CapRights, MessageInfo, ObjectType, Word};
+use sel4::invocations::{notification_queue_attach as attach, notification_queue_wait as wait};
+use sel4::{CPtr, MessageInfo, ObjectType, Word};
 
 const SOURCES: [usize; 9] = [1, 16, 28, 64, 65, 256, 1024, 4096, 16384];
 /// `quick` (a test of the benchmark): fewer sizes and rounds.
@@ -139,11 +139,7 @@ struct Size {
 
 /// A copy of `object` carrying `badge`, in a new slot.
 fn badged(env: &mut Env, object: CPtr, badge: Word) -> Result<CPtr, ResourceError> {
-    let slot = env.resources.alloc_slot()?;
-    let data = CapData::badge(badge).ok_or(ResourceError::BadSize(0))?;
-    cnode_mint(crate::caps::CNODE, slot, 64, crate::caps::CNODE, object, 64, CapRights::ALL, data)
-        .map_err(ResourceError::Kernel)?;
-    Ok(slot)
+    env.resources.badged_copy(object, badge)
 }
 
 fn free_slots(env: &mut Env, slots: Vec<CPtr>) {

@@ -29,6 +29,9 @@ pub struct Queue {
     /// Where the ring is mapped in the process (the frame is a page of its space).
     ring: Word,
     alarm: Object,
+    /// The alarm carrying `token::PEER_ENDED`: signalled when a process that shared
+    /// memory with this one ends.
+    peer_ended: CPtr,
     /// When to signal the alarm (time-stamp counter), if set.
     pub deadline: Option<u64>,
 }
@@ -46,6 +49,7 @@ impl Queue {
     /// Deletes the queue (detaching everything on it) and its alarm, and unmaps the ring.
     pub fn destroy(self, resources: &mut Resources, space: &mut super::space::AddressSpace) {
         resources.free_object(self.object);
+        resources.free_slot(self.peer_ended);
         resources.free_object(self.alarm);
         let _ = space.unmap(resources, self.ring);
     }
@@ -58,6 +62,12 @@ impl Queue {
     /// Ends a wait on the queue now (the deadline stays): a signal came.
     pub fn wake(&self) {
         sel4::signal(self.alarm.cap);
+    }
+
+    /// Tells the process that a process it shared memory with ended (its pages there are
+    /// zeroed ones of its own now): a wait that only that memory would end, ends.
+    pub fn tell_peer_ended(&self) {
+        sel4::signal(self.peer_ended);
     }
 
     /// Reports the end of `child` (a thread of the process's child) on this queue.
@@ -112,16 +122,23 @@ impl Processes {
                 let frame = process.space.frame_at(ring).ok_or(Errno::EIO)?;
                 set_ring(object.cap, frame).map_err(|e| errno(ResourceError::Kernel(e)))
             })
-            .and_then(|()| resources.alloc_object(ObjectType::NotificationObject, 0).map_err(errno));
-        let alarm = match made {
-            Ok(alarm) => alarm,
+            .and_then(|()| resources.alloc_object(ObjectType::NotificationObject, 0).map_err(errno))
+            .and_then(|alarm| match resources.badged_copy(alarm.cap, token::PEER_ENDED) {
+                Ok(peer_ended) => Ok((alarm, peer_ended)),
+                Err(error) => {
+                    resources.free_object(alarm);
+                    Err(errno(error))
+                }
+            });
+        let (alarm, peer_ended) = match made {
+            Ok(made) => made,
             Err(errno) => {
                 resources.free_object(object);
                 let _ = process.space.unmap(resources, ring);
                 return Err(errno);
             }
         };
-        let queue = Queue { object, bits, ring, alarm, deadline: None };
+        let queue = Queue { object, bits, ring, alarm, peer_ended, deadline: None };
         let _ = attach(queue.object.cap, queue.alarm.cap, token::ALARM);
         for (child, tcb) in children {
             queue.attach_child(child, tcb);

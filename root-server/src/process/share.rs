@@ -117,6 +117,11 @@ impl Processes {
         {
             peer.anonymous.push((share.peer_start, share.pages));
         }
+        // (A reader waiting on a leased pipe's ring looks at it again: it says now that
+        // its server is gone.)
+        if let Some(queue) = &peer.queue {
+            queue.tell_peer_ended();
+        }
     }
 
     fn unmap_own(&mut self, resources: &mut Resources, owner: Pid, share: &Share) {

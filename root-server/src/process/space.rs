@@ -75,7 +75,7 @@ pub struct AddressSpace {
 pub fn errno(error: ResourceError) -> Errno {
     match error {
         ResourceError::OutOfMemory | ResourceError::OutOfSlots => Errno::ENOMEM,
-        ResourceError::BadSize(_) => Errno::EINVAL,
+        ResourceError::BadSize(_) | ResourceError::BadBadge => Errno::EINVAL,
         ResourceError::Kernel(_) => Errno::EIO,
     }
 }

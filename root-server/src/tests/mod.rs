@@ -205,6 +205,8 @@ const QUEUE_TESTS: &[Test] = &[
     Test { name: "posix_c_job_control_as_on_the_host", run: posix::job_control },
     // (Its victim waits in a pipe read that a signal ends: a wait on the queue.)
     Test { name: "vfs_restart_after_a_crash", run: restarts::vfs_restart_after_a_crash },
+    // (Leases need a queue: a leased read waits on it.)
+    Test { name: "leased_pipes_after_a_pipes_crash", run: restarts::leased_pipes_after_a_pipes_crash },
 ];
 #[cfg(not(notification_queues))]
 const QUEUE_TESTS: &[Test] = &[];

@@ -44,6 +44,21 @@ pub fn vfs_restart_after_a_crash(env: &mut Env) -> Outcome {
     succeeds(env, &["/bin/hostile", "health"])
 }
 
+/// The pipes server crashes while `fstest leased-died` waits in a read of a pipe whose
+/// read end is leased to it (its bytes in a ring it shares with the server), holding a
+/// second leased end with no read under way. The root server gives it zeroed pages in
+/// place of both rings and tells its queue: the blocked read must fail with `EIO`, and
+/// so must the other end's next read (never a ring of zeros taken for bytes), then both
+/// go through the new server (`EBADF`), whose new pipes lease again. (On the old code the
+/// blocked read never returned.)
+#[cfg(notification_queues)]
+pub fn leased_pipes_after_a_pipes_crash(env: &mut Env) -> Outcome {
+    let victim = spawn_blocked(env, "leased-died")?;
+    crash_and_restart(env, &["/bin/pipes"])?;
+    check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
+    succeeds(env, &["/bin/hostile", "health"])
+}
+
 /// Starts `fstest MODE` and serves until it has surely blocked: its alarm (which it
 /// ignores) tells this test when; on one core, with the root server idle, it runs
 /// until its read waits.

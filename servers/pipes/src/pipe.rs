@@ -480,6 +480,9 @@ impl Pipe {
             uxrt::server::unshare(view);
             return Err(Errno::EAGAIN);
         };
+        // (Before the reader sees the ring: it takes a header without this for zeroed
+        // memory the root server put in its place when this server ended.)
+        ring.mark_served();
         let mut writer = pipe_ring::Writer::new(ring, 0);
         let (front, back) = self.bytes.as_slices();
         writer.write(front);
