@@ -63,6 +63,11 @@ impl<T> FdMap<T> {
         self.slots.iter().enumerate().filter_map(|(fd, v)| v.as_ref().map(|v| (fd as Fd, v)))
     }
 
+    /// As [`FdMap::iter`], the values writable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Fd, &mut T)> {
+        self.slots.iter_mut().enumerate().filter_map(|(fd, v)| v.as_mut().map(|v| (fd as Fd, v)))
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = Fd> + '_ {
         self.iter().map(|(fd, _)| fd)
     }

@@ -71,11 +71,11 @@ pub mod token {
     /// A child's thread, `CHILD | pid`: its entry comes when the child has ended.
     pub const CHILD: Word = 1 << 63;
 
-    /// A bit of the alarm entry's badge: a process that shared memory with this one
-    /// ended, and the root server put zeroed pages of this process's own in place of
-    /// that memory (a leased pipe's ring, whose server crashed). A wait for something
-    /// only that memory would show ends, so the waiter looks again. (The timer and
-    /// signals ring the alarm with no bits.)
+    /// A bit of the alarm entry's badge: a server ended (it crashed), or a process that
+    /// shared memory with this one did, and the root server put zeroed pages of this
+    /// process's own in place of that memory (a leased pipe's ring). A wait for what
+    /// only that server or memory would show ends, and the waiter asks the servers of
+    /// the fds it watches again. (The timer and signals ring the alarm with no bits.)
     pub const PEER_ENDED: Word = 1;
 
     pub const fn child(pid: Pid) -> Word {

@@ -40,6 +40,7 @@ fn main() -> i32 {
         (Some("server-died"), _) => servers_died::server_died(),
         (Some("vfs-died"), _) => servers_died::vfs_died(),
         (Some("leased-died"), _) => servers_died::leased_died(),
+        (Some("poll-died"), _) => servers_died::poll_died(),
         (Some("remove"), Some(path)) => match fs::unlink(path) {
             Ok(()) => 0,
             Err(errno) => {
@@ -49,7 +50,7 @@ fn main() -> i32 {
         },
         (Some("bench"), _) => bench::run(number(2).unwrap_or(1000)),
         _ => {
-            eprintln!("usage: fstest files | directories | errors | devices | write PATH N | read PATH N | copy [BYTES] | vfs-counter | pipe | pipe-processes [BYTES] | sum | echo-back | killed-while-blocked | dead-ends | server-died | vfs-died | leased-died | remove PATH | bench [N]");
+            eprintln!("usage: fstest files | directories | errors | devices | write PATH N | read PATH N | copy [BYTES] | vfs-counter | pipe | pipe-processes [BYTES] | sum | echo-back | killed-while-blocked | dead-ends | server-died | vfs-died | leased-died | poll-died | remove PATH | bench [N]");
             2
         }
     }

@@ -165,3 +165,47 @@ pub fn leased_died() -> i32 {
     println!("fstest: leased-died: a blocked leased read and an idle leased end got EIO, then EBADF; new pipes lease");
     0
 }
+
+/// `fstest poll-died`: the pipes server crashes while this process waits in `poll`, with
+/// no timeout, on a pipe's read end and the write end of another (the root server's
+/// test `leased_pipes_after_a_pipes_crash`). The dead server's readiness signals never
+/// come: the root server tells every process, which asks the servers of what it watches
+/// again. The poll must return, both fds in error and hung up (the new server does not
+/// know them), and their reads and writes then fail with `EBADF`.
+pub fn poll_died() -> i32 {
+    use uxrt::events::{poll, PollFd, POLLERR, POLLHUP, POLLIN, POLLOUT};
+    must!(uxrt::signals::set_handling(0, signal_bit(Signal::SIGALRM.0)));
+    let (read, write) = must!(fs::pipe());
+    let (other_read, full) = must!(fs::pipe());
+    // (Full: its write end is not writable, so only the crash ends the wait. In writes
+    // small enough to travel in the message (`INLINE_MAX`): this process shares no
+    // memory with the server, so only the root server's word that a server ended can
+    // wake it.)
+    must!(fs::set_nonblocking(full, true));
+    let mut filled = 0;
+    loop {
+        match fs::write(full, &[0; 32]) {
+            Ok(n) => filled += n,
+            Err(Errno::EAGAIN) => break,
+            Err(errno) => {
+                eprintln!("fstest: poll-died: filling a pipe: {errno} after {filled} bytes (the crash came too soon)");
+                return 1;
+            }
+        }
+    }
+    println!("fstest: poll-died: polling ({filled} bytes fill a pipe)");
+    let mut fds = [PollFd::new(read, POLLIN), PollFd::new(full, POLLOUT)];
+    let ready = must!(poll(&mut fds, None));
+    ensure!(ready == 2, "poll returned {ready} fds after the crash: {:?}", fds.map(|f| f.revents));
+    for fd in &fds {
+        ensure!(fd.revents & (POLLERR | POLLHUP) == POLLERR | POLLHUP, "fd {} polled {:#x}", fd.fd, fd.revents);
+    }
+    let mut buffer = [0; 4];
+    fails_with!(fs::read(read, &mut buffer), Errno::EBADF);
+    fails_with!(fs::write(full, b"x"), Errno::EBADF);
+    for fd in [read, write, other_read, full] {
+        let _ = fs::close(fd);
+    }
+    println!("fstest: poll-died: a poll on a dead server's pipes returned, both in error and hung up");
+    0
+}

@@ -165,8 +165,30 @@ impl State {
             Source::Unknown(_) => {}
         })?;
         self.children_ended |= child;
-        self.peers_ended = self.peers_ended.wrapping_add(peer_ended as u32);
+        if peer_ended {
+            self.peers_ended = self.peers_ended.wrapping_add(1);
+            self.ask_again();
+        }
         Ok(())
+    }
+
+    /// A server ended: its readiness signals will never come, so every watched fd asks
+    /// its server for its readiness again (one call each, only when a server has ended).
+    /// An fd of the dead server is answered `EBADF` by the server started in its place
+    /// (or `EIO`): it is in error and hung up from then on, which `poll` reports, as
+    /// Linux's `POLLERR | POLLHUP`, so a wait on it ends and the read or write that
+    /// follows gets the error.
+    #[cold]
+    #[inline(never)]
+    fn ask_again(&mut self) {
+        for (fd, watch) in self.watches.iter_mut() {
+            let Some(notification) = watch.notification else { continue };
+            watch.ready = match subscribe(fd, notification) {
+                Ok((ready, _)) => ready,
+                Err(_) => Readiness::ERROR.union(Readiness::HANGUP),
+            };
+            self.epolls.touched(fd);
+        }
     }
 
     /// Brings the readiness of the epoll fds `poll` watches up to date (their sets'

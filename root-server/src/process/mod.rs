@@ -147,10 +147,20 @@ impl Process {
         cspace + queue + self.notifications.iter().map(Object::bytes).sum::<u64>()
     }
 
+    /// Tells it (its queue, if it has one) that a server or a process that shared memory
+    /// with it ended.
+    fn tell_peer_ended(&self) {
+        #[cfg(notification_queues)]
+        if let Some(queue) = &self.queue {
+            queue.tell_peer_ended();
+        }
+    }
+
     /// Slots of the root server's CSpace it holds.
     fn slots(&self) -> usize {
         #[cfg(notification_queues)]
-        let queue = if self.queue.is_some() { 2 } else { 0 };
+        // (The queue, its alarm, and the alarm's `PEER_ENDED` copy.)
+        let queue = if self.queue.is_some() { 3 } else { 0 };
         #[cfg(not(notification_queues))]
         let queue = 0;
         let objects = self.cspace.is_some() as usize + self.tcb.is_some() as usize;
@@ -466,6 +476,11 @@ impl Processes {
         // what was shared with it stays with the owner.
         for share in &process.shares {
             self.give_to_peer(resources, vspace, share);
+        }
+        // A server's clients may wait for its readiness signals, which will never come:
+        // every process is told, and looks at what it watches again.
+        if process.server {
+            self.table.values().filter(|p| !p.server).for_each(Process::tell_peer_ended);
         }
         // (The owner keeps its pages until it unmaps them.)
         for share in self.table.values_mut().flat_map(|p| p.shares.iter_mut()).filter(|s| s.peer == Some(pid)) {

@@ -119,9 +119,7 @@ impl Processes {
         }
         // (A reader waiting on a leased pipe's ring looks at it again: it says now that
         // its server is gone.)
-        if let Some(queue) = &peer.queue {
-            queue.tell_peer_ended();
-        }
+        peer.tell_peer_ended();
     }
 
     fn unmap_own(&mut self, resources: &mut Resources, owner: Pid, share: &Share) {

@@ -51,11 +51,17 @@ pub fn vfs_restart_after_a_crash(env: &mut Env) -> Outcome {
 /// so must the other end's next read (never a ring of zeros taken for bytes), then both
 /// go through the new server (`EBADF`), whose new pipes lease again. (On the old code the
 /// blocked read never returned.)
+///
+/// `fstest poll-died` waits in `poll` (no timeout) on two pipes meanwhile: the root
+/// server tells every process that a server ended, the poll must return with both in
+/// error and hung up (on the old code it waited for ever).
 #[cfg(notification_queues)]
 pub fn leased_pipes_after_a_pipes_crash(env: &mut Env) -> Outcome {
-    let victim = spawn_blocked(env, "leased-died")?;
+    let victims = [spawn_blocked(env, "leased-died")?, spawn_blocked(env, "poll-died")?];
     crash_and_restart(env, &["/bin/pipes"])?;
-    check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
+    for victim in victims {
+        check_eq!(ok!(wait_for(env, victim)), WaitStatus::Exited(0));
+    }
     succeeds(env, &["/bin/hostile", "health"])
 }
 
