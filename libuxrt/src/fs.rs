@@ -257,7 +257,7 @@ fn attach_again() {
         // (A range the root server could not fill again is simply not there: no error.)
         let _ = crate::memory::unmap(core::ptr::NonNull::from(&mut *old).cast(), old.len());
     }
-    if let Some(directory) = working_directory_for_child() {
+    if let Some(directory) = changed_working_directory() {
         ATTACHING.store(true, Ordering::Relaxed);
         // (The request is repeated whatever this says: a failure shows there.)
         let _ = start_in(&directory);
@@ -384,8 +384,9 @@ pub(crate) fn start_in(directory: &str) -> Result<(), Errno> {
 /// process starts (its children are told: see `process::spawn_with_fds`).
 static WORKING_DIRECTORY: Mutex<Option<String>> = Mutex::new(None);
 
-/// The working directory to tell a child, when it is not the start-up one (`/`).
-pub(crate) fn working_directory_for_child() -> Option<String> {
+/// The working directory, when it is not the start-up one (`/`): what a child is told,
+/// and what a restarted VFS is told again.
+pub(crate) fn changed_working_directory() -> Option<String> {
     WORKING_DIRECTORY.lock().clone()
 }
 

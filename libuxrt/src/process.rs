@@ -60,7 +60,7 @@ fn start<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     replace: bool,
 ) -> Result<Pid, Errno> {
     // libuxrt's own variables for the child: where it starts, and its epoll instances.
-    let working_directory = crate::fs::working_directory_for_child();
+    let working_directory = crate::fs::changed_working_directory();
     let hidden = [
         working_directory.map(|cwd| [crate::env::WORKING_DIRECTORY, cwd.as_bytes()].concat()),
         crate::fs::epolls_for_child(fds),
