@@ -9,8 +9,14 @@
  *     window W opened N total T median M        (instructions per opening: median M)
  *     block VADDR C1,...,C15 BYTES SIZES        (executions of the block in each window,
  *                                                its bytes in hex, its instructions' sizes)
+ *     window W opened N total T median M typical K
+ *                                          (K openings within 1% of the median)
+ *     block VADDR C1,...,C15 BYTES SIZES T1,...,T15
+ *                                          (T: its executions in those typical openings)
  * and xtask matches each block to a binary (by address and bytes: every uxrt program is
- * linked at the same address) and a function. A block runs whole, so instructions of a
+ * linked at the same address) and a function. The typical openings give a profile of
+ * the case the median measures, which a few outliers (a first opening that sets
+ * things up, an interrupt) do not blur. A block runs whole, so instructions of a
  * block that starts before a marker count in the window that was open when it started. */
 #include "qemu-plugin-api.h"
 
@@ -30,7 +36,55 @@ struct block {
     uint64_t count[WINDOWS];
     uint8_t *code;
     uint8_t *sizes;
+    uint64_t typical[WINDOWS];
+    uint64_t opening;    /* the last opening it ran in (its number) */
+    uint64_t in_opening; /* its executions in that opening */
 };
+
+/* Every closed opening's blocks and their executions, kept until exit to sum those of
+ * the typical openings (no more once memory runs out: then no typical profile). */
+struct touch {
+    struct block *block;
+    uint64_t count;
+};
+struct opening_log {
+    size_t first, end; /* its touches */
+    uint64_t instructions;
+    unsigned window;
+};
+static struct touch *touches;
+static size_t touches_used, touches_size;
+static struct opening_log *logs;
+static size_t logs_used, logs_size;
+static struct block **touched; /* the open opening's blocks */
+static size_t touched_used, touched_size;
+static uint64_t opening_number = 1;
+static int logging = 1;
+
+/* Makes room for one more element in `*array` (of `*size`, `used` taken). */
+static int grow(void **array, size_t *size, size_t used, size_t element) {
+    if (used < *size) return 1;
+    size_t more = *size ? 2 * *size : 1024;
+    void *bigger = realloc(*array, more * element);
+    if (!bigger) return logging = 0;
+    *array = bigger, *size = more;
+    return 1;
+}
+
+/* The open opening ended with `instructions`: its blocks go to the log. */
+static void log_opening(unsigned window, uint64_t instructions) {
+    if (logging && grow((void **)&logs, &logs_size, logs_used, sizeof *logs)) {
+        struct opening_log *log = &logs[logs_used++];
+        log->first = touches_used, log->window = window, log->instructions = instructions;
+        for (size_t i = 0; i < touched_used && logging; i++) {
+            if (grow((void **)&touches, &touches_size, touches_used, sizeof *touches))
+                touches[touches_used++] = (struct touch){touched[i], touched[i]->in_opening};
+        }
+        log->end = touches_used;
+    }
+    touched_used = 0;
+    opening_number++;
+}
 
 static struct block *blocks;
 static unsigned current;                 /* the open window; 0: none */
@@ -46,6 +100,12 @@ static void block_executed(unsigned int vcpu, void *data) {
     if (current) {
         block->count[current]++;
         instance += block->insns;
+        if (block->opening != opening_number) {
+            block->opening = opening_number, block->in_opening = 0;
+            if (logging && grow((void **)&touched, &touched_size, touched_used, sizeof *touched))
+                touched[touched_used++] = block;
+        }
+        block->in_opening++;
     }
 }
 
@@ -55,6 +115,7 @@ static void marker_executed(unsigned int vcpu, void *data) {
     if (current) {
         if (opened[current] <= INSTANCES) instances[current][opened[current] - 1] = instance;
         total[current] += instance;
+        log_opening(current, instance);
     }
     instance = 0;
     current = window < WINDOWS ? window : 0;
@@ -109,12 +170,26 @@ static void write_profile(qemu_plugin_id_t id, void *data) {
     (void)id, (void)data;
     FILE *out = fopen(out_path, "w");
     if (!out) return;
+    uint64_t median[WINDOWS] = {0}, typical[WINDOWS] = {0};
     for (unsigned w = 1; w < WINDOWS; w++) {
-        if (!opened[w]) continue;
         uint64_t closed = opened[w] - (current == w), logged = closed < INSTANCES ? closed : INSTANCES;
         qsort(instances[w], logged, sizeof instances[w][0], by_value);
-        fprintf(out, "window %u opened %llu total %llu median %llu\n", w, (unsigned long long)closed,
-                (unsigned long long)total[w], (unsigned long long)(logged ? instances[w][logged / 2] : 0));
+        median[w] = logged ? instances[w][logged / 2] : 0;
+    }
+    /* The typical openings: within 1% of their window's median. */
+    for (size_t i = 0; i < logs_used && logging; i++) {
+        struct opening_log *log = &logs[i];
+        uint64_t m = median[log->window], off = log->instructions > m ? log->instructions - m : m - log->instructions;
+        if (off * 100 > m) continue;
+        typical[log->window]++;
+        for (size_t t = log->first; t < log->end; t++) touches[t].block->typical[log->window] += touches[t].count;
+    }
+    for (unsigned w = 1; w < WINDOWS; w++) {
+        if (!opened[w]) continue;
+        uint64_t closed = opened[w] - (current == w);
+        fprintf(out, "window %u opened %llu total %llu median %llu typical %llu\n", w, (unsigned long long)closed,
+                (unsigned long long)total[w], (unsigned long long)median[w],
+                (unsigned long long)(logging ? typical[w] : 0));
     }
     for (struct block *block = blocks; block; block = block->next) {
         uint64_t any = 0;
@@ -126,6 +201,8 @@ static void write_profile(qemu_plugin_id_t id, void *data) {
         for (size_t i = 0; i < block->bytes; i++) fprintf(out, "%02x", block->code[i]);
         fputc(' ', out);
         for (size_t i = 0; i < block->insns; i++) fprintf(out, "%s%u", i ? "," : "", block->sizes[i]);
+        fputc(' ', out);
+        for (unsigned w = 1; w < WINDOWS; w++) fprintf(out, "%s%llu", w > 1 ? "," : "", (unsigned long long)block->typical[w]);
         fputc('\n', out);
     }
     fclose(out);

@@ -37,6 +37,8 @@ pub struct Block {
     pub code: Vec<u8>,
     /// Each instruction's size, in order.
     pub sizes: Vec<u8>,
+    /// Executions in each window's typical openings (see [`Window::typical`]).
+    pub typical: [u64; WINDOWS],
 }
 
 /// A window's openings and the instructions counted in them.
@@ -46,6 +48,9 @@ pub struct Window {
     pub opened: u64,
     pub total: u64,
     pub median: u64,
+    /// Openings within 1% of the median, whose blocks `Block::typical` counts: the case
+    /// the median measures, without outliers (0: not logged, the plugin ran short).
+    pub typical: u64,
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -62,20 +67,27 @@ impl Profile {
             let bad = || crate::Error(format!("profile line {}: cannot read {line:?}", number + 1));
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
-                ["window", id, "opened", opened, "total", total, "median", median] => {
+                ["window", id, "opened", opened, "total", total, "median", median, "typical", typical] => {
                     let number = |text: &str| text.parse::<u64>().map_err(|_| bad());
                     profile.windows.push(Window {
                         id: number(id)? as usize,
                         opened: number(opened)?,
                         total: number(total)?,
                         median: number(median)?,
+                        typical: number(typical)?,
                     });
                 }
-                ["block", vaddr, counts, code, sizes] => {
+                ["block", vaddr, counts, code, sizes, typical] => {
                     let vaddr = u64::from_str_radix(vaddr, 16).map_err(|_| bad())?;
-                    let counts: Vec<u64> =
-                        counts.split(',').map(str::parse).collect::<std::result::Result<_, _>>().map_err(|_| bad())?;
-                    let counts: [u64; WINDOWS] = counts.try_into().map_err(|_| bad())?;
+                    let per_window = |text: &str| -> Result<[u64; WINDOWS]> {
+                        let counts: Vec<u64> = text
+                            .split(',')
+                            .map(str::parse)
+                            .collect::<std::result::Result<_, _>>()
+                            .map_err(|_| bad())?;
+                        counts.try_into().map_err(|_| bad())
+                    };
+                    let (counts, typical) = (per_window(counts)?, per_window(typical)?);
                     let code = (0..code.len() / 2)
                         .map(|i| u8::from_str_radix(&code[2 * i..2 * i + 2], 16))
                         .collect::<std::result::Result<Vec<u8>, _>>()
@@ -85,7 +97,7 @@ impl Profile {
                     if sizes.iter().map(|&s| s as usize).sum::<usize>() != code.len() {
                         return Err(bad());
                     }
-                    profile.blocks.push(Block { vaddr, counts, code, sizes });
+                    profile.blocks.push(Block { vaddr, counts, code, sizes, typical });
                 }
                 [] => {}
                 _ => return Err(bad()),
@@ -168,7 +180,8 @@ struct Tally {
     functions: BTreeMap<(String, String), u64>,
 }
 
-fn tally(profile: &Profile, binaries: &[Binary]) -> Vec<Tally> {
+/// `counts` of each block: all its executions, or those of the typical openings.
+fn tally(profile: &Profile, binaries: &[Binary], counts: impl Fn(&Block) -> &[u64; WINDOWS]) -> Vec<Tally> {
     let mut tallies: Vec<Tally> = (0..WINDOWS).map(|_| Tally::default()).collect();
     for block in &profile.blocks {
         let owner = binaries.iter().find(|b| b.holds(block.vaddr, &block.code));
@@ -178,7 +191,7 @@ fn tally(profile: &Profile, binaries: &[Binary]) -> Vec<Tally> {
                 Some(binary) => (binary.name.as_str(), binary.function(address)),
                 None => ("(unknown)", "?"),
             };
-            for (window, &count) in block.counts.iter().enumerate().filter(|(_, &c)| c > 0) {
+            for (window, &count) in counts(block).iter().enumerate().filter(|(_, &c)| c > 0) {
                 let tally = &mut tallies[window];
                 *tally.binaries.entry(binary.to_string()).or_default() += count;
                 *tally.functions.entry((binary.to_string(), function.to_string())).or_default() += count;
@@ -190,25 +203,32 @@ fn tally(profile: &Profile, binaries: &[Binary]) -> Vec<Tally> {
 }
 
 /// The report: per window, the openings, instructions per opening (median and mean),
-/// the share of each binary and the `top` functions.
+/// the share of each binary and the `top` functions, per typical opening (within 1% of
+/// the median) where the plugin logged them, else per opening.
 pub fn report(profile: &Profile, binaries: &[Binary], top: usize) -> String {
-    let tallies = tally(profile, binaries);
+    let all = tally(profile, binaries, |block| &block.counts);
+    let typical = tally(profile, binaries, |block| &block.typical);
     let mut out = String::new();
     for window in &profile.windows {
-        let Some(tally) = tallies.get(window.id.wrapping_sub(1)) else { continue };
-        let per = |n: u64| n as f64 / window.opened.max(1) as f64;
+        let index = window.id.wrapping_sub(1);
+        let (Some(every), Some(usual)) = (all.get(index), typical.get(index)) else { continue };
         let _ = writeln!(
             out,
             "window {}: opened {} times; instructions per opening: median {}, mean {:.0}",
             window.id,
             window.opened,
             window.median,
-            per(window.total)
+            window.total as f64 / window.opened.max(1) as f64
         );
+        let (tally, openings, what) = match window.typical {
+            0 => (every, window.opened, String::from("mean per opening")),
+            n => (usual, n, format!("per typical opening: the {n} within 1% of the median")),
+        };
+        let per = |n: u64| n as f64 / openings.max(1) as f64;
         let mut binaries: Vec<(&String, &u64)> = tally.binaries.iter().collect();
         binaries.sort_by(|a, b| b.1.cmp(a.1));
         let shares: Vec<String> = binaries.iter().map(|(name, &n)| format!("{name} {:.0}", per(n))).collect();
-        let _ = writeln!(out, "  by binary (mean per opening): {}", shares.join(", "));
+        let _ = writeln!(out, "  by binary ({what}): {}", shares.join(", "));
         let mut functions: Vec<(&(String, String), &u64)> = tally.functions.iter().collect();
         functions.sort_by(|a, b| b.1.cmp(a.1));
         for ((binary, function), &n) in functions.into_iter().take(top) {
@@ -294,15 +314,20 @@ mod tests {
 
     #[test]
     fn plugin_output_parses() {
-        let text = "window 3 opened 100 total 165200 median 1652\n\
-                    block 401000 0,0,7,0,0,0,0,0,0,0,0,0,0,0,0 4889c3c3 3,1\n";
-        let profile = Profile::parse(text).unwrap();
-        assert_eq!(profile.windows, [Window { id: 3, opened: 100, total: 165_200, median: 1652 }]);
+        let zeros = "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0";
+        let text = format!(
+            "window 3 opened 100 total 165200 median 1652 typical 97\n\
+             block 401000 0,0,7,0,0,0,0,0,0,0,0,0,0,0,0 4889c3c3 3,1 0,0,6,0,0,0,0,0,0,0,0,0,0,0,0\n"
+        );
+        let profile = Profile::parse(&text).unwrap();
+        assert_eq!(profile.windows, [Window { id: 3, opened: 100, total: 165_200, median: 1652, typical: 97 }]);
         assert_eq!(profile.blocks[0].vaddr, 0x401000);
         assert_eq!(profile.blocks[0].counts[2], 7);
+        assert_eq!(profile.blocks[0].typical[2], 6);
         assert_eq!(profile.blocks[0].code, [0x48, 0x89, 0xc3, 0xc3]);
-        assert!(Profile::parse("block 401000 1,2 4889 2").is_err(), "too few windows");
-        assert!(Profile::parse("block 401000 0,0,0,0,0,0,0,0,0,0,0,0,0,0,1 4889 3").is_err(), "sizes disagree");
+        assert!(Profile::parse(&format!("block 401000 1,2 4889 2 {zeros}")).is_err(), "too few windows");
+        assert!(Profile::parse(&format!("block 401000 {zeros} 4889 3 {zeros}")).is_err(), "sizes disagree");
+        assert!(Profile::parse(&format!("block 401000 {zeros} 4889 2")).is_err(), "no typical counts");
     }
 
     #[test]
@@ -324,17 +349,27 @@ mod tests {
             program("a", vec![1, 2, 3, 4]),
             program("b", vec![9, 9, 3, 4]),
         ];
-        let mut counts = [0; WINDOWS];
+        let (mut counts, mut typical) = ([0; WINDOWS], [0; WINDOWS]);
         counts[0] = 10;
-        let profile = Profile {
-            windows: vec![Window { id: 1, opened: 10, total: 60, median: 6 }],
+        typical[0] = 8;
+        let block = |vaddr, code: Vec<u8>, sizes: Vec<u8>| Block { vaddr, counts, code, sizes, typical };
+        let mut profile = Profile {
+            windows: vec![Window { id: 1, opened: 10, total: 60, median: 6, typical: 0 }],
             blocks: vec![
-                Block { vaddr: 0x401000, counts, code: vec![9, 9, 3, 4], sizes: vec![2, 2] },
-                Block { vaddr: KERNEL_BASE, counts, code: vec![0x90, 0x90], sizes: vec![1, 1] },
+                block(0x401000, vec![9, 9, 3, 4], vec![2, 2]),
+                block(KERNEL_BASE, vec![0x90, 0x90], vec![1, 1]),
             ],
         };
-        let report = report(&profile, &binaries, 5);
-        assert!(report.contains("by binary (mean per opening): b 2, kernel 2"), "{report}");
+        let every = report(&profile, &binaries, 5);
+        assert!(every.contains("by binary (mean per opening): b 2, kernel 2"), "{every}");
+        // 8 typical openings ran each block 8 times: 1 each per opening, twice an instruction.
+        profile.windows[0].typical = 8;
+        let usual = report(&profile, &binaries, 5);
+        assert!(usual.contains("(per typical opening: the 8 within 1% of the median): b 2, kernel 2"), "{usual}");
+        profile.blocks[1].typical[0] = 4;
+        let usual = report(&profile, &binaries, 5);
+        assert!(usual.contains("b 2, kernel 1"), "{usual}");
+        let report = every;
         assert!(report.contains("b            first"), "{report}");
         assert!(report.contains("kernel       fastpath_call"), "{report}");
         assert!(!report.contains(" a "), "{report}");
