@@ -135,11 +135,6 @@ impl Ring {
         self.header().ends.fetch_or(WRITERS_GONE, Ordering::SeqCst);
     }
 
-    /// Whether the pipes server said every write end has closed.
-    pub fn writers_gone(&self) -> bool {
-        self.header().ends.load(Ordering::SeqCst) & WRITERS_GONE != 0
-    }
-
     /// Says (the pipes server's word, once, before anyone reads) that it serves the ring.
     pub fn mark_served(&self) {
         self.header().ends.fetch_or(SERVED, Ordering::SeqCst);

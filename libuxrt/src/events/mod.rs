@@ -103,10 +103,6 @@ struct State {
     /// A child may have ended since the last look (its thread's entry came, or the queue
     /// is new and ended children were never reported on it).
     children_ended: bool,
-    /// How many times the root server said a process that shared memory with this one
-    /// ended (`token::PEER_ENDED`): a wait for a leased pipe ends at each, so the reader
-    /// looks at its ring again.
-    peers_ended: u32,
     /// The deadline last given to the root server.
     alarm: Option<u64>,
     epolls: EpollSets,
@@ -151,7 +147,7 @@ impl State {
         let (watches, epolls) = (&mut self.watches, &mut self.epolls);
         let (mut child, mut peer_ended) = (false, false);
         // The alarm's entry only ends a blocked wait: the waiter looks at the clock (and,
-        // if the root server says so, at its leased rings).
+        // if the root server says a server or a peer ended, at what it watches).
         queue.harvest(block, |token, badge| match Source::of(token) {
             Source::Fd(fd) => {
                 if let Some(watch) = watches.get_mut(&fd) {
@@ -166,18 +162,18 @@ impl State {
         })?;
         self.children_ended |= child;
         if peer_ended {
-            self.peers_ended = self.peers_ended.wrapping_add(1);
             self.ask_again();
         }
         Ok(())
     }
 
-    /// A server ended: its readiness signals will never come, so every watched fd asks
-    /// its server for its readiness again (one call each, only when a server has ended).
-    /// An fd of the dead server is answered `EBADF` by the server started in its place
-    /// (or `EIO`): it is in error and hung up from then on, which `poll` reports, as
-    /// Linux's `POLLERR | POLLHUP`, so a wait on it ends and the read or write that
-    /// follows gets the error.
+    /// A server (or a process that shared memory with this one) ended: its readiness
+    /// signals will never come, so every watched fd asks its server for its readiness
+    /// again (one call each, only when a server has ended). An fd of the dead server is
+    /// answered `EBADF` by the server started in its place (or `EIO`): it is in error and
+    /// hung up from then on, which `poll` reports, as Linux's `POLLERR | POLLHUP`, so a
+    /// wait on it ends (a leased pipe's blocked read too: it then finds its ring gone) and
+    /// the read or write that follows gets the error.
     #[cold]
     #[inline(never)]
     fn ask_again(&mut self) {
@@ -352,8 +348,7 @@ pub(crate) fn clear_unless(fd: Fd, cleared: Readiness, still: impl FnOnce() -> b
 }
 
 /// As [`clear_unless`], then, unless `still`, waits until `fd` is `cleared` or `also`
-/// again, or the root server says a process that shared memory with this one ended (or
-/// a signal comes for a handler: `EINTR`): a leased pipe's blocked read.
+/// again (or a signal comes for a handler: `EINTR`): a leased pipe's blocked read.
 pub(crate) fn clear_and_wait(
     fd: Fd,
     cleared: Readiness,
@@ -364,8 +359,7 @@ pub(crate) fn clear_and_wait(
         if state.clear_unless(fd, cleared, still) {
             return Ok(());
         }
-        let peers_ended = state.peers_ended;
-        while !state.readiness(fd).intersects(cleared.union(also)) && state.peers_ended == peers_ended {
+        while !state.readiness(fd).intersects(cleared.union(also)) {
             block(state, None)?;
         }
         Ok(())

@@ -14,11 +14,11 @@ pub enum Verdict {
     GrowStack { page: Word, at: Word },
     /// End the process with `signal`.
     Kill { signal: Signal, reason: String, at: Word },
-    /// An access to `page`, which was not mapped: end the process as `Kill` says unless
+    /// An access to `page`, which was not mapped: end the process with `SIGSEGV` unless
     /// the page is mapped by now. (Its thread ran on the other core while the root
     /// server put a page in the place of one it took away: a dead server's shared
     /// buffer, replaced by zeroed pages of the process's own.)
-    Unmapped { page: Word, signal: Signal, reason: String, at: Word },
+    Unmapped { page: Word, reason: String, at: Word },
     /// A Linux system call (a `syscall` instruction without seL4's tag, kernel patch
     /// 0016): its number, and the instruction's address.
     Linux { number: Word, at: Word },
@@ -64,7 +64,7 @@ pub fn judge(label: Word, mr: impl Fn(i64) -> Word) -> Verdict {
                 return kill(Signal::SIGSEGV, format!("{access} of protected address {address:#x}"), ip);
             }
             let reason = format!("{access} of unmapped address {address:#x}");
-            Verdict::Unmapped { page: layout::page_down(address), signal: Signal::SIGSEGV, reason, at: ip }
+            Verdict::Unmapped { page: layout::page_down(address), reason, at: ip }
         }
         Some(FaultKind::UserException) => {
             let number = mr(consts::USER_EXCEPTION_NUMBER);

@@ -29,8 +29,8 @@ pub struct Queue {
     /// Where the ring is mapped in the process (the frame is a page of its space).
     ring: Word,
     alarm: Object,
-    /// The alarm carrying `token::PEER_ENDED`: signalled when a process that shared
-    /// memory with this one ends.
+    /// The alarm carrying `token::PEER_ENDED`: signalled when a server, or a process that
+    /// shared memory with this one, ends.
     peer_ended: CPtr,
     /// When to signal the alarm (time-stamp counter), if set.
     pub deadline: Option<u64>,
@@ -64,8 +64,9 @@ impl Queue {
         sel4::signal(self.alarm.cap);
     }
 
-    /// Tells the process that a process it shared memory with ended (its pages there are
-    /// zeroed ones of its own now): a wait that only that memory would end, ends.
+    /// Tells the process that a server, or a process it shared memory with (its pages
+    /// there are zeroed ones of its own now), ended: its waits end, and it asks the
+    /// servers of what it watches again.
     pub fn tell_peer_ended(&self) {
         sel4::signal(self.peer_ended);
     }

@@ -181,12 +181,12 @@ fn handle_fault(env: &mut Env, pid: Pid, info: MessageInfo) {
             }
         }
         Verdict::Kill { signal, reason, at } => (signal, reason, at),
-        Verdict::Unmapped { page, signal, reason, at } => {
+        Verdict::Unmapped { page, reason, at } => {
             if processes.get(pid).is_some_and(|process| process.space.frame_at(page).is_some()) {
                 // (Mapped since: the faulting instruction runs again.)
                 return sel4::reply(MessageInfo::new(0, 0, 0, 0));
             }
-            (signal, reason, at)
+            (Signal::SIGSEGV, reason, at)
         }
         Verdict::Linux { number, at } => {
             let arg = |i: usize| ipc_buffer::mr([consts::UNKNOWN_SYSCALL_RDI, consts::UNKNOWN_SYSCALL_RSI][i] as usize);
