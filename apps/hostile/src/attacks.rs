@@ -288,19 +288,23 @@ pub fn memory_hogs() -> i32 {
 /// Helper: maps memory a MiB at a time until refused, reports the MiB on fd 1, then
 /// blocks on fd 0.
 pub fn hog() -> i32 {
+    let mib = must!(take_until_refused());
+    must!(fs::write(fs::STDOUT, &[mib]));
+    block()
+}
+
+/// Maps memory a MiB at a time until refused with `ENOMEM` (or 255 MiB are held);
+/// returns the MiB it holds. Any other error is returned.
+pub fn take_until_refused() -> Result<u8, Errno> {
     let mut mib = 0u8;
     while mib < u8::MAX {
         match uxrt::memory::map_anonymous(1 << 20) {
             Ok(_) => mib += 1,
             Err(Errno::ENOMEM) => break,
-            Err(errno) => {
-                uxrt::eprintln!("hostile hog: {errno} (not ENOMEM)");
-                return 1;
-            }
+            Err(errno) => return Err(errno),
         }
     }
-    must!(fs::write(fs::STDOUT, &[mib]));
-    block()
+    Ok(mib)
 }
 
 /// Finding 1 and 10: a buffer shared per open file, asked for on hundreds of files of

@@ -13,6 +13,7 @@ extern crate alloc;
 mod attacks;
 mod health;
 mod rings;
+mod sessions;
 mod soak;
 
 use uxrt::{eprintln, println};
@@ -54,6 +55,8 @@ const HELPERS: &[(&str, fn() -> i32)] = &[
     ("foreground-from-child", attacks::foreground_from_child),
     ("crash-holding", health::crash_holding),
     ("soak-attacker", soak::attacker),
+    ("session-hog", sessions::hog),
+    ("session-checker", sessions::checker),
 ];
 
 fn main() -> i32 {

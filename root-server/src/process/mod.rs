@@ -11,6 +11,7 @@ mod orphans;
 #[cfg(notification_queues)]
 mod queue;
 pub mod server;
+mod sessions;
 mod share;
 mod signals;
 mod space;
@@ -193,14 +194,6 @@ impl Process {
     }
 }
 
-/// What one session holds (its limits are `spawn::SESSION_PROCESSES` and
-/// `spawn::SESSION_MEMORY`).
-#[derive(Clone, Copy, Default)]
-pub struct SessionUsage {
-    pub processes: usize,
-    pub memory: u64,
-}
-
 /// A child that ended and that its parent has not waited for yet.
 struct Zombie {
     pid: Pid,
@@ -356,29 +349,6 @@ impl Processes {
         false
     }
 
-    /// `ENOMEM` unless `bytes` more fit in the memory of `pid`'s session (as a user's
-    /// limit: a session of many processes, each within its own quota, cannot take all
-    /// memory from the servers and the other sessions), and the root server's CSpace
-    /// keeps its reserve (every mapped page holds root-server slots: they run out before
-    /// memory does). Servers have their quota alone.
-    pub fn session_room(&self, resources: &mut Resources, pid: Pid, bytes: u64) -> Result<(), Errno> {
-        let process = self.get(pid).ok_or(Errno::ESRCH)?;
-        if process.server {
-            return Ok(());
-        }
-        // (Free memory kept in small blocks holds slots: merging it gives them back.)
-        if resources.slots.free_count() < spawn::SLOT_RESERVE {
-            let _ = resources.coalesce();
-        }
-        if resources.slots.free_count() < spawn::SLOT_RESERVE {
-            return Err(Errno::ENOMEM);
-        }
-        match self.session_usage(process.session).memory.checked_add(bytes) {
-            Some(total) if total <= spawn::SESSION_MEMORY => Ok(()),
-            _ => Err(Errno::ENOMEM),
-        }
-    }
-
     /// Makes room in `pid`'s CSpace for slots `first..first + count` (`ExtendCSpace`;
     /// `occupied` in its memory names the slots it holds capabilities in), charged to it
     /// and its session. Returns the CSpace's size (bits).
@@ -410,15 +380,6 @@ impl Processes {
         let cspace = process.cspace.as_mut().ok_or(Errno::ESRCH)?;
         cspace.grow(resources, bits, &words, thread)?;
         Ok(bits as Word)
-    }
-
-    /// What the processes of `session` hold now (one pass over the table).
-    pub fn session_usage(&self, session: Pid) -> SessionUsage {
-        let members = self.table.values().filter(|p| p.session == session);
-        members.fold(SessionUsage::default(), |usage, p| SessionUsage {
-            processes: usage.processes + 1,
-            memory: usage.memory + p.memory(),
-        })
     }
 
     /// Whether `pid` has a SIGALRM deadline still to come.

@@ -3,6 +3,7 @@
 
 use super::cspace::{self, CSpace};
 use super::layout::{self, PAGE};
+use super::sessions::{MAX_SESSIONS, SESSION_MEMORY, SESSION_PROCESSES};
 use super::space::{errno, AddressSpace};
 use super::{badge, Process, Processes};
 use crate::resources::{ResourceError, Resources};
@@ -25,17 +26,6 @@ pub const QUOTA: u64 = 96 << 20;
 pub const MOST_QUOTA: u64 = SESSION_MEMORY;
 /// A server's quota: ramfs holds files, and each server the buffers it shares.
 pub const SERVER_QUOTA: u64 = 96 << 20;
-/// Most processes one session may have at once (as `RLIMIT_NPROC`): a fork bomb in
-/// the console's session stops there, with `EAGAIN`, and the servers, the root server
-/// and other sessions never see it.
-pub const SESSION_PROCESSES: usize = 64;
-/// Memory the processes of one session may hold together. (Each 4 KiB page also holds
-/// about three slots of the root server's 2^18: two sessions at this limit leave the
-/// reserve below free.)
-pub const SESSION_MEMORY: u64 = 128 << 20;
-/// Root-server slots that ordinary processes' memory may never take: what the servers
-/// and the root server itself still have when sessions have taken the rest.
-pub const SLOT_RESERVE: usize = 32 * 1024;
 /// What a new process takes at least (its CNode, stack, IPC buffer, tables, segments),
 /// checked against its session's memory before it is made.
 pub const SPAWN_MEMORY: u64 = 4 << 20;
@@ -86,15 +76,24 @@ impl Processes {
         if self.table.len() >= MAX_PROCESSES {
             return Err(Errno::EAGAIN);
         }
-        // (What the root server starts leads a session of its own.)
+        // (What the root server starts leads a session of its own, if one is admitted.)
         let session = match request.parent {
-            super::ROOT => None,
-            parent => {
-                let session = self.get(parent).ok_or(Errno::ESRCH)?.session;
-                if self.session_usage(session).processes >= SESSION_PROCESSES && !request.replacing {
+            super::ROOT if request.server.is_some() => None,
+            super::ROOT => {
+                let sessions = self.sessions();
+                if sessions.len() >= MAX_SESSIONS {
                     return Err(Errno::EAGAIN);
                 }
-                self.session_room(resources, parent, SPAWN_MEMORY)?;
+                sessions.room(resources, None, SPAWN_MEMORY)?;
+                None
+            }
+            parent => {
+                let session = self.get(parent).ok_or(Errno::ESRCH)?.session;
+                let sessions = self.sessions();
+                if sessions.of(Some(session)).processes >= SESSION_PROCESSES && !request.replacing {
+                    return Err(Errno::EAGAIN);
+                }
+                sessions.room(resources, Some(session), SPAWN_MEMORY)?;
                 Some(session)
             }
         };

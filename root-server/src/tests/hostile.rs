@@ -6,7 +6,10 @@
 
 use super::files::succeeds;
 use super::Outcome;
-use crate::Env;
+use crate::monitor::spawn;
+use crate::process::server::wait_for;
+use crate::{check_eq, ok, Env};
+use uxrt_protocols::{Signal, WaitStatus};
 
 /// Runs `hostile ATTACK`, then `hostile health`.
 fn survives(env: &mut Env, attack: &str) -> Outcome {
@@ -91,4 +94,26 @@ pub fn transfer_windows(env: &mut Env) -> Outcome {
 /// A pipe's lessee scribbling on the ring it shares with the pipes server.
 pub fn ring_scribble(env: &mut Env) -> Outcome {
     survives(env, "ring-scribble")
+}
+
+/// Sessions at their limits leave every other session its guarantee. A checker and four
+/// memory hogs are started, each a session of its own; the hogs take memory until
+/// refused; the checker must then still get 24 MiB. (Before sessions were owed
+/// anything, the hogs took the root server's slots down to its reserve, and the checker
+/// was refused its first MiB.)
+pub fn sessions_keep_their_guarantee(env: &mut Env) -> Outcome {
+    const HOGS: usize = 4;
+    let count = alloc::format!("{HOGS}");
+    let checker = ok!(spawn(env, &["/bin/hostile", "session-checker", &count], &[]));
+    let mut hogs = alloc::vec::Vec::new();
+    for _ in 0..HOGS {
+        hogs.push(ok!(spawn(env, &["/bin/hostile", "session-hog"], &[])));
+    }
+    let checked = wait_for(env, checker);
+    for hog in hogs {
+        env.processes.send_signal(&mut env.resources, &mut env.vspace, hog, Signal::SIGKILL);
+        check_eq!(ok!(wait_for(env, hog)), WaitStatus::Signaled(Signal::SIGKILL));
+    }
+    check_eq!(ok!(checked), WaitStatus::Exited(0));
+    succeeds(env, &["/bin/hostile", "health"])
 }

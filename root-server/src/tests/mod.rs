@@ -159,6 +159,7 @@ const SUITE: &[Test] = &[
     Test { name: "hostile_transfer_windows", run: hostile::transfer_windows },
     Test { name: "hostile_ring_scribble", run: hostile::ring_scribble },
     Test { name: "hostile_soak", run: hostile::soak },
+    Test { name: "hostile_sessions_keep_their_guarantee", run: hostile::sessions_keep_their_guarantee },
     // (Last: the file system starts afresh after it.)
     Test { name: "servers_restart_after_a_crash", run: restarts::servers_restart_after_a_crash },
     Test { name: "devices_restart_after_a_crash", run: restarts::devices_restart_after_a_crash },

@@ -1,0 +1,252 @@
+//! How sessions share the machine. Every live session is owed a guarantee: memory it may
+//! take whatever the other sessions hold. Past its guarantee a session grows only into
+//! memory nobody is owed, up to its own limit; and a new session is admitted only if its
+//! guarantee is free. So sessions at their limits can stop no other session short of its
+//! guarantee, however many they are; what they can do to a session not yet started is
+//! have it refused, with `ENOMEM`, at its start. (Like cgroups' `memory.min`, with
+//! admission: memory promised is never promised twice.)
+//!
+//! Memory is counted in two currencies, because the root server runs out of either:
+//! bytes of untyped memory, and the root server's CSpace slots (each page a session maps
+//! holds a few: its frame, and the splits of the untyped block it came from). A reserve
+//! of both is kept for the servers and the root server, which no session may take.
+
+/// What is free, or needed, in both currencies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Budget {
+    pub bytes: u64,
+    pub slots: u64,
+}
+
+/// The rules, with their sizes.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// Bytes each live session is owed.
+    pub guarantee: u64,
+    /// The most one session may hold.
+    pub limit: u64,
+    /// What no session may take.
+    pub reserve: Budget,
+    /// Bytes of a page, and the root-server slots each page of a session's memory holds.
+    pub page: u64,
+    pub slots_per_page: u64,
+}
+
+/// Why a session may not take more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// It would pass its own limit.
+    OverLimit,
+    /// What would be left free no longer covers the reserve and what the sessions are
+    /// still owed (in bytes, or in slots).
+    Committed,
+}
+
+impl Policy {
+    /// What a session holding `held` bytes is still owed.
+    pub fn owed(&self, held: u64) -> u64 {
+        self.guarantee.saturating_sub(held)
+    }
+
+    /// What `bytes` of a session's memory cost, in both currencies.
+    pub fn cost(&self, bytes: u64) -> Budget {
+        let pages = bytes.div_ceil(self.page.max(1));
+        Budget { bytes, slots: pages.saturating_mul(self.slots_per_page) }
+    }
+
+    /// Whether a session holding `held` bytes may take `bytes` more, when `free` is free
+    /// and the other live sessions hold `others` (what each holds). A new session asks
+    /// with `held` 0 and what it starts with: it is admitted only if its guarantee is
+    /// free besides what the others are owed.
+    pub fn may_take(
+        &self,
+        free: Budget,
+        held: u64,
+        others: impl IntoIterator<Item = u64>,
+        bytes: u64,
+    ) -> Result<(), Refusal> {
+        let after = held.checked_add(bytes).filter(|&total| total <= self.limit).ok_or(Refusal::OverLimit)?;
+        // (What it is still owed after this is promised to it as much as the others'.)
+        let owed = others.into_iter().fold(self.owed(after), |sum, h| sum.saturating_add(self.owed(h)));
+        let (take, owed) = (self.cost(bytes), self.cost(owed));
+        let needed = Budget {
+            bytes: take.bytes.saturating_add(owed.bytes).saturating_add(self.reserve.bytes),
+            slots: take.slots.saturating_add(owed.slots).saturating_add(self.reserve.slots),
+        };
+        if free.bytes < needed.bytes || free.slots < needed.slots {
+            return Err(Refusal::Committed);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    const MIB: u64 = 1 << 20;
+    const POLICY: Policy = Policy {
+        guarantee: 32 * MIB,
+        limit: 128 * MIB,
+        reserve: Budget { bytes: 64 * MIB, slots: 32 * 1024 },
+        page: 4096,
+        slots_per_page: 3,
+    };
+
+    /// A machine: what is free, and what each live session holds.
+    struct Machine {
+        free: Budget,
+        held: Vec<u64>,
+    }
+
+    impl Machine {
+        fn new(bytes: u64, slots: u64) -> Machine {
+            Machine { free: Budget { bytes, slots }, held: Vec::new() }
+        }
+
+        fn others(&self, session: usize) -> Vec<u64> {
+            self.held.iter().enumerate().filter(|&(i, _)| i != session).map(|(_, &h)| h).collect()
+        }
+
+        /// Session `session` takes `bytes`, if the policy lets it.
+        fn take(&mut self, session: usize, bytes: u64) -> Result<(), Refusal> {
+            POLICY.may_take(self.free, self.held[session], self.others(session), bytes)?;
+            let cost = POLICY.cost(bytes);
+            self.free.bytes -= cost.bytes;
+            self.free.slots -= cost.slots;
+            self.held[session] += bytes;
+            Ok(())
+        }
+
+        fn give_back(&mut self, session: usize, bytes: u64) {
+            let bytes = bytes.min(self.held[session]);
+            let cost = POLICY.cost(bytes);
+            self.free.bytes += cost.bytes;
+            self.free.slots += cost.slots;
+            self.held[session] -= bytes;
+        }
+
+        fn admit(&mut self) -> Result<usize, Refusal> {
+            POLICY.may_take(self.free, 0, self.held.clone(), 0)?;
+            self.held.push(0);
+            Ok(self.held.len() - 1)
+        }
+
+        /// Takes a MiB at a time until refused; returns the MiB taken.
+        fn hog(&mut self, session: usize) -> u64 {
+            let mut mib = 0;
+            while self.take(session, MIB).is_ok() {
+                mib += 1;
+            }
+            mib
+        }
+    }
+
+    /// The machine uxrt boots on: 464 MiB and about 250,000 slots free.
+    fn uxrt() -> Machine {
+        Machine::new(464 * MIB, 250_000)
+    }
+
+    #[test]
+    fn a_lone_session_grows_to_its_limit() {
+        let mut machine = uxrt();
+        let session = machine.admit().unwrap();
+        assert_eq!(machine.hog(session), 128);
+        assert_eq!(machine.take(session, MIB), Err(Refusal::OverLimit));
+    }
+
+    #[test]
+    fn hogs_leave_every_other_session_its_guarantee() {
+        let mut machine = uxrt();
+        let victim = machine.admit().unwrap();
+        let hogs: Vec<usize> = (0..4).map(|_| machine.admit().unwrap()).collect();
+        let taken: Vec<u64> = hogs.iter().map(|&hog| machine.hog(hog)).collect();
+        // Each hog got at least its own guarantee; the first went on to its limit, and the
+        // last found nothing left that nobody is owed.
+        assert!(taken.iter().all(|&mib| mib >= 32), "{taken:?}");
+        assert_eq!(taken[0], 128);
+        assert_eq!(machine.take(hogs[3], MIB), Err(Refusal::Committed));
+        // The victim still has its guarantee, all of it, and nothing past it.
+        assert_eq!(machine.hog(victim), 32);
+    }
+
+    #[test]
+    fn the_reserve_stays_free() {
+        let mut machine = uxrt();
+        let sessions: Vec<usize> = (0..3).map(|_| machine.admit().unwrap()).collect();
+        for session in sessions {
+            machine.hog(session);
+        }
+        assert!(machine.free.bytes >= POLICY.reserve.bytes);
+        assert!(machine.free.slots >= POLICY.reserve.slots);
+    }
+
+    #[test]
+    fn a_session_is_refused_where_no_guarantee_is_left_and_admitted_once_there_is() {
+        let mut machine = uxrt();
+        let first = machine.admit().unwrap();
+        machine.hog(first);
+        let mut admitted = Vec::new();
+        while let Ok(session) = machine.admit() {
+            admitted.push(session);
+        }
+        assert!(!admitted.is_empty());
+        assert_eq!(machine.admit(), Err(Refusal::Committed));
+        machine.give_back(first, 64 * MIB);
+        assert!(machine.admit().is_ok());
+    }
+
+    #[test]
+    fn slots_bound_as_bytes_do() {
+        // Plenty of bytes, few slots: 3 slots a page, 32 MiB owed = 24,576 slots.
+        let mut machine = Machine::new(1 << 40, 32 * 1024 + 3 * 24_576 - 1);
+        let a = machine.admit().unwrap();
+        let b = machine.admit().unwrap();
+        assert_eq!(machine.admit(), Err(Refusal::Committed));
+        // The first grows past its guarantee into what nobody is owed (a MiB is 768
+        // slots), and the second still has all of its own.
+        assert_eq!(machine.hog(a), 63);
+        assert_eq!(machine.hog(b), 32);
+    }
+
+    #[test]
+    fn no_overflow_on_huge_requests() {
+        let machine = uxrt();
+        assert_eq!(POLICY.may_take(machine.free, 0, [], u64::MAX), Err(Refusal::OverLimit));
+        assert_eq!(POLICY.may_take(machine.free, u64::MAX, [], 1), Err(Refusal::OverLimit));
+        assert!(POLICY.may_take(machine.free, 0, [u64::MAX, 0], 1).is_ok());
+    }
+
+    proptest! {
+        /// Whatever sessions come, go, take and give back, every live session can still
+        /// take what it is owed.
+        #[test]
+        fn every_live_session_can_take_its_guarantee(
+            steps in proptest::collection::vec((0u8..4, 0usize..8, 1u64..(48 * MIB / 4096)), 1..80)
+        ) {
+            let mut machine = uxrt();
+            for (kind, which, pages) in steps {
+                // (Sessions take whole pages.)
+                let bytes = pages * POLICY.page;
+                let live = machine.held.len();
+                match kind {
+                    0 => { let _ = machine.admit(); }
+                    1 if live > 0 => { let _ = machine.take(which % live, bytes); }
+                    2 if live > 0 => machine.give_back(which % live, bytes),
+                    3 if live > 0 => { machine.hog(which % live); }
+                    _ => {}
+                }
+                for session in 0..machine.held.len() {
+                    let owed = POLICY.owed(machine.held[session]);
+                    prop_assert!(
+                        POLICY.may_take(machine.free, machine.held[session], machine.others(session), owed).is_ok(),
+                        "session {session} holding {} cannot take the {owed} it is owed", machine.held[session]
+                    );
+                }
+            }
+        }
+    }
+}
