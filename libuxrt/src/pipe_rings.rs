@@ -121,9 +121,14 @@ pub(crate) fn release(fd: Fd) -> Result<(), Errno> {
 /// `fd` is being closed (or was released): what is known of it goes (the server unmaps
 /// the ring once it hears).
 pub(crate) fn forget(fd: Fd) {
+    let _ = take(fd);
+}
+
+/// [`forget`], returning what was known.
+fn take(fd: Fd) -> Option<EndState> {
     open_map::set_leased(fd, false);
     open_map::set_never_leased(fd, false);
-    RINGS.lock().remove(&fd);
+    RINGS.lock().remove(&fd)
 }
 
 /// A read of the leased `fd`: what the ring has; when it is empty, end of file once
@@ -177,13 +182,12 @@ pub(crate) fn read(fd: Fd, buffer: &mut [u8], nonblocking: bool) -> Result<usize
 #[cold]
 #[inline(never)]
 fn server_gone(fd: Fd) -> Errno {
-    if let Some(EndState::Leased { address, length, .. }) = RINGS.lock().remove(&fd) {
+    if let Some(EndState::Leased { address, length, .. }) = take(fd) {
         // (The zeroed pages are this process's own now: given back.)
         if let Some(address) = core::ptr::NonNull::new(address as *mut u8) {
             let _ = crate::memory::unmap(address, length);
         }
     }
-    forget(fd);
     Errno::EIO
 }
 
