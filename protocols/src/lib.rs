@@ -19,6 +19,7 @@ pub mod inherited_epolls;
 pub mod message;
 pub mod pipe_ring;
 pub mod process;
+pub mod session_shares;
 pub mod signal;
 pub mod startup;
 

@@ -6,6 +6,9 @@
 //! have it refused, with `ENOMEM`, at its start. (Like cgroups' `memory.min`, with
 //! admission: memory promised is never promised twice.)
 //!
+//! A session's guarantee covers its processes' memory, and its shares in the servers
+//! (the files and pipe buffers they may hold for it), which are owed to it in full.
+//!
 //! Memory is counted in two currencies, because the root server runs out of either:
 //! bytes of untyped memory, and the root server's CSpace slots (each page a session maps
 //! holds a few: its frame, and the splits of the untyped block it came from). A reserve
@@ -21,8 +24,11 @@ pub struct Budget {
 /// The rules, with their sizes.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
-    /// Bytes each live session is owed.
+    /// Bytes each live session is owed for its processes.
     pub guarantee: u64,
+    /// Bytes each live session may hold in the servers, owed to it in full (what they
+    /// hold for it is theirs: the root server sees only their own memory).
+    pub shares: u64,
     /// The most one session may hold.
     pub limit: u64,
     /// What no session may take.
@@ -45,7 +51,7 @@ pub enum Refusal {
 impl Policy {
     /// What a session holding `held` bytes is still owed.
     pub fn owed(&self, held: u64) -> u64 {
-        self.guarantee.saturating_sub(held)
+        self.guarantee.saturating_sub(held).saturating_add(self.shares)
     }
 
     /// What `bytes` of a session's memory cost, in both currencies.
@@ -55,9 +61,7 @@ impl Policy {
     }
 
     /// Whether a session holding `held` bytes may take `bytes` more, when `free` is free
-    /// and the other live sessions hold `others` (what each holds). A new session asks
-    /// with `held` 0 and what it starts with: it is admitted only if its guarantee is
-    /// free besides what the others are owed.
+    /// and the other live sessions hold `others` (what each holds).
     pub fn may_take(
         &self,
         free: Budget,
@@ -66,17 +70,58 @@ impl Policy {
         bytes: u64,
     ) -> Result<(), Refusal> {
         let after = held.checked_add(bytes).filter(|&total| total <= self.limit).ok_or(Refusal::OverLimit)?;
+        // Within its guarantee a session takes what it is owed, whatever the servers and
+        // the root server have used of the reserve meanwhile; the reserve is kept only
+        // from what goes past a guarantee.
+        self.leaves_owed(free, after, others, bytes, after > self.guarantee)
+    }
+
+    /// Whether a new session, starting with `bytes`, may be admitted: only if its
+    /// guarantee is free besides what the live sessions (holding `others`) are owed, and
+    /// the reserve.
+    pub fn may_admit(&self, free: Budget, others: impl IntoIterator<Item = u64>, bytes: u64) -> Result<(), Refusal> {
+        let after = Some(bytes).filter(|&total| total <= self.limit).ok_or(Refusal::OverLimit)?;
+        self.leaves_owed(free, after, others, bytes, true)
+    }
+
+    /// Whether taking `bytes` (so that a session holds `after`) leaves free what every
+    /// session is owed, and the reserve if `keep_reserve`.
+    fn leaves_owed(
+        &self,
+        free: Budget,
+        after: u64,
+        others: impl IntoIterator<Item = u64>,
+        bytes: u64,
+        keep_reserve: bool,
+    ) -> Result<(), Refusal> {
         // (What it is still owed after this is promised to it as much as the others'.)
         let owed = others.into_iter().fold(self.owed(after), |sum, h| sum.saturating_add(self.owed(h)));
         let (take, owed) = (self.cost(bytes), self.cost(owed));
+        let reserve = if keep_reserve { self.reserve } else { Budget::default() };
         let needed = Budget {
-            bytes: take.bytes.saturating_add(owed.bytes).saturating_add(self.reserve.bytes),
-            slots: take.slots.saturating_add(owed.slots).saturating_add(self.reserve.slots),
+            bytes: take.bytes.saturating_add(owed.bytes).saturating_add(reserve.bytes),
+            slots: take.slots.saturating_add(owed.slots).saturating_add(reserve.slots),
         };
         if free.bytes < needed.bytes || free.slots < needed.slots {
             return Err(Refusal::Committed);
         }
         Ok(())
+    }
+
+    /// How many more sessions could be admitted now, one after another, when `free` is
+    /// free and the live sessions hold `held` (what each holds).
+    pub fn admissible(&self, free: Budget, held: impl IntoIterator<Item = u64>) -> u64 {
+        let owed = self.cost(held.into_iter().fold(0, |sum: u64, h| sum.saturating_add(self.owed(h))));
+        let each = self.cost(self.owed(0));
+        let room = |free: u64, reserve: u64, owed: u64, each: u64| {
+            free.saturating_sub(reserve).saturating_sub(owed) / each.max(1)
+        };
+        room(free.bytes, self.reserve.bytes, owed.bytes, each.bytes).min(room(
+            free.slots,
+            self.reserve.slots,
+            owed.slots,
+            each.slots,
+        ))
     }
 }
 
@@ -88,8 +133,10 @@ mod tests {
     use std::vec::Vec;
 
     const MIB: u64 = 1 << 20;
+    const SHARES: u64 = 27 * MIB;
     const POLICY: Policy = Policy {
         guarantee: 32 * MIB,
+        shares: SHARES,
         limit: 128 * MIB,
         reserve: Budget { bytes: 64 * MIB, slots: 32 * 1024 },
         page: 4096,
@@ -130,7 +177,7 @@ mod tests {
         }
 
         fn admit(&mut self) -> Result<usize, Refusal> {
-            POLICY.may_take(self.free, 0, self.held.clone(), 0)?;
+            POLICY.may_admit(self.free, self.held.clone(), 0)?;
             self.held.push(0);
             Ok(self.held.len() - 1)
         }
@@ -145,9 +192,9 @@ mod tests {
         }
     }
 
-    /// The machine uxrt boots on: 464 MiB and about 250,000 slots free.
+    /// The machine uxrt boots on: 455 MiB and about 510,000 slots free.
     fn uxrt() -> Machine {
-        Machine::new(464 * MIB, 250_000)
+        Machine::new(455 * MIB, 510_000)
     }
 
     #[test]
@@ -174,14 +221,14 @@ mod tests {
     }
 
     #[test]
-    fn the_reserve_stays_free() {
+    fn the_reserve_and_every_sessions_shares_stay_free() {
         let mut machine = uxrt();
         let sessions: Vec<usize> = (0..3).map(|_| machine.admit().unwrap()).collect();
         for session in sessions {
             machine.hog(session);
         }
-        assert!(machine.free.bytes >= POLICY.reserve.bytes);
-        assert!(machine.free.slots >= POLICY.reserve.slots);
+        assert!(machine.free.bytes >= POLICY.reserve.bytes + 3 * SHARES);
+        assert!(machine.free.slots >= POLICY.reserve.slots + 3 * POLICY.cost(SHARES).slots);
     }
 
     #[test]
@@ -189,11 +236,13 @@ mod tests {
         let mut machine = uxrt();
         let first = machine.admit().unwrap();
         machine.hog(first);
+        let admissible = POLICY.admissible(machine.free, machine.held.clone());
         let mut admitted = Vec::new();
         while let Ok(session) = machine.admit() {
             admitted.push(session);
         }
         assert!(!admitted.is_empty());
+        assert_eq!(admitted.len() as u64, admissible);
         assert_eq!(machine.admit(), Err(Refusal::Committed));
         machine.give_back(first, 64 * MIB);
         assert!(machine.admit().is_ok());
@@ -201,14 +250,16 @@ mod tests {
 
     #[test]
     fn slots_bound_as_bytes_do() {
-        // Plenty of bytes, few slots: 3 slots a page, 32 MiB owed = 24,576 slots.
-        let mut machine = Machine::new(1 << 40, 32 * 1024 + 3 * 24_576 - 1);
+        // Plenty of bytes, few slots: room for two sessions' guarantees and shares, and
+        // 10 MiB (less a slot) besides. (A MiB is 768 slots.)
+        let owed = POLICY.cost(POLICY.owed(0)).slots;
+        let mut machine = Machine::new(1 << 40, POLICY.reserve.slots + 2 * owed + 10 * 768 - 1);
         let a = machine.admit().unwrap();
         let b = machine.admit().unwrap();
         assert_eq!(machine.admit(), Err(Refusal::Committed));
-        // The first grows past its guarantee into what nobody is owed (a MiB is 768
-        // slots), and the second still has all of its own.
-        assert_eq!(machine.hog(a), 63);
+        // The first grows past its guarantee into what nobody is owed, and the second
+        // still has all of its own.
+        assert_eq!(machine.hog(a), 32 + 9);
         assert_eq!(machine.hog(b), 32);
     }
 
@@ -216,18 +267,22 @@ mod tests {
     fn no_overflow_on_huge_requests() {
         let machine = uxrt();
         assert_eq!(POLICY.may_take(machine.free, 0, [], u64::MAX), Err(Refusal::OverLimit));
+        assert_eq!(POLICY.may_admit(machine.free, [], u64::MAX), Err(Refusal::OverLimit));
         assert_eq!(POLICY.may_take(machine.free, u64::MAX, [], 1), Err(Refusal::OverLimit));
         assert!(POLICY.may_take(machine.free, 0, [u64::MAX, 0], 1).is_ok());
     }
 
     proptest! {
-        /// Whatever sessions come, go, take and give back, every live session can still
-        /// take what it is owed.
+        /// Whatever sessions come, go, take and give back, and whatever the servers take
+        /// of the reserve, every live session can still take its guarantee, and what
+        /// every session's shares and the reserve need stays free.
         #[test]
         fn every_live_session_can_take_its_guarantee(
-            steps in proptest::collection::vec((0u8..4, 0usize..8, 1u64..(48 * MIB / 4096)), 1..80)
+            steps in proptest::collection::vec((0u8..5, 0usize..8, 1u64..(48 * MIB / 4096)), 1..80)
         ) {
             let mut machine = uxrt();
+            // (What the servers and the root server took of the reserve.)
+            let mut system = Budget::default();
             for (kind, which, pages) in steps {
                 // (Sessions take whole pages.)
                 let bytes = pages * POLICY.page;
@@ -237,15 +292,26 @@ mod tests {
                     1 if live > 0 => { let _ = machine.take(which % live, bytes); }
                     2 if live > 0 => machine.give_back(which % live, bytes),
                     3 if live > 0 => { machine.hog(which % live); }
+                    4 => {
+                        let cost = POLICY.cost(bytes.min(POLICY.reserve.bytes - system.bytes));
+                        let cost = Budget { slots: cost.slots.min(POLICY.reserve.slots - system.slots), ..cost };
+                        let cost = Budget { bytes: cost.bytes.min(machine.free.bytes), slots: cost.slots.min(machine.free.slots) };
+                        machine.free.bytes -= cost.bytes;
+                        machine.free.slots -= cost.slots;
+                        system.bytes += cost.bytes;
+                        system.slots += cost.slots;
+                    }
                     _ => {}
                 }
                 for session in 0..machine.held.len() {
-                    let owed = POLICY.owed(machine.held[session]);
+                    let left = POLICY.guarantee.saturating_sub(machine.held[session]);
                     prop_assert!(
-                        POLICY.may_take(machine.free, machine.held[session], machine.others(session), owed).is_ok(),
-                        "session {session} holding {} cannot take the {owed} it is owed", machine.held[session]
+                        left == 0 || POLICY.may_take(machine.free, machine.held[session], machine.others(session), left).is_ok(),
+                        "session {session} holding {} cannot take the {left} left of its guarantee", machine.held[session]
                     );
                 }
+                let owed: u64 = machine.held.iter().map(|&held| POLICY.owed(held)).sum();
+                prop_assert!(machine.free.bytes + system.bytes >= POLICY.reserve.bytes + owed);
             }
         }
     }

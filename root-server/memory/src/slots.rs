@@ -26,9 +26,9 @@ impl SlotAllocator {
     /// Manages the free slots `start..end`.
     pub fn new(start: Slot, end: Slot) -> Self {
         let count = end.saturating_sub(start) as usize;
-        let mut free = vec![0u64; count.div_ceil(64)];
-        for i in 0..count {
-            free[i / 64] |= 1 << (i % 64);
+        let mut free = vec![u64::MAX; count.div_ceil(64)];
+        if let (Some(last), tail @ 1..) = (free.last_mut(), count % 64) {
+            *last = (1 << tail) - 1;
         }
         SlotAllocator { start, end, free, free_count: count, hint: 0 }
     }

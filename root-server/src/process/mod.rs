@@ -11,7 +11,7 @@ mod orphans;
 #[cfg(notification_queues)]
 mod queue;
 pub mod server;
-mod sessions;
+pub mod sessions;
 mod share;
 mod signals;
 mod space;

@@ -1,15 +1,17 @@
 //! Sessions: what the root server starts (the console shell, each test) leads a session,
 //! and everything it starts is in it. A session bounds what its processes may hold
 //! together, and sessions share the machine by `uxrt_memory::sessions`'s rules: each
-//! live one is owed [`GUARANTEE`], whatever the others hold; past it a session grows
+//! live one is owed [`GUARANTEE`] for its processes and its shares in the servers
+//! (`session_shares::IN_SERVERS`), whatever the others hold; past it a session grows
 //! only into memory nobody is owed; a new session is admitted only if its guarantee is
-//! free. Servers are in no session: they have their quotas alone, and the reserve.
+//! free. Servers are in no session: they have their quotas, the sessions' shares, and
+//! the reserve.
 
 use super::layout::PAGE;
 use super::Processes;
 use crate::resources::Resources;
 use uxrt_memory::sessions::{Budget, Policy, Refusal};
-use uxrt_protocols::{Errno, Pid};
+use uxrt_protocols::{session_shares, Errno, Pid};
 
 /// Most processes one session may have at once (as `RLIMIT_NPROC`): a fork bomb in
 /// the console's session stops there, with `EAGAIN`, and the servers, the root server
@@ -21,17 +23,18 @@ pub const SESSION_MEMORY: u64 = 128 << 20;
 /// shell and what it runs.
 pub const GUARANTEE: u64 = 32 << 20;
 /// What no session may take: the servers' and the root server's, when sessions have
-/// taken the rest (the servers' memory, ramfs's files and pipes' buffers among it, and
-/// the root server's CSpace slots).
+/// taken the rest (the servers' own memory beyond the sessions' shares, the root
+/// server's heap and books, and its CSpace slots).
 pub const RESERVE: Budget = Budget { bytes: 64 << 20, slots: 32 * 1024 };
 /// Root-server slots each page of a session's memory holds: its frame, and (in amortised
 /// count) the splits of the untyped block it came from.
 const SLOTS_PER_PAGE: u64 = 3;
-/// Most sessions at once (with 32 MiB each owed, memory admits fewer first).
+/// Most sessions at once (with about 59 MiB each owed, memory admits fewer first).
 pub const MAX_SESSIONS: usize = 16;
 
 const POLICY: Policy = Policy {
     guarantee: GUARANTEE,
+    shares: session_shares::IN_SERVERS,
     limit: SESSION_MEMORY,
     reserve: RESERVE,
     page: PAGE,
@@ -65,9 +68,15 @@ impl Sessions {
         found.map_or(SessionUsage::default(), |&(_, usage)| usage)
     }
 
+    /// How many more sessions could be admitted now, one after another.
+    pub fn admissible(&self, resources: &Resources) -> u64 {
+        let held = self.entries[..self.len].iter().map(|(_, usage)| usage.memory);
+        POLICY.admissible(free(resources), held)
+    }
+
     /// `ENOMEM` unless `session` (`None`: a new one, being admitted) may take `bytes`
     /// more: within its limit, and leaving free what every other session is still
-    /// owed, and the reserve.
+    /// owed (and the reserve, for what goes past its guarantee, and for a new one).
     pub fn room(&self, resources: &mut Resources, session: Option<Pid>, bytes: u64) -> Result<(), Errno> {
         if self.overflowed {
             return Err(Errno::ENOMEM);
@@ -75,8 +84,11 @@ impl Sessions {
         let held = self.of(session).memory;
         let others = || self.entries[..self.len].iter().filter(move |(id, _)| Some(*id) != session);
         let ask = |resources: &Resources| {
-            let free = Budget { bytes: resources.untyped.free_bytes(), slots: resources.slots.free_count() as u64 };
-            POLICY.may_take(free, held, others().map(|(_, usage)| usage.memory), bytes)
+            let others = others().map(|(_, usage)| usage.memory);
+            match session {
+                Some(_) => POLICY.may_take(free(resources), held, others, bytes),
+                None => POLICY.may_admit(free(resources), others, bytes),
+            }
         };
         match ask(resources) {
             // (Free memory kept in small blocks holds slots: merging it gives them back.)
@@ -85,6 +97,11 @@ impl Sessions {
         }
         .map_err(|_| Errno::ENOMEM)
     }
+}
+
+/// What is free for sessions to take.
+fn free(resources: &Resources) -> Budget {
+    Budget { bytes: resources.untyped.free_bytes(), slots: resources.slots.free_count() as u64 }
 }
 
 impl Processes {

@@ -8,8 +8,9 @@ use super::files::succeeds;
 use super::Outcome;
 use crate::monitor::spawn;
 use crate::process::server::wait_for;
-use crate::{check_eq, ok, Env};
-use uxrt_protocols::{Signal, WaitStatus};
+use crate::process::sessions::MAX_SESSIONS;
+use crate::{check, check_eq, ok, Env};
+use uxrt_protocols::{Errno, Signal, WaitStatus};
 
 /// Runs `hostile ATTACK`, then `hostile health`.
 fn survives(env: &mut Env, attack: &str) -> Outcome {
@@ -96,24 +97,41 @@ pub fn ring_scribble(env: &mut Env) -> Outcome {
     survives(env, "ring-scribble")
 }
 
-/// Sessions at their limits leave every other session its guarantee. A checker and four
-/// memory hogs are started, each a session of its own; the hogs take memory until
-/// refused; the checker must then still get 24 MiB. (Before sessions were owed
-/// anything, the hogs took the root server's slots down to its reserve, and the checker
-/// was refused its first MiB.)
+/// Sessions at their limits leave every other session its guarantee. A checker and as
+/// many memory hogs as may start (at most 5; one session's room is left for the root
+/// server's own growth) are started, each a session of its own; a session more is
+/// refused at its start. The hogs take memory until refused; then the checker must
+/// still get 24 MiB. (Before sessions were owed anything, four hogs took 95, 95, 91 and
+/// 0 MiB, the root server's slots down to its reserve, and the checker got nothing.)
 pub fn sessions_keep_their_guarantee(env: &mut Env) -> Outcome {
-    const HOGS: usize = 4;
-    let count = alloc::format!("{HOGS}");
+    let admissible = env.processes.sessions().admissible(&env.resources);
+    let hogs = admissible.saturating_sub(2).min(5);
+    check!(hogs >= 3, "room for {admissible} sessions only");
+    let count = alloc::format!("{hogs}");
     let checker = ok!(spawn(env, &["/bin/hostile", "session-checker", &count], &[]));
-    let mut hogs = alloc::vec::Vec::new();
-    for _ in 0..HOGS {
-        hogs.push(ok!(spawn(env, &["/bin/hostile", "session-hog"], &[])));
+    let mut started = alloc::vec::Vec::new();
+    for _ in 0..hogs {
+        started.push(ok!(spawn(env, &["/bin/hostile", "session-hog"], &[])));
+    }
+    // Sessions more, until one is refused (those that start end before they run).
+    let mut extra = alloc::vec::Vec::new();
+    let refused = loop {
+        match spawn(env, &["/bin/true"], &[]) {
+            Ok(pid) if extra.len() < MAX_SESSIONS => extra.push(pid),
+            Ok(pid) => break Ok(pid),
+            Err(errno) => break Err(errno),
+        }
+    };
+    for pid in extra.into_iter().chain(refused.ok()) {
+        env.processes.terminate(&mut env.resources, &mut env.vspace, pid, WaitStatus::Signaled(Signal::SIGKILL));
+        ok!(wait_for(env, pid));
     }
     let checked = wait_for(env, checker);
-    for hog in hogs {
+    for hog in started {
         env.processes.send_signal(&mut env.resources, &mut env.vspace, hog, Signal::SIGKILL);
         check_eq!(ok!(wait_for(env, hog)), WaitStatus::Signaled(Signal::SIGKILL));
     }
     check_eq!(ok!(checked), WaitStatus::Exited(0));
+    check_eq!(refused.map(drop), Err(Errno::ENOMEM));
     succeeds(env, &["/bin/hostile", "health"])
 }

@@ -19,7 +19,7 @@ const KEPT_CAPACITY: usize = 4096;
 /// for the buffer it has, not the bytes in it: an empty pipe keeps its buffer (no
 /// allocation, growth and mapping of it each time a stream fills and drains it) while
 /// its session has less than half of this; past that, an emptied buffer is given back.
-pub const SESSION_QUOTA: usize = 8 << 20;
+pub const SESSION_QUOTA: usize = uxrt::protocols::session_shares::PIPES_BYTES as usize;
 
 /// Buffer memory of all the pipes of one session (each of its pipes holds a count).
 pub type Buffered = Rc<Cell<usize>>;

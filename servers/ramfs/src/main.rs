@@ -11,6 +11,7 @@ use uxrt::protocols::file::{
     direct_reply, FileKind, FileRequest, FileStat, Inline, LinkMet, OpenFlags, PathRequest, Span, Whence, LINK_MET,
     TIME_NOW, TIME_OMIT,
 };
+use uxrt::protocols::session_shares;
 use uxrt::protocols::startup::aux;
 use uxrt::protocols::{Errno, Reply, Word};
 use uxrt::server::files::{self, FileServer, OpenFiles};
@@ -25,7 +26,8 @@ const CAPACITY: u64 = 64 << 20;
 const MAX_INODES: usize = 32_768;
 /// What one session may hold (a quarter of each: one session cannot fill the file
 /// system for the others; beyond it, `EDQUOT`). What the image brings is the system's.
-const SESSION_QUOTA: Usage = Usage { inodes: MAX_INODES / 4, bytes: CAPACITY / 4 };
+const SESSION_QUOTA: Usage = Usage { inodes: session_shares::RAMFS_INODES, bytes: session_shares::RAMFS_BYTES };
+const _: () = assert!(SESSION_QUOTA.bytes == CAPACITY / 4 && SESSION_QUOTA.inodes == MAX_INODES / 4);
 
 uxrt::main!(main);
 
