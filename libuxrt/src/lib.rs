@@ -15,9 +15,11 @@ extern crate alloc;
 
 pub mod caps;
 pub mod check;
+mod children;
 pub mod env;
 pub mod events;
 mod fd_map;
+mod fd_table;
 pub mod fs;
 pub mod io;
 pub mod memory;

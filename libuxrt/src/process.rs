@@ -2,10 +2,11 @@
 
 use crate::sys;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
 use uxrt_protocols::args::packed;
-use uxrt_protocols::process::{FdMap, ProcessInfo, Request, UserBuffer, WaitTarget};
-use uxrt_protocols::{Errno, Pid, Signal, WaitStatus};
+use uxrt_protocols::process::{FdMap, ProcessInfo, Request, UserBuffer};
+use uxrt_protocols::{Errno, Pid, Signal};
+
+pub use crate::children::{try_wait, wait, wait_for_change, wait_pid};
 
 /// Ends the process with `status` (its low 8 bits, as on Unix), closing its files.
 pub fn exit(status: i32) -> ! {
@@ -34,10 +35,7 @@ pub fn spawn_with_fds<A: AsRef<[u8]>, E: AsRef<[u8]>>(
     env: &[E],
     fds: &[(u32, u32)],
 ) -> Result<Pid, Errno> {
-    start(path, args, env, fds, false).map(|pid| {
-        LIVE_CHILDREN.fetch_add(1, Ordering::Relaxed);
-        pid
-    })
+    start(path, args, env, fds, false).inspect(|_| crate::children::started())
 }
 
 /// Replaces this process's program with the one at `path` (`execve`): the same process
@@ -92,52 +90,6 @@ fn start<A: AsRef<[u8]>, E: AsRef<[u8]>>(
             Err(errno)
         }
     }
-}
-
-/// Children started and not yet waited for (the notification queue keeps room for them).
-static LIVE_CHILDREN: AtomicUsize = AtomicUsize::new(0);
-
-pub(crate) fn live_children() -> usize {
-    LIVE_CHILDREN.load(Ordering::Relaxed)
-}
-
-/// A `wait` a signal for a handler interrupts (the root server answers `EINTR`) starts
-/// again unless a handler without `SA_RESTART` ran.
-fn wait_for(target: WaitTarget, no_hang: bool, stopped: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
-    let request = Request::Wait { target, no_hang, stopped };
-    let [pid, raw] = crate::signals::restarting(|| sys::call(request).results())?;
-    if pid == 0 {
-        return Ok(None);
-    }
-    let status = WaitStatus::from_raw(raw).ok_or(Errno::EIO)?;
-    if status.ended() {
-        let _ = LIVE_CHILDREN.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-    }
-    Ok(Some((pid as Pid, status)))
-}
-
-/// Waits for a child (`target`, or any) to end, stop or go on again (`WUNTRACED |
-/// WCONTINUED`); with `no_hang`, `None` if none has.
-pub fn wait_for_change(target: Option<Pid>, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, Errno> {
-    wait_for(target.map_or(WaitTarget::Any, WaitTarget::Child), no_hang, true)
-}
-
-/// Waits for any child to end.
-pub fn wait() -> Result<(Pid, WaitStatus), Errno> {
-    wait_for(WaitTarget::Any, false, false).and_then(|ended| ended.ok_or(Errno::EIO))
-}
-
-/// Waits for child `pid` to end.
-pub fn wait_pid(pid: Pid) -> Result<WaitStatus, Errno> {
-    match wait_for(WaitTarget::Child(pid), false, false)? {
-        Some((_, status)) => Ok(status),
-        None => Err(Errno::EIO),
-    }
-}
-
-/// A child that has ended, if any (`WNOHANG`).
-pub fn try_wait(target: Option<Pid>) -> Result<Option<(Pid, WaitStatus)>, Errno> {
-    wait_for(target.map_or(WaitTarget::Any, WaitTarget::Child), true, false)
 }
 
 pub fn getpid() -> Pid {

@@ -11,7 +11,7 @@
 
 use super::{block, deadline, poll_bits, unless_handled, with_state, State, Timeout, Watch};
 use crate::fd_map::FdMap;
-use crate::fs::Fd;
+use crate::Fd;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use uxrt_protocols::events::Readiness;
@@ -201,7 +201,7 @@ impl EpollSets {
 
     /// As [`set_of`](Self::set_of), `EBADF` for an fd that is not open (as Linux).
     fn set_named(&self, epfd: Fd) -> Result<usize, Errno> {
-        self.set_of(epfd).map_err(|errno| if crate::fs::is_open(epfd) { errno } else { Errno::EBADF })
+        self.set_of(epfd).map_err(|errno| if crate::fd_table::is_open(epfd) { errno } else { Errno::EBADF })
     }
 
     /// What `fd` is ready for: a set's fd is readable while the set has a ready
@@ -304,7 +304,7 @@ fn adopt_inherited(state: &mut State) {
 /// `poll` watches `fd`: an epoll instance's readiness is its set's (brought up to date
 /// before each scan), a file's its server's.
 pub(super) fn watch_polled(state: &mut State, fd: Fd) -> Result<(), Errno> {
-    if state.watches.contains_key(&fd) || crate::fs::is_local(fd) != Ok(true) {
+    if state.watches.contains_key(&fd) || crate::fd_table::is_local(fd) != Ok(true) {
         return state.watch(fd);
     }
     adopt_once(state);
@@ -318,7 +318,7 @@ pub(super) fn watch_polled(state: &mut State, fd: Fd) -> Result<(), Errno> {
 /// child gets a copy of the set, see [`epolls_for_child`]).
 pub fn epoll_create(close_on_exec: bool) -> Result<Fd, Errno> {
     with_sets(|state| state.reserve(state.watches.len()))?;
-    let epfd = crate::fs::open_local(close_on_exec)?;
+    let epfd = crate::fd_table::open_local(close_on_exec)?;
     with_sets(|state| {
         let id = state.epolls.new_set(1);
         state.epolls.fds.insert(epfd, id);
@@ -365,7 +365,7 @@ pub(crate) fn epolls_for_child(pairs: &[(u32, u32)]) -> Vec<u8> {
 /// made on first use) is left out; so is an interest that cannot be watched.
 fn adopt(state: &mut State, text: &[u8]) {
     let Ok(inherited) = inherited_epolls::parse(text) else { return };
-    let is_epoll_fd = |fd: Fd| super::unchanged_since_start(fd) && crate::fs::is_local(fd) == Ok(true);
+    let is_epoll_fd = |fd: Fd| super::unchanged_since_start(fd) && crate::fd_table::is_local(fd) == Ok(true);
     // Every set first: a set may hold one passed after it.
     let mut made = Vec::new();
     for set in &inherited {
@@ -382,7 +382,7 @@ fn adopt(state: &mut State, text: &[u8]) {
     for (id, set) in made {
         for interest in &set.interests {
             let fd = interest.fd;
-            if !super::unchanged_since_start(fd) || !crate::fs::is_open(fd) {
+            if !super::unchanged_since_start(fd) || !crate::fd_table::is_open(fd) {
                 continue;
             }
             let watched = match state.epolls.fds.get(&fd) {
@@ -417,7 +417,7 @@ pub fn epoll_check(epfd: Fd) -> Result<(), Errno> {
 /// Adds, changes or removes `fd` in the set of `epfd` (`EEXIST`, `ENOENT`, and for a
 /// set put in a set `EINVAL`/`ELOOP`, as Linux).
 pub fn epoll_ctl(epfd: Fd, op: EpollOp, fd: Fd, events: u32, data: u64) -> Result<(), Errno> {
-    if !crate::fs::is_open(fd) {
+    if !crate::fd_table::is_open(fd) {
         return Err(Errno::EBADF);
     }
     with_sets(|state| {

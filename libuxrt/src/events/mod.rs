@@ -27,8 +27,8 @@ pub use epoll_set::{
 pub(crate) use epoll_set::{epoll_duplicate, epolls_for_child};
 
 use crate::fd_map::FdMap;
-use crate::fs::Fd;
 use crate::sync::Lock as Mutex;
+use crate::Fd;
 use crate::{caps, sys};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -198,7 +198,7 @@ impl State {
     /// Makes sure the queue takes `watches` watched fds (a large one replaces the small
     /// one when needed, and every watch moves to it).
     fn reserve(&mut self, watches: usize) -> Result<(), Errno> {
-        let needed = watches + QUEUE_SLACK + crate::process::live_children();
+        let needed = watches + QUEUE_SLACK + crate::children::live_children();
         if self.queue.as_ref().is_some_and(|q| q.capacity >= needed) {
             return Ok(());
         }
@@ -524,7 +524,7 @@ fn watch_and_scan(state: &mut State, fds: &mut [PollFd]) -> Result<usize, Errno>
             .count();
         // ...then one that is not: watched now if it is open.
         let Some((pollfd, after)) = rest[scanned..].split_first_mut() else { break };
-        if crate::fs::is_open(pollfd.fd as Fd) {
+        if crate::fd_table::is_open(pollfd.fd as Fd) {
             // (Watching makes room in the queue as it goes: at most one larger queue.)
             epoll_set::watch_polled(state, pollfd.fd as Fd)?;
             state.refresh_epolls();
@@ -560,7 +560,7 @@ fn ended_child(state: &mut State) -> Result<Option<(Pid, WaitStatus)>, Errno> {
     if !state.children_ended {
         return Ok(None);
     }
-    match crate::process::try_wait(None) {
+    match crate::children::try_wait(None) {
         Ok(Some(ended)) => Ok(Some(ended)),
         Ok(None) | Err(Errno::ECHILD) => {
             state.children_ended = false;
