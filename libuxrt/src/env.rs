@@ -1,8 +1,20 @@
 //! The program's arguments and environment, straight from its start-up record (no copy).
 
-use crate::start::record;
-use uxrt_protocols::startup::aux;
+use spin::Once;
+use uxrt_protocols::startup::{aux, Record};
 use uxrt_protocols::Word;
+
+static RECORD: Once<Record<'static>> = Once::new();
+
+/// Keeps the start-up record that `start::run` parsed (once: later calls change nothing).
+pub(crate) fn keep_record(record: Record<'static>) {
+    RECORD.call_once(|| record);
+}
+
+/// The start-up record (empty lists if start-up has not run, as in host tests).
+pub(crate) fn record() -> Option<&'static Record<'static>> {
+    RECORD.get()
+}
 
 /// The arguments, `argv[0]` first, as bytes.
 pub fn args_bytes() -> impl Iterator<Item = &'static [u8]> + Clone {

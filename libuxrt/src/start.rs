@@ -1,11 +1,8 @@
 //! Process start-up: the record the root server left on the stack, then `main`.
 
-use crate::process;
-use spin::Once;
+use crate::{env, process};
 use uxrt_protocols::startup::Record;
 use uxrt_protocols::Word;
-
-static RECORD: Once<Record<'static>> = Once::new();
 
 /// Runs `main` and ends the process with its status. Called by `_start` (see [`main!`]).
 ///
@@ -16,9 +13,7 @@ pub fn run(record: usize, length: usize, main: fn() -> i32) -> ! {
     // again: the stack grows down from below it.
     let block = unsafe { core::slice::from_raw_parts(record as *const u8, length) };
     match Record::parse(block, record as Word) {
-        Ok(parsed) => {
-            RECORD.call_once(|| parsed);
-        }
+        Ok(parsed) => env::keep_record(parsed),
         Err(errno) => {
             // (`{errno}`, not `{errno:?}`: the names' table would grow every static
             // program, and the C hello must stay under 64 KiB.)
@@ -26,16 +21,11 @@ pub fn run(record: usize, length: usize, main: fn() -> i32) -> ! {
             process::abort();
         }
     }
-    if let Some(directory) = crate::env::inherited_working_directory() {
+    if let Some(directory) = env::inherited_working_directory() {
         if let Err(errno) = crate::fs::start_in(directory) {
-            crate::eprintln!("{}: cannot start in {directory}: {errno}", crate::env::program_name());
+            crate::eprintln!("{}: cannot start in {directory}: {errno}", env::program_name());
         }
     }
     let status = main();
     process::exit(status)
-}
-
-/// The start-up record (empty lists if start-up has not run, as in host tests).
-pub(crate) fn record() -> Option<&'static Record<'static>> {
-    RECORD.get()
 }
