@@ -189,6 +189,8 @@ fn info(env: &Env) {
     }
     println!();
     println!("slots: {} free of {}", r.slots.free_count(), r.slots.capacity());
+    let sessions = env.processes.sessions();
+    println!("sessions: {} live, {} more may start", sessions.len(), sessions.admissible(r));
     println!("paging structures made: {}", env.vspace.paging.tables.len());
     let (frames, bytes) = env.processes.texts.usage();
     println!("programs' shared text: {frames} large frames, {} KiB", bytes >> 10);
