@@ -12,7 +12,10 @@
 //! Memory is counted in two currencies, because the root server runs out of either:
 //! bytes of untyped memory, and the root server's CSpace slots (each page a session maps
 //! holds a few: its frame, and the splits of the untyped block it came from). A reserve
-//! of both is kept for the servers and the root server, which no session may take.
+//! of both is kept for the servers and the root server: no session grows past its
+//! guarantee into it, and no session is admitted into it. (A session taking its own
+//! guarantee gets it even when the servers have used some of the reserve: what it is
+//! owed was kept for it besides the reserve.)
 
 /// What is free, or needed, in both currencies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,7 +34,7 @@ pub struct Policy {
     pub shares: u64,
     /// The most one session may hold.
     pub limit: u64,
-    /// What no session may take.
+    /// What no session may take past its guarantee, or be admitted into.
     pub reserve: Budget,
     /// Bytes of a page, and the root-server slots each page of a session's memory holds.
     pub page: u64,
