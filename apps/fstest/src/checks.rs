@@ -122,7 +122,7 @@ pub fn errors() -> i32 {
     must!(fs::unlink("/tmp/w"));
     // Malformed messages straight to the VFS and to a file server.
     let fd = must!(fs::open("/etc/motd", Flags::READ_ONLY, 0));
-    let slot = uxrt::protocols::startup::FIRST_FD + fd as u64;
+    let slot = uxrt::sys::fd_slot(fd);
     for (endpoint, label, words) in [
         (uxrt::protocols::startup::VFS, 1u64, &[0u64, 5, 3, 0][..]),
         (uxrt::protocols::startup::VFS, 77, &[][..]),

@@ -9,17 +9,12 @@ use uxrt::fs::{self, Fd, Flags};
 use uxrt::protocols::file::FileRequest;
 use uxrt::protocols::message::MAX_WORDS;
 use uxrt::protocols::process::{Request, WaitTarget};
-use uxrt::protocols::startup::{FIRST_FD, PROCESS_SERVER};
+use uxrt::protocols::startup::PROCESS_SERVER;
 use uxrt::protocols::{Message, Reply};
 use uxrt::{caps, ensure, fails_with, must, println, process, sys, Errno, Pid, Signal, WaitStatus};
 
 const SELF: &str = "/bin/hostile";
 const NO_ENV: &[&str] = &[];
-
-/// The slot of `fd`'s capability.
-pub fn slot(fd: Fd) -> CPtr {
-    FIRST_FD + fd as Word
-}
 
 /// Sends `message` to `cap` with `seL4_Send`: no reply capability goes with it, so the
 /// receiver has nobody to answer, and must not keep anything for it.
@@ -104,7 +99,7 @@ pub fn reads_without_reply() -> i32 {
     let (read, write) = must!(fs::pipe());
     let message = FileRequest::Read { length: 1, nonblocking: false }.encode();
     for _ in 0..SENDS {
-        send_only(slot(read), &message);
+        send_only(sys::fd_slot(read), &message);
     }
     must!(fs::write(write, b"x"));
     let mut byte = [0; 1];
@@ -133,8 +128,8 @@ pub fn plant_endpoint() -> i32 {
     const PLANTED: Fd = 300;
     // (Opening a file makes libuxrt publish its map of open fds.)
     let null = must!(fs::open("/dev/null", Flags::READ_ONLY, 0));
-    must!(caps::ensure(slot(PLANTED), 1)); // (room for the slot in its CSpace)
-    must!(caps::copy_to(PROCESS_SERVER, slot(PLANTED)));
+    must!(caps::ensure(sys::fd_slot(PLANTED), 1)); // (room for the slot in its CSpace)
+    must!(caps::copy_to(PROCESS_SERVER, sys::fd_slot(PLANTED)));
     let map = sel4::ipc_buffer::user_data() as *mut u64;
     ensure!(!map.is_null(), "no map of open fds");
     // SAFETY: `map` is libuxrt's map of this process's open fds (its address is what
@@ -352,7 +347,7 @@ pub fn charge_another() -> i32 {
     for _ in 0..FILES {
         let fd = must!(fs::open("/dev/zero", Flags::READ_ONLY, 0));
         let (reply, _) =
-            sys::call_endpoint(slot(fd), FileRequest::MapBuffer { pid: victim as Word, token: 0 }.encode());
+            sys::call_endpoint(sys::fd_slot(fd), FileRequest::MapBuffer { pid: victim as Word, token: 0 }.encode());
         let result = reply.results::<2>();
         must!(fs::close(fd));
         ensure!(result == Err(Errno::EPERM), "a buffer for pid {victim} asked by another got {result:?}");
@@ -374,7 +369,7 @@ pub fn subscribe_flood() -> i32 {
     let made = sys::call(Request::NewNotifications { slot: notification, count: 1 }).results::<0>();
     ensure!(made.is_ok(), "NewNotifications: {made:?}");
     for i in 0..SUBSCRIBES {
-        let (reply, _) = sys::call_sending(slot(read), FileRequest::Subscribe.encode(), Some(notification));
+        let (reply, _) = sys::call_sending(sys::fd_slot(read), FileRequest::Subscribe.encode(), Some(notification));
         let result = reply.results::<2>();
         ensure!(result.is_ok(), "subscribe {i}: {result:?}");
     }
@@ -412,7 +407,7 @@ pub fn close_inherited_twice() -> i32 {
 /// Helper: sends `Close` for fd 0 twice, straight to its server.
 pub fn close_fd_0_twice() -> i32 {
     for _ in 0..2 {
-        let _ = sys::call_endpoint(slot(fs::STDIN), FileRequest::Close.encode());
+        let _ = sys::call_endpoint(sys::fd_slot(fs::STDIN), FileRequest::Close.encode());
     }
     0
 }
@@ -572,7 +567,7 @@ pub fn foreground_from_child() -> i32 {
 /// Also in the issue: 300 single slots from libuxrt's allocator, none of them an fd's
 /// (it used to hand out fd slots after 240).
 pub fn slot_allocator() -> i32 {
-    use uxrt::protocols::startup::FIRST_SPARE_SLOT;
+    use uxrt::protocols::startup::{FIRST_FD, FIRST_SPARE_SLOT};
     let slots: Vec<CPtr> = (0..300).map(|_| caps::alloc()).collect::<Result<_, _>>().unwrap_or_default();
     ensure!(slots.len() == 300, "300 slots could not be had");
     let in_fds = slots.iter().filter(|&&s| (FIRST_FD..FIRST_SPARE_SLOT).contains(&s)).count();
@@ -598,7 +593,7 @@ pub fn transfer_windows() -> i32 {
         let request =
             FileRequest::ReadDirect { window: Span::new(window, LENGTH as Word), nonblocking: false }.encode();
         let call = if flagged { sys::call_with_window } else { sys::call_raw };
-        let (label, words, length) = call(slot(fd), &request)?;
+        let (label, words, length) = call(sys::fd_slot(fd), &request)?;
         Reply::decode(label, &words[..length]).results::<3>()?;
         read_direct_reply(&words[..length]).map(|(read, copied, _)| (read, copied))
     };

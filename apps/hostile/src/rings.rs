@@ -6,7 +6,6 @@
 //! the pipe stays within the capacity, the requests a lessee may send are answered, and
 //! the lessee's own other pipe, and everyone else's, work on (`health`).
 
-use crate::attacks::slot;
 use uxrt::fs::{self, FileStat};
 use uxrt::protocols::file::FileRequest;
 use uxrt::protocols::process::Request;
@@ -42,12 +41,12 @@ fn lease(read: fs::Fd) -> Result<(u64, usize), Errno> {
     let pid = uxrt::env::pid_at_start().ok_or(Errno::EIO)?;
     let [token] = sys::call(Request::AcceptShare).results()?;
     let [address, capacity, _] =
-        sys::call_endpoint(slot(read), FileRequest::MapRing { pid, token }.encode()).0.results()?;
+        sys::call_endpoint(sys::fd_slot(read), FileRequest::MapRing { pid, token }.encode()).0.results()?;
     Ok((address, capacity as usize))
 }
 
 fn request(fd: fs::Fd, request: FileRequest) -> Result<(), Errno> {
-    sys::call_endpoint(slot(fd), request.encode()).0.results::<0>().map(drop)
+    sys::call_endpoint(sys::fd_slot(fd), request.encode()).0.results::<0>().map(drop)
 }
 
 pub fn ring_scribble() -> i32 {

@@ -4,7 +4,7 @@
 //! attackers stop after ROUNDS attacks each; nothing may be lost or corrupted, and the
 //! attackers must have been refused or limited every time.
 
-use crate::attacks::{blocked_child, bomb_child_ended_well, release_where, send_only, slot, spawn_until_refused};
+use crate::attacks::{blocked_child, bomb_child_ended_well, release_where, send_only, spawn_until_refused};
 use crate::health::{read_all, write_all};
 use alloc::format;
 use alloc::vec::Vec;
@@ -168,7 +168,7 @@ fn reads_without_reply() -> Attack {
     let (read, write) = fs::pipe().map_err(|_| "no pipe")?;
     let message = FileRequest::Read { length: 1, nonblocking: false }.encode();
     for _ in 0..100 {
-        send_only(slot(read), &message);
+        send_only(uxrt::sys::fd_slot(read), &message);
     }
     let written = fs::write(write, b"y");
     let mut byte = [0; 1];
@@ -184,7 +184,8 @@ fn subscribe_many() -> Attack {
     let mut ok = true;
     if made.is_ok() {
         for _ in 0..500 {
-            let (reply, _) = uxrt::sys::call_sending(slot(read), FileRequest::Subscribe.encode(), Some(notification));
+            let (reply, _) =
+                uxrt::sys::call_sending(uxrt::sys::fd_slot(read), FileRequest::Subscribe.encode(), Some(notification));
             ok &= reply.results::<2>().is_ok();
         }
     }
@@ -205,7 +206,7 @@ fn charge_the_parent() -> Attack {
     let fd = fs::open("/dev/zero", Flags::READ_ONLY, 0).map_err(|_| "no /dev/zero")?;
     // (A guess at its secret token: the parent's is unknown to this process.)
     let request = FileRequest::MapBuffer { pid: process::getppid() as u64, token: 0x5eed };
-    let (reply, _) = uxrt::sys::call_endpoint(slot(fd), request.encode());
+    let (reply, _) = uxrt::sys::call_endpoint(uxrt::sys::fd_slot(fd), request.encode());
     let _ = fs::close(fd);
     expect(reply.results::<2>() == Err(Errno::EPERM), "a server shared a buffer with the parent")
 }

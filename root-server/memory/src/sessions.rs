@@ -47,8 +47,10 @@ pub enum Refusal {
     /// It would pass its own limit.
     OverLimit,
     /// What would be left free no longer covers the reserve and what the sessions are
-    /// still owed (in bytes, or in slots).
+    /// still owed, in bytes.
     Committed,
+    /// As `Committed`, in slots only (merging free blocks gives some back).
+    SlotsCommitted,
 }
 
 impl Policy {
@@ -105,8 +107,11 @@ impl Policy {
             bytes: take.bytes.saturating_add(owed.bytes).saturating_add(reserve.bytes),
             slots: take.slots.saturating_add(owed.slots).saturating_add(reserve.slots),
         };
-        if free.bytes < needed.bytes || free.slots < needed.slots {
+        if free.bytes < needed.bytes {
             return Err(Refusal::Committed);
+        }
+        if free.slots < needed.slots {
+            return Err(Refusal::SlotsCommitted);
         }
         Ok(())
     }
@@ -259,7 +264,7 @@ mod tests {
         let mut machine = Machine::new(1 << 40, POLICY.reserve.slots + 2 * owed + 10 * 768 - 1);
         let a = machine.admit().unwrap();
         let b = machine.admit().unwrap();
-        assert_eq!(machine.admit(), Err(Refusal::Committed));
+        assert_eq!(machine.admit(), Err(Refusal::SlotsCommitted));
         // The first grows past its guarantee into what nobody is owed, and the second
         // still has all of its own.
         assert_eq!(machine.hog(a), 32 + 9);

@@ -137,11 +137,6 @@ struct Size {
     rounds: usize,
 }
 
-/// A copy of `object` carrying `badge`, in a new slot.
-fn badged(env: &mut Env, object: CPtr, badge: Word) -> Result<CPtr, ResourceError> {
-    env.resources.badged_copy(object, badge)
-}
-
 fn free_slots(env: &mut Env, slots: Vec<CPtr>) {
     for slot in slots {
         env.resources.free_slot(slot);
@@ -173,7 +168,8 @@ fn queue(env: &mut Env, Size { n, k, rounds }: Size) -> Result<(), ResourceError
 
 fn badge_bits(env: &mut Env, Size { n, k, rounds }: Size) -> Result<(), ResourceError> {
     let notification = env.resources.alloc_object(ObjectType::NotificationObject, 0)?;
-    let sources: Vec<CPtr> = (0..n).map(|i| badged(env, notification.cap, 1 << i)).collect::<Result<_, _>>()?;
+    let sources: Vec<CPtr> =
+        (0..n).map(|i| env.resources.badged_copy(notification.cap, 1 << i)).collect::<Result<_, _>>()?;
     measure("badge-bits", n, k, rounds, || {
         ready(n, k).for_each(|i| sel4::signal(sources[i]));
         sel4::wait(notification.cap).count_ones() as usize == k
@@ -206,12 +202,12 @@ fn helper_threads(env: &mut Env, Size { n, k, rounds }: Size) -> Result<(), Reso
     let notifications = env.resources.alloc_objects(ObjectType::NotificationObject, groups)?;
     let mut sources = Vec::with_capacity(n);
     for i in 0..n {
-        sources.push(badged(env, notifications[i / BADGE_BITS].cap, 1 << (i % BADGE_BITS))?);
+        sources.push(env.resources.badged_copy(notifications[i / BADGE_BITS].cap, 1 << (i % BADGE_BITS))?);
     }
     let mut helpers: Vec<Helper> = Vec::with_capacity(groups);
     let mut forwarders = Vec::with_capacity(groups);
     for (g, notification) in notifications.iter().enumerate() {
-        forwarders.push(badged(env, endpoint.cap, g as Word + 1)?);
+        forwarders.push(env.resources.badged_copy(endpoint.cap, g as Word + 1)?);
         helpers.push(Helper { notification: notification.cap, consumer: forwarders[g] });
     }
     let mut threads = Vec::with_capacity(groups);
@@ -276,7 +272,8 @@ fn source_thread(arg: Word) -> ! {
 fn broker(env: &mut Env, Size { n, k, rounds }: Size) -> Result<(), ResourceError> {
     let endpoints = env.resources.alloc_objects(ObjectType::EndpointObject, 2)?;
     let go = env.resources.alloc_object(ObjectType::NotificationObject, 0)?;
-    let sources: Vec<CPtr> = (0..n).map(|i| badged(env, endpoints[0].cap, i as Word + 1)).collect::<Result<_, _>>()?;
+    let sources: Vec<CPtr> =
+        (0..n).map(|i| env.resources.badged_copy(endpoints[0].cap, i as Word + 1)).collect::<Result<_, _>>()?;
     let setup = Broker { inbox: endpoints[0].cap, consumer: endpoints[1].cap, go: go.cap, sources, n, k };
     let arg = &setup as *const Broker as Word;
     let threads = [

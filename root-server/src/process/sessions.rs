@@ -91,8 +91,9 @@ impl Sessions {
             }
         };
         match ask(resources) {
-            // (Free memory kept in small blocks holds slots: merging it gives them back.)
-            Err(Refusal::Committed) if resources.coalesce().is_ok_and(|merged| merged > 0) => ask(resources),
+            // (Free memory kept in small blocks holds slots: merging it gives them back.
+            // It gives no bytes: a refusal for bytes merges nothing.)
+            Err(Refusal::SlotsCommitted) if resources.coalesce().is_ok_and(|merged| merged > 0) => ask(resources),
             answer => answer,
         }
         .map_err(|_| Errno::ENOMEM)
